@@ -1,0 +1,1 @@
+# Release artefacts (make images) into $(BUILD)/images/.

@@ -1,0 +1,66 @@
+# Shared by the platform harnesses (source it; do not run it).
+#
+# A harness reads the cases for its platform from tests/cases.list, runs each
+# one, records PASS / FAIL / SKIP with a reason, and ends with one summary line
+#   <platform>: N passed, N failed, N skipped
+# Logs go to $LOGDIR (build/logs/<platform>/). A harness exits 1 when any case
+# failed, 0 otherwise (all SKIP is not a failure, and is reported as such).
+
+SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-$SRC/build}
+PLATFORM=${PLATFORM:?set PLATFORM before sourcing lib.sh}
+LOGDIR=$BUILD/logs/$PLATFORM
+mkdir -p "$LOGDIR"
+
+n_pass=0 n_fail=0 n_skip=0
+
+say()  { printf '[%s] %s\n' "$PLATFORM" "$*"; }
+pass() { n_pass=$((n_pass + 1)); printf '[%s] PASS %s\n' "$PLATFORM" "$1"; }
+fail() { n_fail=$((n_fail + 1)); printf '[%s] FAIL %s: %s\n' "$PLATFORM" "$1" "$2"; }
+skip() { n_skip=$((n_skip + 1)); printf '[%s] SKIP %s: %s\n' "$PLATFORM" "$1" "$2"; }
+
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+
+# for_each_case FN: calls FN name kernel initrd cmdline exit expect for every
+# case of $PLATFORM (kernel/initrd as absolute paths, initrd empty for '-').
+# ONLY (environment) restricts the run to cases whose name contains it.
+for_each_case() {
+	local fn=$1 line name plats kernel initrd cmdline exit expect
+	while IFS='|' read -r name plats kernel initrd cmdline exit expect; do
+		name=$(trim "$name")
+		[[ -z $name || $name == \#* ]] && continue
+		plats=$(trim "$plats")
+		[[ ,$plats, == *,$PLATFORM,* ]] || continue
+		[[ -n ${ONLY:-} && $name != *"$ONLY"* ]] && continue
+		kernel=$BUILD/$(trim "$kernel")
+		initrd=$(trim "$initrd")
+		if [[ $initrd == - ]]; then initrd=; else initrd=$BUILD/$initrd; fi
+		"$fn" "$name" "$kernel" "$initrd" "$(trim "$cmdline")" \
+			"$(trim "$exit")" "$(trim "$expect")"
+	done < "$SRC/tests/cases.list"
+}
+
+# judge NAME LOG RC WANT_RC EXPECT: records the verdict of one finished case.
+judge() {
+	local name=$1 log=$2 rc=$3 want=$4 expect=$5 pat
+	if [[ $rc != "$want" ]]; then
+		fail "$name" "exit status $rc, expected $want (log: $log)"
+		return
+	fi
+	IFS=';' read -ra pats <<< "$expect"
+	for pat in "${pats[@]}"; do
+		pat=$(trim "$pat")
+		[[ -z $pat ]] && continue
+		if ! grep -Eq -- "$pat" "$log"; then
+			fail "$name" "serial log lacks /$pat/ (log: $log)"
+			return
+		fi
+	done
+	pass "$name"
+}
+
+# summary: prints the closing line and returns the harness's exit status.
+summary() {
+	printf '%s: %d passed, %d failed, %d skipped\n' "$PLATFORM" "$n_pass" "$n_fail" "$n_skip"
+	((n_fail == 0))
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make test`: build everything, then run every test suite and platform in
+# turn, keep going past failures, and end with one summary line per suite,
+# the total time, and a total line. Exit status 1 when anything failed.
+set -uo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$SRC/build}
+mkdir -p "$BUILD/logs"
+start=$(date +%s)
+
+suites=(unit host qemu nested bochs)
+declare -A line
+failed=0
+
+if ! make -C "$SRC" --no-print-directory -j"$(nproc)" all; then
+	echo "make test: the build failed; no test was run" >&2
+	exit 1
+fi
+
+for s in "${suites[@]}"; do
+	echo "==== $s ===="
+	log=$BUILD/logs/check-$s.log
+	make -C "$SRC" --no-print-directory "check-$s" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	last=$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	last=${last#*: }
+	if [[ -z $last ]]; then
+		last="0 passed, 1 failed, 0 skipped (no summary: harness broke, see $log)"
+		rc=1
+	fi
+	line[$s]=$last
+	((rc == 0)) || failed=1
+done
+
+echo
+echo "==== summary ===="
+tp=0 tf=0 ts=0
+for s in "${suites[@]}"; do
+	printf '%-7s %s\n' "$s:" "${line[$s]}"
+	read -r p _ f _ k _ <<< "${line[$s]//,/}"
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + ${k:-0}))
+done
+echo "make test took $(( $(date +%s) - start )) s"
+echo "total: $tp passed, $tf failed, $ts skipped"
+((failed == 0 && tf == 0))

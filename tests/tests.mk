@@ -1,0 +1,29 @@
+# Host unit tests and the platform harnesses. See CONTRIBUTING.md.
+
+UNIT_SRCS := $(wildcard $(SRC)/tests/unit/*.c)
+UNIT_OBJS := $(patsubst $(SRC)/tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
+UNIT_BIN  := $(BUILD)/unit/run-unit
+
+$(BUILD)/unit/%.o: $(SRC)/tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -I$(SRC)/vmm -I$(SRC)/tests/unit -c $< -o $@
+
+$(UNIT_BIN): $(UNIT_OBJS) $(VMM_LIB)
+	$(CC) -o $@ $(UNIT_OBJS) $(VMM_LIB) $(VMM_LDLIBS)
+
+HARNESS_ENV = SRC=$(SRC) BUILD=$(BUILD)
+
+check-unit: $(UNIT_BIN)
+	@$(UNIT_BIN) $(ONLY)
+
+check-host: all
+	@$(HARNESS_ENV) $(SRC)/tests/platforms/host.sh
+
+check-qemu: all
+	@$(HARNESS_ENV) $(SRC)/tests/platforms/qemu.sh
+
+check-nested: all
+	@$(HARNESS_ENV) $(SRC)/tests/platforms/nested.sh
+
+check-bochs: all
+	@$(HARNESS_ENV) $(SRC)/tests/platforms/bochs.sh
