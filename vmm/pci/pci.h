@@ -1,0 +1,88 @@
+/* PCI: one host bridge, bus 0, reached through ECAM (MCFG) and the legacy
+ * 0xCF8/0xCFC ports. Devices register themselves kvmtool style:
+ *
+ *	static struct pci_device rng = {
+ *		.vendor_id = 0x1af4, .device_id = 0x1044, .class_code = 0xff0000,
+ *		.bar = { [0] = { .size = 0x1000 } },
+ *		.bar_access = rng__bar_access, .msix_vectors = 2, .msix_bar = 1,
+ *	};
+ *	pci__register(&rng);              // slot, header, BAR addresses
+ *	pci__add_capability(&rng, ...);   // e.g. virtio vendor capabilities
+ *
+ * There is no firmware: mkvm assigns every BAR an address in the PCI window
+ * at registration and enables decoding, so the guest may use them as found
+ * (it may also size and move them; the core follows). Interrupts are MSI-X
+ * only: the core emulates the table and PBA in msix_bar and delivers with
+ * pci__msix_notify(). Absent devices and functions read as all ones. */
+#ifndef MKVM_PCI_H
+#define MKVM_PCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCI_MAX_DEVICES  32          /* bus 0, function 0 of each slot */
+#define PCI_MAX_MSIX     64
+#define PCI_CFG_SIZE     256
+
+struct pci_device;
+struct vcpu;
+
+/* A guest access to offset bytes into BAR bar. len is 1, 2, 4 or 8. */
+typedef void (*pci_bar_fn)(struct pci_device *dev, int bar, uint64_t offset,
+			   uint8_t *data, uint32_t len, bool is_write);
+
+struct pci_bar {
+	uint64_t size;               /* power of two >= 16; 0: unused */
+	bool io;                     /* I/O space instead of 32-bit memory */
+};
+
+struct pci_msix_entry {
+	uint32_t addr_lo, addr_hi, data, ctrl;
+};
+
+struct pci_device {
+	/* Set by the device before pci__register(). */
+	uint16_t vendor_id, device_id;
+	uint16_t subsys_vendor_id, subsys_id;
+	uint32_t class_code;         /* class << 16 | subclass << 8 | prog-if */
+	uint8_t revision;
+	struct pci_bar bar[6];
+	pci_bar_fn bar_access;       /* for BARs other than msix_bar */
+	int msix_vectors;            /* 0: no MSI-X */
+	int msix_bar;                /* BAR holding table and PBA (core sizes it) */
+	void *opaque;                /* the device's own state */
+
+	/* Owned by the PCI core. */
+	int slot;
+	uint8_t cfg[PCI_CFG_SIZE];
+	uint8_t cfg_used;            /* end of the capability list so far */
+	uint32_t bar_addr[6];
+	uint32_t bar_mask[6];        /* ~(size-1) for sizing reads */
+	struct pci_msix_entry msix[PCI_MAX_MSIX];
+	uint64_t msix_pending;       /* PBA bits */
+};
+
+/* Sets up the host bridge and claims ECAM, 0xCF8-0xCFF and the BAR windows
+ * on the I/O bus. Call once, before any pci__register(). */
+int pci__init(void);
+
+/* Gives dev the next free slot, builds its header and assigns its BARs.
+ * Returns the slot or -1 (bus full, bad BAR size, window exhausted). */
+int pci__register(struct pci_device *dev);
+
+/* Appends a capability (cap[0] = id, cap[1] is filled in as the next
+ * pointer). Returns its config-space offset or -1 when it does not fit. */
+int pci__add_capability(struct pci_device *dev, const void *cap, size_t len);
+
+/* Signals MSI-X vector vec, or marks it pending when masked. */
+void pci__msix_notify(struct pci_device *dev, int vec);
+
+/* Guest physical address of BAR bar as currently programmed. */
+uint32_t pci__bar_address(const struct pci_device *dev, int bar);
+
+/* The config access paths, exposed for unit tests. */
+void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
+		     uint32_t len, bool is_write);
+
+#endif
