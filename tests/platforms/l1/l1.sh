@@ -1,0 +1,234 @@
+# The L1 Linux of the nested platforms: fetches the Debian kernel, builds the
+# initramfs that runs mkvm inside it, and turns the L1 serial log back into
+# per-case verdicts. Sourced by nested.sh, bochs.sh and run.sh after lib.sh
+# (which sets SRC, BUILD, PLATFORM and the say/pass/fail/skip/judge helpers).
+
+L1_DIR=$SRC/tests/platforms/l1
+L1_CACHE=$BUILD/platform/debian-kernel
+L1_WORK=$BUILD/platform/$PLATFORM
+
+l1_die() { printf '[%s] error: %s\n' "$PLATFORM" "$*" >&2; return 1; }
+
+# l1_kernel_pkg: prints linux-image-amd64's current dependency, e.g.
+# linux-image-6.1.0-56-amd64 (the ABI number changes with Debian updates).
+l1_kernel_pkg() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+
+# l1_kernel: sets L1_KDIR to an unpacked Debian kernel (vmlinuz, modules),
+# downloading it on first use. Cached as $L1_CACHE/<abi>/ with a .complete
+# stamp; only vmlinuz, config and the KVM-related modules are kept.
+l1_kernel() {
+	local pkg abi tmp deb
+	pkg=$(l1_kernel_pkg)
+	if [[ -z $pkg ]]; then
+		L1_KDIR=$(ls -d "$L1_CACHE"/*/.complete 2>/dev/null | sort -V | tail -1)
+		L1_KDIR=${L1_KDIR%/.complete}
+		[[ -n $L1_KDIR ]] || l1_die "cannot resolve linux-image-amd64's kernel package (apt-cache depends linux-image-amd64 gives none: are the apt package lists present? run apt-get update)" || return
+		say "apt cannot resolve linux-image-amd64; using cached ${L1_KDIR##*/}"
+		return 0
+	fi
+	abi=${pkg#linux-image-}
+	L1_KDIR=$L1_CACHE/$abi
+	[[ -e $L1_KDIR/.complete ]] && return 0
+	say "fetching $pkg (apt-get download, cached in $L1_KDIR)"
+	tmp=$L1_CACHE/.tmp-$abi
+	rm -rf "$tmp" "$L1_KDIR" && mkdir -p "$tmp/x"
+	if ! (cd "$tmp" && apt-get download "$pkg" > dl.log 2>&1); then
+		if [[ $(id -u) -eq 0 ]]; then
+			say "apt-get download failed; running apt-get update once and retrying"
+			apt-get update -qq >> "$tmp/dl.log" 2>&1
+			(cd "$tmp" && apt-get download "$pkg" >> dl.log 2>&1)
+		fi || { cat "$tmp/dl.log" >&2; l1_die "apt-get download $pkg failed (not root, or no access to Debian's archive)"; return; }
+	fi
+	deb=$(ls "$tmp"/*.deb) && dpkg-deb -x "$deb" "$tmp/x" || { l1_die "cannot unpack $deb"; return; }
+	mkdir -p "$L1_KDIR/modules"
+	cp "$tmp"/x/boot/vmlinuz-* "$L1_KDIR/vmlinuz" &&
+	cp "$tmp"/x/boot/config-* "$L1_KDIR/config" &&
+	find "$tmp"/x/lib/modules/*/kernel/arch/x86/kvm "$tmp"/x/lib/modules/*/kernel/virt \
+		"$tmp"/x/lib/modules/*/kernel/drivers/crypto/ccp -name '*.ko*' \
+		-exec cp {} "$L1_KDIR/modules/" \; || { l1_die "unexpected layout in $deb"; return; }
+	echo "$pkg $(dpkg-deb -f "$deb" Version)" > "$L1_KDIR/package"
+	rm -rf "$tmp"
+	touch "$L1_KDIR/.complete"
+}
+
+# l1_module_file NAME: the cached module file of NAME (plain or compressed).
+l1_module_file() {
+	ls "$L1_KDIR/modules/$1".ko* 2>/dev/null | head -1
+}
+
+# l1_module_deps NAME: prints NAME's modules in load order (dependencies
+# first). The package ships no modules.dep, so read each .modinfo section.
+l1_module_deps() {
+	local f dep
+	f=$(l1_module_file "$1")
+	[[ -n $f ]] || { l1_die "module $1 not in $L1_KDIR/modules"; return; }
+	for dep in $(l1_uncompress "$f" | l1_modinfo_depends); do
+		l1_module_deps "$dep" || return
+	done
+	echo "$1"
+}
+
+l1_uncompress() {
+	case $1 in
+	*.ko.xz)  xz -dc "$1" ;;
+	*.ko.zst) zstd -qdc "$1" ;;
+	*.ko.gz)  gzip -dc "$1" ;;
+	*)        cat "$1" ;;
+	esac
+}
+
+l1_modinfo_depends() {
+	local t
+	t=$(mktemp) && cat > "$t.ko" &&
+	objcopy -O binary --only-section=.modinfo "$t.ko" "$t" &&
+	tr '\0' '\n' < "$t" | sed -n 's/^depends=//p' | tr ',' ' '
+	rm -f "$t" "$t.ko"
+}
+
+# l1_copy_binary FILE DEST ROOT: copies a dynamically linked FILE to ROOT/DEST
+# with every shared library and the dynamic loader at their own paths.
+l1_copy_binary() {
+	local file=$1 dest=$2 root=$3 lib
+	install -D -m 755 "$file" "$root/$dest"
+	for lib in $(ldd "$file" 2>/dev/null | grep -oE '/[^ ]+'); do
+		[[ -e $root/$lib ]] || install -D -m 755 "$(readlink -f "$lib")" "$root/$lib"
+	done
+}
+
+# l1_stage_image REL: copies build/REL into the initramfs at /build/REL.
+l1_stage_image() {
+	[[ -e $L1_ROOT/build/$1 ]] || install -D -m 644 "$BUILD/$1" "$L1_ROOT/build/$1"
+}
+
+# l1_initramfs MODULE...: builds $L1_WORK/initramfs.cpio.gz from $L1_ROOT,
+# which the caller has filled with /etc/mkvm/cases or /etc/mkvm/run and the
+# images. Adds busybox, /init, mkvm (when built) and MODULE with dependencies.
+# Sets L1_NONCE, the marker key of this boot.
+l1_initramfs() {
+	local m mods=() order
+	for m in "$@"; do
+		order=$(l1_module_deps "$m") || return
+		mods+=($order)
+	done
+	# Keep the first occurrence of each module, in load order.
+	order=$(printf '%s\n' "${mods[@]}" | awk '!seen[$0]++' | tr '\n' ' ')
+	for m in $order; do
+		mkdir -p "$L1_ROOT/lib/modules"
+		l1_uncompress "$(l1_module_file "$m")" > "$L1_ROOT/lib/modules/$m.ko"
+	done
+	install -D -m 755 /bin/busybox "$L1_ROOT/bin/busybox"
+	install -D -m 755 "$L1_DIR/init" "$L1_ROOT/init"
+	[[ -x $BUILD/vmm/mkvm ]] && l1_copy_binary "$BUILD/vmm/mkvm" mkvm/mkvm "$L1_ROOT"
+	L1_NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	mkdir -p "$L1_ROOT/etc/mkvm"
+	printf 'NONCE=%s\nMODULES="%s"\n' "$L1_NONCE" "$order" > "$L1_ROOT/etc/mkvm/env"
+	(cd "$L1_ROOT" && find . -print0 | LC_ALL=C sort -z |
+		cpio --quiet -o -0 -H newc -R 0:0 | gzip -1) > "$L1_WORK/initramfs.cpio.gz"
+}
+
+# l1_new_root: starts an empty initramfs staging tree in $L1_ROOT.
+l1_new_root() {
+	L1_ROOT=$L1_WORK/root
+	rm -rf "$L1_ROOT" && mkdir -p "$L1_ROOT/etc/mkvm"
+}
+
+# l1_shq ARG: ARG quoted for busybox sh (single quotes).
+l1_shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# l1_add_case: for_each_case callback; stages one case into $L1_ROOT.
+# Cases whose images are not built fail at once, without a run in L1.
+l1_add_case() {
+	local name=$1 kernel=$2 initrd=$3 cmdline=$4 f
+	for f in "$kernel" $initrd; do
+		if [[ ! -f $f ]]; then
+			fail "$name" "image $f is not built"
+			return
+		fi
+	done
+	l1_stage_image "${kernel#"$BUILD"/}"
+	[[ -n $initrd ]] && l1_stage_image "${initrd#"$BUILD"/}"
+	L1_CASES+=("$name|$5|$6")
+	printf 'run_case %s %s %s %s %s\n' "$(l1_shq "$name")" "$L1_CASE_TIMEOUT" \
+		"$(l1_shq "/build/${kernel#"$BUILD"/}")" \
+		"$(l1_shq "${initrd:+/build/${initrd#"$BUILD"/}}")" \
+		"$(l1_shq "$cmdline")" >> "$L1_ROOT/etc/mkvm/cases"
+}
+
+# l1_stage_cases: stages every case of $PLATFORM; fills L1_CASES with
+# "name|exit|expect" for l1_judge_cases.
+l1_stage_cases() {
+	L1_CASES=()
+	: > "$L1_ROOT/etc/mkvm/cases"
+	for_each_case l1_add_case
+}
+
+# l1_fact KEY: the value the L1 init reported for KEY in $L1_LOG (empty if none).
+l1_fact() {
+	grep -a "^@@mkvm-$L1_NONCE fact $1=" "$L1_LOG" | tail -1 | cut -d= -f2- | tr -d '\r'
+}
+
+# l1_section BEGIN END: the lines of $L1_LOG between the marker lines BEGIN
+# and END (exclusive), with the serial line's carriage returns removed.
+l1_section() {
+	awk -v b="@@mkvm-$L1_NONCE $1" -v e="@@mkvm-$L1_NONCE $2" '
+		{ sub(/\r$/, "") }
+		$0 == b { on = 1; next }
+		on && index($0, e) == 1 { exit }
+		on' "$L1_LOG"
+}
+
+# l1_judge_cases: splits $L1_LOG per case into $LOGDIR/<case>.log and judges
+# each case by the status in its end marker.
+l1_judge_cases() {
+	local c name want expect log end status
+	for c in "${L1_CASES[@]}"; do
+		IFS='|' read -r name want expect <<< "$c"
+		log=$LOGDIR/$name.log
+		l1_section "case-begin $name" "case-end $name status=" > "$log"
+		end=$(grep -a "^@@mkvm-$L1_NONCE case-end $name status=" "$L1_LOG" | tail -1 | tr -d '\r')
+		if [[ -z $end ]]; then
+			if grep -aq "^@@mkvm-$L1_NONCE case-begin $name"$'\r'"\?$" "$L1_LOG"; then
+				fail "$name" "no end marker: L1 or mkvm hung during this case (log: $log, L1 log: $L1_LOG)"
+			else
+				fail "$name" "never started: L1 did not reach this case (L1 log: $L1_LOG)"
+			fi
+			continue
+		fi
+		status=${end##*status=}
+		if [[ $status == 124 ]]; then
+			fail "$name" "mkvm timed out after ${L1_CASE_TIMEOUT}s in L1 (log: $log)"
+			continue
+		fi
+		judge "$name" "$log" "$status" "$want" "$expect"
+	done
+}
+
+# l1_report_facts: prints what L1 saw of KVM, for the harness's output.
+l1_report_facts() {
+	local k v line=
+	for k in module npt ept vpid unrestricted_guest dev_kvm cpuinfo:pcid cpuinfo:invpcid uptime; do
+		v=$(l1_fact "$k")
+		[[ -n $v ]] && line+=" $k=$v"
+	done
+	say "L1 facts:${line:- none (L1 init never reported; see $L1_LOG)}"
+}
+
+# l1_check_probe NAME: PASS when `mkvm --probe` ran in L1 and succeeded.
+l1_check_probe() {
+	local status
+	status=$(grep -a "^@@mkvm-$L1_NONCE probe-end status=" "$L1_LOG" | tail -1 | tr -d '\r')
+	status=${status##*status=}
+	l1_section probe-begin probe-end > "$LOGDIR/$1.log"
+	if [[ -z $status ]]; then
+		fail "$1" "L1 never ran mkvm --probe (L1 log: $L1_LOG)"
+	elif [[ ! -x $BUILD/vmm/mkvm ]]; then
+		fail "$1" "build/vmm/mkvm is not built"
+	elif [[ $status != 0 ]]; then
+		fail "$1" "mkvm --probe exited $status in L1 (log: $LOGDIR/$1.log)"
+	else
+		pass "$1"
+	fi
+}
