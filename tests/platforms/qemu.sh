@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make check-qemu`: every "qemu" case of tests/cases.list booted directly by
+# QEMU full-system emulation (TCG), PVH -kernel, -initrd as module 0,
+# -append as the command line. q35, because it has PCIe ECAM (ACPI MCFG).
+# TCG emulates no PCID, so guests must take their non-PCID paths here.
+# Environment: ONLY=substr; VERBOSE=1 streams each serial log; CASE_TIMEOUT
+# (s, default 120; a timeout is a FAIL); QEMU_EXTRA_ARGS (appended, for
+# debugging, e.g. "-d int -D build/logs/qemu/int.log").
+set -uo pipefail
+PLATFORM=qemu
+. "$(dirname "$0")/lib.sh"
+
+QEMU=${QEMU:-qemu-system-x86_64}
+CASE_TIMEOUT=${CASE_TIMEOUT:-120}
+
+# qemu_case: for_each_case callback; boots one case and judges it.
+qemu_case() {
+	local name=$1 kernel=$2 initrd=$3 cmdline=$4 want=$5 expect=$6
+	local log=$LOGDIR/$name.log err=$LOGDIR/$name.stderr rc pid tail_pid=
+	local args=(-M q35 -accel tcg -cpu max -m 256M -display none -nodefaults
+		-no-reboot -serial "file:$log"
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$kernel")
+	[[ -n $initrd ]] && args+=(-initrd "$initrd")
+	[[ -n $cmdline ]] && args+=(-append "$cmdline")
+	# shellcheck disable=SC2206 # word splitting is the point
+	[[ -n ${QEMU_EXTRA_ARGS:-} ]] && args+=($QEMU_EXTRA_ARGS)
+
+	for f in "$kernel" ${initrd:+"$initrd"}; do
+		if [[ ! -f $f ]]; then
+			fail "$name" "$f does not exist (make all builds it)"
+			return
+		fi
+	done
+	: > "$log"
+	printf '%q ' "$QEMU" "${args[@]}" > "$err"
+	echo >> "$err"
+	timeout --kill-after=5 "$CASE_TIMEOUT" "$QEMU" "${args[@]}" \
+		< /dev/null >> "$err" 2>&1 &
+	pid=$!
+	if [[ ${VERBOSE:-0} == 1 ]]; then
+		tail -n +1 -f --pid="$pid" "$log" &
+		tail_pid=$!
+	fi
+	wait "$pid"
+	rc=$?
+	[[ -n $tail_pid ]] && wait "$tail_pid"
+	if ((rc == 124 || rc == 137)); then
+		fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"
+		return
+	fi
+	if [[ $rc != "$want" ]] && [[ -s $err ]]; then
+		say "$name: QEMU command line and messages ($err):"
+		sed 's/^/    /' "$err"
+	fi
+	judge "$name" "$log" "$rc" "$want" "$expect"
+}
+
+if ! command -v "$QEMU" > /dev/null; then
+	skip_all() { skip "$1" "$QEMU is not installed (package qemu-system-x86)"; }
+	for_each_case skip_all
+	summary
+	exit
+fi
+say "$("$QEMU" --version | head -1)"
+for_each_case qemu_case
+summary
