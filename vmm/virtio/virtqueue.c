@@ -191,6 +191,18 @@ void virtq__push(struct virtq *vq, uint16_t head, uint32_t len)
 	store16(&vq->used->idx, ++vq->used_idx);
 }
 
+int virtq__drain(struct virtq *vq, struct virtq_chain *c, virtq_handler_fn fn,
+		 void *opaque)
+{
+	int n = 0, r;
+
+	while ((r = virtq__pop(vq, c)) == 1) {
+		virtq__push(vq, c->head, fn(opaque, c));
+		n++;
+	}
+	return r < 0 ? -1 : n;
+}
+
 bool virtq__should_notify(struct virtq *vq)
 {
 	if (!virtq__enabled(vq))

@@ -90,6 +90,16 @@ bool virtq__should_notify(struct virtq *vq);
 
 const char *virtq__strerror(enum virtq_err err);
 
+/* Handles one chain for virtq__drain() and returns the number of bytes it
+ * wrote into the chain's writable part. */
+typedef uint32_t (*virtq_handler_fn)(void *opaque, const struct virtq_chain *c);
+
+/* Pops every available chain into *c, hands it to fn and pushes it back.
+ * Returns the number of chains handled, or -1 when the ring is malformed
+ * (chains handled before that are pushed). */
+int virtq__drain(struct virtq *vq, struct virtq_chain *c, virtq_handler_fn fn,
+		 void *opaque);
+
 /* Copy from the readable / into the writable bytes of a chain, starting at
  * byte `off` of that part. Return the number of bytes copied (short at the
  * end of the part). */
