@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# `make check-host`: mkvm directly on this machine's /dev/kvm.
+#
+# 1. syscall-ground-truth: syscall.elf with --no-host-check shows whether
+#    SYSCALL from CPL3 really reaches CPL0 here (it does not on kvm_pvm).
+# 2. probe: `mkvm --probe` must name the KVM module /sys/module shows, say
+#    whether EPT/NPT is on as the module parameter says, and exit 0 exactly
+#    when SYSCALL works (1.).
+# 3. If it does not, host-refuses-ring3: booting without --no-host-check is
+#    refused with exit 6 and a message naming SYSCALL; the cases below that
+#    need ring 3 then SKIP. Otherwise they run normally.
+# 4. The "host" cases of tests/cases.list. Those in RING0_CASES never leave
+#    CPL0 and always run, with --no-host-check.
+# 5. mkvm's error handling: unusable images exit 4 with one line on stderr,
+#    an unknown option exits 2.
+# No accessible /dev/kvm: every case SKIPs with the reason.
+# Environment: ONLY=substr; VERBOSE=1 shows each run's output; CASE_TIMEOUT
+# (s, default 30; a timeout is a FAIL); MKVM (default build/vmm/mkvm).
+set -uo pipefail
+PLATFORM=host
+. "$(dirname "$0")/lib.sh"
+
+MKVM=${MKVM:-$BUILD/vmm/mkvm}
+CASE_TIMEOUT=${CASE_TIMEOUT:-30}
+GUESTS=$BUILD/tests/guests
+RING0_CASES=" guest-hello guest-triple guest-pcid "
+BUILTIN_CASES=(syscall-ground-truth probe host-refuses-ring3 bad-image-missing
+	bad-image-not-elf bad-image-truncated-header bad-image-truncated-segment
+	bad-image-no-pvh-note usage-unknown-option)
+
+selected() { [[ -z ${ONLY:-} || $1 == *"$ONLY"* ]]; }
+
+# kvm_module: the KVM implementation module loaded here, or nothing.
+kvm_module() {
+	local m
+	for m in kvm_intel kvm_amd kvm_pvm; do
+		[[ -d /sys/module/$m ]] && { echo "$m"; return; }
+	done
+}
+
+# tdp_expected MODULE: "EPT on", "NPT off", ... as the module parameter says;
+# kvm_pvm has none: it shadows the guest page tables.
+tdp_expected() {
+	local kind param v
+	case $1 in
+	kvm_intel) kind=EPT param=ept ;;
+	kvm_amd)   kind=NPT param=npt ;;
+	*)         echo "none"; return ;;
+	esac
+	v=$(cat "/sys/module/$1/parameters/$param" 2> /dev/null)
+	case $v in
+	Y|y|1) echo "$kind on" ;;
+	*)     echo "$kind off" ;;
+	esac
+}
+
+# run_mkvm LOG ARGS...: runs mkvm; sets rc (124: timed out). LOG gets the
+# guest's serial output (mkvm's stdout), then mkvm's stderr, which is also
+# kept alone in LOG.stderr; LOG.cmd the command line and exit status.
+run_mkvm() {
+	local log=$1
+	shift
+	timeout --kill-after=5 "$CASE_TIMEOUT" "$MKVM" "$@" < /dev/null \
+		> "$log.stdout" 2> "$log.stderr"
+	rc=$?
+	{ printf '%q' "$MKVM"; printf ' %q' "$@"; echo "    # exit $rc"; } > "$log.cmd"
+	cat "$log.stdout" "$log.stderr" > "$log"
+	rm -f "$log.stdout"
+	if [[ ${VERBOSE:-0} == 1 ]]; then
+		cat "$log.cmd"
+		sed 's/^/    /' "$log"
+	fi
+}
+
+# --- 1. what SYSCALL really does here -------------------------------------
+syscall_works=
+case_syscall_truth() {
+	local name=syscall-ground-truth log=$LOGDIR/syscall-ground-truth.log
+	run_mkvm "$log" --no-host-check "$GUESTS/syscall.elf"
+	if ((rc == 33)) && grep -q '^syscall: CPL0 reached, sysret to CPL3 ok' "$log"; then
+		syscall_works=yes
+	elif ((rc == 35)) && grep -q '^syscall: arrived at CPL3' "$log"; then
+		syscall_works=no
+	else
+		fail "$name" "syscall.elf gave neither verdict: exit $rc (log: $log)"
+		return
+	fi
+	if [[ $module == kvm_pvm && $syscall_works == yes ]]; then
+		fail "$name" "SYSCALL reached CPL0 on kvm_pvm, which PLATFORM.md says it cannot: update PLATFORM.md (log: $log)"
+		return
+	fi
+	if [[ $module != kvm_pvm && $syscall_works == no ]]; then
+		fail "$name" "SYSCALL stayed at CPL3 on $module (log: $log)"
+		return
+	fi
+	say "$name: SYSCALL from CPL3 $([[ $syscall_works == yes ]] && echo reaches CPL0 || echo stays at CPL3) on $module"
+	pass "$name"
+}
+
+# --- 2. mkvm --probe tells the same truth ----------------------------------
+case_probe() {
+	local name=probe log=$LOGDIR/probe.log tdp kind line
+	run_mkvm "$log" --probe
+	if ((rc == 124)); then
+		fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"
+		return
+	fi
+	if ! grep -Eq "kvm[_-]${module#kvm_}" "$log"; then
+		fail "$name" "output does not name the module $module that /sys/module shows (log: $log)"
+		return
+	fi
+	tdp=$(tdp_expected "$module")
+	kind=${tdp% *}
+	if [[ $tdp == none ]]; then
+		line=$(grep -Ei 'EPT|NPT|two-dimensional|TDP|shadow' "$log" | head -1)
+		if [[ -z $line ]] || ! grep -Eiq '\b(no|none|off|absent|disabled|shadow)\b' <<< "$line"; then
+			fail "$name" "$module has no EPT/NPT but the output does not say so (log: $log)"
+			return
+		fi
+	else
+		line=$(grep -E "\\b$kind\\b" "$log" | head -1)
+		if [[ -z $line ]]; then
+			fail "$name" "output does not mention $kind (log: $log)"
+			return
+		fi
+		if [[ $tdp == *on ]] && grep -Eiq '\b(no|off|absent|disabled)\b' <<< "$line" ||
+		   [[ $tdp == *off ]] && ! grep -Eiq '\b(no|off|absent|disabled)\b' <<< "$line"; then
+			fail "$name" "/sys/module/$module/parameters says $tdp, mkvm says \"$line\" (log: $log)"
+			return
+		fi
+	fi
+	if [[ -z $syscall_works ]]; then
+		fail "$name" "no ground truth for SYSCALL (syscall-ground-truth failed)"
+	elif [[ $syscall_works == yes ]] && ((rc != 0)); then
+		fail "$name" "SYSCALL works here but --probe exited $rc (log: $log)"
+	elif [[ $syscall_works == no ]] && ((rc == 0)); then
+		fail "$name" "SYSCALL stays at CPL3 here but --probe exited 0 (log: $log)"
+	elif [[ $syscall_works == no ]] && ! grep -qi syscall "$log"; then
+		fail "$name" "--probe failed without naming SYSCALL (log: $log)"
+	else
+		say "$name: $module, $tdp, exit $rc"
+		pass "$name"
+	fi
+}
+
+# --- 3. a host that fails the probe is refused --------------------------------
+case_refuse() {
+	local name=host-refuses-ring3 log=$LOGDIR/host-refuses-ring3.log
+	if [[ $syscall_works != no ]]; then
+		skip "$name" "SYSCALL works on this host: nothing to refuse"
+		return
+	fi
+	run_mkvm "$log" "$GUESTS/syscall.elf"
+	if ((rc != 6)); then
+		fail "$name" "exit status $rc, expected 6 (MKVM_EXIT_HOST) (log: $log)"
+	elif grep -q '^syscall:' "$log"; then
+		fail "$name" "the guest ran although mkvm refused it (log: $log)"
+	elif ! grep -qi syscall "$log.stderr"; then
+		fail "$name" "the refusal does not name the SYSCALL problem (log: $log)"
+	else
+		pass "$name"
+	fi
+}
+
+# --- 4. the cases of tests/cases.list ------------------------------------------
+host_case() {
+	local name=$1 kernel=$2 initrd=$3 cmdline=$4 want=$5 expect=$6
+	local log=$LOGDIR/$name.log args=()
+	if [[ $RING0_CASES == *" $name "* ]]; then
+		args+=(--no-host-check)
+	elif [[ $syscall_works != yes ]]; then
+		skip "$name" "host KVM fails the SYSCALL check; run on nested/bochs"
+		return
+	fi
+	[[ -n $initrd ]] && args+=(--initrd "$initrd")
+	[[ -n $cmdline ]] && args+=(--cmdline "$cmdline")
+	run_mkvm "$log" "${args[@]}" "$kernel"
+	if ((rc == 124)); then
+		fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"
+		return
+	fi
+	judge "$name" "$log" "$rc" "$want" "$expect"
+}
+
+# --- 5. bad input: a clear error and the right status ------------------------
+# bad_input NAME WANT_RC ARGS...: mkvm must exit WANT_RC with exactly one
+# line on stderr, and must not start a guest.
+bad_input() {
+	local name=$1 want=$2 log=$LOGDIR/$1.log lines
+	shift 2
+	run_mkvm "$log" "$@"
+	lines=$(grep -c . "$log.stderr")
+	if ((rc != want)); then
+		fail "$name" "exit status $rc, expected $want (log: $log)"
+	elif ((lines != 1)); then
+		fail "$name" "$lines lines on stderr, expected one error line (log: $log)"
+	else
+		say "$name: $(cat "$log.stderr")"
+		pass "$name"
+	fi
+}
+
+case_bad_images() {
+	local dir=$LOGDIR/images hello=$GUESTS/hello.elf last_load
+	mkdir -p "$dir"
+	echo "this is not an ELF file" > "$dir/not-elf"
+	head -c 40 "$hello" > "$dir/truncated-header.elf"
+	# Keep the headers and the PVH note, cut the last PT_LOAD's contents.
+	last_load=$(readelf -lW "$hello" | awk '$1 == "LOAD" { off = $2 } END { print off }')
+	head -c $((last_load + 16)) "$hello" > "$dir/truncated-segment.elf"
+	objcopy -R .note.pvh "$hello" "$dir/no-pvh-note.elf"
+	selected bad-image-missing &&
+		bad_input bad-image-missing 4 --no-host-check "$dir/does-not-exist.elf"
+	selected bad-image-not-elf &&
+		bad_input bad-image-not-elf 4 --no-host-check "$dir/not-elf"
+	selected bad-image-truncated-header &&
+		bad_input bad-image-truncated-header 4 --no-host-check "$dir/truncated-header.elf"
+	selected bad-image-truncated-segment &&
+		bad_input bad-image-truncated-segment 4 --no-host-check "$dir/truncated-segment.elf"
+	selected bad-image-no-pvh-note &&
+		bad_input bad-image-no-pvh-note 4 --no-host-check "$dir/no-pvh-note.elf"
+	selected usage-unknown-option &&
+		bad_input usage-unknown-option 2 --no-such-option "$hello"
+}
+
+# --- main ------------------------------------------------------------------------
+reason=
+if [[ ! -e /dev/kvm ]]; then
+	reason="no /dev/kvm on this machine (no KVM module loaded)"
+elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+	reason="/dev/kvm is not readable and writable by $(id -un)"
+elif [[ -z $(kvm_module) ]]; then
+	reason="/dev/kvm exists but none of kvm_intel, kvm_amd, kvm_pvm is loaded"
+fi
+if [[ -n $reason ]]; then
+	for c in "${BUILTIN_CASES[@]}"; do selected "$c" && skip "$c" "$reason"; done
+	skip_case() { skip "$1" "$reason"; }
+	for_each_case skip_case
+	summary
+	exit
+fi
+if [[ ! -x $MKVM ]]; then
+	fail mkvm "$MKVM is not built (make all)"
+	summary
+	exit
+fi
+module=$(kvm_module)
+say "KVM module: $module, EPT/NPT: $(tdp_expected "$module"); mkvm: $MKVM"
+
+# Always run, even under ONLY: the decisions below depend on it.
+case_syscall_truth
+selected probe && case_probe
+selected host-refuses-ring3 && case_refuse
+for_each_case host_case
+case_bad_images
+summary
