@@ -1,0 +1,129 @@
+/* Breakpoint tables and the debug-register encoding. */
+#include <string.h>
+#include "gdb/bp.h"
+
+struct gdb_sw_bp *gdb_bps__sw_find(struct gdb_bps *b, uint64_t va)
+{
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (b->sw[i].used && b->sw[i].va == va)
+			return &b->sw[i];
+	return NULL;
+}
+
+struct gdb_sw_bp *gdb_bps__sw_alloc(struct gdb_bps *b)
+{
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (!b->sw[i].used)
+			return &b->sw[i];
+	return NULL;
+}
+
+bool gdb_bps__sw_any(const struct gdb_bps *b)
+{
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (b->sw[i].used)
+			return true;
+	return false;
+}
+
+static int slot__find(const struct gdb_bps *b, enum gdb_bp_type type,
+		      uint64_t addr, uint64_t len)
+{
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		if (b->hw[i].used && b->hw[i].type == type &&
+		    b->hw[i].addr == addr && b->hw[i].len == len)
+			return i;
+	return -1;
+}
+
+int gdb_bps__hw_insert(struct gdb_bps *b, enum gdb_bp_type type,
+		       uint64_t addr, uint64_t len)
+{
+	if (type == GDB_BP_SW || type > GDB_WP_ACCESS)
+		return -1;
+	/* x86 instruction breakpoints have length 1; gdb sends kind 1. */
+	if (type == GDB_BP_HW)
+		len = 1;
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return -1;
+	if (addr & (len - 1))
+		return -1;	/* a DR range must be naturally aligned */
+	if (slot__find(b, type, addr, len) >= 0)
+		return 0;
+	for (int i = 0; i < GDB_HW_SLOTS; i++) {
+		if (!b->hw[i].used) {
+			b->hw[i] = (struct gdb_hw_bp){ true, (uint8_t)type,
+						       (uint8_t)len, addr };
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int gdb_bps__hw_remove(struct gdb_bps *b, enum gdb_bp_type type,
+		       uint64_t addr, uint64_t len)
+{
+	int i;
+
+	if (type == GDB_BP_HW)
+		len = 1;
+	i = slot__find(b, type, addr, len);
+	if (i < 0)
+		return -1;
+	memset(&b->hw[i], 0, sizeof(b->hw[i]));
+	return 0;
+}
+
+#define DR7_GE		(1ull << 9)
+#define DR7_FIXED1	(1ull << 10)	/* reserved, reads as 1 */
+
+static uint64_t dr7__rw(uint8_t type)
+{
+	switch (type) {
+	case GDB_BP_HW:
+		return 0;	/* 00: instruction execution */
+	case GDB_WP_WRITE:
+		return 1;	/* 01: data writes */
+	default:
+		return 3;	/* 11: reads or writes; x86 has no read-only */
+	}
+}
+
+static uint64_t dr7__len(uint8_t len)
+{
+	switch (len) {
+	case 2:
+		return 1;
+	case 8:
+		return 2;
+	case 4:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+void gdb_bps__debugregs(const struct gdb_bps *b, uint64_t dr[4],
+			uint64_t *dr7)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < GDB_HW_SLOTS; i++) {
+		dr[i] = 0;
+		if (!b->hw[i].used)
+			continue;
+		dr[i] = b->hw[i].addr;
+		v |= 2ull << (2 * i);			/* Gn */
+		v |= dr7__rw(b->hw[i].type) << (16 + 4 * i);
+		v |= dr7__len(b->hw[i].len) << (18 + 4 * i);
+	}
+	*dr7 = v ? v | DR7_GE | DR7_FIXED1 : 0;
+}
+
+int gdb_bps__hw_hit(const struct gdb_bps *b, uint64_t dr6)
+{
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		if ((dr6 & (1ull << i)) && b->hw[i].used)
+			return i;
+	return -1;
+}

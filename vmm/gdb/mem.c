@@ -1,0 +1,72 @@
+/* Guest memory as gdb addresses it: virtual addresses go through the page
+ * tables of the selected vCPU (or of the address space chosen with
+ * "monitor cr3"), one page at a time since neighbouring virtual pages need
+ * not be physically contiguous. */
+#include "gdb/pgwalk.h"
+#include "gdb/stub.h"
+
+static bool mem__read_pte(void *ctx, uint64_t gpa, unsigned size,
+			  uint64_t *val)
+{
+	struct gdb_stub *s = ctx;
+	uint8_t b[8] = { 0 };
+
+	if (!s->t.read_phys(s->t.ctx, gpa, b, size))
+		return false;
+	*val = 0;
+	for (unsigned i = 0; i < size; i++)
+		*val |= (uint64_t)b[i] << (8 * i);
+	return true;
+}
+
+bool gdb_mem__translate(struct gdb_stub *s, uint64_t va, uint64_t *gpa,
+			uint64_t *page_size)
+{
+	struct gdb_regs r;
+	struct pgwalk_mmu mmu;
+
+	if (!s->t.get_regs(s->t.ctx, s->g_cpu, &r))
+		return false;
+	mmu = (struct pgwalk_mmu){ r.cr0, s->cr3_override ? s->cr3 : r.cr3,
+				   r.cr4, r.efer };
+	return pgwalk__translate(&mmu, va, mem__read_pte, s, gpa, page_size);
+}
+
+/* Splits [addr, addr+len) at page boundaries and calls fn per piece. */
+static size_t mem__access(struct gdb_stub *s, uint64_t addr, uint8_t *buf,
+			  size_t len, bool write)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t va = addr + done, gpa, psize = 4096;
+		size_t n;
+		bool ok;
+
+		if (s->phys)
+			gpa = va;
+		else if (!gdb_mem__translate(s, va, &gpa, &psize))
+			break;
+		n = (size_t)(psize - (va & (psize - 1)));
+		if (n > len - done)
+			n = len - done;
+		ok = write ? s->t.write_phys(s->t.ctx, gpa, buf + done, n)
+			   : s->t.read_phys(s->t.ctx, gpa, buf + done, n);
+		if (!ok)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+size_t gdb_mem__read(struct gdb_stub *s, uint64_t addr, uint8_t *buf,
+		     size_t len)
+{
+	return mem__access(s, addr, buf, len, false);
+}
+
+size_t gdb_mem__write(struct gdb_stub *s, uint64_t addr, const uint8_t *buf,
+		      size_t len)
+{
+	return mem__access(s, addr, (uint8_t *)buf, len, true);
+}

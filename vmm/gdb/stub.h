@@ -1,0 +1,112 @@
+/* The GDB remote stub: protocol state and command dispatch, independent of
+ * the transport (socket) and of KVM. The owner feeds it received bytes with
+ * gdb_stub__input() and tells it when the guest stopped; the stub answers
+ * through t->send and drives the guest through struct gdb_target.
+ *
+ * Every gdb_stub__* call must come from one thread (the gdb thread). The
+ * stub runs all-stop: gdb thread N is vCPU N-1, and all vCPUs are stopped
+ * whenever the stub is not in the running state. */
+#ifndef MKVM_GDB_STUB_H
+#define MKVM_GDB_STUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "gdb/bp.h"
+#include "gdb/packet.h"
+#include "gdb/regs.h"
+
+/* How the guest should run on resume; derived from the breakpoint tables. */
+struct gdb_debug_cfg {
+	int step_cpu;		/* vCPU to single-step alone, or -1: run all */
+	bool sw_bp;		/* route int3 to the stub (USE_SW_BP) */
+	uint64_t dr[4], dr7;	/* USE_HW_BP when dr7 != 0 */
+};
+
+/* What the guest side provides. Called only while all vCPUs are stopped,
+ * except interrupt(). Register and memory calls return false on failure. */
+struct gdb_target {
+	void *ctx;
+	unsigned ncpus;
+	bool (*get_regs)(void *ctx, unsigned cpu, struct gdb_regs *r);
+	bool (*set_regs)(void *ctx, unsigned cpu, const struct gdb_regs *r);
+	bool (*read_phys)(void *ctx, uint64_t gpa, void *buf, size_t len);
+	bool (*write_phys)(void *ctx, uint64_t gpa, const void *buf,
+			   size_t len);
+	/* Applies cfg to every vCPU and lets them run; returns at once. The
+	 * owner later reports the stop with gdb_stub__stopped(). */
+	void (*resume)(void *ctx, const struct gdb_debug_cfg *cfg);
+	/* Asks the running vCPUs to stop (Ctrl-C); may be called any time. */
+	void (*interrupt)(void *ctx);
+	/* 'k': end the VM. */
+	void (*kill)(void *ctx);
+	/* Sends bytes to gdb; false if the connection is gone. */
+	bool (*send)(void *ctx, const char *buf, size_t len);
+};
+
+enum gdb_stop_kind {
+	GDB_STOP_DEBUG,		/* KVM_EXIT_DEBUG: see exception and dr6 */
+	GDB_STOP_INTERRUPT,	/* stopped on request (Ctrl-C, --gdb-wait) */
+};
+
+struct gdb_stop {
+	enum gdb_stop_kind kind;
+	unsigned cpu;
+	uint32_t exception;	/* 1 (#DB) or 3 (#BP) for GDB_STOP_DEBUG */
+	uint64_t dr6;
+};
+
+enum gdb_state {
+	GDB_STOPPED,		/* all vCPUs stopped, serving packets */
+	GDB_RUNNING,		/* resumed; waiting for a stop */
+	GDB_DETACHED,		/* 'D' or 'k' done: the owner closes */
+};
+
+struct gdb_stub {
+	struct gdb_target t;
+	struct gdb_rx rx;
+	enum gdb_state state;
+	bool noack;
+	unsigned g_cpu, c_cpu;	/* Hg and Hc selections */
+	bool c_all;		/* Hc-1 / Hc0: resume applies to all */
+	bool phys;		/* monitor phys: m/M/X take physical addresses */
+	bool cr3_override;	/* monitor cr3: walk this CR3, not the vCPU's */
+	uint64_t cr3;
+	struct gdb_stop last;
+	struct gdb_bps bps;
+	size_t last_frame_len;
+	char last_frame[GDB_PACKET_MAX + 8];	/* kept for '-' resends */
+	char reply[GDB_PACKET_MAX + 1];
+	size_t reply_len;
+};
+
+/* Starts a session with every vCPU stopped, as after an initial stop. */
+void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t);
+/* Handles bytes from gdb; may call t->send and the target hooks. */
+void gdb_stub__input(struct gdb_stub *s, const uint8_t *buf, size_t len);
+/* The guest stopped (all vCPUs); sends the stop reply if gdb awaits one. */
+void gdb_stub__stopped(struct gdb_stub *s, const struct gdb_stop *stop);
+/* The guest ended with this mkvm exit status: tells gdb ("W"). */
+void gdb_stub__exited(struct gdb_stub *s, int status);
+/* Ends the session with the guest stopped (the 'D' packet, or gdb gone):
+ * removes every breakpoint and resumes all vCPUs without debugging. */
+void gdb_stub__detach(struct gdb_stub *s);
+
+/* Guest memory access as the m/M/X packets see it (virtual through the
+ * selected vCPU's or the overriding CR3, or physical): returns bytes done,
+ * stopping at the first unmapped or unreadable page. */
+size_t gdb_mem__read(struct gdb_stub *s, uint64_t addr, uint8_t *buf,
+		     size_t len);
+size_t gdb_mem__write(struct gdb_stub *s, uint64_t addr, const uint8_t *buf,
+		      size_t len);
+/* Virtual to physical for the current selection; false if unmapped. */
+bool gdb_mem__translate(struct gdb_stub *s, uint64_t va, uint64_t *gpa,
+			uint64_t *page_size);
+
+/* qRcmd: runs a monitor command, sending console output with "O" packets;
+ * returns the final reply ("OK" or an error) in s->reply. */
+void gdb_monitor__run(struct gdb_stub *s, const char *cmd);
+/* Sends text to gdb's console as an "O" packet. */
+void gdb_stub__console(struct gdb_stub *s, const char *text);
+
+#endif
