@@ -5,13 +5,19 @@ TGUEST_SRC   := $(SRC)/tests/guests
 TGUEST_OUT   := $(BUILD)/tests/guests
 TGUEST_NAMES := hello syscall privfault pcid triple
 TGUEST_ELFS  := $(TGUEST_NAMES:%=$(TGUEST_OUT)/%.elf)
+TGUEST_MOD   := $(TGUEST_OUT)/module.txt
 TGUEST_RT    := $(addprefix $(TGUEST_OUT)/,boot.o trap.o cpu.o lib.o)
 TGUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
                  -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
                  -fno-stack-protector -fno-asynchronous-unwind-tables \
                  -I$(SRC)/shared -I$(TGUEST_SRC) -MMD -MP
 
-ALL_TARGETS += $(TGUEST_ELFS)
+ALL_TARGETS += $(TGUEST_ELFS) $(TGUEST_MOD)
+
+# A boot module with known contents, which hello.elf prints.
+$(TGUEST_MOD):
+	@mkdir -p $(@D)
+	echo mkvm-test-module > $@
 
 $(TGUEST_OUT)/%.o: $(TGUEST_SRC)/%.c
 	@mkdir -p $(@D)

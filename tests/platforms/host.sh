@@ -23,7 +23,7 @@ PLATFORM=host
 MKVM=${MKVM:-$BUILD/vmm/mkvm}
 CASE_TIMEOUT=${CASE_TIMEOUT:-30}
 GUESTS=$BUILD/tests/guests
-RING0_CASES=" guest-hello guest-triple guest-pcid "
+RING0_CASES=" guest-hello guest-hello-module guest-triple guest-pcid "
 BUILTIN_CASES=(syscall-ground-truth probe host-refuses-ring3 bad-image-missing
 	bad-image-not-elf bad-image-truncated-header bad-image-truncated-segment
 	bad-image-no-pvh-note usage-unknown-option)
