@@ -142,6 +142,10 @@ l1_shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # Cases whose images are not built fail at once, without a run in L1.
 l1_add_case() {
 	local name=$1 kernel=$2 initrd=$3 cmdline=$4 f
+	if [[ ! -x $BUILD/vmm/mkvm ]]; then
+		fail "$name" "build/vmm/mkvm is not built"
+		return
+	fi
 	for f in "$kernel" $initrd; do
 		if [[ ! -f $f ]]; then
 			fail "$name" "image $f is not built"
@@ -228,6 +232,28 @@ l1_check_probe() {
 		fail "$1" "build/vmm/mkvm is not built"
 	elif [[ $status != 0 ]]; then
 		fail "$1" "mkvm --probe exited $status in L1 (log: $LOGDIR/$1.log)"
+	else
+		pass "$1"
+	fi
+}
+
+# l1_probe_has FEATURE: true when L1's `mkvm --probe` output says the
+# guest's supported CPUID has FEATURE ("FEATURE: yes" or "FEATURE=1" style).
+l1_probe_has() {
+	l1_section probe-begin probe-end |
+		grep -Eiq "(^|[^[:alnum:]_])$1[[:space:]]*[:=][[:space:]]*(yes|y|1|true|on|present)([^[:alnum:]_]|$)"
+}
+
+# l1_check_pcid NAME: PASS when PCID and INVPCID are in L1's cpuinfo and in
+# the CPUID that KVM supports for a guest, as mkvm --probe reports it.
+l1_check_pcid() {
+	local f missing=
+	for f in pcid invpcid; do
+		[[ $(l1_fact "cpuinfo:$f") == yes ]] || missing+=" $f(L1 cpuinfo)"
+		l1_probe_has "$f" || missing+=" $f(mkvm --probe)"
+	done
+	if [[ -n $missing ]]; then
+		fail "$1" "missing:$missing (L1 log: $L1_LOG)"
 	else
 		pass "$1"
 	fi
