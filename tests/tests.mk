@@ -28,3 +28,4 @@ check-nested: all
 check-bochs: all
 	@$(HARNESS_ENV) $(SRC)/tests/platforms/bochs.sh
 include $(SRC)/tests/guests/guests.mk
+include $(SRC)/tests/fuzz/fuzz.mk

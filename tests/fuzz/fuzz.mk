@@ -32,3 +32,38 @@ ifneq ($(CLANG),)
 else
 	@echo "gdb_packet (libFuzzer): SKIP, clang is not installed"
 endif
+
+# virtqueue: the split-virtqueue walker with the virtio-blk and virtio-rng
+# request handlers on top (tests/fuzz/virtqueue.c).
+FUZZ_VQ_SRCS := $(SRC)/tests/fuzz/virtqueue.c \
+                $(addprefix $(SRC)/vmm/virtio/,virtqueue.c mem.c blk.c rng.c)
+FUZZ_VQ_DEPS := $(FUZZ_VQ_SRCS) $(wildcard $(SRC)/vmm/virtio/*.h) \
+                $(SRC)/shared/mkvm/virtio.h
+FUZZ_VQ_SECONDS ?= 3
+
+$(BUILD)/fuzz/virtqueue-driver: $(FUZZ_VQ_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) -DFUZZ_DRIVER -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all -o $@ $(FUZZ_VQ_SRCS)
+
+$(BUILD)/fuzz/virtqueue-libfuzzer: $(FUZZ_VQ_DEPS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -o $@ $(FUZZ_VQ_SRCS)
+
+.PHONY: check-fuzz-virtqueue
+check-fuzz: check-fuzz-virtqueue
+check-fuzz-virtqueue: $(BUILD)/fuzz/virtqueue-driver $(if $(CLANG),$(BUILD)/fuzz/virtqueue-libfuzzer)
+	@$(BUILD)/fuzz/virtqueue-driver 20000
+ifneq ($(CLANG),)
+	@mkdir -p $(BUILD)/fuzz/virtqueue-corpus
+	@$(BUILD)/fuzz/virtqueue-libfuzzer -max_total_time=$(FUZZ_VQ_SECONDS) \
+	  -timeout=10 $(BUILD)/fuzz/virtqueue-corpus 2>$(BUILD)/fuzz/virtqueue-libfuzzer.log \
+	  && echo "virtqueue (libFuzzer, $(FUZZ_VQ_SECONDS) s): no failure" \
+	  || { tail -40 $(BUILD)/fuzz/virtqueue-libfuzzer.log; exit 1; }
+else
+	@echo "virtqueue (libFuzzer): SKIP, clang is not installed"
+endif
+
+# `make test` runs check-unit: the virtqueue target runs briefly with it.
+check-unit: check-fuzz-virtqueue

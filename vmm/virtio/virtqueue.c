@@ -74,8 +74,8 @@ static enum virtq_err chain_add(struct virtq *vq, struct virtq_chain *c,
 		return VIRTQ_OK;
 	if (!wr && c->n_wr)
 		return VIRTQ_E_ORDER;
-	if (c->n_rd + c->n_wr == VIRTQ_DEV_SIZE_MAX)
-		return VIRTQ_E_CHAIN_LEN;
+	/* c->seg cannot overflow: walk() visits at most vq->size <=
+	 * VIRTQ_DEV_SIZE_MAX descriptors and each adds at most one segment. */
 	uint8_t *p = virtio_mem__ptr(vq->mem, d->addr, d->len);
 	if (!p)
 		return VIRTQ_E_ADDR;
