@@ -1,8 +1,11 @@
-# mkvm, the VMM. Every vmm/**/*.c except main.c goes into $(VMM_LIB), which
-# the unit tests link against; main.c adds the entry point.
+# mkvm, the VMM. Every vmm/**/*.c and *.S except main.c goes into
+# $(VMM_LIB), which the unit tests link against; main.c adds the entry point.
+# vmm/probe/guest.S is the probe guest, assembled into the library as data.
 
 VMM_SRCS   := $(shell find $(SRC)/vmm -name '*.c' ! -name main.c)
-VMM_OBJS   := $(patsubst $(SRC)/vmm/%.c,$(BUILD)/vmm/%.o,$(VMM_SRCS))
+VMM_ASRCS  := $(shell find $(SRC)/vmm -name '*.S')
+VMM_OBJS   := $(patsubst $(SRC)/vmm/%.c,$(BUILD)/vmm/%.o,$(VMM_SRCS)) \
+              $(patsubst $(SRC)/vmm/%.S,$(BUILD)/vmm/%.o,$(VMM_ASRCS))
 VMM_LIB    := $(BUILD)/vmm/libmkvm.a
 VMM_BIN    := $(BUILD)/vmm/mkvm
 VMM_LDLIBS := -lpthread
@@ -13,9 +16,17 @@ $(BUILD)/vmm/%.o: $(SRC)/vmm/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -I$(SRC)/vmm -DMKVM_VERSION='"$(VERSION)"' -c $< -o $@
 
+$(BUILD)/vmm/%.o: $(SRC)/vmm/%.S
+	@mkdir -p $(@D)
+	$(CC) -I$(SRC)/vmm -MMD -MP -c $< -o $@
+
 $(VMM_LIB): $(VMM_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
 $(VMM_BIN): $(BUILD)/vmm/main.o $(VMM_LIB)
 	$(CC) -o $@ $^ $(VMM_LDLIBS)
+
+.PHONY: bench-vmm
+bench-vmm: $(VMM_BIN)
+	@$(SRC)/tests/bench/vmm.sh

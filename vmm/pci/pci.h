@@ -27,6 +27,7 @@
 
 struct pci_device;
 struct vcpu;
+struct vm;
 
 /* A guest access to offset bytes into BAR bar. len is 1, 2, 4 or 8. */
 typedef void (*pci_bar_fn)(struct pci_device *dev, int bar, uint64_t offset,
@@ -65,7 +66,7 @@ struct pci_device {
 
 /* Sets up the host bridge and claims ECAM, 0xCF8-0xCFF and the BAR windows
  * on the I/O bus. Call once, before any pci__register(). */
-int pci__init(void);
+int pci__init(struct vm *vm);
 
 /* Gives dev the next free slot, builds its header and assigns its BARs.
  * Returns the slot or -1 (bus full, bad BAR size, window exhausted). */

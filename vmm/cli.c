@@ -1,0 +1,202 @@
+/* Command-line parsing. Options are long, in the style of QEMU and
+ * cloud-hypervisor: "--mem 512M" or "--mem=512M". Adding an option is one
+ * row in the table and one case in cli__apply(). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum opt_id {
+	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
+	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_HELP, OPT_VERSION, OPT_UNSUPPORTED,
+};
+
+struct option_def {
+	const char *name;
+	enum opt_id id;
+	bool has_arg;
+	const char *help;
+};
+
+static const struct option_def options[] = {
+	{ "kernel",        OPT_KERNEL,        true,  "PVH ELF64 kernel to boot" },
+	{ "initrd",        OPT_INITRD,        true,  "boot module (cpio archive), module 0" },
+	{ "cmdline",       OPT_CMDLINE,       true,  "kernel command line" },
+	{ "mem",           OPT_MEM,           true,  "guest RAM, suffix K/M/G (default 256M)" },
+	{ "cpus",          OPT_CPUS,          true,  "number of vCPUs (default 1)" },
+	{ "serial",        OPT_SERIAL,        true,  "write COM1 output to FILE, not stdout" },
+	{ "no-host-check", OPT_NO_HOST_CHECK, false, "boot even if the host fails the probe" },
+	{ "probe",         OPT_PROBE,         false, "report what this host's KVM gives a guest" },
+	{ "help",          OPT_HELP,          false, "this text" },
+	{ "version",       OPT_VERSION,       false, "print the version" },
+	{ "disk",          OPT_UNSUPPORTED,   true,  NULL },
+	{ "net",           OPT_UNSUPPORTED,   true,  NULL },
+	{ "console",       OPT_UNSUPPORTED,   true,  NULL },
+	{ "gdb",           OPT_UNSUPPORTED,   true,  NULL },
+	{ "domain",        OPT_UNSUPPORTED,   true,  NULL },
+};
+
+#define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cli__parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case '\0':                 break;
+	case 'k': case 'K': mul = 1ull << 10; p++; break;
+	case 'm': case 'M': mul = 1ull << 20; p++; break;
+	case 'g': case 'G': mul = 1ull << 30; p++; break;
+	default:            return -1;
+	}
+	if (*p != '\0' || (v && v > UINT64_MAX / mul))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int parse_cpus(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || !isdigit((unsigned char)*s))
+		return -1;
+	if (v < 1 || v > CLI_MAX_CPUS)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int cli__apply(struct config *cfg, const struct option_def *o,
+		      const char *arg, char *err, size_t errlen)
+{
+	switch (o->id) {
+	case OPT_KERNEL:  cfg->kernel = arg;  break;
+	case OPT_INITRD:  cfg->initrd = arg;  break;
+	case OPT_CMDLINE: cfg->cmdline = arg; break;
+	case OPT_SERIAL:  cfg->serial = arg;  break;
+	case OPT_NO_HOST_CHECK: cfg->no_host_check = true; break;
+	case OPT_PROBE:   cfg->probe = true;   break;
+	case OPT_HELP:    cfg->help = true;    break;
+	case OPT_VERSION: cfg->version = true; break;
+	case OPT_MEM:
+		if (cli__parse_size(arg, &cfg->mem))
+			return fail(err, errlen, "--mem: malformed size '%s' (e.g. 256M, 1G)", arg);
+		if (cfg->mem < CLI_MIN_MEM || cfg->mem > CLI_MAX_MEM)
+			return fail(err, errlen, "--mem: %s is out of range (4M to 512G)", arg);
+		break;
+	case OPT_CPUS:
+		if (parse_cpus(arg, &cfg->cpus))
+			return fail(err, errlen, "--cpus: '%s' is not a number from 1 to %d",
+				    arg, CLI_MAX_CPUS);
+		break;
+	case OPT_UNSUPPORTED:
+		return fail(err, errlen, "--%s is not supported yet", o->name);
+	}
+	return 0;
+}
+
+static const struct option_def *find_option(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NR_OPTIONS; i++)
+		if (strlen(options[i].name) == len && !strncmp(options[i].name, name, len))
+			return &options[i];
+	return NULL;
+}
+
+int cli__parse(struct config *cfg, int argc, char *const argv[],
+	       char *err, size_t errlen)
+{
+	bool only_operands = false;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem = CLI_DEFAULT_MEM;
+	cfg->cpus = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (only_operands || a[0] != '-' || a[1] == '\0') {
+			if (cfg->kernel)
+				return fail(err, errlen, "unexpected argument '%s' (kernel already given)", a);
+			cfg->kernel = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_operands = true;
+			continue;
+		}
+		if (!strcmp(a, "-h"))
+			a = "--help";
+		if (a[1] != '-')
+			return fail(err, errlen, "unknown option '%s' (see --help)", a);
+
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct option_def *o = find_option(name, len);
+		const char *arg = NULL;
+
+		if (!o)
+			return fail(err, errlen, "unknown option '%s' (see --help)", a);
+		if (o->has_arg) {
+			if (eq)
+				arg = eq + 1;
+			else if (i + 1 < argc)
+				arg = argv[++i];
+			else
+				return fail(err, errlen, "--%s needs an argument", o->name);
+		} else if (eq) {
+			return fail(err, errlen, "--%s takes no argument", o->name);
+		}
+		if (cli__apply(cfg, o, arg, err, errlen))
+			return -1;
+	}
+	if (!cfg->kernel && !cfg->probe && !cfg->help && !cfg->version)
+		return fail(err, errlen, "no kernel given (mkvm [options] KERNEL, see --help)");
+	return 0;
+}
+
+void cli__usage(FILE *out)
+{
+	fprintf(out, "usage: mkvm [options] KERNEL\n"
+		     "       mkvm --probe\n\n"
+		     "Boots a PVH ELF64 kernel on KVM.\n\noptions:\n");
+	for (size_t i = 0; i < NR_OPTIONS; i++) {
+		const struct option_def *o = &options[i];
+		char left[32];
+
+		if (!o->help)
+			continue;
+		snprintf(left, sizeof(left), "--%s%s", o->name, o->has_arg ? " ARG" : "");
+		fprintf(out, "  %-20s %s\n", left, o->help);
+	}
+	fprintf(out, "\nnot supported yet: --disk --net --console --gdb --domain\n"
+		     "\nconsole: COM1 on stdio; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
+		     "\nexit status: (V << 1) | 1 when the guest writes V to port 0xf4;\n"
+		     "  0 guest shutdown, 2 usage, 4 bad image, 6 host cannot run the guest,\n"
+		     "  8 guest crash (triple fault), 10 internal error\n");
+}

@@ -1,0 +1,39 @@
+/* The command line, parsed into a struct config (no side effects, so the
+ * parser is unit-tested in tests/unit/test_vmm_cli.c). */
+#ifndef MKVM_CLI_H
+#define MKVM_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLI_DEFAULT_MEM   (256ull << 20)
+#define CLI_MIN_MEM       (4ull << 20)
+#define CLI_MAX_MEM       (512ull << 30)
+#define CLI_MAX_CPUS      64
+
+struct config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *serial;      /* log file instead of stdout, or NULL */
+	uint64_t mem;
+	int cpus;
+	bool no_host_check;
+	bool probe;
+	bool help;
+	bool version;
+};
+
+/* Fills cfg from argv. On error returns -1 with a one-line reason in err. */
+int cli__parse(struct config *cfg, int argc, char *const argv[],
+	       char *err, size_t errlen);
+
+/* "256M", "1G", "4096K", "1048576": bytes into *out; -1 when malformed or
+ * overflowing. */
+int cli__parse_size(const char *s, uint64_t *out);
+
+void cli__usage(FILE *out);
+
+#endif

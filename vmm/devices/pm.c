@@ -1,0 +1,73 @@
+/* Power management: the ACPI PM1a event/control blocks the FADT points at,
+ * the FADT reset register (0xcf9) and the 8042 reset command (0xfe to port
+ * 0x64). Entering S5 (SLP_TYP 5 with SLP_EN) or a reset ends the run with
+ * status 0: mkvm has no reboot, a reset request means the guest is done. */
+#include <stdio.h>
+#include <string.h>
+
+#include <mkvm/testexit.h>
+
+#include "devices/devices.h"
+#include "io.h"
+#include "layout.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define PM1_CNT_SCI_EN   0x0001
+#define PM1_CNT_SLP_EN   0x2000
+#define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)
+#define S5_SLP_TYP       5           /* the DSDT's \_S5 value */
+#define KBD_CMD_PORT     0x64
+#define KBD_CMD_RESET    0xfe
+
+static void pm__evt(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+		    uint32_t len, bool is_write, void *opaque)
+{
+	(void)vcpu; (void)addr; (void)opaque;
+	if (!is_write)
+		memset(data, 0, len);    /* no status bits, nothing enabled */
+}
+
+static void pm__cnt(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+		    uint32_t len, bool is_write, void *opaque)
+{
+	uint16_t v = 0;
+
+	(void)opaque;
+	if (!is_write) {
+		/* ACPI is always enabled: SCI_EN reads 1. */
+		v = addr == PM1A_CNT_PORT ? PM1_CNT_SCI_EN : 0;
+		memcpy(data, &v, len < 2 ? len : 2);
+		return;
+	}
+	if (addr != PM1A_CNT_PORT || len < 2)
+		return;
+	memcpy(&v, data, 2);
+	if ((v & PM1_CNT_SLP_EN) && PM1_CNT_SLP_TYP(v) == S5_SLP_TYP)
+		vm__stop(vcpu->vm, MKVM_EXIT_SHUTDOWN);
+}
+
+static void pm__reset(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+		      uint32_t len, bool is_write, void *opaque)
+{
+	(void)opaque; (void)len;
+	if (!is_write) {
+		data[0] = addr == KBD_CMD_PORT ? 0xff : 0;  /* no 8042 */
+		return;
+	}
+	if ((addr == RESET_PORT && (data[0] & 0x04)) ||
+	    (addr == KBD_CMD_PORT && data[0] == KBD_CMD_RESET)) {
+		fprintf(stderr, "mkvm: guest requested a reset; stopping\n");
+		vm__stop(vcpu->vm, MKVM_EXIT_SHUTDOWN);
+	}
+}
+
+int pm__init(void)
+{
+	if (io__register(IO_PIO, PM1A_EVT_PORT, 4, pm__evt, NULL) ||
+	    io__register(IO_PIO, PM1A_CNT_PORT, 2, pm__cnt, NULL) ||
+	    io__register(IO_PIO, RESET_PORT, 1, pm__reset, NULL) ||
+	    io__register(IO_PIO, KBD_CMD_PORT, 1, pm__reset, NULL))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,380 @@
+/* The PCI core: config space (type 0 headers, PCI Local Bus 3.0 and PCI
+ * Express Base ECAM), BAR decoding inside the windows of layout.h, and the
+ * MSI-X table/PBA (PCI 3.0 section 6.8.2). */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "io.h"
+#include "layout.h"
+#include "pci/pci.h"
+#include "vm.h"
+
+#define CFG_VENDOR      0x00
+#define CFG_COMMAND     0x04
+#define CFG_STATUS      0x06
+#define CFG_REVISION    0x08
+#define CFG_HEADER_TYPE 0x0e
+#define CFG_BAR0        0x10
+#define CFG_SUBSYS      0x2c
+#define CFG_CAP_PTR     0x34
+#define CFG_INT_LINE    0x3c
+#define CMD_IO          0x0001
+#define CMD_MEM         0x0002
+#define CMD_MASTER      0x0004
+#define CMD_INTX_OFF    0x0400
+#define STATUS_CAP_LIST 0x0010
+#define CAP_MSIX        0x11
+#define MSIX_ENABLE     0x8000
+#define MSIX_MASKALL    0x4000
+#define MSIX_VEC_MASKED 0x1
+
+static struct {
+	pthread_mutex_t lock;
+	struct vm *vm;
+	struct pci_device *dev[PCI_MAX_DEVICES];
+	uint8_t wmask[PCI_MAX_DEVICES][PCI_CFG_SIZE];  /* guest-writable bits */
+	uint8_t msix_cap[PCI_MAX_DEVICES];             /* offset, 0: none */
+	uint32_t cf8;
+	uint64_t mmio_next, pio_next;
+	int nr;
+	bool ready;
+} pci = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static struct pci_device host_bridge = {
+	.vendor_id = 0x1b36, .device_id = 0x0008,     /* generic PCIe host bridge */
+	.class_code = 0x060000,
+};
+
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+uint32_t pci__bar_address(const struct pci_device *dev, int bar)
+{
+	uint32_t v = get32(&dev->cfg[CFG_BAR0 + 4 * bar]);
+
+	return dev->bar[bar].io ? v & ~3u : v & ~15u;
+}
+
+/* Sends MSI-X vector vec if it is enabled and unmasked, else records it in
+ * the PBA. Must hold pci.lock. */
+static void msix_deliver(struct pci_device *dev, int vec)
+{
+	uint16_t ctrl;
+	struct pci_msix_entry *e = &dev->msix[vec];
+
+	memcpy(&ctrl, &dev->cfg[pci.msix_cap[dev->slot] + 2], 2);
+	if (!(ctrl & MSIX_ENABLE) || (ctrl & MSIX_MASKALL) || (e->ctrl & MSIX_VEC_MASKED)) {
+		dev->msix_pending |= 1ull << vec;
+		return;
+	}
+	dev->msix_pending &= ~(1ull << vec);
+	if (pci.vm) {
+		struct kvm_msi msi = { .address_lo = e->addr_lo, .address_hi = e->addr_hi,
+				       .data = e->data };
+
+		ioctl(pci.vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+	}
+}
+
+void pci__msix_notify(struct pci_device *dev, int vec)
+{
+	if (vec < 0 || vec >= dev->msix_vectors)
+		return;
+	pthread_mutex_lock(&pci.lock);
+	msix_deliver(dev, vec);
+	pthread_mutex_unlock(&pci.lock);
+}
+
+/* Delivers what became deliverable after an unmask. Holds pci.lock. */
+static void msix_flush(struct pci_device *dev)
+{
+	for (int v = 0; v < dev->msix_vectors; v++)
+		if (dev->msix_pending >> v & 1)
+			msix_deliver(dev, v);
+}
+
+/* The MSI-X table sits at offset 0 of msix_bar, the PBA right after it. */
+static uint64_t msix_pba_offset(const struct pci_device *dev)
+{
+	return (uint64_t)dev->msix_vectors * 16;
+}
+
+static void msix_access(struct pci_device *dev, uint64_t off, uint8_t *data,
+			uint32_t len, bool is_write)
+{
+	uint64_t pba = msix_pba_offset(dev);
+
+	if (off < pba && off % 4 == 0 && len == 4) {
+		uint32_t *word = (uint32_t *)&dev->msix[off / 16] + (off % 16) / 4;
+
+		if (!is_write) {
+			memcpy(data, word, 4);
+			return;
+		}
+		memcpy(word, data, 4);
+		msix_flush(dev);
+		return;
+	}
+	if (off < pba && off % 8 == 0 && len == 8) {
+		msix_access(dev, off, data, 4, is_write);
+		msix_access(dev, off + 4, data + 4, 4, is_write);
+		return;
+	}
+	if (!is_write && off >= pba && off - pba < 8) {
+		uint8_t bytes[16];
+
+		memcpy(bytes, &dev->msix_pending, 8);
+		memset(bytes + 8, 0, 8);
+		memcpy(data, bytes + (off - pba), len);
+		return;
+	}
+	if (!is_write)
+		memset(data, 0, len);
+}
+
+/* Finds the device and BAR decoding addr; must hold pci.lock. */
+static struct pci_device *bar_lookup(bool io, uint64_t addr, int *bar, uint64_t *off)
+{
+	for (int s = 0; s < pci.nr; s++) {
+		struct pci_device *d = pci.dev[s];
+		uint16_t cmd;
+
+		memcpy(&cmd, &d->cfg[CFG_COMMAND], 2);
+		if (!(cmd & (io ? CMD_IO : CMD_MEM)))
+			continue;
+		for (int b = 0; b < 6; b++) {
+			uint64_t base = pci__bar_address(d, b);
+
+			if (d->bar[b].size && d->bar[b].io == io && base &&
+			    addr - base < d->bar[b].size) {
+				*bar = b;
+				*off = addr - base;
+				return d;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void pci__bar_io(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+			uint32_t len, bool is_write, void *opaque)
+{
+	bool io = opaque != NULL;
+	struct pci_device *d;
+	uint64_t off;
+	int bar;
+
+	(void)vcpu;
+	pthread_mutex_lock(&pci.lock);
+	d = bar_lookup(io, addr, &bar, &off);
+	if (d && d->msix_vectors && bar == d->msix_bar) {
+		msix_access(d, off, data, len, is_write);
+		pthread_mutex_unlock(&pci.lock);
+		return;
+	}
+	pthread_mutex_unlock(&pci.lock);
+	if (d && d->bar_access)
+		d->bar_access(d, bar, off, data, len, is_write);
+	else if (!is_write)
+		memset(data, 0xff, len);
+}
+
+/* A config write went through wmask; re-apply the BAR and MSI-X rules. */
+static void cfg_written(struct pci_device *d, uint32_t offset, uint32_t len)
+{
+	uint8_t cap = pci.msix_cap[d->slot];
+
+	if (cap && offset <= cap + 3u && offset + len > cap + 2u)
+		msix_flush(d);
+}
+
+void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
+		     uint32_t len, bool is_write)
+{
+	struct pci_device *d;
+
+	pthread_mutex_lock(&pci.lock);
+	d = slot < PCI_MAX_DEVICES && fn == 0 ? pci.dev[slot] : NULL;
+	if (!d || offset + len > 4096) {
+		if (!is_write)
+			memset(data, 0xff, len);
+	} else if (offset >= PCI_CFG_SIZE) {
+		if (!is_write)
+			memset(data, 0, len);    /* no extended capabilities */
+	} else if (!is_write) {
+		memcpy(data, &d->cfg[offset], len);
+	} else {
+		for (uint32_t i = 0; i < len && offset + i < PCI_CFG_SIZE; i++) {
+			uint8_t m = pci.wmask[slot][offset + i];
+
+			d->cfg[offset + i] = (uint8_t)((d->cfg[offset + i] & ~m) | (data[i] & m));
+		}
+		cfg_written(d, offset, len);
+	}
+	pthread_mutex_unlock(&pci.lock);
+}
+
+static void pci__ecam(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+		      uint32_t len, bool is_write, void *opaque)
+{
+	uint64_t off = addr - PCI_ECAM_START;
+
+	(void)vcpu; (void)opaque;
+	pci__cfg_access((int)(off >> 15) & 31, (int)(off >> 12) & 7,
+			(uint32_t)off & 0xfff, data, len, is_write);
+}
+
+static void pci__cf8(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+		     uint32_t len, bool is_write, void *opaque)
+{
+	(void)vcpu; (void)addr; (void)opaque;
+	if (len != 4) {                  /* only dword accesses hit CONFIG_ADDRESS */
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	if (is_write)
+		memcpy(&pci.cf8, data, 4);
+	else
+		memcpy(data, &pci.cf8, 4);
+}
+
+static void pci__cfc(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+		     uint32_t len, bool is_write, void *opaque)
+{
+	uint32_t a = pci.cf8;
+	uint32_t off = (a & 0xfc) + (uint32_t)(addr - 0xcfc);
+
+	(void)vcpu; (void)opaque;
+	if (!(a & 0x80000000u) || ((a >> 16) & 0xff) != 0 || off + len > 256) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	pci__cfg_access((int)(a >> 11) & 31, (int)(a >> 8) & 7, off, data, len, is_write);
+}
+
+int pci__init(struct vm *vm)
+{
+	if (pci.ready)
+		return 0;
+	pci.vm = vm;
+	pci.mmio_next = PCI_MMIO_START;
+	pci.pio_next = PCI_PIO_START;
+	if (io__register(IO_MMIO, PCI_ECAM_START, PCI_ECAM_SIZE, pci__ecam, NULL) ||
+	    io__register(IO_PIO, 0xcf8, 1, pci__cf8, NULL) ||
+	    io__register(IO_PIO, 0xcfc, 4, pci__cfc, NULL) ||
+	    io__register(IO_MMIO, PCI_MMIO_START, PCI_MMIO_SIZE, pci__bar_io, NULL) ||
+	    io__register(IO_PIO, PCI_PIO_START, PCI_PIO_SIZE, pci__bar_io, &pci))
+		return -1;
+	pci.ready = true;
+	return pci__register(&host_bridge) == 0 ? 0 : -1;
+}
+
+static uint64_t round_pow2(uint64_t v)
+{
+	uint64_t p = 16;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/* Assigns BAR b a naturally aligned address in its window. */
+static int assign_bar(struct pci_device *d, int b)
+{
+	uint64_t size = d->bar[b].size, *next = d->bar[b].io ? &pci.pio_next : &pci.mmio_next;
+	uint64_t end = d->bar[b].io ? PCI_PIO_START + PCI_PIO_SIZE : PCI_MMIO_START + PCI_MMIO_SIZE;
+	uint64_t base = (*next + size - 1) & ~(size - 1);
+	uint32_t mask = (uint32_t)~(size - 1);
+
+	if ((size & (size - 1)) || size < 16 || base + size > end)
+		return -1;
+	*next = base + size;
+	put32(&d->cfg[CFG_BAR0 + 4 * b], (uint32_t)base | (d->bar[b].io ? 1 : 0));
+	put32(&pci.wmask[d->slot][CFG_BAR0 + 4 * b], mask & (d->bar[b].io ? ~3u : ~15u));
+	return 0;
+}
+
+static int add_msix(struct pci_device *d)
+{
+	int b = d->msix_bar;
+	uint64_t size = msix_pba_offset(d) + 8;
+	uint8_t cap[12] = { CAP_MSIX, 0 };
+	uint32_t table = (uint32_t)b, pba = (uint32_t)msix_pba_offset(d) | (uint32_t)b;
+	int off;
+
+	if (d->msix_vectors > PCI_MAX_MSIX || b < 0 || b > 5)
+		return -1;
+	d->bar[b] = (struct pci_bar){ .size = round_pow2(size < 4096 ? 4096 : size) };
+	put16(cap + 2, (uint16_t)(d->msix_vectors - 1));
+	memcpy(cap + 4, &table, 4);
+	memcpy(cap + 8, &pba, 4);
+	off = pci__add_capability(d, cap, sizeof(cap));
+	if (off < 0)
+		return -1;
+	pci.msix_cap[d->slot] = (uint8_t)off;
+	pci.wmask[d->slot][off + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
+	for (int v = 0; v < d->msix_vectors; v++)
+		d->msix[v].ctrl = MSIX_VEC_MASKED;
+	return 0;
+}
+
+int pci__register(struct pci_device *d)
+{
+	int slot;
+
+	pthread_mutex_lock(&pci.lock);
+	slot = pci.nr;
+	if (slot == PCI_MAX_DEVICES) {
+		pthread_mutex_unlock(&pci.lock);
+		return -1;
+	}
+	d->slot = slot;
+	memset(d->cfg, 0, sizeof(d->cfg));
+	memset(pci.wmask[slot], 0, PCI_CFG_SIZE);
+	put16(&d->cfg[CFG_VENDOR], d->vendor_id);
+	put16(&d->cfg[CFG_VENDOR + 2], d->device_id);
+	put32(&d->cfg[CFG_REVISION], d->class_code << 8 | d->revision);
+	put16(&d->cfg[CFG_SUBSYS], d->subsys_vendor_id);
+	put16(&d->cfg[CFG_SUBSYS + 2], d->subsys_id);
+	put16(&pci.wmask[slot][CFG_COMMAND], CMD_IO | CMD_MEM | CMD_MASTER | CMD_INTX_OFF);
+	pci.wmask[slot][CFG_INT_LINE] = 0xff;
+	d->cfg_used = 0x40;
+	pthread_mutex_unlock(&pci.lock);
+
+	if (d->msix_vectors && add_msix(d))
+		return -1;
+	pthread_mutex_lock(&pci.lock);
+	for (int b = 0; b < 6; b++) {
+		if (d->bar[b].size && assign_bar(d, b)) {
+			pthread_mutex_unlock(&pci.lock);
+			return -1;
+		}
+	}
+	/* Decoding on, as firmware would leave it. */
+	put16(&d->cfg[CFG_COMMAND], CMD_IO | CMD_MEM | CMD_MASTER);
+	pci.dev[slot] = d;
+	pci.nr++;
+	pthread_mutex_unlock(&pci.lock);
+	return slot;
+}
+
+int pci__add_capability(struct pci_device *d, const void *cap, size_t len)
+{
+	uint8_t off = (uint8_t)((d->cfg_used + 3) & ~3);
+	uint8_t *c = d->cfg;
+
+	if (len < 2 || off + len > PCI_CFG_SIZE)
+		return -1;
+	memcpy(c + off, cap, len);
+	c[off + 1] = c[CFG_CAP_PTR];     /* push on the front of the list */
+	c[CFG_CAP_PTR] = off;
+	c[CFG_STATUS] |= STATUS_CAP_LIST;
+	d->cfg_used = (uint8_t)(off + len > 255 ? 255 : off + len);
+	return off;
+}
