@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# `make check-libvirt`: every "libvirt" case of tests/cases.list booted as a
+# libvirt domain (QEMU driver) made from the release template
+# images/domain.xml.in by images/mkdomain.sh, on a fresh machine as on a used
+# one: starts virtlogd/libvirtd when none runs (no systemd here) and stops
+# what it started, removes a stale test domain first and its own at the end.
+#
+# A case: virt-xml-validate, `virsh define --validate`, `virsh start`, wait
+# until the guest writes its exit value to port 0xf4 (an isa-debugcon there,
+# logged to a file: libvirt keeps the domain, so QEMU's exit status is not
+# seen), `virsh destroy`, `virsh undefine`, then judge the exit value
+# ((V << 1) | 1, as everywhere) and the libvirt-managed serial log (virtlogd
+# writes it from the domain's <serial><log file=.../>).
+# Environment: ONLY=substr; CASE_TIMEOUT (s, default 180; a timeout is a
+# FAIL); LIBVIRT_TYPE (kvm|qemu; default: what images/mkdomain.sh decides).
+set -uo pipefail
+PLATFORM=libvirt
+. "$(dirname "$0")/lib.sh"
+. "$SRC/images/libvirt-host.sh"
+
+CASE_TIMEOUT=${CASE_TIMEOUT:-180}
+DOMAIN=mkvm-check
+UUID=6d6b766d-0000-4000-8000-00000000c4ec
+RUNDIR=$BUILD/libvirt
+DISK=$BUILD/images/disk.img
+
+cleanup() {
+	lv_remove "$DOMAIN" 2> /dev/null
+	lv_stop
+}
+
+# wait_exit DIR: waits until the guest has written its exit value, the
+# domain has stopped by itself, or CASE_TIMEOUT; prints how it ended.
+wait_exit() {
+	local t0=$SECONDS state
+	while ((SECONDS - t0 < CASE_TIMEOUT)); do
+		[[ -s $1/exit.bin ]] && { echo exited; return; }
+		state=$(lv_virsh domstate --reason "$DOMAIN" 2> /dev/null)
+		[[ $state == running* ]] || { echo "stopped: $state"; return; }
+		sleep 0.2
+	done
+	echo timeout
+}
+
+# settle FILE: waits (up to 5 s) until FILE stops growing: virtlogd may still
+# be writing the last lines QEMU sent before it was destroyed.
+settle() {
+	local a b n
+	a=$(stat -c %s "$1" 2> /dev/null)
+	for ((n = 0; n < 25; n++)); do
+		sleep 0.2
+		b=$(stat -c %s "$1" 2> /dev/null)
+		[[ $a == "$b" ]] && return
+		a=$b
+	done
+}
+
+# libvirt_case: for_each_case callback; boots one case and judges it.
+libvirt_case() {
+	local name=$1 kernel=$2 initrd=$3 cmdline=$4 want=$5 expect=$6
+	local dir=$RUNDIR/$name log=$LOGDIR/$name.log f how rc args
+	for f in "$kernel" ${initrd:+"$initrd"}; do
+		if [[ ! -f $f ]]; then
+			skip "$name" "${f#"$BUILD"/} is not built (make all has no rule for it yet)"
+			return
+		fi
+	done
+	rm -rf "$dir" && mkdir -p "$dir"
+	# Copies: libvirt chowns a running domain's files to its QEMU user.
+	cp "$kernel" "$dir/kernel.elf" && cp "$DISK" "$dir/disk.img" || { fail "$name" "cannot copy images into $dir"; return; }
+	args=(--kernel "$dir/kernel.elf" --disk "$dir/disk.img" --serial-log "$log"
+		--exit-log "$dir/exit.bin" --name "$DOMAIN" --uuid "$UUID" --cmdline "$cmdline")
+	if [[ -n $initrd ]]; then
+		cp "$initrd" "$dir/initrd.cpio" || { fail "$name" "cannot copy $initrd"; return; }
+		args+=(--initrd "$dir/initrd.cpio")
+	fi
+	[[ -n ${LIBVIRT_TYPE:-} ]] && args+=(--type "$LIBVIRT_TYPE")
+	"$SRC/images/mkdomain.sh" "${args[@]}" -o "$dir/domain.xml" || { fail "$name" "mkdomain.sh failed"; return; }
+	# QEMU itself (not libvirt) opens the exit log: it must be writable by libvirt's QEMU user.
+	: > "$dir/exit.bin" && chown "$QEMU_OWNER" "$dir/exit.bin" || { fail "$name" "cannot chown $dir/exit.bin to $QEMU_OWNER"; return; }
+	: > "$log"
+
+	if ! virt-xml-validate "$dir/domain.xml" domain > "$dir/validate.log" 2>&1; then
+		fail "$name" "virt-xml-validate rejects $dir/domain.xml: $(tail -1 "$dir/validate.log")"
+		return
+	fi
+	lv_remove "$DOMAIN"
+	if ! lv_virsh define --validate "$dir/domain.xml" > "$dir/virsh.log" 2>&1 ||
+		! lv_virsh start "$DOMAIN" >> "$dir/virsh.log" 2>&1; then
+		fail "$name" "virsh define/start failed: $(grep -m1 error "$dir/virsh.log")"
+		lv_remove "$DOMAIN"
+		return
+	fi
+	how=$(wait_exit "$dir")
+	lv_remove "$DOMAIN"
+	settle "$log"
+	if [[ $how == exited ]]; then
+		rc=$(( ($(od -An -tu1 -N1 "$dir/exit.bin") << 1) | 1 ))
+	else
+		rc="none"
+		say "$name: the guest wrote no exit value ($how); QEMU log: /var/log/libvirt/qemu/$DOMAIN.log"
+		[[ $how == timeout ]] && { fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"; return; }
+	fi
+	judge "$name" "$log" "$rc" "$want" "$expect"
+}
+
+skip_all() { skip "$1" "$reason"; }
+
+# release_xml: the domain `make images` wrote must be valid for libvirt's
+# schema and its parser (the daemonless test driver: defining it on the
+# system daemon could replace a user's own domain of that name).
+release_xml() {
+	local xml=${IMAGES_XML:-$BUILD/images/mkvm.xml} out=$LOGDIR/release-xml.log
+	if [[ ! -f $xml ]]; then
+		skip release-xml "$xml does not exist (make images needs the kernel and boot module)"
+	elif ! { virt-xml-validate "$xml" domain && virsh -q -c test:///default define --validate "$xml"; } > "$out" 2>&1; then
+		fail release-xml "libvirt rejects $xml: $(grep -m1 -i error "$out")"
+	else
+		pass release-xml
+	fi
+}
+
+if reason=$(lv_missing); then
+	skip release-xml "$reason"
+	for_each_case skip_all
+	summary
+	exit
+fi
+trap cleanup EXIT
+if ! lv_start "$LOGDIR"; then
+	fail libvirtd "the libvirt daemons did not come up (see the line above)"
+	summary
+	exit
+fi
+QEMU_OWNER=$(lv_qemu_owner)
+QEMU_OWNER=${QEMU_OWNER:-libvirt-qemu:kvm}
+say "$(lv_virsh version | grep -m1 'Running hypervisor'), QEMU runs as $QEMU_OWNER"
+if [[ ! -f $DISK ]]; then
+	fail disk-image "$DISK is missing (make images builds it)"
+	summary
+	exit
+fi
+release_xml
+for_each_case libvirt_case
+summary
