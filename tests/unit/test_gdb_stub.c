@@ -143,7 +143,7 @@ TEST(gdb_stub_handshake_and_acks)
 	CHECK(strstr(ask("qSupported:multiprocess+;swbreak+"),
 		     "qXfer:features:read+"));
 	CHECK(f.out[0] == '+');			/* acked */
-	CHECK(!strcmp(ask("?"), "T02thread:1;"));
+	CHECK(!strcmp(ask("?"), "T05thread:1;"));
 	CHECK(!strcmp(ask("qAttached"), "1"));
 	CHECK(!strcmp(ask("qfThreadInfo"), "m1,2"));
 	CHECK(!strcmp(ask("qsThreadInfo"), "l"));

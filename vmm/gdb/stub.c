@@ -20,7 +20,9 @@ void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t)
 	gdb_rx__init(&s->rx);
 	s->state = GDB_STOPPED;
 	s->c_all = true;
-	s->last = (struct gdb_stop){ .kind = GDB_STOP_INTERRUPT, .cpu = 0 };
+	/* Reported as a trap, as a stop at attach is reported by other stubs
+	 * (gdb then shows no "signal received"). */
+	s->last = (struct gdb_stop){ .kind = GDB_STOP_DEBUG, .exception = 1 };
 }
 
 /* ---- replies ---- */
@@ -217,8 +219,8 @@ static bool thread__parse(struct gdb_stub *s, const char **p, int *cpu)
 	return true;
 }
 
-/* vCont;ACTION[:TID](;ACTION[:TID])*. A step action single-steps its vCPU
- * with the others kept stopped; otherwise every vCPU continues. */
+/* vCont;ACTION[:TID](;ACTION[:TID])*. Every vCPU runs; the first step
+ * action's vCPU single-steps (gdb's default, scheduler-locking off). */
 static void cmd__vcont(struct gdb_stub *s, const char *p)
 {
 	int step_cpu = -1;

@@ -18,7 +18,7 @@
 
 /* How the guest should run on resume; derived from the breakpoint tables. */
 struct gdb_debug_cfg {
-	int step_cpu;		/* vCPU to single-step alone, or -1: run all */
+	int step_cpu;		/* vCPU to single-step, or -1; all vCPUs run */
 	bool sw_bp;		/* route int3 to the stub (USE_SW_BP) */
 	uint64_t dr[4], dr7;	/* USE_HW_BP when dr7 != 0 */
 };

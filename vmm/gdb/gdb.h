@@ -1,0 +1,33 @@
+/* The GDB stub as the rest of mkvm sees it: `--gdb tcp:HOST:PORT` or
+ * `--gdb unix:PATH`, and `--gdb-wait`. One gdb thread owns the socket and
+ * the stub (stub.c); vCPU threads only report KVM_EXIT_DEBUG to it. */
+#ifndef MKVM_GDB_GDB_H
+#define MKVM_GDB_GDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+struct vm;
+
+struct gdb_addr {
+	bool is_unix;
+	char host[256];		/* tcp: host name or address */
+	char port[8];		/* tcp: decimal port */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* unix */
+};
+
+/* Parses "tcp:[HOST:]PORT" (HOST defaults to localhost, so the stub is not
+ * reachable from other machines unless asked) or "unix:PATH". Returns -1
+ * with a one-line reason in err when malformed. No side effects. */
+int gdb__parse_addr(const char *spec, struct gdb_addr *out, char *err,
+		    size_t errlen);
+
+/* Opens the listening socket and starts the gdb thread. Call after the
+ * vCPUs are created and before vm__start(). With wait, no vCPU executes a
+ * guest instruction before gdb has attached and resumed it. Prints the
+ * reason and returns -1 on failure. */
+int gdb__start(struct vm *vm, const char *spec, bool wait);
+
+#endif
