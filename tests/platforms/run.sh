@@ -13,12 +13,14 @@ PLATFORM=run
 mkvm=$BUILD/vmm/mkvm
 kernel=$BUILD/kernel/kernel.elf
 module=$BUILD/servers/boot.cpio
+missing=
 for f in "$mkvm" "$kernel" "$module"; do
-	if [[ ! -f $f ]]; then
-		say "error: ${f#"$BUILD"/} is not built yet (run \`make all\` and see why it is missing)" >&2
-		exit 1
-	fi
+	[[ -f $f ]] || missing+=" build/${f#"$BUILD"/}"
 done
+if [[ -n $missing ]]; then
+	say "error: not built yet:$missing (see \`make all\`'s output for why)" >&2
+	exit 1
+fi
 
 probe=$("$mkvm" --probe 2>&1)
 if [[ $? == 0 ]]; then
