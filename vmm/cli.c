@@ -11,7 +11,7 @@
 
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
-	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_HELP, OPT_VERSION, OPT_UNSUPPORTED,
+	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_UNSUPPORTED,
 };
 
 struct option_def {
@@ -30,6 +30,7 @@ static const struct option_def options[] = {
 	{ "serial",        OPT_SERIAL,        true,  "write COM1 output to FILE, not stdout" },
 	{ "no-host-check", OPT_NO_HOST_CHECK, false, "boot even if the host fails the probe" },
 	{ "probe",         OPT_PROBE,         false, "report what this host's KVM gives a guest" },
+	{ "stats",         OPT_STATS,         false, "print exit counts and memory use at the end" },
 	{ "help",          OPT_HELP,          false, "this text" },
 	{ "version",       OPT_VERSION,       false, "print the version" },
 	{ "disk",          OPT_UNSUPPORTED,   true,  NULL },
@@ -101,6 +102,7 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 	case OPT_SERIAL:  cfg->serial = arg;  break;
 	case OPT_NO_HOST_CHECK: cfg->no_host_check = true; break;
 	case OPT_PROBE:   cfg->probe = true;   break;
+	case OPT_STATS:   cfg->stats = true;   break;
 	case OPT_HELP:    cfg->help = true;    break;
 	case OPT_VERSION: cfg->version = true; break;
 	case OPT_MEM:

@@ -22,6 +22,7 @@ struct config {
 	int cpus;
 	bool no_host_check;
 	bool probe;
+	bool stats;
 	bool help;
 	bool version;
 };

@@ -167,7 +167,10 @@ static int boot(const struct config *cfg)
 	term__init();
 	if (vm__start(&vm))
 		return MKVM_EXIT_INTERNAL;
-	return term__run(&vm);
+	rc = term__run(&vm);
+	if (cfg->stats)
+		vm__print_stats(&vm, stderr);
+	return rc;
 }
 
 int main(int argc, char **argv)

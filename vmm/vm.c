@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "layout.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -191,4 +194,26 @@ void vm__resume(struct vm *vm)
 	vm->pause_req = false;
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm__print_stats(struct vm *vm, FILE *out)
+{
+	struct rusage ru;
+	uint64_t pages = (vm->ram_size + 4095) / 4096, resident = 0;
+	unsigned char *vec;
+
+	getrusage(RUSAGE_SELF, &ru);     /* before allocating anything more */
+	vec = malloc(pages);
+	if (vec && mincore(vm->ram, vm->ram_size, vec) == 0)
+		for (uint64_t i = 0; i < pages; i++)
+			resident += vec[i] & 1;
+	free(vec);
+	long guest_kib = (long)(resident * 4);
+
+	fprintf(out, "mkvm: stats: peak RSS %ld KiB, guest RAM resident %ld KiB, "
+		"overhead %ld KiB; exits:", ru.ru_maxrss, guest_kib, ru.ru_maxrss - guest_kib);
+	for (int i = 0; i < vm->nr_cpus; i++)
+		if (vm->vcpus[i])
+			fprintf(out, " vcpu%d=%u", i, vm->vcpus[i]->nr_exits);
+	fprintf(out, "; unclaimed I/O %llu\n", (unsigned long long)io__unclaimed_count());
 }

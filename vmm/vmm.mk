@@ -30,3 +30,9 @@ $(VMM_BIN): $(BUILD)/vmm/main.o $(VMM_LIB)
 .PHONY: bench-vmm
 bench-vmm: $(VMM_BIN)
 	@$(SRC)/tests/bench/vmm.sh
+
+$(BUILD)/bench/runtime: $(SRC)/tests/bench/runtime.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $<
+
+bench-vmm: $(BUILD)/bench/runtime

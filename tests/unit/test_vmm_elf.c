@@ -102,6 +102,7 @@ TEST(vmm_elf_rejects_truncated)
 
 	make(&m);
 	CHECK(parse(&m, 10, err) < 0 && strstr(err, "truncated"));
+	CHECK(parse(&m, 3, err) < 0 && strstr(err, "magic"));
 	CHECK(parse(&m, sizeof(Elf64_Ehdr) + 8, err) < 0 && strstr(err, "truncated"));
 	CHECK(parse(&m, CODE_OFF + 0x80, err) < 0 && strstr(err, "truncated"));
 }

@@ -113,6 +113,8 @@ int elf__parse(const uint8_t *buf, size_t size, struct elf_image *img,
 	int found = 0;
 
 	memset(img, 0, sizeof(*img));
+	if (size < SELFMAG || memcmp(buf, ELFMAG, SELFMAG))
+		return fail(err, errlen, "not an ELF file (bad magic)");
 	if (size < sizeof(eh))
 		return fail(err, errlen, "truncated ELF file (%zu bytes)", size);
 	memcpy(&eh, buf, sizeof(eh));

@@ -31,6 +31,12 @@ void virtio_blk__close(struct virtio_blk *b);
 /* Device feature bits offered for this disk (besides the transport's). */
 uint64_t virtio_blk__features(const struct virtio_blk *b);
 
+struct vm;
+
+/* Opens the image and adds a virtio-blk device for it to the PCI bus
+ * (once per --disk). Prints why and returns -1 on failure. */
+int virtio_blk__init(struct vm *vm, const char *path, bool readonly);
+
 /* Serves one request chain; returns the bytes written into it. Matches
  * virtq_handler_fn with opaque = the struct virtio_blk. */
 uint32_t virtio_blk__handle(void *blk, const struct virtq_chain *c);
