@@ -8,7 +8,7 @@ BUILD=${BUILD:-$SRC/build}
 mkdir -p "$BUILD/logs"
 start=$(date +%s)
 
-suites=(unit host qemu nested bochs)
+suites=(unit host qemu nested bochs libvirt)
 declare -A line
 failed=0
 
