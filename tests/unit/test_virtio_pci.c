@@ -1,0 +1,244 @@
+/* The virtio-pci transport end to end, as a guest driver would use it:
+ * capabilities in config space, feature negotiation, queue set-up through
+ * the common configuration, a notification through the BAR, the worker
+ * completing the request, MSI-X pending bits, DEVICE_NEEDS_RESET on a bad
+ * ring, and reset. Guest accesses go through the I/O bus and the PCI core,
+ * without KVM (no ioeventfd: the notify write traps). */
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include "io.h"
+#include "unit.h"
+#include "virtio/pci.h"
+#include "virtio/rng.h"
+#include "virtio_fixture.h"
+
+#define CC(f) offsetof(struct virtio_pci_common_cfg, f)
+
+struct drv {
+	struct fx f;
+	struct virtio_pci vp;
+	uint64_t bar;
+};
+
+static uint64_t rd(struct drv *d, uint64_t off, uint32_t len)
+{
+	uint64_t v = 0;
+
+	io__access(NULL, IO_MMIO, d->bar + off, (uint8_t *)&v, len, false);
+	return v;
+}
+
+static void wr(struct drv *d, uint64_t off, uint32_t len, uint64_t v)
+{
+	io__access(NULL, IO_MMIO, d->bar + off, (uint8_t *)&v, len, true);
+}
+
+static uint32_t cfg_rd(struct drv *d, uint32_t off, uint32_t len)
+{
+	uint32_t v = 0;
+
+	pci__cfg_access(d->vp.pci.slot, 0, off, (uint8_t *)&v, len, false);
+	return v;
+}
+
+/* Waits up to 2 s for the worker to change *p away from `old`. */
+static bool wait_change(volatile uint16_t *p, uint16_t old)
+{
+	for (int i = 0; i < 2000 && *p == old; i++)
+		usleep(1000);
+	return *p != old;
+}
+
+static bool wait_status(struct drv *d, uint8_t bit)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (rd(d, CC(device_status), 1) & bit)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static int start(struct drv *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init(NULL))
+		return -1;
+	virtq__disable(&d->f.vq); /* the device owns the ring from here */
+	if (virtio_pci__init(&d->vp, &virtio_rng__ops, NULL, NULL, &d->f.mem))
+		return -1;
+	d->bar = pci__bar_address(&d->vp.pci, VIRTIO_PCI_BAR);
+	return d->bar ? 0 : -1;
+}
+
+static void stop(struct drv *d)
+{
+	virtio_pci__exit(&d->vp);
+	fx_fini(&d->f);
+}
+
+/* Feature negotiation and queue 0 set-up, as Linux's virtio_pci_modern. */
+static void driver_init(struct drv *d, uint64_t features)
+{
+	wr(d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(d, CC(driver_feature_select), 4, 0);
+	wr(d, CC(driver_feature), 4, (uint32_t)features);
+	wr(d, CC(driver_feature_select), 4, 1);
+	wr(d, CC(driver_feature), 4, features >> 32);
+	wr(d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				     VIRTIO_STATUS_FEATURES_OK);
+	wr(d, CC(queue_select), 2, 0);
+	wr(d, CC(queue_size), 2, 8);
+	wr(d, CC(queue_msix_vector), 2, 1);
+	wr(d, CC(queue_desc), 4, (uint32_t)FX_DESC);
+	wr(d, CC(queue_desc) + 4, 4, FX_DESC >> 32);
+	wr(d, CC(queue_driver), 8, FX_AVAIL);
+	wr(d, CC(queue_device), 8, FX_USED);
+	wr(d, CC(queue_enable), 2, 1);
+	wr(d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				     VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+}
+
+TEST(virtio_pci_identity_and_capabilities)
+{
+	struct drv d;
+	int seen[6] = { 0 };
+
+	REQUIRE(start(&d) == 0);
+	CHECK(cfg_rd(&d, 0, 2) == VIRTIO_PCI_VENDOR_ID);
+	CHECK(cfg_rd(&d, 2, 2) == VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_RNG);
+	CHECK(cfg_rd(&d, 8, 1) == VIRTIO_PCI_REVISION_MODERN);
+	for (uint32_t p = cfg_rd(&d, 0x34, 1), n = 0; p && n < 16;
+	     p = cfg_rd(&d, p + 1, 1), n++) {
+		if (cfg_rd(&d, p, 1) != VIRTIO_PCI_CAP_VNDR)
+			continue;
+		uint32_t type = cfg_rd(&d, p + 3, 1);
+		REQUIRE(type < 6);
+		seen[type]++;
+		CHECK(cfg_rd(&d, p + 4, 1) == VIRTIO_PCI_BAR);
+		if (type == VIRTIO_PCI_CAP_COMMON_CFG)
+			CHECK(cfg_rd(&d, p + 8, 4) == VIRTIO_PCI_COMMON &&
+			      cfg_rd(&d, p + 12, 4) == 56);
+		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+			CHECK(cfg_rd(&d, p + 2, 1) == 20 &&
+			      cfg_rd(&d, p + 16, 4) == VIRTIO_PCI_NOTIFY_MUL);
+	}
+	CHECK(seen[VIRTIO_PCI_CAP_COMMON_CFG] == 1 && seen[VIRTIO_PCI_CAP_ISR_CFG] == 1 &&
+	      seen[VIRTIO_PCI_CAP_NOTIFY_CFG] == 1);
+	CHECK(seen[VIRTIO_PCI_CAP_DEVICE_CFG] == 0); /* rng has no config */
+	CHECK(rd(&d, CC(num_queues), 2) == 1);
+	stop(&d);
+}
+
+TEST(virtio_pci_feature_negotiation)
+{
+	struct drv d;
+
+	REQUIRE(start(&d) == 0);
+	wr(&d, CC(device_feature_select), 4, 1);
+	CHECK(rd(&d, CC(device_feature), 4) & 1); /* VERSION_1 is bit 32 */
+	wr(&d, CC(device_feature_select), 4, 0);
+	CHECK(rd(&d, CC(device_feature), 4) & (1u << VIRTIO_F_EVENT_IDX));
+	CHECK(rd(&d, CC(device_feature), 4) & (1u << VIRTIO_F_INDIRECT_DESC));
+	wr(&d, CC(device_feature_select), 4, 2);
+	CHECK(rd(&d, CC(device_feature), 4) == 0);
+
+	/* Without VERSION_1, FEATURES_OK does not stick. */
+	driver_init(&d, 1ull << VIRTIO_F_EVENT_IDX);
+	CHECK(!(rd(&d, CC(device_status), 1) & VIRTIO_STATUS_FEATURES_OK));
+	wr(&d, CC(device_status), 1, 0);
+	CHECK(rd(&d, CC(device_status), 1) == 0);
+	/* Nor with a feature that was not offered (bit 5). */
+	driver_init(&d, (1ull << VIRTIO_F_VERSION_1) | (1ull << 5));
+	CHECK(!(rd(&d, CC(device_status), 1) & VIRTIO_STATUS_FEATURES_OK));
+	wr(&d, CC(device_status), 1, 0);
+	driver_init(&d, FX_FEATURES);
+	CHECK(rd(&d, CC(device_status), 1) & VIRTIO_STATUS_FEATURES_OK);
+	CHECK(virtio_pci__features(&d.vp) == FX_FEATURES);
+	stop(&d);
+}
+
+TEST(virtio_pci_request_through_notify)
+{
+	struct drv d;
+
+	REQUIRE(start(&d) == 0);
+	driver_init(&d, FX_FEATURES);
+	REQUIRE(rd(&d, CC(queue_enable), 2) == 1);
+	CHECK(rd(&d, CC(queue_size), 2) == 8);
+	CHECK(rd(&d, CC(queue_desc), 8) == FX_DESC);
+	CHECK(rd(&d, CC(queue_notify_off), 2) == 0);
+	/* Enable MSI-X with every vector masked: interrupts become pending. */
+	uint32_t msix = 0;
+	for (uint32_t p = cfg_rd(&d, 0x34, 1); p; p = cfg_rd(&d, p + 1, 1))
+		if (cfg_rd(&d, p, 1) == 0x11)
+			msix = p;
+	REQUIRE(msix);
+	uint16_t ctl = 0x8000;
+	pci__cfg_access(d.vp.pci.slot, 0, msix + 2, (uint8_t *)&ctl, 2, true);
+
+	fx_set(fx_desc(&d.f, 0), FX_BUF, 32, VIRTQ_DESC_F_WRITE, 0);
+	fx_offer(&d.f, 0);
+	*(uint16_t *)&fx_avail(&d.f)->ring[8] = 0; /* used_event: interrupt at 1 */
+	wr(&d, VIRTIO_PCI_NOTIFY, 2, 0);
+	REQUIRE(wait_change(&fx_used(&d.f)->idx, 0));
+	CHECK(fx_used(&d.f)->ring[0].id == 0 && fx_used(&d.f)->ring[0].len == 32);
+	CHECK(d.vp.pci.msix_pending & (1ull << 1));
+	CHECK(rd(&d, VIRTIO_PCI_ISR, 1) == VIRTIO_PCI_ISR_QUEUE);
+	CHECK(rd(&d, VIRTIO_PCI_ISR, 1) == 0); /* reading cleared it */
+	stop(&d);
+}
+
+TEST(virtio_pci_bad_ring_needs_reset)
+{
+	struct drv d;
+
+	REQUIRE(start(&d) == 0);
+	driver_init(&d, FX_FEATURES);
+	wr(&d, CC(msix_config), 2, 0);
+	CHECK(rd(&d, CC(msix_config), 2) == 0);
+	wr(&d, CC(queue_msix_vector), 2, 7); /* only 2 vectors exist */
+	CHECK(rd(&d, CC(queue_msix_vector), 2) == VIRTIO_MSI_NO_VECTOR);
+	fx_set(fx_desc(&d.f, 0), FX_RAM + FX_RAM_SIZE, 32, VIRTQ_DESC_F_WRITE, 0);
+	fx_offer(&d.f, 0);
+	wr(&d, VIRTIO_PCI_NOTIFY, 2, 0);
+	REQUIRE(wait_status(&d, VIRTIO_STATUS_DEVICE_NEEDS_RESET));
+	CHECK(rd(&d, CC(config_generation), 1) != 0);
+	CHECK(rd(&d, VIRTIO_PCI_ISR, 1) & VIRTIO_PCI_ISR_CONFIG);
+	CHECK(fx_used(&d.f)->idx == 0);
+	/* Reset: everything back to its initial value, then usable again. */
+	wr(&d, CC(device_status), 1, 0);
+	CHECK(rd(&d, CC(device_status), 1) == 0);
+	CHECK(rd(&d, CC(queue_enable), 2) == 0);
+	CHECK(rd(&d, CC(queue_size), 2) == VIRTQ_DEV_SIZE_MAX);
+	CHECK(rd(&d, CC(queue_msix_vector), 2) == VIRTIO_MSI_NO_VECTOR);
+	memset(fx_avail(&d.f), 0, 0x100);
+	fx_set(fx_desc(&d.f, 0), FX_BUF, 32, VIRTQ_DESC_F_WRITE, 0);
+	driver_init(&d, FX_FEATURES);
+	fx_offer(&d.f, 0);
+	wr(&d, VIRTIO_PCI_NOTIFY, 2, 0);
+	CHECK(wait_change(&fx_used(&d.f)->idx, 0));
+	stop(&d);
+}
+
+TEST(virtio_pci_bad_queue_address_needs_reset)
+{
+	struct drv d;
+
+	REQUIRE(start(&d) == 0);
+	wr(&d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(&d, CC(queue_select), 2, 0);
+	wr(&d, CC(queue_size), 2, 8);
+	wr(&d, CC(queue_desc), 8, FX_RAM + FX_RAM_SIZE - 64); /* 128 bytes needed */
+	wr(&d, CC(queue_driver), 8, FX_AVAIL);
+	wr(&d, CC(queue_device), 8, FX_USED);
+	wr(&d, CC(queue_enable), 2, 1);
+	CHECK(rd(&d, CC(queue_enable), 2) == 0);
+	CHECK(rd(&d, CC(device_status), 1) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	/* Out-of-range queue select reads as an absent queue. */
+	wr(&d, CC(queue_select), 2, 5);
+	CHECK(rd(&d, CC(queue_size), 2) == 0);
+	stop(&d);
+}
