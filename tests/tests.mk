@@ -29,3 +29,4 @@ check-bochs: all
 	@$(HARNESS_ENV) $(SRC)/tests/platforms/bochs.sh
 include $(SRC)/tests/guests/guests.mk
 include $(SRC)/tests/fuzz/fuzz.mk
+include $(SRC)/tests/gdb/gdb.mk

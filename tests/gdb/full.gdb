@@ -1,0 +1,63 @@
+# The full scripted session (tests/gdb/run.sh runs it with gdb -batch after
+# "file gdbtarget.elf" and "target remote ..."): break on a kernel function
+# by symbol, read registers, step, watchpoint, break in CPL3 code by its
+# symbol, threads, detach. Prints "CHECK <name> ok|BAD" lines; a failing
+# gdb command ends the script early, which run.sh also counts as failure.
+set pagination off
+set confirm off
+
+break gdb_kernel_func
+continue
+if $pc == gdb_kernel_func
+  echo CHECK break-by-symbol ok\n
+else
+  echo CHECK break-by-symbol BAD\n
+end
+
+printf "cr0=%#lx cr3=%#lx cr4=%#lx efer=%#lx fs_base=%#lx\n", $cr0, $cr3, $cr4, $efer, $fs_base
+if ($cr0 & 0x80000001) == 0x80000001 && $cr3 != 0 && ($efer & 0x400)
+  echo CHECK control-registers ok\n
+else
+  echo CHECK control-registers BAD\n
+end
+if $fs_base == 0x5a5a0000
+  echo CHECK fs_base ok\n
+else
+  echo CHECK fs_base BAD\n
+end
+if $rdi == 1
+  echo CHECK argument-register ok\n
+else
+  echo CHECK argument-register BAD\n
+end
+
+set $before = $pc
+stepi
+if $pc != $before && $pc > gdb_kernel_func
+  echo CHECK stepi ok\n
+else
+  echo CHECK stepi BAD\n
+end
+
+delete
+watch gdb_counter
+continue
+if gdb_counter == 1
+  echo CHECK watchpoint ok\n
+else
+  echo CHECK watchpoint BAD\n
+end
+delete
+
+break gdb_user_func
+continue
+if $pc == gdb_user_func && ($cs & 3) == 3
+  echo CHECK user-break ok\n
+else
+  echo CHECK user-break BAD\n
+end
+delete
+
+info threads
+detach
+echo CHECK detach ok\n

@@ -1,0 +1,52 @@
+/* gdbtarget.elf: the guest the scripted gdb sessions debug (tests/gdb/).
+ * It gives the script named things to stop at: a kernel-mode function
+ * (gdb_kernel_func), a counter it writes (gdb_counter, for a watchpoint), a
+ * known FS base, and a function that runs at CPL3 (gdb_user_func, a stand-in
+ * for a user-level server until the kernel exports its own). It passes when
+ * the counter ends at its expected value, so a breakpoint left behind or a
+ * corrupted register after detach fails the run. */
+#include "guest.h"
+
+#define MSR_FS_BASE	0xc0000100
+#define GP		13
+
+#define GDB_FS_BASE	0x5a5a0000ull	/* the script checks for this */
+
+volatile uint64_t gdb_counter;
+volatile uint64_t gdb_user_counter;
+
+__attribute__((noinline)) void gdb_kernel_func(uint64_t n)
+{
+	gdb_counter += n;
+}
+
+/* Runs at CPL3; hlt then ends it with #GP. */
+__attribute__((noinline)) void gdb_user_func(void)
+{
+	gdb_user_counter++;
+	__asm__ volatile("hlt");
+}
+
+static int user_trap(struct trap_frame *f)
+{
+	if ((f->cs & 3) != 3)
+		return 0;
+	user_return(f->vector);
+}
+
+void test_main(struct hvm_start_info *si)
+{
+	uint64_t v;
+
+	(void)si;
+	wrmsr(MSR_FS_BASE, GDB_FS_BASE);
+	for (uint64_t i = 1; i <= 3; i++)
+		gdb_kernel_func(i);
+	trap_hook = user_trap;
+	v = user_run(gdb_user_func);
+	trap_hook = 0;
+	print("gdbtarget: counter %lu, user counter %lu, user trap %lu\n",
+	      gdb_counter, gdb_user_counter, v);
+	if (gdb_counter != 6 || gdb_user_counter != 1 || v != GP)
+		fail("gdbtarget: wrong counters");
+}
