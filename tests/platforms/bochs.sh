@@ -54,7 +54,7 @@ sed "s|@WORK@|$L1_WORK|g" "$SRC/tests/platforms/l1/bochsrc.in" > "$L1_WORK/bochs
 echo c > "$L1_WORK/cmds"
 : > "$L1_WORK/serial.log"
 
-say "booting L1 ($(cut -d' ' -f1 "$L1_KDIR/package")) in Bochs, ${#L1_CASES[@]} case(s); serial: $L1_LOG (about 2 min to /dev/kvm)"
+say "booting L1 ($(cut -d' ' -f1 "$L1_KDIR/package")) in Bochs, ${#L1_CASES[@]} case(s); serial: $L1_LOG (about 1 min to /dev/kvm)"
 start=$(date +%s)
 # Bochs exits on L1's ACPI power-off; the serial log's final marker tells a
 # finished run from a crash, and a hung L1 is stopped at L1_TIMEOUT.
