@@ -182,6 +182,17 @@ int virtq__pop(struct virtq *vq, struct virtq_chain *c)
 	return 1;
 }
 
+void virtq__unpop(struct virtq *vq)
+{
+	vq->last_avail--;
+}
+
+bool virtq__pending(struct virtq *vq)
+{
+	return virtq__enabled(vq) && !vq->err &&
+	       load16(&vq->avail->idx) != vq->last_avail;
+}
+
 void virtq__push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	struct virtq_used_elem *el = &vq->used->ring[vq->used_idx % vq->size];

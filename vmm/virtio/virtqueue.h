@@ -81,6 +81,15 @@ bool virtq__enabled(const struct virtq *vq);
  * one), or -1 when the ring is malformed (vq->err says why). */
 int virtq__pop(struct virtq *vq, struct virtq_chain *c);
 
+/* Gives back the chain the last virtq__pop() returned, not yet pushed: the
+ * next pop takes (and checks) that ring entry again. For a device that
+ * found it had nothing to put in the chain after all. */
+void virtq__unpop(struct virtq *vq);
+
+/* Whether the driver has made chains available that were not popped yet.
+ * Unlike virtq__pop() this asks for no notification. */
+bool virtq__pending(struct virtq *vq);
+
 /* Returns chain `head` to the driver with `len` bytes written. */
 void virtq__push(struct virtq *vq, uint16_t head, uint32_t len);
 
