@@ -15,24 +15,30 @@ PLATFORM=gdb
 source "$(dirname "$0")/../platforms/lib.sh"
 
 ELF=$BUILD/tests/gdb/gdbtarget.elf
-MKVM=$BUILD/vmm/mkvm
+MKVM=${MKVM:-$BUILD/vmm/mkvm}
 GDB_TIMEOUT=${GDB_TIMEOUT:-60}
 
-# session NAME SCRIPT PORT TARGET-COMMAND...: runs the target in the
-# background, gdb against it, and judges both.
+# session NAME SCRIPT PORT GDB-SETTINGS TARGET-COMMAND...: runs the target
+# in the background and gdb against it, and judges both. GDB-SETTINGS are
+# gdb commands separated by ';' run before the script (may be empty); a
+# check the script then reports as SKIP is recorded as skipped with
+# $skip_reason.
 session() {
-	local name=$1 script=$SRC/tests/gdb/$2 port=$3
-	shift 3
+	local name=$1 script=$SRC/tests/gdb/$2 port=$3 settings=$4
+	shift 4
 	local serial=$LOGDIR/$name.serial glog=$LOGDIR/$name.gdb.log
-	local tlog=$LOGDIR/$name.target.log pid rc want check
+	local tlog=$LOGDIR/$name.target.log pid rc check s
+	local -a ex=()
 
+	IFS=';' read -ra s <<< "$settings"
+	for check in "${s[@]}"; do ex+=(-ex "$check"); done
 	rm -f "$serial"
 	"${@//@SERIAL@/$serial}" >"$tlog" 2>&1 &
 	pid=$!
 	timeout "$GDB_TIMEOUT" gdb -nx -batch \
 		-ex "set tcp connect-timeout 20" \
 		-ex "file $ELF" -ex "target remote 127.0.0.1:$port" \
-		-x "$script" >"$glog" 2>&1
+		"${ex[@]}" -x "$script" >"$glog" 2>&1
 	if ! timeout 30 tail --pid="$pid" -f /dev/null; then
 		kill "$pid" 2>/dev/null
 		fail "$name" "target still running 30 s after gdb ended (logs: $LOGDIR/$name.*)"
@@ -45,7 +51,9 @@ session() {
 		return
 	fi
 	for check in $(sed -nE 's/^ *echo CHECK ([^ ]+) ok.*/\1/p' "$script"); do
-		if ! grep -q "^CHECK $check ok" "$glog"; then
+		if grep -q "^CHECK $check SKIP" "$glog"; then
+			skip "$name/$check" "${skip_reason:-no reason given}"
+		elif ! grep -q "^CHECK $check ok" "$glog"; then
 			fail "$name" "no 'CHECK $check ok' (log: $glog)"
 			return
 		fi
@@ -90,17 +98,11 @@ run_qemu() {
 	fi
 	port=$(free_port)
 	# shellcheck disable=SC2046
-	session "$name" "$script" "$port" $(qemu_target "$port")
-}
-
-# Whether this host delivers guest breakpoints to the VMM: kvm_pvm does
-# not let int3/#DB exits through (docs/gdb.md).
-host_traps_to_vmm() {
-	[[ ! -d /sys/module/kvm_pvm ]]
+	session "$name" "$script" "$port" "" $(qemu_target "$port")
 }
 
 run_mkvm() {
-	local script=$1 name=host-${1%.gdb} port
+	local script=$1 name=host-${1%.gdb} port settings=
 	if [[ ! -x $MKVM ]] || [[ ! -e /dev/kvm ]]; then
 		skip "$name" "no mkvm binary or no /dev/kvm"
 		return
@@ -109,13 +111,19 @@ run_mkvm() {
 		skip "$name" "this mkvm was built without --gdb"
 		return
 	fi
-	if [[ $script == full.gdb ]] && ! host_traps_to_vmm; then
-		skip "$name" "kvm_pvm host: breakpoints and watchpoints do not reach the VMM; run on the bochs/nested platforms"
-		return
+	# Measured on kvm_pvm (docs/gdb.md): single-step and DR0-3 instruction
+	# breakpoints in ring-0 code reach the VMM, but an int3 with
+	# KVM_GUESTDBG_USE_SW_BP ends in a KVM internal error, and neither data
+	# breakpoints nor breakpoints in CPL3 code ever fire. So there the
+	# session uses hbreak and skips the watchpoint and the CPL3 breakpoint.
+	if [[ -d /sys/module/kvm_pvm && $script == full.gdb ]]; then
+		settings='set $use_hbreak = 1;set $no_watch = 1;set $no_user_break = 1'
+		skip_reason="kvm_pvm does not deliver this debug exit to the VMM"
+		name=$name-hbreak
 	fi
 	port=$(free_port)
 	# shellcheck disable=SC2046
-	session "$name" "$script" "$port" $(mkvm_target "$port")
+	session "$name" "$script" "$port" "$settings" $(mkvm_target "$port")
 }
 
 command -v gdb >/dev/null || { skip all "gdb is not installed"; summary; exit; }
