@@ -1,0 +1,170 @@
+/* Kernel entry and exit: IDT stubs, the SYSCALL entry, the return to user
+ * mode (SYSRET when the frame came from SYSCALL and its rip is canonical,
+ * IRETQ otherwise) and the kernel-stack switch between threads.
+ * The frame layout is struct trapframe in x86.h. */
+#define CPU_KSTACK   8
+#define CPU_USER_RSP 16
+#define F_R11    32
+#define F_RCX    96
+#define F_VECTOR 120
+#define F_RIP    136
+#define F_CS     144
+#define F_RFLAGS 152
+#define F_RSP    160
+#define SEL_UCODE (0x20 | 3)
+#define SEL_UDATA (0x18 | 3)
+
+.macro PUSH_GPRS
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+
+.macro POP_GPRS
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+.endm
+
+	.text
+/* Vectors that push an error code: 8, 10-14, 17, 21, 29, 30. */
+.macro ISR n
+	.p2align 4
+isr_\n:
+	.if (\n == 8) || (\n >= 10 && \n <= 14) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
+	.else
+	push $0
+	.endif
+	push $\n
+	jmp isr_common
+.endm
+
+.altmacro
+.set i, 0
+.rept 256
+	ISR %i
+	.set i, i + 1
+.endr
+
+.macro ISR_ADDR n
+	.quad isr_\n
+.endm
+	.section .rodata
+	.globl isr_table
+	.p2align 3
+isr_table:
+.set i, 0
+.rept 256
+	ISR_ADDR %i
+	.set i, i + 1
+.endr
+.noaltmacro
+
+	.text
+isr_common:
+	testb $3, 24(%rsp)           /* cs of the interrupted context */
+	jz 1f
+	swapgs
+1:	PUSH_GPRS
+	cld
+	mov %rsp, %rdi
+	call trap_dispatch
+	mov %rsp, %rdi
+	jmp user_return
+
+	.globl syscall_entry
+syscall_entry:
+	swapgs
+	mov %rsp, %gs:CPU_USER_RSP
+	mov %gs:CPU_KSTACK, %rsp
+	push $SEL_UDATA
+	push %gs:CPU_USER_RSP
+	push %r11
+	push $SEL_UCODE
+	push %rcx
+	push $0
+	push $0x100                  /* VEC_SYSCALL */
+	PUSH_GPRS
+	mov %rsp, %rdi
+	call syscall_dispatch
+	mov %rsp, %rdi
+	/* fall through */
+
+/* user_return(frame): leave the kernel through the frame at rdi (which is
+ * at the top of the current thread's kernel stack, or an exception frame). */
+	.globl user_return
+user_return:
+	mov %rdi, %rsp
+	cmpq $0x100, F_VECTOR(%rsp)
+	jne iret_path
+	/* SYSRET faults in ring 0 on a non-canonical rcx: take IRETQ then */
+	mov F_RIP(%rsp), %rcx
+	shr $47, %rcx
+	jnz iret_path
+	mov F_RIP(%rsp), %rcx
+	mov %rcx, F_RCX(%rsp)
+	mov F_RFLAGS(%rsp), %r11
+	mov %r11, F_R11(%rsp)
+	POP_GPRS
+	mov 40(%rsp), %rsp           /* user rsp: vector, error, rip, cs, rflags, rsp */
+	swapgs
+	sysretq
+
+iret_path:
+	POP_GPRS
+	add $16, %rsp                /* vector, error */
+	testb $3, 8(%rsp)
+	jz 1f
+	swapgs
+1:	iretq
+
+/* switch_context(&prev->ksp, next->ksp): callee-saved state stays on the
+ * old stack; returns on the new one. */
+	.globl switch_context
+switch_context:
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	ret
+
+/* First switch_context into a new user thread returns here, with rsp at
+ * its trapframe. */
+	.globl thread_first_return
+thread_first_return:
+	mov %rsp, %rdi
+	jmp user_return

@@ -1,0 +1,123 @@
+/* Page tables. The kernel half (PML4 slots 256..511) is built once here and
+ * shared by every address space: the physmap (all RAM and the 4 GiB below,
+ * RW, NX, global) and the kernel image mapped W^X with 4 KiB pages.
+ * User halves are the cache of the mapping database (mapdb.c). */
+#include "kernel.h"
+
+extern char kernel_text_start[], kernel_rodata_start[], kernel_data_start[], kernel_end[];
+uint64_t kernel_pml4_phys;
+static uint64_t *kernel_pml4;
+
+static uint64_t nx(void) { return feat.nx ? PTE_NX : 0; }
+static uint64_t glob(void) { return feat.pge ? PTE_G : 0; }
+
+static uint64_t *table_alloc(void)
+{
+	uint64_t *t = page_alloc();
+	if (!t)
+		panic("out of kernel memory for page tables");
+	return t;
+}
+
+/* Returns the next-level table of entry *e, allocating it if asked. */
+static uint64_t *next_table(uint64_t *e, bool alloc, uint64_t flags)
+{
+	if (!(*e & PTE_P)) {
+		if (!alloc)
+			return NULL;
+		uint64_t *t = page_alloc();
+		if (!t)
+			return NULL;
+		*e = V2P(t) | PTE_P | PTE_W | flags;
+	}
+	return P2V(*e & PTE_ADDR);
+}
+
+static void map_physmap(void)
+{
+	uint64_t top = boot.mem_top > (4ull << 30) ? boot.mem_top : (4ull << 30);
+	for (uint64_t pa = 0; pa < top; pa += 2ull << 20) {
+		uint64_t va = PHYSMAP_BASE + pa;
+		uint64_t *pdpt = next_table(&kernel_pml4[(va >> 39) & 511], true, 0);
+		uint64_t *pd = next_table(&pdpt[(va >> 30) & 511], true, 0);
+		if (!pd)
+			panic("out of kernel memory for the physmap");
+		uint64_t attr = pa >= boot.mem_top || (pa >= (3ull << 30) && pa < (4ull << 30))
+				? PTE_PCD | PTE_PWT : 0;   /* device memory: uncached */
+		pd[(va >> 21) & 511] = pa | PTE_P | PTE_W | PTE_PS | attr | glob() | nx();
+	}
+}
+
+static void map_kernel_image(void)
+{
+	for (uint64_t va = (uint64_t)kernel_text_start; va < (uint64_t)kernel_end; va += PAGE_SIZE) {
+		uint64_t *pdpt = next_table(&kernel_pml4[(va >> 39) & 511], true, 0);
+		uint64_t *pd = next_table(&pdpt[(va >> 30) & 511], true, 0);
+		uint64_t *pt = next_table(&pd[(va >> 21) & 511], true, 0);
+		if (!pt)
+			panic("out of kernel memory for kernel page tables");
+		uint64_t f = PTE_P | glob();
+		if (va < (uint64_t)kernel_rodata_start)
+			;                          /* text: read, execute */
+		else if (va < (uint64_t)kernel_data_start)
+			f |= nx();                 /* rodata */
+		else
+			f |= PTE_W | nx();         /* data, bss */
+		pt[(va >> 12) & 511] = (va - KERNEL_VBASE) | f;
+	}
+}
+
+void paging_init(void)
+{
+	kernel_pml4 = table_alloc();
+	/* pre-create every kernel-half PDPT so later kernel mappings are seen
+	 * by all spaces, which copy only the PML4 slots */
+	for (int i = 256; i < 512; i++)
+		kernel_pml4[i] = V2P(table_alloc()) | PTE_P | PTE_W;
+	map_physmap();
+	map_kernel_image();
+	kernel_pml4_phys = V2P(kernel_pml4);
+	write_cr3(kernel_pml4_phys);
+	kprintf("paging: physmap and W^X kernel image (nx=%d, global=%d)\n", feat.nx, feat.pge);
+}
+
+/* Returns the PTE of va in s (a user address), or NULL if a table is
+ * missing and alloc is false (or memory ran out). */
+uint64_t *pte_walk(struct space *s, uint64_t va, bool alloc)
+{
+	uint64_t *t = s->pml4;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		t = next_table(&t[(va >> shift) & 511], alloc, PTE_U);
+		if (!t)
+			return NULL;
+	}
+	return &t[(va >> 12) & 511];
+}
+
+struct space *space_alloc_tables(struct space *s)
+{
+	s->pml4 = page_alloc();
+	if (!s->pml4)
+		return NULL;
+	memcpy(&s->pml4[256], &kernel_pml4[256], 256 * sizeof(uint64_t));
+	s->pml4_phys = V2P(s->pml4);
+	return s;
+}
+
+static void free_level(uint64_t *t, int level)
+{
+	if (level > 1)
+		for (int i = 0; i < 512; i++)
+			if (t[i] & PTE_P)
+				free_level(P2V(t[i] & PTE_ADDR), level - 1);
+	page_free(t);
+}
+
+/* Frees the user half's tables (the mappings must be gone already). */
+void space_free_tables(struct space *s)
+{
+	for (int i = 0; i < 256; i++)
+		if (s->pml4[i] & PTE_P)
+			free_level(P2V(s->pml4[i] & PTE_ADDR), 3);
+	page_free(s->pml4);
+}

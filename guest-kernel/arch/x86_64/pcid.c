@@ -1,0 +1,76 @@
+/* Address-space switches and TLB invalidation, with or without PCID.
+ *
+ * With PCID every space gets a 12-bit tag when it is first switched to.
+ * Tags are handed out in order; when they run out the generation advances
+ * and every space must get a new tag. The first CR3 load of a fresh tag
+ * flushes it (bit 63 clear), so stale entries of a previous owner of the
+ * tag never survive; later loads keep the tag's entries (bit 63 set).
+ * Without PCID each switch is a plain, flushing CR3 load. Kernel pages are
+ * global and survive either way. */
+#include "kernel.h"
+
+#define CR3_NOFLUSH (1ull << 63)
+#define PCID_MAX 4095
+
+static uint32_t pcid_gen = 1;
+static uint16_t pcid_next = 1;   /* 0 is the kernel's boot tables */
+
+void pcid_init(void)
+{
+	if (feat.pcid) {
+		write_cr4(read_cr4() | CR4_PCIDE);
+		kprintf("pcid: enabled (%s)\n", feat.invpcid ? "invpcid" : "cr3 reload for flushes");
+	} else {
+		kprintf("pcid: not available, using CR3 reload\n");
+	}
+}
+
+static void pcid_assign(struct space *s)
+{
+	if (pcid_next > PCID_MAX) {
+		pcid_gen++;
+		pcid_next = 1;
+	}
+	s->pcid = pcid_next++;
+	s->pcid_gen = pcid_gen;
+	s->needs_flush = true;
+}
+
+void tlb_switch(struct space *s)
+{
+	struct cpu *c = this_cpu();
+	if (c->space == s)
+		return;
+	c->space = s;
+	if (!feat.pcid) {
+		write_cr3(s->pml4_phys);
+		return;
+	}
+	if (s->pcid_gen != pcid_gen)
+		pcid_assign(s);
+	uint64_t cr3 = s->pml4_phys | s->pcid;
+	if (!s->needs_flush)
+		cr3 |= CR3_NOFLUSH;
+	s->needs_flush = false;
+	write_cr3(cr3);
+}
+
+/* Loads the kernel-only tables (the current space is being destroyed). */
+void tlb_switch_kernel(void)
+{
+	this_cpu()->space = NULL;
+	write_cr3(kernel_pml4_phys);
+}
+
+/* Removes any TLB entry for va in s after its PTE was changed. */
+void tlb_flush_page(struct space *s, uint64_t va)
+{
+	if (this_cpu()->space == s) {
+		invlpg(va);
+	} else if (feat.pcid && s->pcid_gen == pcid_gen) {
+		if (feat.invpcid)
+			invpcid(0, s->pcid, va);   /* individual address */
+		else
+			s->needs_flush = true;     /* flush the tag at the next switch */
+	}
+}

@@ -1,0 +1,65 @@
+/* The IDT and the dispatch of exceptions and interrupts. Faults in user
+ * mode become IPC (fault.c); faults in kernel mode are kernel bugs. */
+#include "kernel.h"
+
+struct idt_entry {
+	uint16_t off0, sel;
+	uint8_t ist, flags;
+	uint16_t off1;
+	uint32_t off2, zero;
+} __attribute__((packed));
+
+static struct idt_entry idt[256];
+
+static void idt_set(int v, uint64_t handler, int ist)
+{
+	idt[v] = (struct idt_entry){
+		.off0 = handler & 0xffff, .sel = SEL_KCODE, .ist = ist,
+		.flags = 0x8e,               /* present, DPL0, interrupt gate */
+		.off1 = (handler >> 16) & 0xffff, .off2 = handler >> 32,
+	};
+}
+
+void idt_init(void)
+{
+	for (int v = 0; v < 256; v++)
+		idt_set(v, isr_table[v], 0);
+	idt_set(8, isr_table[8], 1);     /* #DF */
+	idt_set(2, isr_table[2], 2);     /* NMI */
+	idt_set(18, isr_table[18], 3);   /* #MC */
+	struct { uint16_t lim; uint64_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ volatile("lidt %0" :: "m"(idtr));
+}
+
+static _Noreturn void kernel_fault(struct trapframe *f)
+{
+	panic("kernel exception %lu error %lx at rip %lx rsp %lx cr2 %lx (thread %lx)",
+	      f->vector, f->error, f->rip, f->rsp, read_cr2(),
+	      current() ? current()->tid : 0);
+}
+
+void trap_dispatch(struct trapframe *f)
+{
+	bool user = (f->cs & 3) == 3;
+	uint64_t v = f->vector;
+	if (v == 7) {
+		fpu_trap();
+	} else if (v == 14 && user) {
+		fault_page(f, read_cr2());
+	} else if (v < 32) {
+		if (!user)
+			kernel_fault(f);
+		fault_exception(f);
+	} else if (v == TIMER_VECTOR) {
+		lapic_timer_rearm();
+		lapic_eoi();
+		sched_tick();
+	} else if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + L4_NIRQ) {
+		irq_raise(v - IRQ_VECTOR_BASE);
+		lapic_eoi();
+	} else if (v != SPURIOUS_VECTOR) {
+		kprintf("trap: unexpected vector %lu\n", v);
+	}
+	if (this_cpu()->need_resched)
+		schedule();
+}

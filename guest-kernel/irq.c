@@ -1,0 +1,105 @@
+/* Interrupts as IPC. A thread attaches itself to a line; when the line
+ * fires the kernel masks it and delivers an empty message from the line's
+ * id (L4_IRQ_TID) as soon as the thread receives from it (or from any).
+ * The thread acknowledges by sending to the line's id, which unmasks it.
+ * The kernel knows nothing of any device. */
+#include "kernel.h"
+
+static struct tcb *handler[L4_NIRQ];
+static bool pending[L4_NIRQ];
+
+bool irq_is_tid(uint64_t tid)
+{
+	return L4_TID_NUM(tid) < L4_NIRQ && L4_TID_VER(tid) == 1;
+}
+
+static void deliver(struct tcb *t, int irq)
+{
+	pending[irq] = false;
+	uint64_t *m = t->kmsg ? &t->kmr[0] : &t->frame->r8;
+	*m = L4_TAG(L4_LABEL_INTERRUPT, 0, 0);
+	t->ipc_from = L4_IRQ_TID(irq);
+	if (!t->kmsg)
+		t->frame->rsi = L4_IRQ_TID(irq);
+}
+
+static bool wants(struct tcb *t, uint64_t from, int irq)
+{
+	return handler[irq] == t && pending[irq] && (from == L4_ANYTHREAD || from == L4_IRQ_TID(irq));
+}
+
+void irq_raise(int irq)
+{
+	ioapic_mask(irq, true);
+	struct tcb *t = handler[irq];
+	if (!t)
+		return;
+	pending[irq] = true;
+	if (t->state == T_RECV_WAIT && !t->startup && wants(t, t->recv_from, irq)) {
+		deliver(t, irq);
+		ipc_wake(t, L4_OK);
+	}
+}
+
+bool irq_pending_for(struct tcb *self, uint64_t from)
+{
+	for (int i = 0; i < L4_NIRQ; i++)
+		if (wants(self, from, i))
+			return true;
+	return false;
+}
+
+bool irq_try_receive(struct tcb *self, uint64_t from)
+{
+	for (int i = 0; i < L4_NIRQ; i++) {
+		if (wants(self, from, i)) {
+			deliver(self, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A send to an interrupt id from its handler: the acknowledgement. */
+bool irq_ack(struct tcb *self, uint64_t to)
+{
+	int irq = L4_TID_NUM(to);
+	if (handler[irq] != self)
+		return false;
+	ioapic_mask(irq, false);
+	return true;
+}
+
+int irq_control(struct tcb *self, uint64_t line, uint64_t op)
+{
+	if (!self->space->privileged)
+		return L4_EPERM;
+	if (line >= L4_NIRQ)
+		return L4_EINVAL;
+	if (op == L4_IRQ_ATTACH) {
+		if (handler[line] && handler[line] != self)
+			return L4_EPERM;
+		handler[line] = self;
+		pending[line] = false;
+		ioapic_mask(line, false);
+		return L4_OK;
+	}
+	if (op == L4_IRQ_DETACH) {
+		if (handler[line] != self)
+			return L4_EPERM;
+		handler[line] = NULL;
+		ioapic_mask(line, true);
+		return L4_OK;
+	}
+	return L4_EINVAL;
+}
+
+void irq_thread_gone(struct tcb *t)
+{
+	for (int i = 0; i < L4_NIRQ; i++) {
+		if (handler[i] == t) {
+			handler[i] = NULL;
+			ioapic_mask(i, true);
+		}
+	}
+}

@@ -1,0 +1,270 @@
+/* The kernel's objects and every cross-file function, grouped by file. */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mkvm/abi.h>
+#include "arch/x86_64/x86.h"
+
+#define KERNEL_VBASE 0xffffffff80000000ull
+#define PHYSMAP_BASE 0xffff800000000000ull /* all physical memory, NX */
+#define P2V(pa) ((void *)((uint64_t)(pa) + PHYSMAP_BASE))
+#define V2P(va) ((uint64_t)(va) - PHYSMAP_BASE) /* physmap addresses only */
+#define PAGE_SIZE 4096ull
+#define KSTACK_SIZE (4 * PAGE_SIZE)
+#define MAX_THREADS 1024
+#define TICK_US 1000 /* timer period */
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An address space: page tables (the cache of the mapping database) and
+ * the resources the kernel tracks for it. */
+struct space {
+	uint64_t *pml4;        /* kernel virtual address */
+	uint64_t pml4_phys;
+	uint16_t pcid;         /* valid while pcid_gen == the current generation */
+	uint32_t pcid_gen;
+	bool needs_flush;      /* stale TLB entries under pcid (no INVPCID) */
+	bool privileged;       /* may create threads and attach interrupts */
+	bool sigma0;           /* idempotent view of physical memory */
+	int nthreads;
+	uint8_t *iobitmap;     /* 8 KiB, bit set = port denied; NULL = no ports */
+};
+
+enum thread_state {
+	T_FREE,       /* slot unused */
+	T_READY,      /* runnable (or running) */
+	T_SEND_WAIT,  /* queued on partner's senders */
+	T_RECV_WAIT,  /* waiting for a message from recv_from */
+	T_DEAD,       /* killed; id stays until thread_control deletes it */
+};
+
+/* Thread control block. The kernel stack belongs to the thread: a blocked
+ * thread sleeps inside the kernel on its own stack. */
+struct tcb {
+	uint64_t tid;
+	enum thread_state state;
+	struct space *space;
+	uint64_t pager;
+	uint64_t ksp;                /* saved kernel rsp while switched out */
+	uint8_t *kstack;             /* KSTACK_SIZE bytes */
+	struct trapframe *frame;     /* user state, top of kstack */
+	struct l4_utcb *utcb;        /* kernel view of the UTCB page */
+	uint64_t utcb_uaddr;
+	uint64_t fs_base, gs_base;
+
+	/* IPC */
+	uint64_t recv_from;          /* while T_RECV_WAIT, or pending after send */
+	uint32_t recv_timeout;       /* for the receive phase after a send */
+	struct tcb *partner;         /* while T_SEND_WAIT */
+	struct tcb *send_head, *send_tail; /* threads waiting to send to us */
+	struct tcb *send_next;
+	uint64_t ipc_from;           /* sender of the message just received */
+	int ipc_result;              /* set by whoever wakes us */
+	bool ipc_done;               /* our whole IPC was completed by a partner */
+	bool kmsg;                   /* IPC uses kmr[] (kernel protocol), not user regs */
+	bool startup;                /* waiting for the start message from pager */
+	uint64_t kmr[8];
+	uint64_t deadline;           /* tick, 0 = none */
+	struct tcb *timeout_next, **timeout_pprev;
+
+	/* scheduling */
+	uint8_t prio;
+	uint32_t timeslice, remaining;
+	struct tcb *rq_next, *rq_prev;
+
+	/* lazy FPU */
+	bool fpu_valid;
+	uint8_t fpu[512] __attribute__((aligned(16)));
+};
+
+/* Per-CPU data, reached through GS in the kernel. Offsets used by entry.S. */
+struct cpu {
+	struct cpu *self;            /* 0 */
+	uint64_t kstack_top;         /* 8: rsp0 for SYSCALL */
+	uint64_t user_rsp;           /* 16: scratch in the SYSCALL entry */
+	struct tcb *current;         /* 24 */
+	struct space *space;         /* space whose page tables are loaded */
+	struct tcb *idle;
+	struct tcb *fpu_owner;
+	bool need_resched;
+	struct space *io_loaded;     /* space whose I/O bitmap is in the TSS */
+};
+extern struct cpu cpu0;
+static inline struct cpu *this_cpu(void) { return &cpu0; } /* one CPU for now */
+static inline struct tcb *current(void) { return cpu0.current; }
+
+/* Features chosen at boot. */
+struct features {
+	bool nx, smep, smap, fsgsbase, pcid, invpcid, pge, tsc_deadline, gbpages;
+};
+extern struct features feat;
+
+/* Boot information copied out of hvm_start_info. */
+struct bootinfo {
+	uint64_t module_paddr, module_size;
+	uint64_t rsdp;
+	uint64_t mem_top;
+	char cmdline[256];
+	int nmem;
+	struct { uint64_t base, size; } mem[32]; /* RAM only */
+};
+extern struct bootinfo boot;
+
+/* console.c */
+void console_init(void);
+void console_putc(char c);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* string.c */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strncmp(const char *a, const char *b, size_t n);
+
+/* bootinfo.c */
+void bootinfo_parse(uint32_t info_pa, uint32_t magic);
+
+/* acpi.c */
+void acpi_init(void);
+extern uint64_t ioapic_phys;
+extern uint32_t irq_gsi[16];  /* ISA irq -> GSI (interrupt source overrides) */
+extern uint16_t irq_flags[16];
+
+/* mem.c: kernel memory pool. */
+void mem_init(void);
+void *page_alloc(void);               /* zeroed page, kernel VA; NULL if none */
+void page_free(void *p);
+void *pages_alloc(uint64_t n);          /* contiguous, never freed */
+bool mem_is_user_frame(uint64_t pa);  /* may sigma0 hand this frame out? */
+extern uint64_t kpool_base, kpool_end;
+
+/* arch/x86_64/cpu.c */
+void cpu_detect(void);
+void cpu_init(void);
+void cpu_set_kstack(uint64_t top);
+void cpu_load_iobitmap(struct space *s);
+
+/* arch/x86_64/paging.c */
+void paging_init(void);
+uint64_t *pte_walk(struct space *s, uint64_t va, bool alloc);
+struct space *space_alloc_tables(struct space *s);
+void space_free_tables(struct space *s);
+extern uint64_t kernel_pml4_phys;
+#define PTE_P   (1ull << 0)
+#define PTE_W   (1ull << 1)
+#define PTE_U   (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS  (1ull << 7)
+#define PTE_G   (1ull << 8)
+#define PTE_KOWNED (1ull << 9) /* kernel-installed user page (UTCB, boot info) */
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/* arch/x86_64/pcid.c */
+void pcid_init(void);
+void tlb_switch(struct space *s);
+void tlb_switch_kernel(void);
+void tlb_flush_page(struct space *s, uint64_t va);
+
+/* arch/x86_64/trap.c */
+void idt_init(void);
+void trap_dispatch(struct trapframe *f);
+
+/* arch/x86_64/lapic.c */
+void lapic_init(void);
+void lapic_eoi(void);
+void lapic_timer_rearm(void);
+extern volatile uint64_t ticks;
+
+/* arch/x86_64/ioapic.c */
+void ioapic_init(void);
+void ioapic_mask(int irq, bool masked);
+#define IRQ_VECTOR_BASE 0x20
+#define TIMER_VECTOR    0xf0
+#define SPURIOUS_VECTOR 0xff
+
+/* arch/x86_64/fpu.c */
+void fpu_init(void);
+void fpu_switch(struct tcb *next);
+void fpu_trap(void);
+void fpu_release(struct tcb *t);
+
+/* arch/x86_64/entry.S */
+void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
+void thread_first_return(void);
+void user_return(struct trapframe *f) __attribute__((noreturn));
+void syscall_entry(void);
+extern uint64_t isr_table[256];
+
+/* mapdb.c: one mapping tree per physical frame. */
+void mapdb_init(void);
+int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
+	      unsigned rights, bool grant);
+void mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self);
+void mapdb_sigma0_fault(struct space *s, uint64_t va);
+void mapdb_space_destroy(struct space *s);
+
+/* space.c */
+struct space *space_create(void);
+void space_destroy(struct space *s);
+int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb *to, uint64_t acceptor);
+int space_unmap_fpage(struct space *s, uint64_t fpage, bool self);
+int space_map_kernel_page(struct space *s, uint64_t va, void *page, bool writable);
+void space_unmap_kernel_page(struct space *s, uint64_t va);
+bool space_copy_from_user(struct space *s, void *dst, uint64_t src, size_t n);
+
+/* thread.c */
+struct tcb *thread_lookup(uint64_t tid);
+struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb);
+void thread_delete(struct tcb *t);
+bool thread_tid_usable(uint64_t tid);
+void thread_kill(struct tcb *t, const char *why);
+struct tcb *thread_idle_create(void);
+
+/* sched.c */
+void sched_ready(struct tcb *t);
+void sched_unready(struct tcb *t);
+void schedule(void);
+void sched_switch_to(struct tcb *next);
+void sched_tick(void);
+void timeout_set(struct tcb *t, uint32_t us);
+void timeout_cancel(struct tcb *t);
+_Noreturn void sched_start(void);
+
+/* ipc.c */
+int ipc(struct tcb *self, uint64_t to, uint64_t from, uint64_t timeouts);
+int ipc_kernel_call(struct tcb *self, uint64_t to);
+void ipc_abort(struct tcb *t);
+void ipc_cancel(struct tcb *t, int err);
+#define IPC_RETRY_RECV (-1) /* internal: run the receive phase yourself */
+void ipc_wake(struct tcb *t, int result);
+bool ipc_fastpath(struct trapframe *f);
+int ipc_resume(struct tcb *self);
+
+/* irq.c */
+void irq_raise(int irq);
+int irq_control(struct tcb *self, uint64_t line, uint64_t op);
+bool irq_try_receive(struct tcb *self, uint64_t from);
+bool irq_pending_for(struct tcb *self, uint64_t from);
+bool irq_is_tid(uint64_t tid);
+bool irq_ack(struct tcb *self, uint64_t to);
+void irq_thread_gone(struct tcb *t);
+
+/* syscall.c */
+void syscall_dispatch(struct trapframe *f);
+
+/* fault.c */
+void fault_page(struct trapframe *f, uint64_t addr);
+void fault_exception(struct trapframe *f);
+
+/* loader.c */
+void loader_start_boot_tasks(void);
+
+#endif

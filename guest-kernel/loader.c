@@ -1,0 +1,154 @@
+/* Starts the two boot tasks from the cpio "newc" boot module: sigma0 (the
+ * idempotent pager of all free memory) and the root task (privileged; its
+ * pager is sigma0). Their ELF images are copied to their link addresses,
+ * which are physical addresses in the boot-image area; everything else
+ * in the archive is the root task's business. */
+#include "kernel.h"
+
+#define BOOT_IMG_BASE (4ull << 20)
+#define BOOT_IMG_END  (16ull << 20)
+
+static uint64_t hex8(const char *s)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++) {
+		char c = s[i];
+		v = v * 16 + (c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+	}
+	return v;
+}
+
+/* Finds `name` in the archive; returns its data or NULL. */
+static const uint8_t *cpio_find(const uint8_t *a, uint64_t size, const char *name, uint64_t *len)
+{
+	uint64_t off = 0, nlen = strlen(name);
+	while (off + 110 <= size && !memcmp(a + off, "070701", 6)) {
+		const char *h = (const char *)a + off;
+		uint64_t fsize = hex8(h + 54), namesize = hex8(h + 94);
+		uint64_t data = (off + 110 + namesize + 3) & ~3ull;
+		if (data > size || fsize > size - data)
+			break;
+		const char *fname = h + 110;
+		if (namesize == nlen + 1 && !memcmp(fname, name, nlen)) {
+			*len = fsize;
+			return a + data;
+		}
+		if (namesize == 11 && !memcmp(fname, "TRAILER!!!", 10))
+			break;
+		off = (data + fsize + 3) & ~3ull;
+	}
+	return NULL;
+}
+
+struct elf64_ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf64_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* Copies the image's segments to their (physical = virtual) addresses. */
+static uint64_t elf_load(const char *name, const uint8_t *img, uint64_t len)
+{
+	const struct elf64_ehdr *eh = (const void *)img;
+	if (len < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->machine != 62 ||
+	    eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > len ||
+	    eh->phnum > (len - eh->phoff) / sizeof(struct elf64_phdr))
+		panic("boot module: %s is not an x86-64 ELF executable", name);
+	const struct elf64_phdr *ph = (const void *)(img + eh->phoff);
+	for (int i = 0; i < eh->phnum; i++) {
+		if (ph[i].type != 1)
+			continue;
+		uint64_t va = ph[i].vaddr;
+		if (va < BOOT_IMG_BASE || ph[i].memsz > BOOT_IMG_END - va ||
+		    ph[i].filesz > ph[i].memsz || ph[i].offset > len || ph[i].filesz > len - ph[i].offset)
+			panic("boot module: %s segment %d at %lx is outside the boot image area", name, i, va);
+		memcpy(P2V(va), img + ph[i].offset, ph[i].filesz);
+		memset((uint8_t *)P2V(va) + ph[i].filesz, 0, ph[i].memsz - ph[i].filesz);
+	}
+	return eh->entry;
+}
+
+static struct l4_bootinfo *bootinfo_page(void)
+{
+	struct l4_bootinfo *bi = page_alloc();
+	if (!bi)
+		panic("no memory for the boot info page");
+	bi->module_paddr = boot.module_paddr;
+	bi->module_size = boot.module_size;
+	memcpy(bi->cmdline, boot.cmdline, sizeof(bi->cmdline));
+	/* free RAM: user frames above the boot images, minus the module */
+	uint64_t mb = boot.module_paddr & ~(PAGE_SIZE - 1);
+	uint64_t me = (boot.module_paddr + boot.module_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	for (int i = 0; i < boot.nmem; i++) {
+		uint64_t b = boot.mem[i].base, e = b + boot.mem[i].size;
+		uint64_t cuts[][2] = { { 0, BOOT_IMG_END }, { kpool_base, kpool_end }, { mb, me } };
+		/* split [b, e) around each cut; ranges are few, so keep it simple */
+		uint64_t segs[8][2] = { { b, e } };
+		int n = 1;
+		for (size_t c = 0; c < ARRAY_SIZE(cuts); c++) {
+			int m = n;
+			for (int k = 0; k < m; k++) {
+				uint64_t sb = segs[k][0], se = segs[k][1];
+				if (cuts[c][1] <= sb || cuts[c][0] >= se)
+					continue;
+				segs[k][1] = cuts[c][0] > sb ? cuts[c][0] : sb;
+				if (cuts[c][1] < se && n < 8) {
+					segs[n][0] = cuts[c][1];
+					segs[n][1] = se;
+					n++;
+				}
+			}
+		}
+		for (int k = 0; k < n && bi->nfree < ARRAY_SIZE(bi->free); k++) {
+			if (segs[k][1] > segs[k][0]) {
+				bi->free[bi->nfree].base = segs[k][0];
+				bi->free[bi->nfree].size = segs[k][1] - segs[k][0];
+				bi->nfree++;
+			}
+		}
+	}
+	return bi;
+}
+
+static struct tcb *boot_task(uint64_t tid, const char *name, uint64_t pager,
+			     struct l4_bootinfo *bi, const uint8_t *mod)
+{
+	uint64_t len;
+	const uint8_t *img = cpio_find(mod, boot.module_size, name, &len);
+	if (!img)
+		panic("boot module has no \"%s\"", name);
+	uint64_t entry = elf_load(name, img, len);
+	struct space *s = space_create();
+	struct tcb *t = s ? thread_create(tid, s, pager, L4_BOOT_UTCB) : NULL;
+	if (!t || space_map_kernel_page(s, L4_BOOTINFO_ADDR, bi, false))
+		panic("cannot create boot task %s", name);
+	t->startup = t->kmsg = false;
+	t->frame->rip = entry;
+	t->frame->rdi = L4_BOOTINFO_ADDR;
+	t->state = T_READY;
+	sched_ready(t);
+	kprintf("boot: %s is thread %lx, entry %lx\n", name, tid, entry);
+	return t;
+}
+
+void loader_start_boot_tasks(void)
+{
+	if (!boot.module_size)
+		panic("no boot module (pass the servers' cpio archive as the initrd)");
+	const uint8_t *mod = P2V(boot.module_paddr);
+	struct l4_bootinfo *bi = bootinfo_page();
+	struct tcb *s0 = boot_task(L4_SIGMA0_TID, "sigma0", L4_NILTHREAD, bi, mod);
+	s0->space->sigma0 = true;
+	s0->space->iobitmap = pages_alloc(2);   /* all zero: every port allowed */
+	if (!s0->space->iobitmap)
+		panic("no memory for sigma0's I/O bitmap");
+	struct tcb *root = boot_task(L4_ROOT_TID, "root", L4_SIGMA0_TID, bi, mod);
+	root->space->privileged = true;
+}

@@ -1,0 +1,275 @@
+/* The mapping database (Liedtke 1995, appendix): for every physical frame a
+ * tree of mappings. The root is sigma0's idempotent mapping; a map adds a
+ * child, a grant moves a node to another space, and an unmap revokes rights
+ * from a node's whole subtree, so flush is recursive by construction.
+ * Page tables only cache this model: every user PTE outside the kernel-owned
+ * pages (UTCB, boot info) has exactly one node here.
+ *
+ * Invariants: a child's rights are a subset of its parent's; a node without
+ * read right does not exist (it is removed). Traversals are iterative, so a
+ * hostile chain of mappings cannot overflow a kernel stack. */
+#include "kernel.h"
+
+struct mapnode {
+	struct space *space;
+	uint64_t va;
+	uint64_t pfn;
+	unsigned rights;
+	struct mapnode *parent, *child, *next;  /* next: sibling */
+};
+
+static struct mapnode **frame_root;
+static uint64_t nframes;
+static struct mapnode *node_free;
+
+void mapdb_init(void)
+{
+	nframes = boot.mem_top / PAGE_SIZE;
+	uint64_t pages = (nframes * sizeof(*frame_root) + PAGE_SIZE - 1) / PAGE_SIZE;
+	frame_root = pages_alloc(pages);
+	if (!frame_root)
+		panic("no kernel memory for the mapping database");
+}
+
+static struct mapnode *node_alloc(void)
+{
+	if (!node_free) {
+		struct mapnode *p = page_alloc();
+		if (!p)
+			return NULL;
+		for (size_t i = 0; i < PAGE_SIZE / sizeof(*p); i++) {
+			p[i].next = node_free;
+			node_free = &p[i];
+		}
+	}
+	struct mapnode *n = node_free;
+	node_free = n->next;
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
+static void node_release(struct mapnode *n)
+{
+	n->next = node_free;
+	node_free = n;
+}
+
+/* The next node in pre-order after n's subtree, not leaving top's subtree. */
+static struct mapnode *after_subtree(struct mapnode *n, struct mapnode *top)
+{
+	for (; n && n != top; n = n->parent)
+		if (n->next)
+			return n->next;
+	return NULL;
+}
+
+static struct mapnode *find(uint64_t pfn, struct space *s, uint64_t va)
+{
+	if (pfn >= nframes)
+		return NULL;
+	for (struct mapnode *n = frame_root[pfn]; n;
+	     n = n->child ? n->child : after_subtree(n, NULL))
+		if (n->space == s && n->va == va)
+			return n;
+	return NULL;
+}
+
+static uint64_t pte_bits(unsigned rights)
+{
+	uint64_t f = PTE_P | PTE_U;
+	if (rights & L4_W)
+		f |= PTE_W;
+	if (!(rights & L4_X) && feat.nx)
+		f |= PTE_NX;
+	return f;
+}
+
+static void pte_set(struct mapnode *n)
+{
+	uint64_t *pte = pte_walk(n->space, n->va, false);
+	*pte = (n->pfn << 12) | pte_bits(n->rights);
+	tlb_flush_page(n->space, n->va);
+}
+
+static void pte_clear(struct mapnode *n)
+{
+	uint64_t *pte = pte_walk(n->space, n->va, false);
+	*pte = 0;
+	tlb_flush_page(n->space, n->va);
+}
+
+static void unlink(struct mapnode *n)
+{
+	struct mapnode **pp = n->parent ? &n->parent->child : &frame_root[n->pfn];
+	while (*pp != n)
+		pp = &(*pp)->next;
+	*pp = n->next;
+	n->next = NULL;
+}
+
+/* Removes n and all mappings derived from it. */
+static void remove_subtree(struct mapnode *n)
+{
+	unlink(n);
+	struct mapnode *cur = n;
+	for (;;) {
+		while (cur->child)
+			cur = cur->child;
+		struct mapnode *parent = cur->parent;
+		pte_clear(cur);
+		if (cur == n) {
+			node_release(cur);
+			return;
+		}
+		parent->child = cur->next;   /* cur was parent's first child */
+		node_release(cur);
+		cur = parent;
+	}
+}
+
+/* Takes rights away from every mapping below top (and top itself if asked). */
+static void revoke(struct mapnode *top, unsigned rights, bool self)
+{
+	struct mapnode *n = self ? top : top->child, *stop = top;
+	while (n) {
+		unsigned left = n->rights & ~rights;
+		struct mapnode *next;
+		if (!(left & L4_R)) {
+			next = after_subtree(n, stop);
+			remove_subtree(n);
+		} else {
+			if (left != n->rights) {
+				n->rights = left;
+				pte_set(n);
+			}
+			next = n->child ? n->child : after_subtree(n, stop);
+		}
+		n = next;
+	}
+}
+
+static bool is_ancestor(struct mapnode *a, struct mapnode *n)
+{
+	for (; n; n = n->parent)
+		if (n == a)
+			return true;
+	return false;
+}
+
+/* Sigma0 touched (or maps) a frame it has not used yet: install the
+ * idempotent root mapping. False if va is not a frame sigma0 owns. */
+static bool sigma0_materialize(struct space *s, uint64_t va)
+{
+	if (!s->sigma0 || !mem_is_user_frame(va) || va / PAGE_SIZE >= nframes)
+		return false;
+	uint64_t *pte = pte_walk(s, va, true);
+	if (!pte)
+		return false;
+	if (*pte & PTE_P)
+		return true;
+	struct mapnode *n = node_alloc();
+	if (!n)
+		return false;
+	*n = (struct mapnode){ .space = s, .va = va, .pfn = va / PAGE_SIZE, .rights = L4_RWX };
+	frame_root[n->pfn] = n;
+	*pte = va | pte_bits(L4_RWX);
+	return true;
+}
+
+void mapdb_sigma0_fault(struct space *s, uint64_t va)
+{
+	if (!sigma0_materialize(s, va & ~(PAGE_SIZE - 1)))
+		panic("sigma0 touched %lx, which is not memory it owns", va);
+}
+
+/* The node behind the mapping at va in s, or NULL (absent or kernel-owned). */
+static struct mapnode *lookup(struct space *s, uint64_t va)
+{
+	uint64_t *pte = pte_walk(s, va, false);
+	if ((!pte || !(*pte & PTE_P)) && sigma0_materialize(s, va))
+		pte = pte_walk(s, va, false);
+	if (!pte || !(*pte & PTE_P) || (*pte & PTE_KOWNED))
+		return NULL;
+	return find((*pte & PTE_ADDR) / PAGE_SIZE, s, va);
+}
+
+/* Maps (or grants) the page at from_va to to_va with at most rights.
+ * Pages absent in the source are skipped, as are targets the kernel owns. */
+int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
+	      unsigned rights, bool grant)
+{
+	struct mapnode *n = lookup(from, from_va);
+	if (!n || !(rights &= n->rights) || !(rights & L4_R))
+		return L4_OK;
+	if (from == to && from_va == to_va)
+		return L4_OK;
+	uint64_t *dpte = pte_walk(to, to_va, true);
+	if (!dpte)
+		return L4_ENOMEM;
+	if (*dpte & PTE_KOWNED)
+		return L4_OK;
+	if (*dpte & PTE_P) {
+		struct mapnode *old = find((*dpte & PTE_ADDR) / PAGE_SIZE, to, to_va);
+		if (old && is_ancestor(old, n))
+			return L4_OK;        /* would revoke its own source */
+		if (old)
+			remove_subtree(old);
+	}
+	struct mapnode *c = node_alloc();
+	if (!c)
+		return L4_ENOMEM;
+	*c = (struct mapnode){ .space = to, .va = to_va, .pfn = n->pfn, .rights = rights };
+	if (grant) {
+		/* c takes n's place in the tree; n's mapping disappears */
+		struct mapnode **pp = n->parent ? &n->parent->child : &frame_root[n->pfn];
+		while (*pp != n)
+			pp = &(*pp)->next;
+		*pp = c;
+		c->parent = n->parent;
+		c->next = n->next;
+		c->child = n->child;
+		for (struct mapnode *k = c->child; k; k = k->next)
+			k->parent = c;
+		pte_clear(n);
+		node_release(n);
+	} else {
+		c->parent = n;
+		c->next = n->child;
+		n->child = c;
+	}
+	pte_set(c);
+	return L4_OK;
+}
+
+void mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self)
+{
+	struct mapnode *n = lookup(s, va);
+	if (n)
+		revoke(n, rights, self);
+}
+
+/* Removes every mapping of s and everything derived from them. */
+void mapdb_space_destroy(struct space *s)
+{
+	for (uint64_t va = 0; va < L4_USER_TOP;) {
+		uint64_t *t = s->pml4;
+		uint64_t size = 1ull << 39;
+		int shift;
+		for (shift = 39; shift >= 12; shift -= 9) {
+			size = 1ull << shift;
+			uint64_t e = t[(va >> shift) & 511];
+			if (!(e & PTE_P))
+				break;
+			if (shift == 12) {
+				if (!(e & PTE_KOWNED)) {
+					struct mapnode *n = find((e & PTE_ADDR) / PAGE_SIZE, s, va);
+					if (n)
+						remove_subtree(n);
+				}
+				break;
+			}
+			t = P2V(e & PTE_ADDR);
+		}
+		va = (va & ~(size - 1)) + size;
+	}
+}

@@ -1,0 +1,165 @@
+/* Scheduling: 256 priorities, round robin within one, time slices counted
+ * in timer ticks; IPC timeouts live on one list checked every tick.
+ * The run queues hold ready threads other than the running one. The
+ * kernel runs with interrupts off, so none of this needs locks (one CPU). */
+#include "kernel.h"
+
+static struct tcb *rq_head[256], *rq_tail[256];
+static uint64_t rq_bits[4];
+static struct tcb *timeouts;
+
+static bool queued(struct tcb *t) { return t->rq_prev || rq_head[t->prio] == t; }
+
+static void rq_enqueue(struct tcb *t)
+{
+	t->rq_next = NULL;
+	t->rq_prev = rq_tail[t->prio];
+	if (t->rq_prev)
+		t->rq_prev->rq_next = t;
+	else
+		rq_head[t->prio] = t;
+	rq_tail[t->prio] = t;
+	rq_bits[t->prio / 64] |= 1ull << (t->prio % 64);
+}
+
+void sched_ready(struct tcb *t)
+{
+	if (t == this_cpu()->idle || t == current() || queued(t))
+		return;
+	rq_enqueue(t);
+	struct tcb *cur = current();
+	if (cur && (t->prio > cur->prio || cur == this_cpu()->idle))
+		this_cpu()->need_resched = true;
+}
+
+void sched_unready(struct tcb *t)
+{
+	if (!queued(t))
+		return;
+	if (t->rq_prev)
+		t->rq_prev->rq_next = t->rq_next;
+	else
+		rq_head[t->prio] = t->rq_next;
+	if (t->rq_next)
+		t->rq_next->rq_prev = t->rq_prev;
+	else
+		rq_tail[t->prio] = t->rq_prev;
+	t->rq_next = t->rq_prev = NULL;
+	if (!rq_head[t->prio])
+		rq_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
+}
+
+static struct tcb *highest(void)
+{
+	for (int i = 3; i >= 0; i--)
+		if (rq_bits[i])
+			return rq_head[i * 64 + 63 - __builtin_clzll(rq_bits[i])];
+	return NULL;
+}
+
+/* Makes next the running thread: kernel stack, address space, I/O bitmap,
+ * FS/GS bases, FPU trap state. */
+void sched_switch_to(struct tcb *next)
+{
+	struct cpu *c = this_cpu();
+	struct tcb *prev = c->current;
+	if (prev == next)
+		return;
+	sched_unready(next);
+	c->current = next;
+	if (next != c->idle) {
+		cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
+		tlb_switch(next->space);
+		cpu_load_iobitmap(next->space);
+	}
+	if (prev != c->idle && feat.fsgsbase) {
+		prev->fs_base = rdmsr(MSR_FS_BASE);
+		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+	}
+	if (next != c->idle) {
+		wrmsr(MSR_FS_BASE, next->fs_base);
+		wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+	}
+	fpu_switch(next);
+	switch_context(&prev->ksp, next->ksp);
+}
+
+/* Picks the next thread; the current one stays runnable if it is ready. */
+void schedule(void)
+{
+	struct cpu *c = this_cpu();
+	struct tcb *prev = c->current;
+	c->need_resched = false;
+	struct tcb *next = highest();
+	if (prev != c->idle && prev->state == T_READY) {
+		bool expired = prev->remaining == 0;
+		if (expired)
+			prev->remaining = prev->timeslice;
+		if (!next || next->prio < prev->prio || (next->prio == prev->prio && !expired))
+			return;                      /* prev keeps the CPU */
+		rq_enqueue(prev);                /* round robin: to the tail */
+	}
+	sched_switch_to(next ? next : c->idle);
+}
+
+void timeout_set(struct tcb *t, uint32_t us)
+{
+	timeout_cancel(t);
+	if (us == L4_NEVER)
+		return;
+	t->deadline = ticks + (us + TICK_US - 1) / TICK_US + 1;
+	t->timeout_next = timeouts;
+	if (timeouts)
+		timeouts->timeout_pprev = &t->timeout_next;
+	t->timeout_pprev = &timeouts;
+	timeouts = t;
+}
+
+void timeout_cancel(struct tcb *t)
+{
+	if (!t->timeout_pprev)
+		return;
+	*t->timeout_pprev = t->timeout_next;
+	if (t->timeout_next)
+		t->timeout_next->timeout_pprev = t->timeout_pprev;
+	t->timeout_pprev = NULL;
+	t->timeout_next = NULL;
+	t->deadline = 0;
+}
+
+/* Timer tick: expire IPC timeouts, charge the running thread. */
+void sched_tick(void)
+{
+	for (struct tcb *t = timeouts, *next; t; t = next) {
+		next = t->timeout_next;
+		if (t->deadline > ticks)
+			continue;
+		int err = t->state == T_RECV_WAIT ? L4_ETIMEOUT | L4_E_RECV : L4_ETIMEOUT;
+		ipc_abort(t);
+		ipc_wake(t, err);
+	}
+	struct tcb *cur = current();
+	if (cur != this_cpu()->idle && cur->remaining && --cur->remaining == 0)
+		this_cpu()->need_resched = true;
+}
+
+_Noreturn void sched_start(void)
+{
+	struct cpu *c = this_cpu();
+	c->idle = thread_idle_create();
+	c->current = c->idle;
+	uint64_t dummy;
+	struct tcb *next = highest();
+	if (!next)
+		panic("nothing to run");
+	sched_unready(next);
+	c->current = next;
+	cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
+	tlb_switch(next->space);
+	cpu_load_iobitmap(next->space);
+	wrmsr(MSR_FS_BASE, next->fs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+	fpu_switch(next);
+	switch_context(&dummy, next->ksp);
+	__builtin_unreachable();
+}

@@ -1,0 +1,149 @@
+/* System-call dispatch. Every argument comes from an untrusted thread: ids
+ * are looked up with their version, addresses checked against the user
+ * half, and user memory read only through the page tables. */
+#include "kernel.h"
+
+static int sys_thread_control(struct tcb *self, struct trapframe *f)
+{
+	uint64_t dest = f->rdi, space_tid = f->rsi, pager = f->rdx, utcb = f->r8;
+	if (!self->space->privileged)
+		return L4_EPERM;
+	if (space_tid == L4_NILTHREAD) {             /* delete */
+		struct tcb *t = thread_lookup(dest);
+		if (!t || t == self)
+			return L4_EINVAL;
+		thread_delete(t);
+		return L4_OK;
+	}
+	if (!thread_tid_usable(dest) || pager == L4_NILTHREAD)
+		return L4_EINVAL;
+	struct space *s;
+	if (space_tid == dest) {
+		s = space_create();
+		if (!s)
+			return L4_ENOMEM;
+	} else {
+		struct tcb *other = thread_lookup(space_tid);
+		if (!other)
+			return L4_EINVAL;
+		s = other->space;
+	}
+	struct tcb *t = thread_create(dest, s, pager, utcb);
+	if (!t) {
+		if (s->nthreads == 0)
+			space_destroy(s);
+		return L4_EINVAL;
+	}
+	return L4_OK;
+}
+
+/* Sets ip/sp (unless ~0) of a thread in the caller's space, aborting any
+ * IPC it is blocked in; returns the old values in rdi/rsi. */
+static int sys_exregs(struct tcb *self, struct trapframe *f)
+{
+	struct tcb *t = thread_lookup(f->rdi);
+	if (!t || t->space != self->space || t == self || t->state == T_DEAD)
+		return L4_EINVAL;
+	uint64_t ip = f->rsi, sp = f->rdx;
+	f->rdi = t->frame->rip;
+	f->rsi = t->frame->rsp;
+	if (ip != ~0ull)
+		t->frame->rip = ip;
+	if (sp != ~0ull)
+		t->frame->rsp = sp;
+	if (t->state != T_READY) {
+		ipc_cancel(t, L4_ECANCELED);
+		t->startup = false;
+		t->kmsg = false;
+		ipc_wake(t, L4_ECANCELED);
+	}
+	return L4_OK;
+}
+
+static int sys_schedule(struct tcb *self, struct trapframe *f)
+{
+	struct tcb *t = thread_lookup(f->rdi);
+	if (!self->space->privileged)
+		return L4_EPERM;
+	if (!t || f->rsi > 255 || f->rdx == 0 || f->rdx > 1000)
+		return L4_EINVAL;
+	bool queued = t->state == T_READY && t != self;
+	if (queued)
+		sched_unready(t);
+	t->prio = f->rsi;
+	t->timeslice = t->remaining = f->rdx;
+	if (queued)
+		sched_ready(t);
+	this_cpu()->need_resched = true;
+	return L4_OK;
+}
+
+static int sys_kdb_write(struct tcb *self, struct trapframe *f)
+{
+	char buf[128];
+	uint64_t p = f->rdi, n = f->rsi;
+	if (n > 4096)
+		return L4_EINVAL;
+	while (n) {
+		size_t c = n < sizeof(buf) ? n : sizeof(buf);
+		if (!space_copy_from_user(self->space, buf, p, c))
+			return L4_EINVAL;
+		for (size_t i = 0; i < c; i++)
+			console_putc(buf[i]);
+		p += c;
+		n -= c;
+	}
+	return L4_OK;
+}
+
+static uint64_t kinfo_flags(void)
+{
+	return (feat.pcid ? L4_KINFO_PCID : 0) | (feat.invpcid ? L4_KINFO_INVPCID : 0) |
+	       (feat.smep ? L4_KINFO_SMEP : 0) | (feat.smap ? L4_KINFO_SMAP : 0) |
+	       (feat.nx ? L4_KINFO_NX : 0) | (feat.fsgsbase ? L4_KINFO_FSGSBASE : 0) |
+	       (feat.tsc_deadline ? L4_KINFO_TSCDEADLINE : 0);
+}
+
+void syscall_dispatch(struct trapframe *f)
+{
+	struct tcb *self = current();
+	switch (f->rax) {
+	case L4_SYS_IPC:
+		if (ipc_fastpath(f))
+			break;
+		f->rax = ipc(self, f->rdi, f->rsi, f->rdx);
+		break;
+	case L4_SYS_THREAD_CONTROL:
+		f->rax = sys_thread_control(self, f);
+		break;
+	case L4_SYS_UNMAP:
+		f->rax = space_unmap_fpage(self->space, f->rdi, f->rsi & L4_UNMAP_SELF);
+		break;
+	case L4_SYS_EXREGS:
+		f->rax = sys_exregs(self, f);
+		break;
+	case L4_SYS_THREAD_SWITCH:
+		self->remaining = 0;
+		this_cpu()->need_resched = true;
+		f->rax = L4_OK;
+		break;
+	case L4_SYS_SCHEDULE:
+		f->rax = sys_schedule(self, f);
+		break;
+	case L4_SYS_IRQ_CONTROL:
+		f->rax = irq_control(self, f->rdi, f->rsi);
+		break;
+	case L4_SYS_KDB_WRITE:
+		f->rax = sys_kdb_write(self, f);
+		break;
+	case L4_SYS_KINFO:
+		f->rdi = kinfo_flags();
+		f->rsi = TICK_US;
+		f->rax = L4_OK;
+		break;
+	default:
+		f->rax = L4_EINVAL;
+	}
+	if (this_cpu()->need_resched)
+		schedule();
+}

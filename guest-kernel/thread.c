@@ -1,0 +1,136 @@
+/* Threads: creation in a space, deletion, killing, and the idle thread.
+ * Thread ids carry a version: lookup compares the whole id, and a slot is
+ * never re-created with the version it had before. */
+#include "kernel.h"
+
+static struct tcb tcbs[MAX_THREADS];
+static uint16_t last_version[MAX_THREADS];
+static struct tcb idle_tcb;
+static void *kstack_free;
+
+struct tcb *thread_lookup(uint64_t tid)
+{
+	uint64_t n = L4_TID_NUM(tid);
+	if (n >= MAX_THREADS || tcbs[n].state == T_FREE || tcbs[n].tid != tid)
+		return NULL;
+	return &tcbs[n];
+}
+
+static void *kstack_alloc(void)
+{
+	void *s = kstack_free;
+	if (s) {
+		kstack_free = *(void **)s;
+		return s;
+	}
+	return pages_alloc(KSTACK_SIZE / PAGE_SIZE);
+}
+
+/* Lays out a fresh kernel stack: the user frame at the top and, below it,
+ * a switch_context frame that "returns" to entry. */
+static void kstack_prepare(struct tcb *t, void (*entry)(void))
+{
+	t->frame = (struct trapframe *)(t->kstack + KSTACK_SIZE) - 1;
+	memset(t->frame, 0, sizeof(*t->frame));
+	t->frame->cs = SEL_UCODE;
+	t->frame->ss = SEL_UDATA;
+	t->frame->rflags = RFLAGS_IF | 2;
+	uint64_t *sp = (uint64_t *)t->frame;
+	*--sp = (uint64_t)entry;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;                 /* rbx, rbp, r12..r15 */
+	t->ksp = (uint64_t)sp;
+}
+
+/* Creates thread tid in space (which gains a thread). The thread waits for
+ * its start message (MR1 ip, MR2 sp) from its pager. */
+struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb)
+{
+	uint64_t n = L4_TID_NUM(tid);
+	struct tcb *t = &tcbs[n];
+	void *u = page_alloc();
+	uint8_t *ks = kstack_alloc();
+	if (!u || !ks || space_map_kernel_page(space, utcb, u, true)) {
+		if (u)
+			page_free(u);
+		if (ks) {
+			*(void **)ks = kstack_free;
+			kstack_free = ks;
+		}
+		return NULL;
+	}
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->space = space;
+	t->pager = pager;
+	t->kstack = ks;
+	t->utcb = u;
+	t->utcb_uaddr = utcb;
+	t->utcb->self = utcb;
+	t->utcb->tid = tid;
+	t->fs_base = utcb;
+	t->prio = 100;
+	t->timeslice = t->remaining = 10;
+	kstack_prepare(t, thread_first_return);
+	space->nthreads++;
+	last_version[n] = L4_TID_VER(tid);
+	t->state = T_RECV_WAIT;
+	t->recv_from = pager;
+	t->startup = true;
+	t->kmsg = true;
+	return t;
+}
+
+bool thread_tid_usable(uint64_t tid)
+{
+	uint64_t n = L4_TID_NUM(tid);
+	return n >= L4_TID_NUM(L4_SIGMA0_TID) && n < MAX_THREADS && L4_TID_VER(tid) != 0 &&
+	       tcbs[n].state == T_FREE && last_version[n] != L4_TID_VER(tid);
+}
+
+/* Stops t for good: it leaves every queue; its id stays until deleted. */
+void thread_kill(struct tcb *t, const char *why)
+{
+	kprintf("thread %lx killed: %s\n", t->tid, why);
+	ipc_cancel(t, L4_ECANCELED);
+	sched_unready(t);
+	irq_thread_gone(t);
+	t->state = T_DEAD;
+	if (t == current())
+		schedule();
+}
+
+/* Frees t (not the current thread); its space goes with its last thread. */
+void thread_delete(struct tcb *t)
+{
+	ipc_cancel(t, L4_ECANCELED);
+	sched_unready(t);
+	irq_thread_gone(t);
+	fpu_release(t);
+	space_unmap_kernel_page(t->space, t->utcb_uaddr);
+	page_free(t->utcb);
+	*(void **)t->kstack = kstack_free;
+	kstack_free = t->kstack;
+	t->state = T_FREE;
+	if (--t->space->nthreads == 0)
+		space_destroy(t->space);
+}
+
+static void idle_loop(void)
+{
+	for (;;) {
+		schedule();
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+struct tcb *thread_idle_create(void)
+{
+	struct tcb *t = &idle_tcb;
+	t->kstack = kstack_alloc();
+	if (!t->kstack)
+		panic("no kernel stack for the idle thread");
+	kstack_prepare(t, idle_loop);
+	t->state = T_READY;
+	return t;
+}

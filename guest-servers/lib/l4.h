@@ -1,0 +1,115 @@
+/* User-level system-call stubs and helpers for the mkvm kernel ABI. */
+#ifndef L4_H
+#define L4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mkvm/abi.h>
+
+static inline struct l4_utcb *l4_utcb(void)
+{
+	struct l4_utcb *u;
+	__asm__("mov %%fs:0, %0" : "=r"(u));
+	return u;
+}
+
+static inline uint64_t l4_myself(void) { return l4_utcb()->tid; }
+
+/* IPC with MR0..MR3 in registers: mr[] in, mr[] out (mr[0] is the tag). */
+static inline int l4_ipc_regs(uint64_t to, uint64_t from, uint64_t timeouts, uint64_t mr[4], uint64_t *sender)
+{
+	register uint64_t r8 __asm__("r8") = mr[0];
+	register uint64_t r9 __asm__("r9") = mr[1];
+	register uint64_t r10 __asm__("r10") = mr[2];
+	register uint64_t r12 __asm__("r12") = mr[3];
+	uint64_t rax = L4_SYS_IPC, rsi = from;
+	__asm__ volatile("syscall"
+			 : "+a"(rax), "+S"(rsi), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r12)
+			 : "D"(to), "d"(timeouts)
+			 : "rcx", "r11", "memory");
+	mr[0] = r8, mr[1] = r9, mr[2] = r10, mr[3] = r12;
+	if (sender)
+		*sender = rsi;
+	return (int)rax;
+}
+
+/* IPC with the whole message in the UTCB's mr[] (MR0..MR3 copied to and
+ * from registers). */
+static inline int l4_ipc(uint64_t to, uint64_t from, uint64_t timeouts, uint64_t *sender)
+{
+	return l4_ipc_regs(to, from, timeouts, l4_utcb()->mr, sender);
+}
+
+static inline int l4_call(uint64_t to) { return l4_ipc(to, to, L4_TIMEOUTS(L4_NEVER, L4_NEVER), NULL); }
+static inline int l4_send(uint64_t to, uint32_t timeout) { return l4_ipc(to, L4_NILTHREAD, L4_TIMEOUTS(timeout, 0), NULL); }
+static inline int l4_receive(uint64_t from, uint32_t timeout, uint64_t *sender)
+{
+	return l4_ipc(L4_NILTHREAD, from, L4_TIMEOUTS(0, timeout), sender);
+}
+static inline int l4_reply_wait(uint64_t to, uint64_t *sender)
+{
+	return l4_ipc(to, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), sender);
+}
+
+static inline uint64_t l4_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+				  uint64_t *out0, uint64_t *out1)
+{
+	register uint64_t r8 __asm__("r8") = a3;
+	uint64_t rax = nr, rdi = a0, rsi = a1;
+	__asm__ volatile("syscall"
+			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+r"(r8)
+			 : "d"(a2)
+			 : "rcx", "r11", "r9", "r10", "r12", "memory");
+	if (out0)
+		*out0 = rdi;
+	if (out1)
+		*out1 = rsi;
+	return rax;
+}
+
+static inline int l4_thread_control(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb)
+{
+	return (int)l4_syscall(L4_SYS_THREAD_CONTROL, dest, space, pager, utcb, NULL, NULL);
+}
+static inline int l4_unmap(uint64_t fpage, uint64_t flags)
+{
+	return (int)l4_syscall(L4_SYS_UNMAP, fpage, flags, 0, 0, NULL, NULL);
+}
+static inline int l4_exregs(uint64_t dest, uint64_t ip, uint64_t sp)
+{
+	return (int)l4_syscall(L4_SYS_EXREGS, dest, ip, sp, 0, NULL, NULL);
+}
+static inline void l4_yield(void) { l4_syscall(L4_SYS_THREAD_SWITCH, 0, 0, 0, 0, NULL, NULL); }
+static inline int l4_schedule(uint64_t dest, unsigned prio, unsigned slice)
+{
+	return (int)l4_syscall(L4_SYS_SCHEDULE, dest, prio, slice, 0, NULL, NULL);
+}
+static inline int l4_irq_control(unsigned line, unsigned op)
+{
+	return (int)l4_syscall(L4_SYS_IRQ_CONTROL, line, op, 0, 0, NULL, NULL);
+}
+static inline uint64_t l4_kinfo(void)
+{
+	uint64_t flags;
+	l4_syscall(L4_SYS_KINFO, 0, 0, 0, 0, &flags, NULL);
+	return flags;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* ulib.c */
+void kdb_puts(const char *s);
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+bool cmdline_has(const char *cmdline, const char *word);
+
+#endif

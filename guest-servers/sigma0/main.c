@@ -1,0 +1,66 @@
+/* Sigma0: the root pager. Its address space is all free physical memory,
+ * mapped 1:1 by the kernel. It resolves its clients' page faults with the
+ * same page (idempotent), hands out free pages on request, and maps
+ * explicitly requested fpages, including I/O-port fpages. */
+#include "../lib/l4.h"
+
+static const struct l4_bootinfo *bi;
+static uint64_t range, next;
+
+static uint64_t alloc_page(void)
+{
+	while (range < bi->nfree) {
+		if (next < bi->free[range].base)
+			next = bi->free[range].base;
+		if (next + 4096 <= bi->free[range].base + bi->free[range].size) {
+			uint64_t p = next;
+			next += 4096;
+			return p;
+		}
+		range++;
+	}
+	return 0;
+}
+
+/* Builds the reply to the request in mr[]; false: do not answer. */
+static bool handle(uint64_t *mr)
+{
+	uint64_t label = L4_TAG_LABEL(mr[0]);
+	if (label == L4_LABEL_PAGEFAULT) {
+		uint64_t page = mr[1] & ~0xfffull;
+		mr[0] = L4_TAG(0, 0, 2);
+		mr[1] = page | L4_ITEM_MAP;
+		mr[2] = L4_FPAGE(page, 12, L4_RWX);
+		return true;
+	}
+	if (label == L4_SIGMA0_ALLOC) {
+		uint64_t p = alloc_page();
+		mr[0] = L4_TAG(0, 1, p ? 2 : 0);
+		mr[1] = p;
+		mr[2] = p | L4_ITEM_MAP;
+		mr[3] = L4_FPAGE(p, 12, L4_RWX);
+		return true;
+	}
+	if (label == L4_SIGMA0_REQUEST && L4_TAG_U(mr[0]) >= 1) {
+		uint64_t fp = mr[1];
+		mr[0] = L4_TAG(0, 0, 2);
+		mr[1] = (L4_FPAGE_IS_IO(fp) ? 0 : L4_FPAGE_BASE(fp)) | L4_ITEM_MAP;
+		mr[2] = fp;
+		return true;
+	}
+	return false;
+}
+
+int main(const struct l4_bootinfo *info)
+{
+	bi = info;
+	printf("sigma0: %lu free memory ranges\n", bi->nfree);
+	uint64_t *mr = l4_utcb()->mr, from;
+	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	for (;;) {
+		if (!err && handle(mr))
+			err = l4_reply_wait(from, &from);
+		else
+			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	}
+}

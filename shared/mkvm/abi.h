@@ -1,0 +1,151 @@
+/* The mkvm microkernel's system-call ABI, shared by the kernel and user code.
+ *
+ * Entry is SYSCALL only. Registers on entry:
+ *   rax  system call number (L4_SYS_*)
+ *   rdi, rsi, rdx  arguments 0..2
+ *   r8, r9, r10, r12  message registers MR0..MR3 for IPC (else arguments 3..6)
+ * On return rax holds an L4_E* result (0 = success) and, for IPC, rsi the
+ * sender's thread id and r8, r9, r10, r12 the received MR0..MR3. rcx and r11
+ * are destroyed (SYSCALL/SYSRET use them); every other register is preserved.
+ * Message registers MR4..MR63 live in the thread's UTCB.
+ */
+#ifndef MKVM_ABI_H
+#define MKVM_ABI_H
+
+#include <stdint.h>
+
+/* System calls. */
+#define L4_SYS_IPC            0 /* to, from-spec, timeouts; MR0..MR3 */
+#define L4_SYS_THREAD_CONTROL 1 /* dest, space, pager, utcb address (privileged) */
+#define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags */
+#define L4_SYS_EXREGS         3 /* dest (same space), ip, sp; returns old ip, sp */
+#define L4_SYS_THREAD_SWITCH  4 /* donate the rest of the time slice to dest or nil */
+#define L4_SYS_SCHEDULE       5 /* dest, priority, time slice ticks (privileged) */
+#define L4_SYS_IRQ_CONTROL    6 /* irq line, L4_IRQ_* operation */
+#define L4_SYS_KDB_WRITE      7 /* user buffer, length: kernel debug console */
+#define L4_SYS_KINFO          8 /* returns L4_KINFO_* flags in rdi, tick us in rsi */
+#define L4_SYS_COUNT          9
+
+/* Results. Errors found in the receive phase of an IPC have L4_E_RECV set. */
+#define L4_OK         0
+#define L4_EINVAL     1 /* malformed argument */
+#define L4_ENOPARTNER 2 /* no such thread (or stale id) */
+#define L4_ETIMEOUT   3
+#define L4_EPERM      4 /* caller is not privileged for this */
+#define L4_ENOMEM     5 /* kernel memory exhausted */
+#define L4_ECANCELED  6 /* partner vanished while the IPC was in progress */
+#define L4_EMSG       7 /* message or map item rejected */
+#define L4_E_RECV     0x100
+
+/* Thread ids: thread number in bits 63..16, version in 15..0. Version 0 is
+ * never used, so no valid id is 0; a thread re-created in the same slot gets
+ * a new version and a stale id no longer names it. */
+#define L4_NILTHREAD  0ull
+#define L4_ANYTHREAD  (~0ull)
+#define L4_TID(num, ver) (((uint64_t)(num) << 16) | ((ver) & 0xffff))
+#define L4_TID_NUM(t)  ((t) >> 16)
+#define L4_TID_VER(t)  ((t) & 0xffff)
+
+/* Interrupts are threads 0..L4_NIRQ-1 with version 1: an interrupt message
+ * arrives "from" L4_IRQ_TID(line). */
+#define L4_NIRQ        24
+#define L4_IRQ_TID(n)  L4_TID((n), 1)
+#define L4_SIGMA0_TID  L4_TID(32, 1)
+#define L4_ROOT_TID    L4_TID(33, 1)
+
+/* Timeouts (rdx of IPC): send timeout in bits 63..32, receive in 31..0,
+ * each in microseconds; 0 = zero timeout (fail at once), all ones = never. */
+#define L4_NEVER       0xffffffffu
+#define L4_TIMEOUTS(snd, rcv) (((uint64_t)(snd) << 32) | (uint32_t)(rcv))
+
+/* MR0, the message tag: label in 63..16, typed words in 11..6, untyped
+ * words in 5..0. Untyped words come first (MR1..MRu), then typed items. */
+#define L4_TAG(label, u, t) (((uint64_t)(label) << 16) | (((t) & 63) << 6) | ((u) & 63))
+#define L4_TAG_LABEL(tag)   ((tag) >> 16)
+#define L4_TAG_U(tag)       ((tag) & 63)
+#define L4_TAG_T(tag)       (((tag) >> 6) & 63)
+#define L4_NMR              64
+
+/* Labels of messages the kernel sends on a thread's behalf. */
+#define L4_LABEL_PAGEFAULT (0xffe) /* MR1 fault address | access, MR2 ip */
+#define L4_LABEL_EXCEPTION (0xffc) /* MR1 vector, MR2 error code, MR3 ip, MR4 sp */
+#define L4_LABEL_INTERRUPT (0xfff) /* from L4_IRQ_TID(line); no words */
+
+/* Access bits: fpage rights, and the low bits of a page-fault address. */
+#define L4_X 1
+#define L4_W 2
+#define L4_R 4
+#define L4_RWX 7
+
+/* Flexpage: a 2^s aligned region (s >= 12) with rights.
+ *   base (bits 63..12, aligned to 2^s) | s (bits 9..4) | type (bit 3) | rights (2..0)
+ * type 1 is an I/O-port fpage: port in bits 31..16, s = log2 of the port count. */
+#define L4_FPAGE(base, s, rights) \
+	(((uint64_t)(base) & ~0xfffull) | (((uint64_t)(s) & 63) << 4) | ((rights) & 7))
+#define L4_IOFPAGE(port, s) \
+	((((uint64_t)(port) & 0xffff) << 16) | (((uint64_t)(s) & 63) << 4) | 8 | L4_RWX)
+#define L4_FPAGE_BASE(f)   ((f) & ~0xfffull)
+#define L4_FPAGE_SIZE(f)   (((f) >> 4) & 63)
+#define L4_FPAGE_RIGHTS(f) ((f) & 7)
+#define L4_FPAGE_IS_IO(f)  (((f) >> 3) & 1)
+#define L4_FPAGE_PORT(f)   (((f) >> 16) & 0xffff)
+#define L4_COMPLETE        L4_FPAGE(0, 47, L4_RWX) /* the whole user half */
+
+/* Typed item (two message words): map or grant fpage.
+ *   word 0: send base ("hot spot", page aligned) | L4_ITEM_MAP or L4_ITEM_GRANT
+ *   word 1: the sender's fpage */
+#define L4_ITEM_MAP   0x8
+#define L4_ITEM_GRANT 0xa
+
+/* L4_SYS_UNMAP flags: revoke the fpage's rights from every space that got
+ * the pages from the caller, directly or indirectly; with L4_UNMAP_SELF the
+ * caller's own mapping loses them too. */
+#define L4_UNMAP_SELF 1
+
+/* L4_SYS_IRQ_CONTROL operations. */
+#define L4_IRQ_ATTACH 1 /* the caller becomes the line's handler; line unmasked */
+#define L4_IRQ_DETACH 2
+
+/* L4_SYS_KINFO flags. */
+#define L4_KINFO_PCID    1
+#define L4_KINFO_INVPCID 2
+#define L4_KINFO_SMEP    4
+#define L4_KINFO_SMAP    8
+#define L4_KINFO_NX      16
+#define L4_KINFO_FSGSBASE 32
+#define L4_KINFO_TSCDEADLINE 64
+
+/* User address-space layout. */
+#define L4_USER_TOP   0x00007ffffffff000ull /* first address user code may not map */
+
+/* The user thread control block: one page per thread, mapped by the kernel at
+ * the address given to L4_SYS_THREAD_CONTROL; %fs points at it. */
+struct l4_utcb {
+	uint64_t self;          /* user address of this UTCB */
+	uint64_t tid;           /* the thread's own id */
+	uint64_t acceptor;      /* fpage where received mappings may land, or 0 */
+	uint64_t user[5];       /* free for the user library */
+	uint64_t mr[L4_NMR];    /* message registers (MR0..MR3 travel in registers) */
+};
+
+/* What the kernel hands sigma0 and the root task: a read-only page at
+ * L4_BOOTINFO_ADDR (rdi at their start), and their UTCB at L4_BOOT_UTCB. */
+struct l4_bootinfo {
+	uint64_t module_paddr;  /* the cpio boot module, reachable through sigma0 */
+	uint64_t module_size;
+	uint64_t nfree;
+	struct { uint64_t base, size; } free[16]; /* RAM sigma0 may hand out freely */
+	char cmdline[256];      /* kernel command line */
+};
+#define L4_BOOTINFO_ADDR 0x1000ull
+#define L4_BOOT_UTCB     0x2000ull
+
+/* Sigma0's protocol (besides page faults, which it resolves 1:1):
+ * label L4_SIGMA0_ALLOC, no words: reply maps one free page (MR1 = its
+ * address, 0 if none left), with the map item in MR2/MR3.
+ * label L4_SIGMA0_REQUEST, MR1 = an fpage (memory or I/O ports): reply
+ * maps exactly that fpage (map item in MR1/MR2). */
+#define L4_SIGMA0_ALLOC   0x900
+#define L4_SIGMA0_REQUEST 0x901
+
+#endif
