@@ -6,6 +6,7 @@
 #   full.gdb      breakpoints, registers, step, watchpoint, CPL3 breakpoint,
 #                 threads, detach: needs guest debug exits to reach the VMM
 #   protocol.gdb  registers, memory, threads, detach: no guest traps needed
+#   monitor.gdb   mkvm's monitor commands (mkvm only)
 #
 # A session passes when every "CHECK x ok" line of its script was printed,
 # no "BAD" was, gdb listed both vCPUs as threads, and after the detach the
@@ -58,6 +59,12 @@ session() {
 			return
 		fi
 	done
+	while IFS= read -r check; do
+		if ! grep -Eq -- "$check" "$glog"; then
+			fail "$name" "gdb output lacks /$check/ (log: $glog)"
+			return
+		fi
+	done < <(sed -nE 's/^# EXPECT: (.*)/\1/p' "$script")
 	if ! grep -Eq '^ +2 +Thread (1\.)?2 ' "$glog"; then
 		fail "$name" "gdb did not list vCPU 1 as thread 2 (log: $glog)"
 		return
@@ -133,4 +140,5 @@ run_qemu full.gdb
 run_qemu protocol.gdb
 run_mkvm protocol.gdb
 run_mkvm full.gdb
+run_mkvm monitor.gdb
 summary
