@@ -12,6 +12,7 @@
 #include "cpuid.h"
 #include "io.h"
 #include "vcpu.h"
+#include "boot/pvh.h"
 #include "vm.h"
 
 struct vcpu *vcpu__create(struct vm *vm, int id)
@@ -91,6 +92,8 @@ int vcpu__set_pvh_entry(struct vcpu *vcpu, uint32_t entry, uint32_t start_info)
 	sregs.fs = sregs.gs = sregs.ds;
 	sregs.tr = (struct kvm_segment){ .selector = 0x18, .limit = 0x67,
 					 .type = 0xb, .present = 1 };
+	sregs.gdt.base = PVH_GDT_ADDR;
+	sregs.gdt.limit = PVH_GDT_LIMIT;
 	sregs.cr0 = 0x11;                    /* PE, ET; paging off */
 	sregs.cr4 = 0;
 	sregs.efer = 0;

@@ -36,3 +36,17 @@ $(BUILD)/bench/runtime: $(SRC)/tests/bench/runtime.c
 	$(CC) $(HOST_CFLAGS) -o $@ $<
 
 bench-vmm: $(BUILD)/bench/runtime
+
+# mkvm's own test guest (tests/vmm/) and `make check-vmm`.
+VMM_TEST_GUEST := $(BUILD)/vmm/tests/vmmtest.elf
+ALL_TARGETS += $(VMM_TEST_GUEST)
+
+$(VMM_TEST_GUEST): $(SRC)/tests/vmm/vmmtest.S $(SRC)/tests/vmm/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $(@:.elf=.o)
+	$(LD) -m elf_x86_64 -static -nostdlib -T $(SRC)/tests/vmm/guest.ld --build-id=none \
+		-z noexecstack --no-warn-rwx-segments $(@:.elf=.o) -o $@
+
+.PHONY: check-vmm
+check-vmm: $(VMM_BIN) $(VMM_TEST_GUEST)
+	@SRC=$(SRC) BUILD=$(BUILD) $(SRC)/tests/vmm/check.sh

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <mkvm/testexit.h>
 #include "gdb/gdb.h"
@@ -30,9 +31,11 @@ struct gdb_server {
 	int wake[2];		/* pipe: debug_hook -> gdb thread */
 	bool paused;		/* gdb thread holds the VM paused */
 	bool interrupt_req;	/* Ctrl-C seen while running */
-	pthread_mutex_t lock;	/* protects pending and stop */
+	pthread_mutex_t lock;	/* protects pending, stop and done */
+	pthread_cond_t done_cond;
 	bool pending;
 	struct gdb_stop stop;
+	bool done;		/* the run is over and gdb was told */
 	struct gdb_stub stub;
 };
 
@@ -215,7 +218,28 @@ static void *srv__thread(void *arg)
 		close(srv->conn_fd);
 		srv->conn_fd = -1;
 	}
+	pthread_mutex_lock(&srv->lock);
+	srv->done = true;
+	pthread_cond_broadcast(&srv->done_cond);
+	pthread_mutex_unlock(&srv->lock);
 	return NULL;
+}
+
+static struct gdb_server server;
+
+/* At process exit (the run is over): give the gdb thread a moment to tell
+ * gdb how the guest ended ("W"), instead of just dropping the connection. */
+static void srv__at_exit(void)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_mutex_lock(&server.lock);
+	while (!server.done &&
+	       pthread_cond_timedwait(&server.done_cond, &server.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&server.lock);
 }
 
 /* ---- setup ---- */
@@ -271,7 +295,7 @@ static int listen__tcp(const struct gdb_addr *a)
 
 int gdb__start(struct vm *vm, const char *spec, bool wait)
 {
-	static struct gdb_server srv;
+	struct gdb_server *srv = &server;
 	struct gdb_addr a;
 	pthread_t thread;
 	char err[512];
@@ -280,18 +304,21 @@ int gdb__start(struct vm *vm, const char *spec, bool wait)
 		fprintf(stderr, "mkvm: %s\n", err);
 		return -1;
 	}
-	srv.vm = vm;
-	srv.conn_fd = -1;
-	pthread_mutex_init(&srv.lock, NULL);
-	if (pipe2(srv.wake, O_CLOEXEC | O_NONBLOCK))
+	srv->vm = vm;
+	srv->conn_fd = -1;
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->done_cond, NULL);
+	if (pipe2(srv->wake, O_CLOEXEC | O_NONBLOCK)) {
+		perror("mkvm: gdb");
 		return -1;
-	srv.listen_fd = a.is_unix ? listen__unix(&a) : listen__tcp(&a);
-	if (srv.listen_fd < 0) {
+	}
+	srv->listen_fd = a.is_unix ? listen__unix(&a) : listen__tcp(&a);
+	if (srv->listen_fd < 0) {
 		fprintf(stderr, "mkvm: --gdb %s: cannot listen%s%s\n", spec,
 			errno ? ": " : "", errno ? strerror(errno) : "");
 		return -1;
 	}
-	vm->debug_ctx = &srv;
+	vm->debug_ctx = srv;
 	vm->debug_hook = srv__debug_hook;
 	if (wait) {
 		/* vCPUs park before their first KVM_RUN (see vcpu.c). */
@@ -300,10 +327,11 @@ int gdb__start(struct vm *vm, const char *spec, bool wait)
 		pthread_mutex_unlock(&vm->lock);
 		fprintf(stderr, "mkvm: waiting for gdb on %s\n", spec);
 	}
-	if (pthread_create(&thread, NULL, srv__thread, &srv)) {
+	if (pthread_create(&thread, NULL, srv__thread, srv)) {
 		fprintf(stderr, "mkvm: cannot start the gdb thread\n");
 		return -1;
 	}
 	pthread_detach(thread);
+	atexit(srv__at_exit);
 	return 0;
 }
