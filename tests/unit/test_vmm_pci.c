@@ -34,7 +34,16 @@ static void dev_bar(struct pci_device *d, int bar, uint64_t off, uint8_t *data,
 		memset(data, 0x5a, len);
 }
 
+static int bar_changes[6];
+
+static void dev_bar_changed(struct pci_device *d, int bar)
+{
+	(void)d;
+	bar_changes[bar]++;
+}
+
 static struct pci_device dev = {
+	.bar_changed = dev_bar_changed,
 	.vendor_id = 0x1af4, .device_id = 0x1044, .class_code = 0xff0000,
 	.bar = { [0] = { .size = 0x1000 }, [2] = { .size = 0x20, .io = true } },
 	.bar_access = dev_bar, .msix_vectors = 3, .msix_bar = 1,
@@ -116,6 +125,19 @@ TEST(vmm_pci_bar_sizing_and_decoding)
 	io__access(NULL, IO_MMIO, bar0 + 0x24, (uint8_t *)&v, 4, false);
 	CHECK(v == 0xffffffff);
 	cfg_write(slot, 0x04, cmd);
+	/* The device hears about moves and decoding changes, not rewrites. */
+	memset(bar_changes, 0, sizeof(bar_changes));
+	cfg_write(slot, 0x10, bar0);
+	CHECK(bar_changes[0] == 0);
+	cfg_write(slot, 0x10, bar0 + 0x10000);
+	CHECK(bar_changes[0] == 1 && pci__bar_address(&dev, 0) == bar0 + 0x10000);
+	CHECK(pci__bar_enabled(&dev, 0));
+	cfg_write(slot, 0x04, cmd & ~2u);
+	CHECK(bar_changes[0] == 2 && !pci__bar_enabled(&dev, 0));
+	CHECK(bar_changes[2] == 0);                     /* I/O BAR untouched */
+	cfg_write(slot, 0x04, cmd);
+	cfg_write(slot, 0x10, bar0);
+	CHECK(bar_changes[0] == 4);
 	/* Read-only header fields stay put. */
 	cfg_write(slot, 0x00, 0);
 	CHECK(cfg_read(slot, 0x00, 2) == 0x1af4);

@@ -59,6 +59,15 @@ uint32_t pci__bar_address(const struct pci_device *dev, int bar)
 	return dev->bar[bar].io ? v & ~3u : v & ~15u;
 }
 
+bool pci__bar_enabled(const struct pci_device *dev, int bar)
+{
+	uint16_t cmd;
+
+	memcpy(&cmd, &dev->cfg[CFG_COMMAND], 2);
+	return dev->bar[bar].size && pci__bar_address(dev, bar) &&
+	       (cmd & (dev->bar[bar].io ? CMD_IO : CMD_MEM));
+}
+
 /* Sends MSI-X vector vec if it is enabled and unmasked, else records it in
  * the PBA. Must hold pci.lock. */
 static void msix_deliver(struct pci_device *dev, int vec)
@@ -192,10 +201,19 @@ static void cfg_written(struct pci_device *d, uint32_t offset, uint32_t len)
 		msix_flush(d);
 }
 
+/* What a BAR decodes now: its address, or 0 when the guest cannot reach
+ * it. Must hold pci.lock. */
+static uint32_t bar_decoded(const struct pci_device *d, int b)
+{
+	return pci__bar_enabled(d, b) ? pci__bar_address(d, b) : 0;
+}
+
 void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 		     uint32_t len, bool is_write)
 {
 	struct pci_device *d;
+	uint32_t before[6] = { 0 };
+	int changed = 0;
 
 	pthread_mutex_lock(&pci.lock);
 	d = slot < PCI_MAX_DEVICES && fn == 0 ? pci.dev[slot] : NULL;
@@ -208,14 +226,22 @@ void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 	} else if (!is_write) {
 		memcpy(data, &d->cfg[offset], len);
 	} else {
+		for (int b = 0; b < 6; b++)
+			before[b] = bar_decoded(d, b);
 		for (uint32_t i = 0; i < len && offset + i < PCI_CFG_SIZE; i++) {
 			uint8_t m = pci.wmask[slot][offset + i];
 
 			d->cfg[offset + i] = (uint8_t)((d->cfg[offset + i] & ~m) | (data[i] & m));
 		}
 		cfg_written(d, offset, len);
+		for (int b = 0; b < 6; b++)
+			if (bar_decoded(d, b) != before[b])
+				changed |= 1 << b;
 	}
 	pthread_mutex_unlock(&pci.lock);
+	for (int b = 0; b < 6; b++)
+		if ((changed >> b & 1) && d->bar_changed)
+			d->bar_changed(d, b);
 }
 
 static void pci__ecam(struct vcpu *vcpu, uint64_t addr, uint8_t *data,

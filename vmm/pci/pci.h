@@ -52,6 +52,10 @@ struct pci_device {
 	pci_bar_fn bar_access;       /* for BARs other than msix_bar */
 	int msix_vectors;            /* 0: no MSI-X */
 	int msix_bar;                /* BAR holding table and PBA (core sizes it) */
+	/* Optional: called (outside the core's lock) after the guest moved a
+	 * BAR or switched its decoding on or off, e.g. to re-register an
+	 * ioeventfd at pci__bar_address() when pci__bar_enabled(). */
+	void (*bar_changed)(struct pci_device *dev, int bar);
 	void *opaque;                /* the device's own state */
 
 	/* Owned by the PCI core. */
@@ -81,6 +85,9 @@ void pci__msix_notify(struct pci_device *dev, int vec);
 
 /* Guest physical address of BAR bar as currently programmed. */
 uint32_t pci__bar_address(const struct pci_device *dev, int bar);
+
+/* Whether the guest can reach BAR bar: decoding on and an address set. */
+bool pci__bar_enabled(const struct pci_device *dev, int bar);
 
 /* The config access paths, exposed for unit tests. */
 void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
