@@ -30,3 +30,4 @@ check-bochs: all
 include $(SRC)/tests/guests/guests.mk
 include $(SRC)/tests/fuzz/fuzz.mk
 include $(SRC)/tests/gdb/gdb.mk
+include $(SRC)/tests/virtio/virtio.mk
