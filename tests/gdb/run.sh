@@ -7,6 +7,8 @@
 #                 threads, detach: needs guest debug exits to reach the VMM
 #   protocol.gdb  registers, memory, threads, detach: no guest traps needed
 #   monitor.gdb   mkvm's monitor commands (mkvm only)
+#   step.gdb      single-step only (also run on the nested platform by
+#                 tests/gdb/nested.sh)
 #
 # A session passes when every "CHECK x ok" line of its script was printed,
 # no "BAD" was, gdb listed both vCPUs as threads, and after the detach the
@@ -138,7 +140,9 @@ command -v gdb >/dev/null || { skip all "gdb is not installed"; summary; exit; }
 
 run_qemu full.gdb
 run_qemu protocol.gdb
+run_qemu step.gdb
 run_mkvm protocol.gdb
+run_mkvm step.gdb
 run_mkvm full.gdb
 run_mkvm monitor.gdb
 summary
