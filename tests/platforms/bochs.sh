@@ -87,7 +87,7 @@ if [[ $(l1_fact module) == kvm_intel && $(l1_fact ept) == Y && $(l1_fact vpid) =
 else
 	fail kvm-intel-ept "L1 reported module=$(l1_fact module) ept=$(l1_fact ept) vpid=$(l1_fact vpid) unrestricted_guest=$(l1_fact unrestricted_guest) dev_kvm=$(l1_fact dev_kvm) (L1 log: $L1_LOG)"
 fi
-l1_check_probe bochs-mkvm-probe
+l1_check_probe bochs-mkvm-probe EPT
 l1_check_pcid cpu-pcid
 l1_judge_cases
 summary

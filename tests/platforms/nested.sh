@@ -56,6 +56,6 @@ if [[ $(l1_fact module) == kvm_amd && $npt == Y && $(l1_fact dev_kvm) == yes ]];
 else
 	fail kvm-amd-npt "L1 reported module=$(l1_fact module) npt=${npt:-?} dev_kvm=$(l1_fact dev_kvm) (L1 log: $L1_LOG)"
 fi
-l1_check_probe nested-mkvm-probe
+l1_check_probe nested-mkvm-probe NPT
 l1_judge_cases
 summary

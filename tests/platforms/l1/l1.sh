@@ -220,9 +220,10 @@ l1_report_facts() {
 	say "L1 facts:${line:- none (L1 init never reported; see $L1_LOG)}"
 }
 
-# l1_check_probe NAME: PASS when `mkvm --probe` ran in L1 and succeeded.
+# l1_check_probe NAME TDP: PASS when `mkvm --probe` ran in L1, succeeded,
+# and reported two-dimensional paging TDP (EPT or NPT) as on.
 l1_check_probe() {
-	local status
+	local status tdp=$2
 	status=$(grep -a "^@@mkvm-$L1_NONCE probe-end status=" "$L1_LOG" | tail -1 | tr -d '\r')
 	status=${status##*status=}
 	l1_section probe-begin probe-end > "$LOGDIR/$1.log"
@@ -232,6 +233,8 @@ l1_check_probe() {
 		fail "$1" "build/vmm/mkvm is not built"
 	elif [[ $status != 0 ]]; then
 		fail "$1" "mkvm --probe exited $status in L1 (log: $LOGDIR/$1.log)"
+	elif ! grep -E "\\b$tdp\\b" "$LOGDIR/$1.log" | grep -Eiq '\b(on|yes)\b'; then
+		fail "$1" "mkvm --probe does not report $tdp as on (log: $LOGDIR/$1.log)"
 	else
 		pass "$1"
 	fi
