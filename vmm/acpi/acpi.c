@@ -186,7 +186,7 @@ static uint64_t build_madt(struct builder *b, int nr_cpus)
 	}
 	p[0] = MADT_IOAPIC;
 	p[1] = 12;
-	p[2] = (uint8_t)nr_cpus;         /* IOAPIC id after the CPUs' */
+	p[2] = 0;                        /* the in-kernel IOAPIC's reset id */
 	memcpy(p + 4, &ioapic, 4);
 	p += 12;                         /* GSI base 0 */
 	/* ISA IRQ 0 (PIT) is wired to GSI 2; the SCI is level, active high. */
