@@ -4,12 +4,12 @@
 # read-write and read-only. A read-write run passes only if the guest says
 # PASS and the sector it wrote and flushed is in the host image afterwards.
 # Also: bad --disk arguments get one clear error line and the right status.
-# Environment: ONLY=substr; CASE_TIMEOUT (s, default 120).
+# Environment: ONLY=substr; CASE_TIMEOUT (s, default 120); MKVM, QEMU.
 set -uo pipefail
 PLATFORM=virtio
 . "$(dirname "$0")/../platforms/lib.sh"
 
-MKVM=$BUILD/vmm/mkvm
+MKVM=${MKVM:-$BUILD/vmm/mkvm}
 GUEST=$BUILD/tests/virtio/blk.elf
 QEMU=${QEMU:-qemu-system-x86_64}
 CASE_TIMEOUT=${CASE_TIMEOUT:-120}
