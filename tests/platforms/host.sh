@@ -183,6 +183,7 @@ host_case() {
 		return
 	fi
 	judge "$name" "$log" "$rc" "$want" "$expect"
+	show_matches "$log" "$expect"
 }
 
 # --- 5. bad input: a clear error and the right status ------------------------

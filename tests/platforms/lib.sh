@@ -64,3 +64,16 @@ summary() {
 	printf '%s: %d passed, %d failed, %d skipped\n' "$PLATFORM" "$n_pass" "$n_fail" "$n_skip"
 	((n_fail == 0))
 }
+
+# show_matches LOG EXPECT: prints, indented, the first log line matching each
+# expect pattern, so a run shows the evidence behind its verdict.
+show_matches() {
+	local log=$1 pat line
+	IFS=';' read -ra pats <<< "$2"
+	for pat in "${pats[@]}"; do
+		pat=$(trim "$pat")
+		[[ -z $pat ]] && continue
+		line=$(grep -Ea -m1 -- "$pat" "$log" | tr -d '\r')
+		[[ -n $line ]] && printf '[%s]     | %s\n' "$PLATFORM" "$line"
+	done
+}

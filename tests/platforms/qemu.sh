@@ -53,6 +53,7 @@ qemu_case() {
 		sed 's/^/    /' "$err"
 	fi
 	judge "$name" "$log" "$rc" "$want" "$expect"
+	show_matches "$log" "$expect"
 }
 
 if ! command -v "$QEMU" > /dev/null; then
