@@ -189,11 +189,27 @@ static void vcpu__crash(struct vcpu *vcpu, int code, const char *what)
 	vm__stop(vcpu->vm, code);
 }
 
+/* Describes KVM_EXIT_INTERNAL_ERROR; for an emulation failure the data
+ * words start with flags and the instruction bytes KVM could not emulate. */
+static void vcpu__internal_error(struct vcpu *vcpu, char *msg, size_t size)
+{
+	struct kvm_run *run = vcpu->run;
+	uint32_t n = run->internal.ndata < 16 ? run->internal.ndata : 16;
+	int len = snprintf(msg, size, "KVM internal error, suberror %u%s",
+			   run->internal.suberror,
+			   run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
+			   " (instruction emulation failed)" : "");
+
+	for (uint32_t i = 0; i < n && len > 0 && (size_t)len < size; i++)
+		len += snprintf(msg + len, size - (size_t)len, "%s%llx", i ? " " : ", data ",
+				(unsigned long long)run->internal.data[i]);
+}
+
 /* Handles one exit. Returns false when the run is over. */
 static bool vcpu__handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	char msg[128];
+	char msg[320];
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -229,8 +245,7 @@ static bool vcpu__handle_exit(struct vcpu *vcpu)
 		vcpu__crash(vcpu, MKVM_EXIT_INTERNAL, msg);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(msg, sizeof(msg), "KVM internal error, suberror %u",
-			 run->internal.suberror);
+		vcpu__internal_error(vcpu, msg, sizeof(msg));
 		vcpu__crash(vcpu, MKVM_EXIT_INTERNAL, msg);
 		return false;
 	default:
