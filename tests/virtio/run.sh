@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# `make check-virtio`: the virtio-blk guest driver (build/tests/virtio/blk.elf)
-# against mkvm's device (--disk) and QEMU's (virtio-blk-pci, modern only),
-# read-write and read-only. A read-write run passes only if the guest says
-# PASS and the sector it wrote and flushed is in the host image afterwards.
-# Also: bad --disk arguments get one clear error line and the right status.
+# `make check-virtio`: tiny polled guest drivers (build/tests/virtio/*.elf)
+# against mkvm's virtio devices and QEMU's (modern-only virtio-pci), so both
+# are shown to behave alike:
+#   blk      --disk, read-write and read-only; a read-write run passes only
+#            if the sector the guest wrote and flushed is in the host image
+#   rng      --rng
+#   net      --net user-loopback (QEMU: a UDP socket sending to itself)
+#   console  --console; on mkvm also a line typed on stdin must arrive
+# and bad --disk / --net arguments get one clear error line and the right
+# exit status. The guests stay in ring 0, so mkvm runs them on any KVM.
 # Environment: ONLY=substr; CASE_TIMEOUT (s, default 120); MKVM, QEMU.
 set -uo pipefail
 PLATFORM=virtio
 . "$(dirname "$0")/../platforms/lib.sh"
 
 MKVM=${MKVM:-$BUILD/vmm/mkvm}
-GUEST=$BUILD/tests/virtio/blk.elf
+GUESTS=$BUILD/tests/virtio
 QEMU=${QEMU:-qemu-system-x86_64}
 CASE_TIMEOUT=${CASE_TIMEOUT:-120}
 
@@ -39,46 +44,96 @@ sector_ok() {
 	cmp -s <(dd if="$1" bs=512 skip=1 count=1 status=none) <(expected_sector)
 }
 
-# blk_case NAME IMAGE MODE CMD...: MODE is rw or ro; CMD writes the serial
-# log to $LOGDIR/NAME.log.
-blk_case() {
-	local name=$1 img=$2 mode=$3 log=$LOGDIR/$1.log rc
+EXPECT_blk="^virtio-blk: read past the end: S_IOERR; ^virtio-blk: usable again after reset; ^PASS"
+EXPECT_rng="^virtio-rng: .* bytes nonzero; ^PASS"
+EXPECT_net="^virtio-net: frame 2 came back intact; ^PASS"
+EXPECT_console="^virtio-console: hello through the transmitq; ^PASS"
+
+# Checks run after a guest, before the verdict: each prints why it failed.
+# CHECK is a command (default true) run by run_case.
+CHECK=true
+check_sector() { sector_ok "$1" || echo "the flushed sector is not in $1"; }
+check_vcon() {
+	grep -q '^virtio-console: hello through the transmitq' "$1" ||
+		echo "the line sent is not in the console output $1"
+}
+
+# run_case NAME EXPECT INPUT CMD...: runs CMD (whose serial output must end up
+# in $LOGDIR/NAME.log) with INPUT on stdin, then $CHECK, and judges exit 33
+# and EXPECT.
+run_case() {
+	local name=$1 expect=$2 input=$3 log=$LOGDIR/$1.log rc why
 	shift 3
-	timeout --kill-after=5 "$CASE_TIMEOUT" "$@" < /dev/null > "$log.stderr" 2>&1
+	: > "$log"
+	printf '%s' "$input" | timeout --kill-after=5 "$CASE_TIMEOUT" "$@" \
+		> "$log.stderr" 2>&1
 	rc=$?
+	why=$($CHECK)
 	if ((rc == 124 || rc == 137)); then
 		fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"
-	elif [[ $mode == rw ]] && ! sector_ok "$img"; then
-		fail "$name" "the flushed sector is not in $img (exit $rc, log: $log)"
+	elif [[ -n $why ]]; then
+		fail "$name" "$why (exit $rc, log: $log)"
 	else
-		judge "$name" "$log" "$rc" 33 "^virtio-blk: read past the end: S_IOERR; ^virtio-blk: usable again after reset; ^PASS"
+		judge "$name" "$log" "$rc" 33 "$expect"
 	fi
 }
 
-qemu_blk() {
-	local name=$1 mode=$2 img=$LOGDIR/$1.img ro=
-	[[ $mode == ro ]] && ro=,readonly=on
-	new_image "$img" $([[ $mode == ro ]] && echo seeded)
-	blk_case "$name" "$img" "$mode" "$QEMU" -M q35 -accel tcg -cpu max -m 256M \
+qemu_run() {
+	local name=$1 elf=$2
+	shift 2
+	run_case "$name" "$EXPECT_QEMU" "" "$QEMU" -M q35 -accel tcg -cpu max -m 256M \
 		-display none -nodefaults -no-reboot -serial "file:$LOGDIR/$name.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$GUEST" \
-		-drive "file=$img,format=raw,if=none,id=d0$ro" \
-		-device virtio-blk-pci,drive=d0,disable-legacy=on,serial=mkvm-test
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$GUESTS/$elf.elf" "$@"
 }
 
-mkvm_blk() {
-	local name=$1 mode=$2 img=$LOGDIR/$1.img ro=
-	[[ $mode == ro ]] && ro=,readonly
-	new_image "$img" $([[ $mode == ro ]] && echo seeded)
-	blk_case "$name" "$img" "$mode" "$MKVM" --no-host-check \
-		--serial "$LOGDIR/$name.log" --disk "$img$ro" "$GUEST"
+qemu_cases() {
+	local img port
+	if selected qemu-virtio-blk-readonly; then
+		img=$LOGDIR/qemu-virtio-blk-readonly.img
+		new_image "$img" seeded
+		EXPECT_QEMU=$EXPECT_blk qemu_run qemu-virtio-blk-readonly blk \
+			-drive "file=$img,format=raw,if=none,id=d0,readonly=on" \
+			-device virtio-blk-pci,drive=d0,disable-legacy=on,serial=mkvm-test
+	fi
+	if selected qemu-virtio-blk; then
+		img=$LOGDIR/qemu-virtio-blk.img
+		new_image "$img"
+		EXPECT_QEMU=$EXPECT_blk CHECK="check_sector $img" qemu_run qemu-virtio-blk blk \
+			-drive "file=$img,format=raw,if=none,id=d0" \
+			-device virtio-blk-pci,drive=d0,disable-legacy=on,serial=mkvm-test
+	fi
+	selected qemu-virtio-rng &&
+		EXPECT_QEMU=$EXPECT_rng qemu_run qemu-virtio-rng rng \
+			-device virtio-rng-pci,disable-legacy=on
+	if selected qemu-virtio-net; then
+		port=$((20000 + RANDOM % 20000))
+		EXPECT_QEMU=$EXPECT_net qemu_run qemu-virtio-net net \
+			-netdev "socket,id=n0,udp=127.0.0.1:$port,localaddr=127.0.0.1:$port" \
+			-device virtio-net-pci,netdev=n0,disable-legacy=on,romfile=
+	fi
+	if selected qemu-virtio-console; then
+		# QEMU's console output goes to its own file; check that one.
+		rm -f "$LOGDIR/qemu-virtio-console.vcon"
+		EXPECT_QEMU="^PASS" CHECK="check_vcon $LOGDIR/qemu-virtio-console.vcon" \
+			qemu_run qemu-virtio-console console \
+			-device virtio-serial-pci,disable-legacy=on,max_ports=1 \
+			-chardev "file,id=c0,path=$LOGDIR/qemu-virtio-console.vcon" \
+			-device virtconsole,chardev=c0
+	fi
 }
 
-# bad_disk NAME WANT_RC ARGS...: exactly one line on stderr, status WANT_RC.
-bad_disk() {
+mkvm_run() {
+	local name=$1 expect=$2 input=$3
+	shift 3
+	run_case "$name" "$expect" "$input" "$MKVM" --no-host-check \
+		--serial "$LOGDIR/$name.log" "$@"
+}
+
+# bad_arg NAME WANT_RC ARGS...: exactly one line on stderr, status WANT_RC.
+bad_arg() {
 	local name=$1 want=$2 log=$LOGDIR/$1.log rc
 	shift 2
-	timeout 30 "$MKVM" --no-host-check --serial "$log" "$@" "$GUEST" \
+	timeout 30 "$MKVM" --no-host-check --serial "$log" "$@" "$GUESTS/blk.elf" \
 		< /dev/null > "$log.stderr" 2>&1
 	rc=$?
 	if ((rc != want)); then
@@ -91,38 +146,69 @@ bad_disk() {
 	fi
 }
 
-if [[ ! -f $GUEST ]]; then
-	fail build "$GUEST is not built (make all)"
-	summary
-	exit
-fi
+mkvm_cases() {
+	local img
+	if selected host-virtio-blk-readonly; then
+		img=$LOGDIR/host-virtio-blk-readonly.img
+		new_image "$img" seeded
+		mkvm_run host-virtio-blk-readonly "$EXPECT_blk" "" \
+			--disk "$img,readonly" "$GUESTS/blk.elf"
+	fi
+	if selected host-virtio-blk; then
+		img=$LOGDIR/host-virtio-blk.img
+		new_image "$img"
+		CHECK="check_sector $img" \
+			mkvm_run host-virtio-blk "$EXPECT_blk" "" --disk "$img" "$GUESTS/blk.elf"
+	fi
+	selected host-virtio-rng &&
+		mkvm_run host-virtio-rng "$EXPECT_rng" "" --rng "$GUESTS/rng.elf"
+	selected host-virtio-net &&
+		mkvm_run host-virtio-net "$EXPECT_net" "" --net user-loopback "$GUESTS/net.elf"
+	selected host-virtio-console &&
+		mkvm_run host-virtio-console \
+			"$EXPECT_console; ^virtio-console: received 'typed on the host'" \
+			$'typed on the host\n' --console --cmdline expect-input \
+			"$GUESTS/console.elf"
+	selected host-disk-missing &&
+		bad_arg host-disk-missing 4 --disk "$LOGDIR/does-not-exist.img"
+	selected host-disk-bad-option &&
+		bad_arg host-disk-bad-option 2 --disk "$LOGDIR/x.img,bogus"
+	selected host-net-bad-backend &&
+		bad_arg host-net-bad-backend 2 --net bridge=br0
+}
+
+QEMU_CASES=(qemu-virtio-blk qemu-virtio-blk-readonly qemu-virtio-rng qemu-virtio-net
+	    qemu-virtio-console)
+HOST_CASES=(host-virtio-blk host-virtio-blk-readonly host-virtio-rng host-virtio-net
+	    host-virtio-console host-disk-missing host-disk-bad-option host-net-bad-backend)
+
+for g in blk rng net console; do
+	if [[ ! -f $GUESTS/$g.elf ]]; then
+		fail build "$GUESTS/$g.elf is not built (make all)"
+		summary
+		exit
+	fi
+done
 
 if command -v "$QEMU" > /dev/null; then
-	selected qemu-virtio-blk && qemu_blk qemu-virtio-blk rw
-	selected qemu-virtio-blk-readonly && qemu_blk qemu-virtio-blk-readonly ro
+	qemu_cases
 else
-	for c in qemu-virtio-blk qemu-virtio-blk-readonly; do
-		selected $c && skip $c "$QEMU is not installed (package qemu-system-x86)"
+	for c in "${QEMU_CASES[@]}"; do
+		selected "$c" && skip "$c" "$QEMU is not installed (package qemu-system-x86)"
 	done
 fi
 
-host_cases=(host-virtio-blk host-virtio-blk-readonly host-disk-missing host-disk-bad-option)
 reason=
 if [[ ! -x $MKVM ]]; then
 	reason="$MKVM is not built"
 elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
 	reason="no usable /dev/kvm on this machine"
 elif "$MKVM" --help 2>&1 | grep -q -- 'not supported yet:.*--disk'; then
-	reason="this mkvm does not support --disk yet"
+	reason="this mkvm does not support the virtio options yet"
 fi
 if [[ -n $reason ]]; then
-	for c in "${host_cases[@]}"; do selected "$c" && skip "$c" "$reason"; done
+	for c in "${HOST_CASES[@]}"; do selected "$c" && skip "$c" "$reason"; done
 else
-	selected host-virtio-blk && mkvm_blk host-virtio-blk rw
-	selected host-virtio-blk-readonly && mkvm_blk host-virtio-blk-readonly ro
-	selected host-disk-missing &&
-		bad_disk host-disk-missing 4 --disk "$LOGDIR/does-not-exist.img"
-	selected host-disk-bad-option &&
-		bad_disk host-disk-bad-option 2 --disk "$LOGDIR/x.img,bogus"
+	mkvm_cases
 fi
 summary

@@ -1,0 +1,60 @@
+/* A minimal polled driver for modern virtio-pci devices, for the tiny
+ * end-to-end test guests (blk.elf, net.elf, rng.elf, console.elf): finds a
+ * device through the 0xCF8 config ports and its virtio capabilities, maps
+ * its BARs, negotiates features and sets up small split queues in .bss.
+ * Interrupts stay off; completions are polled. Runs on mkvm and QEMU. */
+#ifndef VTEST_VDRV_H
+#define VTEST_VDRV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <mkvm/virtio.h>
+
+#define VQ_SIZE 8
+#define VDEV_MAX_QUEUES 2
+
+struct vq {
+	struct virtq_desc *desc;
+	struct vq_avail {
+		uint16_t flags, idx, ring[VQ_SIZE], used_event;
+	} *avail;
+	struct vq_used {
+		uint16_t flags, idx;
+		struct virtq_used_elem ring[VQ_SIZE];
+		uint16_t avail_event;
+	} *used;
+	volatile uint16_t *notify;
+	uint16_t last_used;
+};
+
+struct vdev {
+	const char *name;
+	unsigned slot;
+	volatile struct virtio_pci_common_cfg *common;
+	volatile uint8_t *isr, *devcfg;
+	uint64_t notify_base;
+	uint32_t notify_mul;
+	uint64_t features; /* negotiated */
+	int nq;
+	struct vq q[VDEV_MAX_QUEUES];
+};
+
+/* Finds the first device with this virtio id on bus 0; fails the test when
+ * there is none or a capability is missing. */
+void vdev_find(struct vdev *d, uint16_t virtio_id, const char *name);
+
+/* Resets the device, negotiates VERSION_1 plus whatever of `want` is
+ * offered, sets up `nq` queues of VQ_SIZE and sets DRIVER_OK. */
+void vdev_init(struct vdev *d, uint64_t want, int nq);
+
+bool vdev_needs_reset(struct vdev *d);
+
+/* Makes chain `head` of queue q available and notifies the device. */
+void vq_submit(struct vdev *d, int q, uint16_t head);
+
+/* Waits for the next used element of queue q: true with its chain head
+ * (when id is not NULL) and length, false after a timeout or when the
+ * device asks for a reset. */
+bool vq_wait(struct vdev *d, int q, uint16_t *id, uint32_t *len);
+
+#endif
