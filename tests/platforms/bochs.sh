@@ -15,23 +15,16 @@ L1_CASE_TIMEOUT=${CASE_TIMEOUT:-300}
 L1_TIMEOUT=${L1_TIMEOUT:-1800}
 L1_LOG=$LOGDIR/l1-serial.log
 
+ASSERTIONS=(kvm-intel-ept bochs-mkvm-probe cpu-pcid)
 for tool in bochs xorriso; do
-	if ! command -v $tool > /dev/null; then
-		skip bochs "$tool is not installed (tests/deps.sh)"
-		summary; exit
-	fi
+	command -v $tool > /dev/null ||
+		l1_skip_all "$tool is not installed (tests/deps.sh)" "${ASSERTIONS[@]}"
 done
 for f in /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
          /usr/share/bochs/BIOS-bochs-latest /usr/share/vgabios/vgabios.bin; do
-	if [[ ! -f $f ]]; then
-		skip bochs "$f is missing (packages isolinux, syslinux-common, bochsbios, vgabios)"
-		summary; exit
-	fi
+	[[ -f $f ]] || l1_skip_all "$f is missing (packages isolinux, syslinux-common, bochsbios, vgabios)" "${ASSERTIONS[@]}"
 done
-if ! l1_kernel; then
-	fail bochs "no L1 kernel (see the error above)"
-	summary; exit
-fi
+l1_kernel || l1_skip_all "no L1 kernel: $L1_ERROR" "${ASSERTIONS[@]}"
 mkdir -p "$L1_WORK"
 l1_new_root
 l1_stage_cases

@@ -14,14 +14,10 @@ L1_CASE_TIMEOUT=${CASE_TIMEOUT:-60}
 L1_TIMEOUT=${L1_TIMEOUT:-600}
 L1_LOG=$LOGDIR/l1-serial.log
 
-if ! command -v qemu-system-x86_64 > /dev/null; then
-	skip nested "qemu-system-x86_64 is not installed (tests/deps.sh)"
-	summary; exit
-fi
-if ! l1_kernel; then
-	fail nested "no L1 kernel (see the error above)"
-	summary; exit
-fi
+ASSERTIONS=(kvm-amd-npt nested-mkvm-probe)
+command -v qemu-system-x86_64 > /dev/null ||
+	l1_skip_all "qemu-system-x86_64 is not installed (tests/deps.sh)" "${ASSERTIONS[@]}"
+l1_kernel || l1_skip_all "no L1 kernel: $L1_ERROR" "${ASSERTIONS[@]}"
 mkdir -p "$L1_WORK"
 l1_new_root
 l1_stage_cases

@@ -7,7 +7,18 @@ L1_DIR=$SRC/tests/platforms/l1
 L1_CACHE=$BUILD/platform/debian-kernel
 L1_WORK=$BUILD/platform/$PLATFORM
 
-l1_die() { printf '[%s] error: %s\n' "$PLATFORM" "$*" >&2; return 1; }
+l1_die() { L1_ERROR="$*"; printf '[%s] error: %s\n' "$PLATFORM" "$*" >&2; return 1; }
+
+# l1_skip_all REASON ASSERTION...: the platform cannot run on this machine:
+# SKIPs its assertion cases and every case of tests/cases.list, ends the run.
+l1_skip_all() {
+	local a
+	L1_SKIP_REASON=$1; shift
+	for a; do skip "$a" "$L1_SKIP_REASON"; done
+	for_each_case l1_skip_case
+	summary; exit
+}
+l1_skip_case() { skip "$1" "$L1_SKIP_REASON"; }
 
 # l1_kernel_pkg: prints linux-image-amd64's current dependency, e.g.
 # linux-image-6.1.0-56-amd64 (the ABI number changes with Debian updates).
