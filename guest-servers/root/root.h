@@ -6,8 +6,52 @@
 
 extern const struct l4_bootinfo *bootinfo;
 
-/* tests.c / bench.c */
+/* threads.c: thread ids, thread creation, the pager of child spaces. */
+#define ANON_BASE 0x40000000ull /* child-space region backed by fresh pages */
+#define ANON_END  0x50000000ull
+#define LABEL_START 0x800       /* to rpager: MR1 tid, MR2 ip, MR3 sp, MR4 arg */
+extern uint64_t rpager_tid;
+struct pager_log {
+	volatile uint64_t faults, last_addr, last_tid, last_ip;
+	volatile uint64_t exceptions, exc_vector, exc_ip;
+	volatile uint64_t resume_ip, resume_sp;  /* where an exception resumes; 0 = kill */
+};
+extern struct pager_log plog;
+void threads_init(void);
+uint64_t thread_new_local(void (*fn)(void), uint64_t arg);
+uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg);
+uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg);
+void thread_delete(uint64_t tid);
+uint64_t thread_arg(void);
+uint64_t stack_top(void);
+_Noreturn void sleep_forever(void);
+uint64_t sigma0_alloc(void);
+int sigma0_request(uint64_t fpage);
+
+/* tests.c */
 void tests_run(void);
+void test_fail(const char *fmt, ...);
+#define EXPECT(cond, ...) do { if (!(cond)) { test_fail(__VA_ARGS__); return; } } while (0)
+
+/* t_*.c: the tests */
+void t_pcid(void);
+void t_syscall_bad(void);
+void t_ipc_local(void);
+void t_ipc_long(void);
+void t_ipc_timeouts(void);
+void t_ipc_nopartner(void);
+void t_ipc_spaces(void);
+void t_pagefault(void);
+void t_map_flush(void);
+void t_grant(void);
+void t_privilege(void);
+void t_ioports(void);
+void t_irq(void);
+void t_fpu(void);
+void t_preempt(void);
+void t_fuzz(void);
+
+/* bench.c */
 void bench_run(void);
 
 #endif

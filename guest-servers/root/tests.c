@@ -1,9 +1,95 @@
-/* The in-guest test suite. */
+/* The in-guest test suite: each test prints "ok <name>" or
+ * "FAIL <name>: why"; the run ends through isa-debug-exit with
+ * MKVM_TEST_PASS only if every test passed. */
+#include <stdarg.h>
 #include <mkvm/testexit.h>
 #include "root.h"
 
+static const struct { const char *name; void (*fn)(void); } tests[] = {
+	{ "pcid-choice", t_pcid },
+	{ "syscall-bad-args", t_syscall_bad },
+	{ "ipc-local-call", t_ipc_local },
+	{ "ipc-long-message", t_ipc_long },
+	{ "ipc-timeouts", t_ipc_timeouts },
+	{ "ipc-nopartner-stale-id", t_ipc_nopartner },
+	{ "ipc-between-spaces", t_ipc_spaces },
+	{ "pagefault-ipc", t_pagefault },
+	{ "map-recursive-flush", t_map_flush },
+	{ "grant", t_grant },
+	{ "ring3-privilege-faults", t_privilege },
+	{ "io-ports", t_ioports },
+	{ "interrupt-ipc", t_irq },
+	{ "fpu-lazy-switch", t_fpu },
+	{ "timer-preemption", t_preempt },
+	{ "syscall-fuzzer", t_fuzz },
+};
+
+static bool failed;
+static const char *current_test;
+
+void test_fail(const char *fmt, ...)
+{
+	char buf[200];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	/* a %x/%d/%s subset is enough for failure reasons */
+	for (; *fmt && n < sizeof(buf) - 24; fmt++) {
+		if (*fmt != '%') {
+			buf[n++] = *fmt;
+			continue;
+		}
+		fmt++;
+		if (*fmt == 'l')
+			fmt++;
+		if (*fmt == 's') {
+			for (const char *s = va_arg(ap, const char *); *s && n < sizeof(buf) - 24; s++)
+				buf[n++] = *s;
+			continue;
+		}
+		uint64_t v = va_arg(ap, uint64_t);
+		unsigned base = *fmt == 'x' ? 16 : 10;
+		char tmp[24];
+		int k = 0;
+		do {
+			tmp[k++] = "0123456789abcdef"[v % base];
+			v /= base;
+		} while (v);
+		while (k)
+			buf[n++] = tmp[--k];
+	}
+	va_end(ap);
+	buf[n] = 0;
+	printf("FAIL %s: %s\n", current_test, buf);
+	failed = true;
+}
+
+static void debug_exit(uint8_t code)
+{
+	__asm__ volatile("outb %0, %1" :: "a"(code), "Nd"((uint16_t)MKVM_DEBUG_EXIT_PORT));
+}
+
 void tests_run(void)
 {
-	printf("ok boot\n");
-	__asm__ volatile("outb %0, %1" :: "a"((uint8_t)MKVM_TEST_PASS), "Nd"((uint16_t)0xf4));
+	/* the exit port, the UART for the interrupt test, port 0x80 for the I/O test */
+	if (sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)) ||
+	    sigma0_request(L4_IOFPAGE(0x3f8, 3)) || sigma0_request(L4_IOFPAGE(0x80, 0))) {
+		printf("FAIL setup: sigma0 refused I/O ports\n");
+		return;
+	}
+	threads_init();
+	int npass = 0, nfail = 0;
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		current_test = tests[i].name;
+		failed = false;
+		tests[i].fn();
+		if (failed) {
+			nfail++;
+		} else {
+			npass++;
+			printf("ok %s\n", tests[i].name);
+		}
+	}
+	printf("tests: %d passed, %d failed\n", npass, nfail);
+	debug_exit(nfail ? MKVM_TEST_FAIL : MKVM_TEST_PASS);
 }

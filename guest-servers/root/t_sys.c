@@ -1,0 +1,192 @@
+/* Kernel entry and resources: PCID choice, bad arguments, ring-3
+ * privilege faults as exception IPC, I/O ports, interrupts as IPC. */
+#include "root.h"
+
+#define U(x) ((uint64_t)(x))
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+void t_pcid(void)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	bool cpu_pcid = (c >> 17) & 1;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+	bool cpu_invpcid = (b >> 10) & 1;
+	uint64_t k = l4_kinfo();
+	printf("pcid: cpu has pcid=%d invpcid=%d; kernel uses %s\n", cpu_pcid, cpu_invpcid,
+	       (k & L4_KINFO_PCID) ? ((k & L4_KINFO_INVPCID) ? "pcid+invpcid" : "pcid") : "cr3 reload");
+	EXPECT(!!(k & L4_KINFO_PCID) == cpu_pcid, "kernel pcid=%d, cpu pcid=%d", U(!!(k & L4_KINFO_PCID)), U(cpu_pcid));
+	EXPECT(!!(k & L4_KINFO_INVPCID) == (cpu_pcid && cpu_invpcid), "kernel invpcid choice wrong");
+}
+
+static volatile uint64_t child_err[4];
+
+static void unprivileged(uint64_t arg)
+{
+	(void)arg;
+	child_err[0] = l4_thread_control(L4_TID(500, 1), L4_TID(500, 1), L4_SIGMA0_TID, 0x5000);
+	child_err[1] = l4_irq_control(4, L4_IRQ_ATTACH);
+	child_err[2] = l4_schedule(l4_myself(), 255, 10);
+	child_err[3] = 1;
+	sleep_forever();
+}
+
+void t_syscall_bad(void)
+{
+	uint64_t me = l4_myself();
+	EXPECT(l4_syscall(999, 0, 0, 0, 0, NULL, NULL) == L4_EINVAL, "unknown system call accepted");
+	EXPECT(l4_syscall(L4_SYS_KDB_WRITE, 0xffffffff80100000ull, 16, 0, 0, NULL, NULL) == L4_EINVAL,
+	       "kdb_write read kernel memory");
+	EXPECT(l4_syscall(L4_SYS_KDB_WRITE, 0x7f0000000000ull, 16, 0, 0, NULL, NULL) == L4_EINVAL,
+	       "kdb_write read unmapped memory");
+	EXPECT(l4_unmap(L4_FPAGE(0, 5, L4_RWX), 0) == L4_EINVAL, "unmap accepted a 32-byte fpage");
+	EXPECT(l4_unmap(L4_FPAGE(0x1000, 13, L4_RWX), 0) == L4_EINVAL, "unmap accepted a misaligned fpage");
+	EXPECT(l4_thread_control(me, me, L4_SIGMA0_TID, 0x30000000) == L4_EINVAL, "re-created a live thread");
+	EXPECT(l4_thread_control(L4_TID(5000, 1), me, L4_SIGMA0_TID, 0x30000000) == L4_EINVAL, "thread number out of range accepted");
+	EXPECT(l4_thread_control(L4_TID(3, 1), me, L4_SIGMA0_TID, 0x30000000) == L4_EINVAL, "interrupt id accepted as a thread");
+	EXPECT(l4_thread_control(L4_TID(600, 1), me, L4_SIGMA0_TID, 0x30000010) == L4_EINVAL, "misaligned UTCB accepted");
+	EXPECT(l4_thread_control(L4_TID(600, 1), me, L4_SIGMA0_TID, 0xffff800000000000ull) == L4_EINVAL, "kernel-half UTCB accepted");
+	child_err[0] = 1;                       /* this page is mapped now */
+	uint64_t mapped = (uint64_t)&child_err[0] & ~0xfffull;
+	EXPECT(l4_thread_control(L4_TID(600, 1), me, L4_SIGMA0_TID, mapped) == L4_EINVAL, "UTCB over mapped memory accepted");
+	EXPECT(l4_exregs(L4_SIGMA0_TID, 0, 0) == L4_EINVAL, "exregs on another space's thread");
+	EXPECT(l4_schedule(me, 300, 10) == L4_EINVAL, "priority 300 accepted");
+	EXPECT(l4_irq_control(99, L4_IRQ_ATTACH) == L4_EINVAL, "irq line 99 accepted");
+	EXPECT(l4_send(L4_ANYTHREAD, 0) == L4_ENOPARTNER, "send to the wildcard id");
+	child_err[3] = 0;
+	uint64_t c = thread_new_space(unprivileged, 0);
+	EXPECT(c, "cannot create a space");
+	for (int i = 0; i < 100000 && !child_err[3]; i++)
+		l4_yield();
+	thread_delete(c);
+	EXPECT(child_err[3], "unprivileged child did not finish");
+	EXPECT(child_err[0] == L4_EPERM && child_err[1] == L4_EPERM && child_err[2] == L4_EPERM,
+	       "unprivileged thread_control/irq_control/schedule gave %d/%d/%d",
+	       child_err[0], child_err[1], child_err[2]);
+}
+
+static volatile uint64_t resumed, reached;
+static uint8_t resume_stack[4096] __attribute__((aligned(16)));
+
+static void priv_resume(void)
+{
+	resumed++;
+	sleep_forever();
+}
+
+static void priv_child(uint64_t which)
+{
+	switch (which) {
+	case 0: __asm__ volatile("cli"); break;
+	case 1: __asm__ volatile("mov %%cr3, %%rax" ::: "rax"); break;
+	case 2: __asm__ volatile("hlt"); break;
+	case 3: __asm__ volatile("inb $0x80, %%al" ::: "rax"); break;
+	case 4: __asm__ volatile("wrmsr" :: "c"(0x10), "a"(0), "d"(0)); break;
+	case 5: __asm__ volatile("int $0x80"); break;
+	case 6: __asm__ volatile("ud2"); break;
+	case 7: __asm__ volatile("mov %0, %%ds:(%1)" :: "r"(0ul), "r"(0xffffffff80100000ull)); break;
+	}
+	reached++;
+	sleep_forever();
+}
+
+/* Runs priv_child(which) in a new space and returns the exception vector
+ * its pager saw, or -1. */
+static int64_t exception_of(uint64_t which)
+{
+	uint64_t e0 = plog.exceptions, r0 = resumed;
+	plog.resume_ip = (uint64_t)priv_resume;
+	plog.resume_sp = (uint64_t)resume_stack + sizeof(resume_stack) - 8;
+	uint64_t c = thread_new_space(priv_child, which);
+	if (!c)
+		return -1;
+	for (int i = 0; i < 100000 && resumed == r0 && !reached; i++)
+		l4_yield();
+	thread_delete(c);
+	plog.resume_ip = 0;
+	return plog.exceptions == e0 + 1 && resumed == r0 + 1 ? (int64_t)plog.exc_vector : -1;
+}
+
+void t_privilege(void)
+{
+	static const char *what[] = { "cli", "mov cr3", "hlt", "in without I/O rights",
+				      "wrmsr", "int 0x80", "ud2", "write to kernel memory" };
+	static const int64_t want[] = { 13, 13, 13, 13, 13, 13, 6, -2 };
+	reached = 0;
+	for (uint64_t i = 0; i < 8; i++) {
+		int64_t v = exception_of(i);
+		if (want[i] == -2) {
+			/* a kernel-address access is a page fault: the pager gets it */
+			EXPECT(v == -1 && !reached && (plog.last_addr & ~0xfffull) == 0xffffffff80100000ull,
+			       "%s: was not a page fault to the pager", what[i]);
+			continue;
+		}
+		EXPECT(v == want[i], "%s: pager saw vector %d, expected %d", what[i], U(v), U(want[i]));
+		EXPECT(!reached, "%s executed in ring 3", what[i]);
+	}
+}
+
+static volatile uint64_t io_val;
+
+static void io_child(uint64_t arg)
+{
+	(void)arg;
+	uint64_t from;
+	l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	io_val = inb(0x80) + 1;                 /* granted port: works */
+	reached++;
+	__asm__ volatile("inb $0x81, %%al" ::: "rax");   /* not granted: #GP */
+	reached++;
+	sleep_forever();
+}
+
+void t_ioports(void)
+{
+	outb(0x80, 0x5a);                       /* ours from sigma0 */
+	io_val = 0;
+	reached = 0;
+	uint64_t e0 = plog.exceptions, r0 = resumed;
+	plog.resume_ip = (uint64_t)priv_resume;
+	plog.resume_sp = (uint64_t)resume_stack + sizeof(resume_stack) - 8;
+	uint64_t c = thread_new_space(io_child, 0);
+	EXPECT(c, "cannot create a space");
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(0, 0, 2);
+	mr[1] = L4_ITEM_MAP;
+	mr[2] = L4_IOFPAGE(0x80, 0);
+	int err = l4_send(c, L4_NEVER);
+	for (int i = 0; i < 100000 && resumed == r0; i++)
+		l4_yield();
+	thread_delete(c);
+	plog.resume_ip = 0;
+	EXPECT(!err, "sending the I/O fpage failed: %d", U(err));
+	EXPECT(io_val != 0 && reached == 1, "child could not use the granted port (reached %d)", reached);
+	EXPECT(plog.exceptions == e0 + 1 && plog.exc_vector == 13, "ungranted port did not fault (%d exceptions)", plog.exceptions - e0);
+}
+
+void t_irq(void)
+{
+	const int line = 4;                     /* COM1 */
+	uint64_t from = 0;
+	EXPECT(l4_irq_control(line, L4_IRQ_ATTACH) == L4_OK, "attach failed");
+	outb(0x3fc, inb(0x3fc) | 0x08);         /* OUT2: let the UART interrupt through */
+	outb(0x3f9, 0x02);                      /* interrupt when the transmitter is empty */
+	int err = l4_receive(L4_IRQ_TID(line), 1000000, &from);
+	uint64_t tag = l4_utcb()->mr[0];
+	outb(0x3f9, 0x00);
+	(void)inb(0x3fa);
+	EXPECT(!err, "no interrupt message within 1 s (error %x)", U(err));
+	EXPECT(from == L4_IRQ_TID(line) && L4_TAG_LABEL(tag) == L4_LABEL_INTERRUPT,
+	       "message from %lx, tag %lx", from, tag);
+	/* masked until acknowledged; acknowledge by sending to the line */
+	l4_utcb()->mr[0] = 0;
+	err = l4_send(L4_IRQ_TID(line), 0);
+	EXPECT(!err, "acknowledge failed: %x", U(err));
+	err = l4_receive(L4_IRQ_TID(line), 20000, &from);
+	EXPECT(err == (L4_ETIMEOUT | L4_E_RECV), "interrupt after the device stopped (%x)", U(err));
+	EXPECT(l4_irq_control(line, L4_IRQ_DETACH) == L4_OK, "detach failed");
+	err = l4_send(L4_IRQ_TID(line), 0);
+	EXPECT(err == L4_ENOPARTNER, "acknowledge of a line we do not hold gave %x", U(err));
+}
