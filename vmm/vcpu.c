@@ -44,14 +44,6 @@ struct vcpu *vcpu__create(struct vm *vm, int id)
 	return vcpu;
 }
 
-void vcpu__destroy(struct vcpu *vcpu)
-{
-	munmap(vcpu->run, (size_t)vcpu->vm->run_size);
-	close(vcpu->fd);
-	vcpu->vm->vcpus[vcpu->id] = NULL;
-	free(vcpu);
-}
-
 int vcpu__get_regs(struct vcpu *vcpu, struct kvm_regs *regs)
 {
 	return ioctl(vcpu->fd, KVM_GET_REGS, regs);

@@ -29,7 +29,6 @@ struct vcpu {
 
 /* Creates vCPU id with the CPUID the VM gives every vCPU. */
 struct vcpu *vcpu__create(struct vm *vm, int id);
-void vcpu__destroy(struct vcpu *vcpu);
 
 /* Puts the boot vCPU in the PVH entry state: 32-bit protected mode, flat
  * 4 GiB segments, paging off, rip = entry, rbx = start_info. */

@@ -114,19 +114,6 @@ int vm__init(struct vm *vm, uint64_t ram_size, int nr_cpus)
 	return 0;
 }
 
-void vm__exit(struct vm *vm)
-{
-	for (int i = 0; i < vm->nr_cpus; i++)
-		if (vm->vcpus[i])
-			vcpu__destroy(vm->vcpus[i]);
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
-}
-
 void *vm__gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	uint64_t high = vm->ram_size - vm->lowmem_size;

@@ -53,9 +53,8 @@ struct vm {
 
 /* Opens /dev/kvm, creates the VM with the in-kernel irqchip and PIT and
  * maps ram_size bytes of guest RAM. Prints the reason and returns -1 on
- * failure. */
+ * failure. There is no teardown: a VM lives until the process exits. */
 int vm__init(struct vm *vm, uint64_t ram_size, int nr_cpus);
-void vm__exit(struct vm *vm);
 
 /* Host address of guest physical range [gpa, gpa+len), or NULL when any
  * of it is not RAM. Every guest-supplied address goes through this. */
