@@ -1,7 +1,9 @@
 /* The root task: the first privileged task. It starts the system; with
  * "test" on the kernel command line it runs the in-guest test suite, with
- * "bench" the microbenchmarks, and ends the run through isa-debug-exit. */
+ * "bench" the microbenchmarks; "exit" ends a plain boot through
+ * isa-debug-exit once the system is up (for the boot test case). */
 #include "../lib/l4.h"
+#include <mkvm/testexit.h>
 #include "root.h"
 
 const struct l4_bootinfo *bootinfo;
@@ -15,6 +17,8 @@ int main(const struct l4_bootinfo *bi)
 	if (cmdline_has(bi->cmdline, "bench"))
 		bench_run();
 	printf("root: system up\n");
+	if (cmdline_has(bi->cmdline, "exit") && !sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)))
+		__asm__ volatile("outb %0, %1" :: "a"((uint8_t)MKVM_TEST_PASS), "Nd"((uint16_t)MKVM_DEBUG_EXIT_PORT));
 	for (;;)
 		l4_receive(L4_NILTHREAD + 1, L4_NEVER, NULL);
 }
