@@ -103,7 +103,7 @@ static void driver_init(struct drv *d, uint64_t features)
 
 TEST(virtio_pci_identity_and_capabilities)
 {
-	struct drv d;
+	static struct drv d; /* stays on the PCI bus after the test */
 	int seen[6] = { 0 };
 
 	REQUIRE(start(&d) == 0);
@@ -134,7 +134,7 @@ TEST(virtio_pci_identity_and_capabilities)
 
 TEST(virtio_pci_feature_negotiation)
 {
-	struct drv d;
+	static struct drv d; /* stays on the PCI bus after the test */
 
 	REQUIRE(start(&d) == 0);
 	wr(&d, CC(device_feature_select), 4, 1);
@@ -162,7 +162,7 @@ TEST(virtio_pci_feature_negotiation)
 
 TEST(virtio_pci_request_through_notify)
 {
-	struct drv d;
+	static struct drv d; /* stays on the PCI bus after the test */
 
 	REQUIRE(start(&d) == 0);
 	driver_init(&d, FX_FEATURES);
@@ -193,7 +193,7 @@ TEST(virtio_pci_request_through_notify)
 
 TEST(virtio_pci_bad_ring_needs_reset)
 {
-	struct drv d;
+	static struct drv d; /* stays on the PCI bus after the test */
 
 	REQUIRE(start(&d) == 0);
 	driver_init(&d, FX_FEATURES);
@@ -225,7 +225,7 @@ TEST(virtio_pci_bad_ring_needs_reset)
 
 TEST(virtio_pci_bad_queue_address_needs_reset)
 {
-	struct drv d;
+	static struct drv d; /* stays on the PCI bus after the test */
 
 	REQUIRE(start(&d) == 0);
 	wr(&d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);

@@ -146,6 +146,36 @@ bad_arg() {
 	fi
 }
 
+# exits_of LOG: the vCPU exit count mkvm --stats printed to LOG.stderr.
+exits_of() { grep -o 'exits: vcpu0=[0-9]*' "$1.stderr" | grep -o '[0-9]*$'; }
+
+check_exits() {
+	local a=$1 b
+	b=$(exits_of "$2")
+	if [[ -z $b ]]; then
+		echo "no exit count in the mkvm --stats output"
+	elif ((b - a > 300)); then
+		echo "3000 notifications cost $((b - a)) exits to user space ($a -> $b)"
+	fi
+}
+
+# 3000 more queue notifications must not cost 3000 more exits: they go to an
+# ioeventfd. The two runs differ by one printed line (a few dozen port writes).
+case_ioeventfd() {
+	local name=host-virtio-ioeventfd base=$LOGDIR/host-virtio-ioeventfd-base.log a
+	timeout --kill-after=5 "$CASE_TIMEOUT" "$MKVM" --no-host-check --serial "$base" \
+		--stats --rng "$GUESTS/rng.elf" < /dev/null > "$base.stderr" 2>&1
+	a=$(exits_of "$base")
+	if [[ -z $a ]]; then
+		fail "$name" "the baseline run gave no exit count (log: $base.stderr)"
+		return
+	fi
+	CHECK="check_exits $a $LOGDIR/$name.log" mkvm_run "$name" \
+		"$EXPECT_rng; ^virtio-rng: 3000 more requests done" "" \
+		--stats --rng --cmdline notify-loop=3000 "$GUESTS/rng.elf" &&
+		say "$name: vCPU exits: $a without, $(exits_of "$LOGDIR/$name.log") with 3000 more notifications"
+}
+
 mkvm_cases() {
 	local img
 	if selected host-virtio-blk-readonly; then
@@ -162,6 +192,7 @@ mkvm_cases() {
 	fi
 	selected host-virtio-rng &&
 		mkvm_run host-virtio-rng "$EXPECT_rng" "" --rng "$GUESTS/rng.elf"
+	selected host-virtio-ioeventfd && case_ioeventfd
 	selected host-virtio-net &&
 		mkvm_run host-virtio-net "$EXPECT_net" "" --net user-loopback "$GUESTS/net.elf"
 	selected host-virtio-console &&
@@ -179,7 +210,8 @@ mkvm_cases() {
 
 QEMU_CASES=(qemu-virtio-blk qemu-virtio-blk-readonly qemu-virtio-rng qemu-virtio-net
 	    qemu-virtio-console)
-HOST_CASES=(host-virtio-blk host-virtio-blk-readonly host-virtio-rng host-virtio-net
+HOST_CASES=(host-virtio-blk host-virtio-blk-readonly host-virtio-rng host-virtio-ioeventfd
+	    host-virtio-net
 	    host-virtio-console host-disk-missing host-disk-bad-option host-net-bad-backend)
 
 for g in blk rng net console; do
