@@ -237,6 +237,33 @@ TEST(virtio_vq_indirect_chain)
 	fx_fini(&f);
 }
 
+TEST(virtio_vq_indirect_table_of_queue_size)
+{
+	struct fx f;
+
+	/* A driver fills a table with as many buffers as the queue has
+	 * entries (Linux virtio-blk: seg_max + 2); that is a legal chain. */
+	REQUIRE(fx_init(&f, 4, FX_FEATURES) == VIRTQ_OK);
+	struct virtq_desc *t = indirect(&f, 4, 0);
+	for (int i = 0; i < 4; i++)
+		fx_set(&t[i], FX_BUF + 16 * i, 16, i < 3 ? VIRTQ_DESC_F_NEXT : 0, i + 1);
+	fx_offer(&f, 0);
+	REQUIRE(virtq__pop(&f.vq, &f.chain) == 1);
+	CHECK(f.chain.n_rd == 4);
+	fx_fini(&f);
+
+	/* One direct buffer before that table makes it one too many. */
+	REQUIRE(fx_init(&f, 4, FX_FEATURES) == VIRTQ_OK);
+	t = indirect(&f, 4, 0);
+	for (int i = 0; i < 4; i++)
+		fx_set(&t[i], FX_BUF + 16 * i, 16, i < 3 ? VIRTQ_DESC_F_NEXT : 0, i + 1);
+	fx_set(fx_desc(&f, 1), FX_BUF, 16, VIRTQ_DESC_F_NEXT, 0);
+	fx_offer(&f, 1);
+	CHECK(virtq__pop(&f.vq, &f.chain) == -1);
+	CHECK(f.vq.err == VIRTQ_E_CHAIN_LEN);
+	fx_fini(&f);
+}
+
 TEST(virtio_vq_indirect_after_direct)
 {
 	struct fx f;

@@ -74,8 +74,8 @@ static enum virtq_err chain_add(struct virtq *vq, struct virtq_chain *c,
 		return VIRTQ_OK;
 	if (!wr && c->n_wr)
 		return VIRTQ_E_ORDER;
-	/* c->seg cannot overflow: walk() visits at most vq->size <=
-	 * VIRTQ_DEV_SIZE_MAX descriptors and each adds at most one segment. */
+	/* c->seg cannot overflow: walk() takes at most vq->size <=
+	 * VIRTQ_DEV_SIZE_MAX buffer descriptors, each at most one segment. */
 	uint8_t *p = virtio_mem__ptr(vq->mem, d->addr, d->len);
 	if (!p)
 		return VIRTQ_E_ADDR;
@@ -106,27 +106,28 @@ static enum virtq_err enter_indirect(struct virtq *vq, const struct virtq_desc *
 	return VIRTQ_OK;
 }
 
-/* Walks the chain starting at `head`. At most vq->size descriptors are
- * visited in all (main ring and indirect table together), which bounds
- * every loop the guest could build. */
+/* Walks the chain starting at `head`. At most vq->size buffer descriptors
+ * are visited in all (main ring and indirect table together; the one that
+ * points to the table does not count, as a driver fills a table of queue-size
+ * entries), which bounds every loop the guest could build. */
 static enum virtq_err walk(struct virtq *vq, uint16_t head,
 			   struct virtq_chain *c)
 {
 	const struct virtq_desc *table = vq->desc;
 	uint32_t n = vq->size, i = head;
+	unsigned buffers = 0;
 	bool in_table = false;
 	enum virtq_err e;
 
 	c->head = head;
 	c->n_rd = c->n_wr = 0;
 	c->rd_bytes = c->wr_bytes = 0;
-	for (unsigned visited = 1;; visited++) {
+	for (;;) {
 		struct virtq_desc d;
 
-		if (visited > vq->size)
-			return VIRTQ_E_CHAIN_LEN;
 		memcpy(&d, &table[i], sizeof(d)); /* one fetch per descriptor */
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			/* Only once per chain: never inside a table. */
 			e = enter_indirect(vq, &d, in_table, &table, &n);
 			if (e)
 				return e;
@@ -134,6 +135,8 @@ static enum virtq_err walk(struct virtq *vq, uint16_t head,
 			i = 0;
 			continue;
 		}
+		if (++buffers > vq->size)
+			return VIRTQ_E_CHAIN_LEN;
 		e = chain_add(vq, c, &d);
 		if (e)
 			return e;
