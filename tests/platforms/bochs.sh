@@ -53,7 +53,10 @@ start=$(date +%s)
 # finished run from a crash, and a hung L1 is stopped at L1_TIMEOUT.
 (cd "$L1_WORK" && exec bochs -q -f bochsrc -rc cmds) < /dev/null > "$L1_WORK/bochs.out" 2>&1 &
 bochs_pid=$!
+tail_pid=
 [[ ${VERBOSE:-0} == 1 ]] && { tail -f "$L1_WORK/serial.log" & tail_pid=$!; }
+# An interrupted harness must not leave Bochs (or tail) running.
+trap 'kill $bochs_pid $tail_pid 2> /dev/null' EXIT
 verdict=timeout
 while (( $(date +%s) - start < L1_TIMEOUT )); do
 	if ! kill -0 "$bochs_pid" 2> /dev/null; then
@@ -62,9 +65,9 @@ while (( $(date +%s) - start < L1_TIMEOUT )); do
 	sleep 2
 done
 grep -aq "^@@mkvm-$L1_NONCE done" "$L1_WORK/serial.log" && verdict=done
-kill "$bochs_pid" 2> /dev/null
+kill "$bochs_pid" $tail_pid 2> /dev/null
 wait "$bochs_pid" 2> /dev/null
-[[ -n ${tail_pid:-} ]] && kill "$tail_pid"
+trap - EXIT
 cp "$L1_WORK/serial.log" "$L1_LOG"
 secs=$(( $(date +%s) - start ))
 say "L1 ran ${secs}s wall clock; /dev/kvm after $(l1_fact uptime)s of L1 uptime (emulated clock)"
