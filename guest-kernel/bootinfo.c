@@ -58,3 +58,14 @@ void bootinfo_parse(uint32_t info_pa, uint32_t magic)
 	kprintf("boot: cmdline \"%s\", %d RAM ranges, top %lx, module %lx+%lx, rsdp %lx\n",
 		boot.cmdline, boot.nmem, boot.mem_top, boot.module_paddr, boot.module_size, boot.rsdp);
 }
+
+/* Is word one of the blank-separated words of the command line? */
+bool cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = boot.cmdline; *p; p++)
+		if ((p == boot.cmdline || p[-1] == ' ') && !strncmp(p, word, n) &&
+		    (p[n] == 0 || p[n] == ' '))
+			return true;
+	return false;
+}

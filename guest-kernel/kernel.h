@@ -129,6 +129,7 @@ int strncmp(const char *a, const char *b, size_t n);
 
 /* bootinfo.c */
 void bootinfo_parse(uint32_t info_pa, uint32_t magic);
+bool cmdline_has(const char *word);
 
 /* acpi.c */
 void acpi_init(void);

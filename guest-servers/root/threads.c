@@ -179,6 +179,8 @@ static void rpager(void)
 
 void threads_init(void)
 {
+	if (rpager_tid)
+		return;
 	rpager_tid = thread_new_local(rpager, 0);
 	if (!rpager_tid)
 		printf("FAIL threads: cannot create rpager\n");

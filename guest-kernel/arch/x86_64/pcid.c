@@ -15,8 +15,14 @@
 static uint32_t pcid_gen = 1;
 static uint16_t pcid_next = 1;   /* 0 is the kernel's boot tables */
 
+/* "nopcid" on the command line forces the fallback (for comparisons). */
 void pcid_init(void)
 {
+	if (feat.pcid && cmdline_has("nopcid")) {
+		feat.pcid = feat.invpcid = false;
+		kprintf("pcid: disabled by the command line, using CR3 reload\n");
+		return;
+	}
 	if (feat.pcid) {
 		write_cr4(read_cr4() | CR4_PCIDE);
 		kprintf("pcid: enabled (%s)\n", feat.invpcid ? "invpcid" : "cr3 reload for flushes");
