@@ -1,7 +1,9 @@
-/* net.elf: virtio-net end to end over a loopback backend (mkvm --net
- * user-loopback; QEMU -netdev socket with a UDP socket sending to itself):
- * every frame the guest transmits must come back on its receive queue,
- * intact, behind a 12-byte header. */
+/* net.elf: virtio-net end to end. By default over a loopback backend (mkvm
+ * --net user-loopback; QEMU -netdev socket with a UDP socket sending to
+ * itself): every frame the guest transmits must come back on its receive
+ * queue, intact, behind a 12-byte header. With "tap" on the command line
+ * (mkvm --net tap=NAME in a network namespace): three broadcast frames go
+ * out, and an ARP request from the host stack must come in. */
 #include <stddef.h>
 #include "guest.h"
 #include "vdrv.h"
@@ -39,17 +41,24 @@ static void make_frame(const uint8_t mac[6], unsigned n)
 		frame[i] = (uint8_t)(i * 7 + n);
 }
 
-static void send_and_receive(const uint8_t mac[6], unsigned n)
+static void transmit(void)
 {
 	struct virtq_desc *tx = d.q[TX].desc;
 	uint32_t len;
 
-	make_frame(mac, n);
 	tx[0] = (struct virtq_desc){ (uintptr_t)&txhdr, HDR, VIRTQ_DESC_F_NEXT, 1 };
 	tx[1] = (struct virtq_desc){ (uintptr_t)frame, FRAME, 0, 0 };
 	vq_submit(&d, TX, 0);
 	if (!vq_wait(&d, TX, NULL, &len))
 		fail("virtio-net: transmit did not complete");
+}
+
+static void send_and_receive(const uint8_t mac[6], unsigned n)
+{
+	uint32_t len;
+
+	make_frame(mac, n);
+	transmit();
 
 	uint16_t head;
 	if (!vq_wait(&d, RX, &head, &len))
@@ -63,11 +72,47 @@ static void send_and_receive(const uint8_t mac[6], unsigned n)
 	post_rx(head);
 }
 
+static void tap_test(const uint8_t mac[6])
+{
+	uint16_t head;
+	uint32_t len;
+
+	for (unsigned n = 0; n < 3; n++) {
+		make_frame(mac, n);
+		for (unsigned i = 0; i < 6; i++)
+			frame[i] = 0xff; /* broadcast */
+		transmit();
+	}
+	print("virtio-net: 3 frames sent\n");
+	for (unsigned n = 0; n < 64; n++) {
+		if (!vq_wait(&d, RX, &head, &len) || head >= RX_BUFS)
+			fail("virtio-net: no ARP request from the host");
+		const uint8_t *f = rxbuf[head] + HDR;
+		if (len >= HDR + 14 && f[12] == 0x08 && f[13] == 0x06) {
+			print("virtio-net: received an ARP frame from the host\n");
+			return;
+		}
+		post_rx(head);
+	}
+	fail("virtio-net: 64 frames and no ARP request");
+}
+
+static bool cmdline_has(const char *s, const char *w)
+{
+	for (; s && *s; s++) {
+		const char *a = s, *b = w;
+		while (*b && *a == *b)
+			a++, b++;
+		if (!*b)
+			return true;
+	}
+	return false;
+}
+
 void test_main(struct hvm_start_info *si)
 {
 	uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
-	(void)si;
 	vdev_find(&d, VIRTIO_ID_NET, "virtio-net");
 	vdev_init(&d, 1ull << VIRTIO_NET_F_MAC, 2);
 	if ((d.features & (1ull << VIRTIO_NET_F_MAC)) && d.devcfg)
@@ -77,6 +122,10 @@ void test_main(struct hvm_start_info *si)
 	      mac[4], mac[5]);
 	for (uint16_t i = 0; i < RX_BUFS; i++)
 		post_rx(i);
+	if (cmdline_has((const char *)(uintptr_t)si->cmdline_paddr, "tap")) {
+		tap_test(mac);
+		guest_exit(MKVM_TEST_PASS);
+	}
 	for (unsigned n = 0; n < 3; n++)
 		send_and_receive(mac, n);
 	guest_exit(MKVM_TEST_PASS);

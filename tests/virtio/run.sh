@@ -5,7 +5,9 @@
 #   blk      --disk, read-write and read-only; a read-write run passes only
 #            if the sector the guest wrote and flushed is in the host image
 #   rng      --rng
-#   net      --net user-loopback (QEMU: a UDP socket sending to itself)
+#   net      --net user-loopback (QEMU: a UDP socket sending to itself), and
+#            --net tap=NAME in a network namespace (root only): frames out
+#            to the host stack, an ARP request in (tap.sh)
 #   console  --console; on mkvm also a line typed on stdin must arrive
 # and bad --disk / --net arguments get one clear error line and the right
 # exit status. The guests stay in ring 0, so mkvm runs them on any KVM.
@@ -129,6 +131,24 @@ mkvm_run() {
 		--serial "$LOGDIR/$name.log" "$@"
 }
 
+check_tap_rx() {
+	local n
+	n=$(cat "$1.rx_packets" 2> /dev/null)
+	((${n:-0} >= 3)) || echo "the host received ${n:-no} frames from the guest, expected 3"
+}
+
+case_tap() {
+	local name=host-virtio-net-tap
+	if (($(id -u) != 0)) || ! command -v unshare > /dev/null || ! command -v ip > /dev/null ||
+		[[ ! -c /dev/net/tun ]]; then
+		skip "$name" "needs root, unshare, ip (iproute2) and /dev/net/tun"
+		return
+	fi
+	CHECK="check_tap_rx $LOGDIR/$name.log" run_case "$name" \
+		"^virtio-net: received an ARP frame from the host; ^PASS" "" \
+		unshare -n "$SRC/tests/virtio/tap.sh" "$MKVM" "$GUESTS/net.elf" "$LOGDIR/$name.log"
+}
+
 # bad_arg NAME WANT_RC ARGS...: exactly one line on stderr, status WANT_RC.
 bad_arg() {
 	local name=$1 want=$2 log=$LOGDIR/$1.log rc
@@ -195,6 +215,7 @@ mkvm_cases() {
 	selected host-virtio-ioeventfd && case_ioeventfd
 	selected host-virtio-net &&
 		mkvm_run host-virtio-net "$EXPECT_net" "" --net user-loopback "$GUESTS/net.elf"
+	selected host-virtio-net-tap && case_tap
 	selected host-virtio-console &&
 		mkvm_run host-virtio-console \
 			"$EXPECT_console; ^virtio-console: received 'typed on the host'" \
@@ -211,7 +232,7 @@ mkvm_cases() {
 QEMU_CASES=(qemu-virtio-blk qemu-virtio-blk-readonly qemu-virtio-rng qemu-virtio-net
 	    qemu-virtio-console)
 HOST_CASES=(host-virtio-blk host-virtio-blk-readonly host-virtio-rng host-virtio-ioeventfd
-	    host-virtio-net
+	    host-virtio-net host-virtio-net-tap
 	    host-virtio-console host-disk-missing host-disk-bad-option host-net-bad-backend)
 
 for g in blk rng net console; do
