@@ -180,6 +180,29 @@ TEST(virtio_blk_flush_error_reported)
 	unlink(path);
 }
 
+TEST(virtio_blk_host_io_error_reported)
+{
+	struct virtio_blk b;
+	struct req r;
+	char *path = make_image();
+
+	REQUIRE(path && virtio_blk__open(&b, path, false) == 0);
+	/* An unreadable sector, as a failing host disk gives: pread() on a
+	 * directory fails with EISDIR. */
+	int dir = open("/", O_RDONLY | O_DIRECTORY);
+	REQUIRE(dir >= 0);
+	dup2(dir, b.fd);
+	close(dir);
+	build(&r, VIRTIO_BLK_T_IN, 0, 512);
+	virtio_blk__handle(&b, &r.c);
+	CHECK(r.status == VIRTIO_BLK_S_IOERR);
+	build(&r, VIRTIO_BLK_T_OUT, 0, 512);
+	virtio_blk__handle(&b, &r.c);
+	CHECK(r.status == VIRTIO_BLK_S_IOERR);
+	virtio_blk__close(&b);
+	unlink(path);
+}
+
 TEST(virtio_blk_readonly)
 {
 	struct virtio_blk b;
