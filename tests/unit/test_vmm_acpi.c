@@ -73,6 +73,9 @@ TEST(vmm_acpi_fadt_dsdt_facs)
 	memcpy(&pm1a_cnt, p + 64, 4);
 	memcpy(&xdsdt, p + 140, 8);
 	CHECK(pm1a_cnt == PM1A_CNT_PORT && p[89] == 2);  /* PM1_CNT_LEN */
+	uint16_t boot_arch;
+	memcpy(&boot_arch, p + 109, 2);
+	CHECK(boot_arch == ((1 << 2) | (1 << 5)));     /* no VGA, no CMOS RTC, no 8042 */
 	CHECK(dsdt32 == xdsdt);
 	const struct acpi_header *d = table_at(xdsdt);
 

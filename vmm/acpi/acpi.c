@@ -55,6 +55,7 @@ _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP is 36 bytes");
 #define FADT_SLP_BUTTON     (1u << 5)  /* no fixed sleep button */
 #define FADT_RESET_REG_SUP  (1u << 10)
 #define BOOT_ARCH_NO_VGA    (1u << 2)
+#define BOOT_ARCH_NO_CMOS   (1u << 5)  /* no RTC at 0x70: do not poll it */
 
 /* DefinitionBlock body: Name (_S5, Package () { 5, 0, 0, 0 }) */
 static const uint8_t dsdt_aml[] = {
@@ -154,7 +155,7 @@ static uint64_t build_fadt(struct builder *b)
 	f->pm1_cnt_len = 2;
 	f->x_pm1a_evt_blk = GAS_IO(PM1A_EVT_PORT, 32, 2);
 	f->x_pm1a_cnt_blk = GAS_IO(PM1A_CNT_PORT, 16, 2);
-	f->iapc_boot_arch = BOOT_ARCH_NO_VGA;
+	f->iapc_boot_arch = BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS;  /* and no 8042 */
 	f->flags = FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_RESET_REG_SUP;
 	f->reset_reg = GAS_IO(RESET_PORT, 8, 1);
 	f->reset_value = 0x06;
