@@ -30,6 +30,10 @@ lv_missing() {
 		echo "libvirt is not usable: its QEMU driver is missing (Debian package libvirt-daemon-driver-qemu; make deps)"
 		return 0
 	fi
+	if [[ ! -f /etc/libvirt/qemu.conf ]] || ! getent passwd libvirt-qemu > /dev/null; then
+		echo "libvirt is not usable: no /etc/libvirt/qemu.conf or user libvirt-qemu (Debian package libvirt-daemon-system; make deps)"
+		return 0
+	fi
 	return 1
 }
 

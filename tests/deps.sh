@@ -13,6 +13,9 @@ PACKAGES=(
   # debugging and the libvirt domain
   gdb libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libxml2-utils
 )
+# check-libvirt: the libvirt-qemu user (in group kvm) and /etc/libvirt/qemu.conf come
+# from libvirt-daemon-system, which libvirt-daemon only suggests.
+PACKAGES+=(libvirt-daemon-system)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
