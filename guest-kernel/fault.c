@@ -52,7 +52,9 @@ void fault_exception(struct trapframe *f)
 	t->kmr[3] = f->rip;
 	t->kmr[4] = f->rsp;
 	int err = ipc_kernel_call(t, t->pager);
-	if (err || L4_TAG_U(t->kmr[0]) < 2) {
+	if (err == L4_ECANCELED)
+		return;                      /* redirected by exregs: resume there */
+	if (err || L4_TAG_U(t->kmr[0]) < 2 || !USER_IP_OK(t->kmr[1])) {
 		kprintf("exception %lu at ip %lx not resolved\n", f->vector, f->rip);
 		thread_kill(t, "exception not handled");
 		return;

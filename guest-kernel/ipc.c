@@ -40,7 +40,11 @@ static int transfer(struct tcb *src, struct tcb *dst)
 	if (!dst->kmsg)
 		dst->frame->rsi = src->tid;
 	if (dst->startup) {
-		dst->frame->rip = dst->kmr[1];
+		/* a bad start ip leaves rip 0: the thread faults to its pager */
+		if (USER_IP_OK(dst->kmr[1]))
+			dst->frame->rip = dst->kmr[1];
+		else if (!err)
+			err = L4_EMSG;
 		dst->frame->rsp = dst->kmr[2];
 		dst->frame->rdi = dst->kmr[3];
 		dst->startup = dst->kmsg = false;

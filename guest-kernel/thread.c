@@ -88,10 +88,19 @@ bool thread_tid_usable(uint64_t tid)
 	       tcbs[n].state == T_FREE && last_version[n] != L4_TID_VER(tid);
 }
 
+/* Threads waiting to receive from t (e.g. for its reply) would wait forever. */
+static void fail_receivers(struct tcb *t)
+{
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (tcbs[i].state == T_RECV_WAIT && tcbs[i].recv_from == t->tid && !tcbs[i].startup)
+			ipc_wake(&tcbs[i], L4_ECANCELED | L4_E_RECV);
+}
+
 /* Stops t for good: it leaves every queue; its id stays until deleted. */
 void thread_kill(struct tcb *t, const char *why)
 {
 	kprintf("thread %lx killed: %s\n", t->tid, why);
+	fail_receivers(t);
 	ipc_cancel(t, L4_ECANCELED);
 	sched_unready(t);
 	irq_thread_gone(t);
@@ -103,6 +112,8 @@ void thread_kill(struct tcb *t, const char *why)
 /* Frees t (not the current thread); its space goes with its last thread. */
 void thread_delete(struct tcb *t)
 {
+	if (t->state != T_DEAD)
+		fail_receivers(t);
 	ipc_cancel(t, L4_ECANCELED);
 	sched_unready(t);
 	irq_thread_gone(t);

@@ -40,6 +40,7 @@ void t_ipc_local(void);
 void t_ipc_long(void);
 void t_ipc_timeouts(void);
 void t_ipc_nopartner(void);
+void t_ipc_partner_gone(void);
 void t_ipc_spaces(void);
 void t_pagefault(void);
 void t_map_flush(void);

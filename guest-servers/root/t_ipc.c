@@ -130,3 +130,37 @@ void t_ipc_spaces(void)
 	}
 	thread_delete(srv);
 }
+
+/* A server that takes a call and never replies. */
+static void black_hole(void)
+{
+	uint64_t from;
+	l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	sleep_forever();
+}
+
+static volatile uint64_t caller_result;
+
+static void caller(void)
+{
+	l4_utcb()->mr[0] = L4_TAG(1, 0, 0);
+	caller_result = 0x1000 | (uint64_t)l4_call(thread_arg());
+	sleep_forever();
+}
+
+void t_ipc_partner_gone(void)
+{
+	caller_result = 0;
+	uint64_t srv = thread_new_local(black_hole, 0);
+	uint64_t cl = thread_new_local(caller, srv);
+	EXPECT(srv && cl, "cannot create threads");
+	for (int i = 0; i < 1000; i++)
+		l4_yield();                     /* the call is taken; the reply never comes */
+	EXPECT(caller_result == 0, "call returned early (%x)", caller_result);
+	thread_delete(srv);
+	for (int i = 0; i < 1000 && !caller_result; i++)
+		l4_yield();
+	thread_delete(cl);
+	EXPECT(caller_result == (0x1000 | L4_ECANCELED | L4_E_RECV),
+	       "caller of a deleted server got %x", caller_result & 0xfff);
+}

@@ -52,6 +52,8 @@ void t_syscall_bad(void)
 	uint64_t mapped = (uint64_t)&child_err[0] & ~0xfffull;
 	EXPECT(l4_thread_control(L4_TID(600, 1), me, L4_SIGMA0_TID, mapped) == L4_EINVAL, "UTCB over mapped memory accepted");
 	EXPECT(l4_exregs(L4_SIGMA0_TID, 0, 0) == L4_EINVAL, "exregs on another space's thread");
+	EXPECT(l4_exregs(rpager_tid, 0x0000800000000000ull, ~0ull) == L4_EINVAL, "exregs set a non-canonical ip");
+	EXPECT(l4_exregs(rpager_tid, 0xffff800000001000ull, ~0ull) == L4_EINVAL, "exregs set a kernel-half ip");
 	EXPECT(l4_schedule(me, 300, 10) == L4_EINVAL, "priority 300 accepted");
 	EXPECT(l4_irq_control(99, L4_IRQ_ATTACH) == L4_EINVAL, "irq line 99 accepted");
 	EXPECT(l4_send(L4_ANYTHREAD, 0) == L4_ENOPARTNER, "send to the wildcard id");

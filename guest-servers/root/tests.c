@@ -12,6 +12,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "ipc-long-message", t_ipc_long },
 	{ "ipc-timeouts", t_ipc_timeouts },
 	{ "ipc-nopartner-stale-id", t_ipc_nopartner },
+	{ "ipc-partner-deleted", t_ipc_partner_gone },
 	{ "ipc-between-spaces", t_ipc_spaces },
 	{ "pagefault-ipc", t_pagefault },
 	{ "map-recursive-flush", t_map_flush },

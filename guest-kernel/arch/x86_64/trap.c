@@ -47,7 +47,7 @@ void trap_dispatch(struct trapframe *f)
 	} else if (v == 14 && user) {
 		fault_page(f, read_cr2());
 	} else if (v < 32) {
-		if (!user)
+		if (!user || v == 2 || v == 18)      /* NMI, machine check: not the thread's */
 			kernel_fault(f);
 		fault_exception(f);
 	} else if (v == TIMER_VECTOR) {
