@@ -24,8 +24,8 @@ for f in /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c
          /usr/share/bochs/BIOS-bochs-latest /usr/share/vgabios/vgabios.bin; do
 	[[ -f $f ]] || l1_skip_all "$f is missing (packages isolinux, syslinux-common, bochsbios, vgabios)" "${ASSERTIONS[@]}"
 done
+l1_lock
 l1_kernel || l1_skip_all "no L1 kernel: $L1_ERROR" "${ASSERTIONS[@]}"
-mkdir -p "$L1_WORK"
 l1_new_root
 l1_stage_cases
 l1_initramfs kvm-intel || { fail bochs "cannot build the L1 initramfs"; summary; exit; }

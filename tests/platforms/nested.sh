@@ -17,8 +17,8 @@ L1_LOG=$LOGDIR/l1-serial.log
 ASSERTIONS=(kvm-amd-npt nested-mkvm-probe)
 command -v qemu-system-x86_64 > /dev/null ||
 	l1_skip_all "qemu-system-x86_64 is not installed (tests/deps.sh)" "${ASSERTIONS[@]}"
+l1_lock
 l1_kernel || l1_skip_all "no L1 kernel: $L1_ERROR" "${ASSERTIONS[@]}"
-mkdir -p "$L1_WORK"
 l1_new_root
 l1_stage_cases
 l1_initramfs kvm-amd || { fail nested "cannot build the L1 initramfs"; summary; exit; }

@@ -32,8 +32,8 @@ say "mkvm --probe says this host cannot run the system directly:"
 printf '%s\n' "$probe" | sed 's/^/    /'
 say "booting the nested NPT platform instead: QEMU TCG -> Debian Linux with kvm_amd -> mkvm (~10 s to start)"
 . "$SRC/tests/platforms/l1/l1.sh"
+l1_lock
 l1_kernel || exit 1
-mkdir -p "$L1_WORK"
 l1_new_root
 l1_stage_image "${kernel#"$BUILD"/}"
 l1_stage_image "${module#"$BUILD"/}"

@@ -20,6 +20,17 @@ l1_skip_all() {
 }
 l1_skip_case() { skip "$1" "$L1_SKIP_REASON"; }
 
+# l1_lock: serializes runs of this platform on one build tree (they share
+# $L1_WORK); the lock is held until the harness exits.
+l1_lock() {
+	mkdir -p "$L1_WORK"
+	exec {L1_LOCK_FD}> "$L1_WORK.lock"
+	if ! flock -n "$L1_LOCK_FD"; then
+		say "waiting for another $PLATFORM run on this build tree to finish"
+		flock "$L1_LOCK_FD"
+	fi
+}
+
 # l1_kernel_pkg: prints linux-image-amd64's current dependency, e.g.
 # linux-image-6.1.0-56-amd64 (the ABI number changes with Debian updates).
 l1_kernel_pkg() {
@@ -42,6 +53,11 @@ l1_kernel() {
 	fi
 	abi=${pkg#linux-image-}
 	L1_KDIR=$L1_CACHE/$abi
+	[[ -e $L1_KDIR/.complete ]] && return 0
+	# One fetch at a time into the shared cache; held until the harness exits.
+	mkdir -p "$L1_CACHE"
+	exec {L1_CACHE_FD}> "$L1_CACHE/.lock"
+	flock "$L1_CACHE_FD"
 	[[ -e $L1_KDIR/.complete ]] && return 0
 	say "fetching $pkg (apt-get download, cached in $L1_KDIR)"
 	tmp=$L1_CACHE/.tmp-$abi
