@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Fill images/domain.xml.in into a libvirt domain XML for mkvm's guest.
 #
-#   mkdomain.sh --kernel ELF --disk RAW --serial-log FILE [--initrd CPIO]
+#   mkdomain.sh --kernel ELF [--disk RAW] [--serial-log FILE] [--initrd CPIO]
 #               [--cmdline TEXT] [--name NAME] [--uuid UUID] [--memory MIB]
-#               [--type kvm|qemu] [--gdb PORT] [--exit-log FILE] [-o OUT]
+#               [--type kvm|qemu] [--gdb PORT] [--exit-log FILE] [--no-virtio]
+#               [-o OUT]
 #
-# Paths are made absolute (libvirt requires it). --type defaults to 'kvm'
+# Paths are made absolute (libvirt requires it). --disk is required unless
+# --no-virtio leaves out all virtio devices; without --serial-log COM1 is a
+# pty only (virsh console; mkvm's terminal). --type defaults to 'kvm'
 # only when the host's /dev/kvm comes from kvm_intel or kvm_amd: kvm_pvm
 # (see docs/libvirt.md) cannot run the guest's SYSCALLs, so it gets 'qemu'
 # (TCG). Two additions go through libvirt's qemu:commandline namespace, as
@@ -39,7 +42,7 @@ host_type() {
 
 kernel= initrd= cmdline= disk= log= out=/dev/stdout
 name=mkvm uuid=6d6b766d-0000-4000-8000-000000000001 memory=256
-type= gdb= exit_log=
+type= gdb= exit_log= virtio=1
 while (($#)); do
 	case $1 in
 	--kernel)     kernel=${2:?}; shift ;;
@@ -53,6 +56,7 @@ while (($#)); do
 	--type)       type=${2:?}; shift ;;
 	--gdb)        gdb=${2:?}; shift ;;
 	--exit-log)   exit_log=${2:?}; shift ;;
+	--no-virtio)  virtio=0 ;;
 	-o)           out=${2:?}; shift ;;
 	*)            die "unknown argument '$1' (see the comment at the top of $0)" ;;
 	esac
@@ -60,11 +64,10 @@ while (($#)); do
 done
 
 [[ -n $kernel ]] || die "--kernel is required"
-[[ -n $disk ]]   || die "--disk is required"
-[[ -n $log ]]    || die "--serial-log is required"
+[[ -n $disk || $virtio == 0 ]] || die "--disk is required (or --no-virtio)"
 [[ -f $kernel ]] || die "kernel '$kernel' does not exist"
 [[ -z $initrd || -f $initrd ]] || die "initrd '$initrd' does not exist"
-[[ -f $disk ]]   || die "disk image '$disk' does not exist"
+[[ -z $disk || -f $disk ]] || die "disk image '$disk' does not exist"
 [[ $memory =~ ^[1-9][0-9]*$ ]] || die "--memory wants MiB as a number, not '$memory'"
 [[ $uuid =~ ^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ ]] || die "bad --uuid '$uuid'"
 [[ -z $gdb || $gdb =~ ^[1-9][0-9]*$ ]] || die "--gdb wants a TCP port, not '$gdb'"
@@ -97,7 +100,9 @@ if [[ -n $gdb || -n $exit_log ]]; then
 fi
 
 xml=$(<"$here/domain.xml.in")
-[[ -n $initrd ]]  || xml=$(grep -v '@INITRD@' <<< "$xml")
+[[ -n $initrd ]] || xml=$(grep -v '@INITRD@' <<< "$xml")
+[[ -n $log ]]    || xml=$(grep -v '@SERIAL_LOG@' <<< "$xml")
+[[ $virtio == 1 ]] || xml=$(sed '/<!-- virtio devices/,/<!-- end of virtio devices -->/d' <<< "$xml")
 xml=${xml//@TYPE@/$type}
 xml=${xml//@QEMU_NS@/$qemu_ns}
 xml=${xml//@QEMU_ARGS@/$qemu_args}
