@@ -384,8 +384,10 @@ TEST(virtio_vq_notify_flags)
 	struct fx f;
 
 	REQUIRE(fx_init(&f, 4, 1ull << VIRTIO_F_VERSION_1) == VIRTQ_OK);
+	CHECK(!virtq__should_notify(&f.vq)); /* nothing used yet */
 	virtq__push(&f.vq, 0, 0);
 	CHECK(virtq__should_notify(&f.vq));
+	CHECK(!virtq__should_notify(&f.vq)); /* nothing new since */
 	fx_avail(&f)->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 	virtq__push(&f.vq, 0, 0);
 	CHECK(!virtq__should_notify(&f.vq));

@@ -9,6 +9,8 @@
 #            --net tap=NAME in a network namespace (root only): frames out
 #            to the host stack, an ARP request in (tap.sh)
 #   console  --console; on mkvm also a line typed on stdin must arrive
+#   msix     a queue interrupt as an MSI-X message to the local APIC; masked:
+#            none, PBA bit set; unmasked: delivered
 # and bad --disk / --net arguments get one clear error line and the right
 # exit status. The guests stay in ring 0, so mkvm runs them on any KVM.
 # Environment: ONLY=substr; CASE_TIMEOUT (s, default 120); MKVM, QEMU.
@@ -50,6 +52,7 @@ EXPECT_blk="^virtio-blk: read past the end: S_IOERR; ^virtio-blk: usable again a
 EXPECT_rng="^virtio-rng: .* bytes nonzero; ^PASS"
 EXPECT_net="^virtio-net: frame 2 came back intact; ^PASS"
 EXPECT_console="^virtio-console: hello through the transmitq; ^PASS"
+EXPECT_msix="^virtio-msix: masked: no interrupt, PBA bit set; ^virtio-msix: unmasked: pending interrupt delivered; ^PASS"
 
 # Checks run after a guest, before the verdict: each prints why it failed.
 # CHECK is a command (default true) run by run_case.
@@ -113,6 +116,9 @@ qemu_cases() {
 			-netdev "socket,id=n0,udp=127.0.0.1:$port,localaddr=127.0.0.1:$port" \
 			-device virtio-net-pci,netdev=n0,disable-legacy=on,romfile=
 	fi
+	selected qemu-virtio-msix &&
+		EXPECT_QEMU=$EXPECT_msix qemu_run qemu-virtio-msix msix \
+			-device virtio-rng-pci,disable-legacy=on
 	if selected qemu-virtio-console; then
 		# QEMU's console output goes to its own file; check that one.
 		rm -f "$LOGDIR/qemu-virtio-console.vcon"
@@ -213,6 +219,8 @@ mkvm_cases() {
 	selected host-virtio-rng &&
 		mkvm_run host-virtio-rng "$EXPECT_rng" "" --rng "$GUESTS/rng.elf"
 	selected host-virtio-ioeventfd && case_ioeventfd
+	selected host-virtio-msix &&
+		mkvm_run host-virtio-msix "$EXPECT_msix" "" --rng "$GUESTS/msix.elf"
 	selected host-virtio-net &&
 		mkvm_run host-virtio-net "$EXPECT_net" "" --net user-loopback "$GUESTS/net.elf"
 	selected host-virtio-net-tap && case_tap
@@ -229,13 +237,14 @@ mkvm_cases() {
 		bad_arg host-net-bad-backend 2 --net bridge=br0
 }
 
-QEMU_CASES=(qemu-virtio-blk qemu-virtio-blk-readonly qemu-virtio-rng qemu-virtio-net
-	    qemu-virtio-console)
+QEMU_CASES=(qemu-virtio-blk qemu-virtio-blk-readonly qemu-virtio-rng qemu-virtio-msix
+	    qemu-virtio-net qemu-virtio-console)
 HOST_CASES=(host-virtio-blk host-virtio-blk-readonly host-virtio-rng host-virtio-ioeventfd
+	    host-virtio-msix
 	    host-virtio-net host-virtio-net-tap
 	    host-virtio-console host-disk-missing host-disk-bad-option host-net-bad-backend)
 
-for g in blk rng net console; do
+for g in blk rng net console msix; do
 	if [[ ! -f $GUESTS/$g.elf ]]; then
 		fail build "$GUESTS/$g.elf is not built (make all)"
 		summary

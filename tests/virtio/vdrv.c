@@ -2,8 +2,6 @@
 #include "guest.h"
 #include "vdrv.h"
 
-#define SPIN_LIMIT 200000000ul
-
 static inline void outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
@@ -38,7 +36,7 @@ static void cfg32_write(unsigned slot, unsigned off, uint32_t v)
 static uint64_t mmio_pd[8][512] __attribute__((aligned(4096)));
 static int mmio_pds;
 
-static void map_mmio(uint64_t addr)
+void vdrv_map_mmio(uint64_t addr)
 {
 	uint64_t *pml4 = (uint64_t *)(read_cr3() & ~0xfffull);
 	uint64_t *pdpt = (uint64_t *)(pml4[0] & ~0xfffull);
@@ -66,7 +64,7 @@ static uint64_t bar_address(unsigned slot, unsigned bar)
 		fail("vdrv: virtio structure in an I/O BAR");
 	if (((lo >> 1) & 3) == 2)
 		a |= (uint64_t)cfg32(slot, 0x14 + 4 * bar) << 32;
-	map_mmio(a);
+	vdrv_map_mmio(a);
 	return a;
 }
 
@@ -107,6 +105,54 @@ void vdev_find(struct vdev *d, uint16_t virtio_id, const char *name)
 	if (!d->common || !d->isr || !d->notify_base)
 		fail("vdrv: a virtio capability is missing");
 	print("%s: found at slot %u\n", name, slot);
+}
+
+static void cfg16_write(unsigned slot, unsigned off, uint16_t v)
+{
+	uint32_t w = cfg32(slot, off & ~3u);
+	unsigned shift = 8 * (off & 2);
+
+	w = (w & ~(0xffffu << shift)) | (uint32_t)v << shift;
+	cfg32_write(slot, off & ~3u, w);
+}
+
+unsigned vdrv_msix_find(struct vdev *d, struct vdrv_msix *m)
+{
+	for (unsigned p = cfg8(d->slot, 0x34); p; p = cfg8(d->slot, p + 1)) {
+		if (cfg8(d->slot, p) != 0x11)
+			continue;
+		uint32_t table = cfg32(d->slot, p + 4), pba = cfg32(d->slot, p + 8);
+		m->cap = p;
+		m->vectors = (cfg32(d->slot, p) >> 16 & 0x7ff) + 1;
+		m->table = (volatile uint32_t *)(bar_address(d->slot, table & 7) + (table & ~7u));
+		m->pba = (volatile uint64_t *)(bar_address(d->slot, pba & 7) + (pba & ~7u));
+		return m->vectors;
+	}
+	return 0;
+}
+
+void vdrv_msix_set(struct vdrv_msix *m, unsigned v, uint64_t addr, uint32_t data,
+		   bool masked)
+{
+	volatile uint32_t *e = m->table + 4 * v;
+
+	e[3] = 1; /* mask while changing it */
+	e[0] = (uint32_t)addr;
+	e[1] = (uint32_t)(addr >> 32);
+	e[2] = data;
+	e[3] = masked;
+}
+
+void vdrv_msix_enable(struct vdev *d, struct vdrv_msix *m)
+{
+	uint16_t ctl = (uint16_t)(cfg32(d->slot, m->cap) >> 16);
+
+	cfg16_write(d->slot, m->cap + 2, (uint16_t)((ctl | 0x8000) & ~0x4000));
+}
+
+bool vdrv_msix_pending(struct vdrv_msix *m, unsigned v)
+{
+	return m->pba[v / 64] >> (v % 64) & 1;
 }
 
 /* Queue memory for every device a guest drives (one at a time). */
@@ -197,7 +243,9 @@ bool vq_wait(struct vdev *d, int i, uint16_t *id, uint32_t *len)
 {
 	struct vq *q = &d->q[i];
 
-	for (unsigned long n = 0; n < SPIN_LIMIT; n++) {
+	uint64_t start = vdrv_tsc();
+
+	for (unsigned long n = 0; vdrv_tsc() - start < VDRV_TIMEOUT_CYCLES; n++) {
 		if (__atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) != q->last_used) {
 			struct virtq_used_elem *e = &q->used->ring[q->last_used % VQ_SIZE];
 
@@ -208,7 +256,7 @@ bool vq_wait(struct vdev *d, int i, uint16_t *id, uint32_t *len)
 			return true;
 		}
 		/* Reading the status register exits to the VMM: not every spin. */
-		if (n % 65536 == 65535 && vdev_needs_reset(d))
+		if (n % 4096 == 4095 && vdev_needs_reset(d))
 			return false;
 		__asm__ volatile("pause");
 	}

@@ -49,6 +49,38 @@ void vdev_init(struct vdev *d, uint64_t want, int nq);
 
 bool vdev_needs_reset(struct vdev *d);
 
+/* MSI-X through the device's capability: the table and PBA, mapped. */
+struct vdrv_msix {
+	unsigned cap;            /* config-space offset of the capability */
+	volatile uint32_t *table;
+	volatile uint64_t *pba;
+	unsigned vectors;
+};
+
+/* Finds the capability; returns the number of vectors (0: none). */
+unsigned vdrv_msix_find(struct vdev *d, struct vdrv_msix *m);
+/* Entry `v`: message address and data, and its mask bit. */
+void vdrv_msix_set(struct vdrv_msix *m, unsigned v, uint64_t addr, uint32_t data,
+		   bool masked);
+/* Sets MSI-X Enable, clears Function Mask. */
+void vdrv_msix_enable(struct vdev *d, struct vdrv_msix *m);
+bool vdrv_msix_pending(struct vdrv_msix *m, unsigned v);
+
+/* Time stamp counter, for timeouts: a spin count would be no bound at all
+ * where PAUSE is slow (kvm_pvm) and too short where it is fast (TCG). */
+static inline uint64_t vdrv_tsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* Roughly a few seconds on any CPU of the last decade. */
+#define VDRV_TIMEOUT_CYCLES 10000000000ull
+
+/* Maps the GiB holding an MMIO address, uncached. */
+void vdrv_map_mmio(uint64_t addr);
+
 /* Makes chain `head` of queue q available and notifies the device. */
 void vq_submit(struct vdev *d, int q, uint16_t head);
 

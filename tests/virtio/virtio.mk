@@ -3,7 +3,7 @@
 # on QEMU. `make check-virtio`.
 
 VTEST_OUT  := $(BUILD)/tests/virtio
-VTEST_NAMES := blk rng net console
+VTEST_NAMES := blk rng net console msix
 VTEST_ELFS := $(VTEST_NAMES:%=$(VTEST_OUT)/%.elf)
 
 ALL_TARGETS += $(VTEST_ELFS)

@@ -219,16 +219,14 @@ int virtq__drain(struct virtq *vq, struct virtq_chain *c, virtq_handler_fn fn,
 
 bool virtq__should_notify(struct virtq *vq)
 {
-	if (!virtq__enabled(vq))
+	/* Nothing used since the last interrupt: nothing to say. */
+	if (!virtq__enabled(vq) || vq->used_idx == vq->signalled_used)
 		return false;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (vq->event_idx) {
-		uint16_t old = vq->signalled_used;
-
-		vq->signalled_used = vq->used_idx;
-		return virtq_need_event(load16(used_event(vq)), vq->used_idx,
-					old);
-	}
+	uint16_t old = vq->signalled_used;
+	vq->signalled_used = vq->used_idx;
+	if (vq->event_idx)
+		return virtq_need_event(load16(used_event(vq)), vq->used_idx, old);
 	return !(load16(&vq->avail->flags) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 

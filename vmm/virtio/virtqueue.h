@@ -93,8 +93,9 @@ bool virtq__pending(struct virtq *vq);
 /* Returns chain `head` to the driver with `len` bytes written. */
 void virtq__push(struct virtq *vq, uint16_t head, uint32_t len);
 
-/* After pushes: whether the driver wants an interrupt now (honours
- * VIRTQ_AVAIL_F_NO_INTERRUPT or, with EVENT_IDX, used_event). */
+/* After pushes: whether the driver wants an interrupt now. Never without a
+ * push since the last time it said yes; then honours
+ * VIRTQ_AVAIL_F_NO_INTERRUPT or, with EVENT_IDX, used_event. */
 bool virtq__should_notify(struct virtq *vq);
 
 const char *virtq__strerror(enum virtq_err err);
