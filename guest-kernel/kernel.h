@@ -203,7 +203,6 @@ void fpu_release(struct tcb *t);
 /* arch/x86_64/entry.S */
 void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
 void thread_first_return(void);
-void user_return(struct trapframe *f) __attribute__((noreturn));
 void syscall_entry(void);
 extern uint64_t isr_table[256];
 

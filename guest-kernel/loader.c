@@ -140,8 +140,14 @@ static struct tcb *boot_task(uint64_t tid, const char *name, uint64_t pager,
 
 void loader_start_boot_tasks(void)
 {
+	extern char kernel_end[];
 	if (!boot.module_size)
 		panic("no boot module (pass the servers' cpio archive as the initrd)");
+	if (boot.module_paddr < BOOT_IMG_END && boot.module_paddr + boot.module_size > BOOT_IMG_BASE)
+		panic("boot module at %lx+%lx overlaps the boot-task area %llx-%llx",
+		      boot.module_paddr, boot.module_size, BOOT_IMG_BASE, BOOT_IMG_END);
+	if ((uint64_t)kernel_end - KERNEL_VBASE > BOOT_IMG_BASE)
+		panic("kernel image reaches into the boot-task area");
 	const uint8_t *mod = P2V(boot.module_paddr);
 	struct l4_bootinfo *bi = bootinfo_page();
 	struct tcb *s0 = boot_task(L4_SIGMA0_TID, "sigma0", L4_NILTHREAD, bi, mod);
