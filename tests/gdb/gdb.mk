@@ -18,3 +18,12 @@ $(GDBT_ELF): $(GDBT_OUT)/gdbtarget.o $(TGUEST_RT) $(TGUEST_SRC)/guest.ld
 .PHONY: check-gdb
 check-gdb: $(GDBT_ELF) $(VMM_BIN)
 	@$(HARNESS_ENV) $(SRC)/tests/gdb/run.sh
+
+# The sessions with mkvm inside the L1 VM of the nested platforms (minutes;
+# not part of check-gdb). See tests/gdb/l1.sh.
+.PHONY: check-gdb-nested check-gdb-bochs
+check-gdb-nested: $(GDBT_ELF) $(VMM_BIN)
+	@$(HARNESS_ENV) $(SRC)/tests/gdb/l1.sh nested
+
+check-gdb-bochs: $(GDBT_ELF) $(VMM_BIN)
+	@$(HARNESS_ENV) $(SRC)/tests/gdb/l1.sh bochs
