@@ -6,7 +6,7 @@
 uint64_t ioapic_phys;
 uint32_t irq_gsi[16];
 uint16_t irq_flags[16];
-static uint64_t ecam_base;
+uint64_t ecam_base;
 
 struct sdt {
 	char sig[4];

@@ -136,7 +136,7 @@ bool cmdline_has(const char *word);
 
 /* acpi.c */
 void acpi_init(void);
-extern uint64_t ioapic_phys;
+extern uint64_t ioapic_phys, ecam_base;
 extern uint32_t irq_gsi[16];  /* ISA irq -> GSI (interrupt source overrides) */
 extern uint16_t irq_flags[16];
 
@@ -145,7 +145,9 @@ void mem_init(void);
 void *page_alloc(void);               /* zeroed page, kernel VA; NULL if none */
 void page_free(void *p);
 void *pages_alloc(uint64_t n);          /* contiguous, never freed */
-bool mem_is_user_frame(uint64_t pa);  /* may sigma0 hand this frame out? */
+bool mem_is_ram(uint64_t pa);
+bool mem_is_sigma0_frame(uint64_t pa); /* may sigma0 hand this frame out? */
+uint64_t mem_phys_top(void);
 extern uint64_t kpool_base, kpool_end;
 
 /* arch/x86_64/cpu.c */

@@ -82,6 +82,8 @@ static struct l4_bootinfo *bootinfo_page(void)
 		panic("no memory for the boot info page");
 	bi->module_paddr = boot.module_paddr;
 	bi->module_size = boot.module_size;
+	bi->rsdp_paddr = boot.rsdp;
+	bi->ecam_paddr = ecam_base;
 	memcpy(bi->cmdline, boot.cmdline, sizeof(bi->cmdline));
 	/* free RAM: user frames above the boot images, minus the module */
 	uint64_t mb = boot.module_paddr & ~(PAGE_SIZE - 1);

@@ -18,17 +18,28 @@ struct mapnode {
 	struct mapnode *parent, *child, *next;  /* next: sibling */
 };
 
-static struct mapnode **frame_root;
-static uint64_t nframes;
+/* Tree roots by frame number, in 512-entry leaves allocated on first use
+ * (device memory is sparse): frame_leaf[pfn / 512][pfn % 512]. */
+static struct mapnode ***frame_leaf;
+static uint64_t nleaves;
 static struct mapnode *node_free;
 
 void mapdb_init(void)
 {
-	nframes = boot.mem_top / PAGE_SIZE;
-	uint64_t pages = (nframes * sizeof(*frame_root) + PAGE_SIZE - 1) / PAGE_SIZE;
-	frame_root = pages_alloc(pages);
-	if (!frame_root)
+	nleaves = mem_phys_top() / PAGE_SIZE / 512;
+	frame_leaf = pages_alloc((nleaves * sizeof(*frame_leaf) + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!frame_leaf)
 		panic("no kernel memory for the mapping database");
+}
+
+static struct mapnode **root_slot(uint64_t pfn, bool alloc)
+{
+	uint64_t leaf = pfn / 512;
+	if (leaf >= nleaves)
+		return NULL;
+	if (!frame_leaf[leaf] && (!alloc || !(frame_leaf[leaf] = page_alloc())))
+		return NULL;
+	return &frame_leaf[leaf][pfn % 512];
 }
 
 static struct mapnode *node_alloc(void)
@@ -65,18 +76,21 @@ static struct mapnode *after_subtree(struct mapnode *n, struct mapnode *top)
 
 static struct mapnode *find(uint64_t pfn, struct space *s, uint64_t va)
 {
-	if (pfn >= nframes)
+	struct mapnode **root = root_slot(pfn, false);
+	if (!root)
 		return NULL;
-	for (struct mapnode *n = frame_root[pfn]; n;
+	for (struct mapnode *n = *root; n;
 	     n = n->child ? n->child : after_subtree(n, NULL))
 		if (n->space == s && n->va == va)
 			return n;
 	return NULL;
 }
 
-static uint64_t pte_bits(unsigned rights)
+static uint64_t pte_bits(uint64_t pfn, unsigned rights)
 {
 	uint64_t f = PTE_P | PTE_U;
+	if (!mem_is_ram(pfn * PAGE_SIZE))
+		f |= PTE_PCD | PTE_PWT;      /* device memory: uncached */
 	if (rights & L4_W)
 		f |= PTE_W;
 	if (!(rights & L4_X) && feat.nx)
@@ -87,7 +101,7 @@ static uint64_t pte_bits(unsigned rights)
 static void pte_set(struct mapnode *n)
 {
 	uint64_t *pte = pte_walk(n->space, n->va, false);
-	*pte = (n->pfn << 12) | pte_bits(n->rights);
+	*pte = (n->pfn << 12) | pte_bits(n->pfn, n->rights);
 	tlb_flush_page(n->space, n->va);
 }
 
@@ -100,7 +114,7 @@ static void pte_clear(struct mapnode *n)
 
 static void unlink(struct mapnode *n)
 {
-	struct mapnode **pp = n->parent ? &n->parent->child : &frame_root[n->pfn];
+	struct mapnode **pp = n->parent ? &n->parent->child : root_slot(n->pfn, false);
 	while (*pp != n)
 		pp = &(*pp)->next;
 	*pp = n->next;
@@ -160,7 +174,8 @@ static bool is_ancestor(struct mapnode *a, struct mapnode *n)
  * idempotent root mapping. False if va is not a frame sigma0 owns. */
 static bool sigma0_materialize(struct space *s, uint64_t va)
 {
-	if (!s->sigma0 || !mem_is_user_frame(va) || va / PAGE_SIZE >= nframes)
+	struct mapnode **root;
+	if (!s->sigma0 || !mem_is_sigma0_frame(va) || !(root = root_slot(va / PAGE_SIZE, true)))
 		return false;
 	uint64_t *pte = pte_walk(s, va, true);
 	if (!pte)
@@ -171,8 +186,8 @@ static bool sigma0_materialize(struct space *s, uint64_t va)
 	if (!n)
 		return false;
 	*n = (struct mapnode){ .space = s, .va = va, .pfn = va / PAGE_SIZE, .rights = L4_RWX };
-	frame_root[n->pfn] = n;
-	*pte = va | pte_bits(L4_RWX);
+	*root = n;
+	*pte = va | pte_bits(n->pfn, L4_RWX);
 	return true;
 }
 
@@ -221,7 +236,7 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 	*c = (struct mapnode){ .space = to, .va = to_va, .pfn = n->pfn, .rights = rights };
 	if (grant) {
 		/* c takes n's place in the tree; n's mapping disappears */
-		struct mapnode **pp = n->parent ? &n->parent->child : &frame_root[n->pfn];
+		struct mapnode **pp = n->parent ? &n->parent->child : root_slot(n->pfn, false);
 		while (*pp != n)
 			pp = &(*pp)->next;
 		*pp = c;

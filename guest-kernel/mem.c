@@ -22,6 +22,7 @@ void mem_init(void)
 		want = 8ull << 20;
 	if (want > (64ull << 20))
 		want = 64ull << 20;
+	want &= ~((1ull << 20) - 1);
 	uint64_t mb = boot.module_paddr & ~(PAGE_SIZE - 1);
 	uint64_t me = boot.module_paddr + boot.module_size;
 	for (int i = 0; i < boot.nmem && !kpool_base; i++) {
@@ -76,14 +77,29 @@ void page_free(void *p)
 	free_list = p;
 }
 
-bool mem_is_user_frame(uint64_t pa)
+bool mem_is_ram(uint64_t pa)
 {
-	uint64_t kend = (uint64_t)kernel_end - KERNEL_VBASE;
-	if (pa < (1ull << 20) || overlaps(pa, pa + 1, 1ull << 20, kend) ||
-	    overlaps(pa, pa + 1, kpool_base, kpool_end))
-		return false;
 	for (int i = 0; i < boot.nmem; i++)
 		if (pa >= boot.mem[i].base && pa < boot.mem[i].base + boot.mem[i].size)
 			return true;
 	return false;
+}
+
+/* End of what the mapping database covers: RAM and the 32-bit device hole. */
+uint64_t mem_phys_top(void)
+{
+	return boot.mem_top > (4ull << 30) ? boot.mem_top : (4ull << 30);
+}
+
+/* Sigma0 owns every frame except the first MiB, the kernel image, the
+ * kernel pool and the kernel's own devices (local APIC, IOAPIC): RAM and
+ * device memory (PCI ECAM, BARs, ACPI tables) alike. */
+bool mem_is_sigma0_frame(uint64_t pa)
+{
+	uint64_t kend = (uint64_t)kernel_end - KERNEL_VBASE, page = pa & ~(PAGE_SIZE - 1);
+	if (pa < (1ull << 20) || pa >= mem_phys_top() || overlaps(pa, pa + 1, 1ull << 20, kend) ||
+	    overlaps(pa, pa + 1, kpool_base, kpool_end) || page == ioapic_phys ||
+	    page == (rdmsr(MSR_APIC_BASE) & ~0xfffull & 0xffffffffff000ull))
+		return false;
+	return true;
 }

@@ -83,18 +83,15 @@ static int io_fpage(struct space *from, uint64_t fpage, struct space *to, bool g
 }
 
 /* Next address >= va (below end) that may hold a mapping in s: skips
- * whole missing page-table subtrees; sigma0's space is dense over RAM. */
+ * whole missing page-table subtrees; sigma0's space is dense over the
+ * frames it owns. */
 static uint64_t next_candidate(struct space *s, uint64_t va, uint64_t end)
 {
 	if (s->sigma0) {
-		uint64_t best = end;
-		for (int i = 0; i < boot.nmem; i++) {
-			uint64_t b = boot.mem[i].base, e = b + boot.mem[i].size;
-			uint64_t c = va > b ? va : b;
-			if (c < e && c < best)
-				best = c;
-		}
-		return best;
+		for (; va < end && va < mem_phys_top(); va += PAGE_SIZE)
+			if (mem_is_sigma0_frame(va))
+				return va;
+		return end;
 	}
 	while (va < end) {
 		uint64_t *t = s->pml4, size = 0;

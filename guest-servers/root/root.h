@@ -31,6 +31,7 @@ int sigma0_request(uint64_t fpage);
 /* tests.c */
 void tests_run(void);
 void test_fail(const char *fmt, ...);
+void test_skip(const char *why);
 #define EXPECT(cond, ...) do { if (!(cond)) { test_fail(__VA_ARGS__); return; } } while (0)
 
 /* t_*.c: the tests */
@@ -45,6 +46,7 @@ void t_ipc_spaces(void);
 void t_pagefault(void);
 void t_map_flush(void);
 void t_grant(void);
+void t_devmem(void);
 void t_privilege(void);
 void t_ioports(void);
 void t_irq(void);

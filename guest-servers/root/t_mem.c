@@ -129,3 +129,34 @@ void t_grant(void)
 	thread_delete(a);
 	thread_delete(b);
 }
+
+static volatile uint64_t lapic_read_done;
+
+static void touch_lapic(void)
+{
+	(void)*(volatile uint32_t *)0xfee00030ull;   /* the kernel's local APIC */
+	lapic_read_done = 1;
+	sleep_forever();
+}
+
+void t_devmem(void)
+{
+	/* the kernel's own devices are not sigma0's to give: the toucher dies */
+	lapic_read_done = 0;
+	uint64_t t = thread_new_local(touch_lapic, 0);
+	EXPECT(t, "cannot create a thread");
+	for (int i = 0; i < 2000; i++)
+		l4_yield();
+	thread_delete(t);
+	EXPECT(!lapic_read_done, "a user thread read the kernel's local APIC");
+	uint64_t ecam = bootinfo->ecam_paddr;
+	if (!ecam) {
+		test_skip("no PCI ECAM in the ACPI tables (not q35?)");
+		return;
+	}
+	EXPECT(!sigma0_request(L4_FPAGE(ecam, 12, L4_R | L4_W)), "sigma0 refused the ECAM page");
+	uint32_t id = *(volatile uint32_t *)ecam;         /* bus 0, device 0, function 0 */
+	printf("devmem: pci 00:00.0 vendor %x device %x through ECAM at %lx\n",
+	       id & 0xffff, id >> 16, ecam);
+	EXPECT((id & 0xffff) != 0xffff && (id & 0xffff) != 0, "no host bridge at 00:00.0 (%x)", (uint64_t)id);
+}

@@ -41,7 +41,8 @@ static bool handle(uint64_t *mr)
 		mr[3] = L4_FPAGE(p, 12, L4_RWX);
 		return true;
 	}
-	if (label == L4_SIGMA0_REQUEST && L4_TAG_U(mr[0]) >= 1) {
+	if (label == L4_SIGMA0_REQUEST && L4_TAG_U(mr[0]) >= 1 &&
+	    (L4_FPAGE_IS_IO(mr[1]) || L4_FPAGE_SIZE(mr[1]) <= 22)) {
 		uint64_t fp = mr[1];
 		mr[0] = L4_TAG(0, 0, 2);
 		mr[1] = (L4_FPAGE_IS_IO(fp) ? 0 : L4_FPAGE_BASE(fp)) | L4_ITEM_MAP;

@@ -133,6 +133,8 @@ struct l4_utcb {
 struct l4_bootinfo {
 	uint64_t module_paddr;  /* the cpio boot module, reachable through sigma0 */
 	uint64_t module_size;
+	uint64_t rsdp_paddr;    /* ACPI RSDP, or 0 */
+	uint64_t ecam_paddr;    /* PCI ECAM of segment 0 from the MCFG, or 0 */
 	uint64_t nfree;
 	struct { uint64_t base, size; } free[16]; /* RAM sigma0 may hand out freely */
 	char cmdline[256];      /* kernel command line */
@@ -143,8 +145,9 @@ struct l4_bootinfo {
 /* Sigma0's protocol (besides page faults, which it resolves 1:1):
  * label L4_SIGMA0_ALLOC, no words: reply maps one free page (MR1 = its
  * address, 0 if none left), with the map item in MR2/MR3.
- * label L4_SIGMA0_REQUEST, MR1 = an fpage (memory or I/O ports): reply
- * maps exactly that fpage (map item in MR1/MR2). */
+ * label L4_SIGMA0_REQUEST, MR1 = an fpage (memory up to 4 MiB, RAM or
+ * device memory such as PCI ECAM; or I/O ports): reply maps exactly that
+ * fpage (map item in MR1/MR2). */
 #define L4_SIGMA0_ALLOC   0x900
 #define L4_SIGMA0_REQUEST 0x901
 
