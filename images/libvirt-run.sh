@@ -21,6 +21,7 @@ name=$(xmllint --xpath 'string(/domain/name)' "$xml")
 serial=$(xmllint --xpath 'string(/domain/devices/serial/log/@file)' "$xml")
 
 trap 'lv_remove "$name"; lv_stop' EXIT
+trap 'exit 130' INT TERM
 lv_start "$logdir" || exit 1
 lv_remove "$name"
 lv_virsh define --validate "$xml" || exit 1

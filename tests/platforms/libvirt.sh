@@ -169,6 +169,7 @@ if reason=$(lv_missing); then
 	exit
 fi
 trap cleanup EXIT
+trap "exit 130" INT TERM   # so that cleanup runs on Ctrl-C too
 if ! lv_start "$LOGDIR"; then
 	fail libvirtd "the libvirt daemons did not come up (see the line above)"
 	summary
