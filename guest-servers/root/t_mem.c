@@ -154,9 +154,17 @@ void t_devmem(void)
 		test_skip("no PCI ECAM in the ACPI tables (not q35?)");
 		return;
 	}
-	EXPECT(!sigma0_request(L4_FPAGE(ecam, 12, L4_R | L4_W)), "sigma0 refused the ECAM page");
-	uint32_t id = *(volatile uint32_t *)ecam;         /* bus 0, device 0, function 0 */
-	printf("devmem: pci 00:00.0 vendor %x device %x through ECAM at %lx\n",
-	       id & 0xffff, id >> 16, ecam);
-	EXPECT((id & 0xffff) != 0xffff && (id & 0xffff) != 0, "no host bridge at 00:00.0 (%x)", (uint64_t)id);
+	/* bus 0: 32 devices of 32 KiB of configuration space each */
+	EXPECT(!sigma0_request(L4_FPAGE(ecam, 20, L4_R | L4_W)), "sigma0 refused bus 0's ECAM");
+	int found = 0;
+	for (uint64_t dev = 0; dev < 32; dev++) {
+		uint32_t id = *(volatile uint32_t *)(ecam + (dev << 15));
+		if (id == 0xffffffffu)
+			continue;
+		EXPECT((id & 0xffff) != 0 && (id & 0xffff) != 0xffff, "device %d reads %x", dev, (uint64_t)id);
+		printf("devmem: pci 00:%02x.0 vendor %x device %x (ECAM at %lx)\n",
+		       (unsigned)dev, id & 0xffff, id >> 16, ecam);
+		found++;
+	}
+	EXPECT(found, "no device on PCI bus 0");
 }
