@@ -102,6 +102,20 @@ void schedule(void)
 	sched_switch_to(next ? next : c->idle);
 }
 
+/* Thread switch: the rest of the caller's time goes to t if it is ready,
+ * else to whoever the scheduler picks. */
+void sched_yield_to(struct tcb *t)
+{
+	struct tcb *self = current();
+	if (t && t != self && queued(t)) {
+		rq_enqueue(self);
+		sched_switch_to(t);
+		return;
+	}
+	self->remaining = 0;
+	schedule();
+}
+
 void timeout_set(struct tcb *t, uint32_t us)
 {
 	timeout_cancel(t);

@@ -125,9 +125,8 @@ void syscall_dispatch(struct trapframe *f)
 		f->rax = sys_exregs(self, f);
 		break;
 	case L4_SYS_THREAD_SWITCH:
-		self->remaining = 0;
-		this_cpu()->need_resched = true;
 		f->rax = L4_OK;
+		sched_yield_to(thread_lookup(f->rdi));
 		break;
 	case L4_SYS_SCHEDULE:
 		f->rax = sys_schedule(self, f);

@@ -128,13 +128,14 @@ static void fuzzer(uint64_t iterations)
 
 void t_fuzz(void)
 {
-	const uint64_t n = 20000;
+	/* "fuzzlong" on the command line: a long run */
+	const uint64_t n = cmdline_has(bootinfo->cmdline, "fuzzlong") ? 2000000 : 20000;
 	fuzz_done = 0;
 	plog.resume_ip = 0;
 	uint64_t f = thread_new_space(fuzzer, n);
 	EXPECT(f, "cannot create the fuzzer's space");
 	fuzz_partner = thread_new_in(f, fuzz_partner_fn, 0);
-	for (int i = 0; i < 2000000 && fuzz_done != n; i++)
+	for (uint64_t i = 0; i < 100 * n && fuzz_done != n; i++)
 		l4_yield();
 	EXPECT(fuzz_done == n, "fuzzer did not finish (killed itself?)");
 	thread_delete(fuzz_partner);
