@@ -2,15 +2,28 @@
  * fires the kernel masks it and delivers an empty message from the line's
  * id (L4_IRQ_TID) as soon as the thread receives from it (or from any).
  * The thread acknowledges by sending to the line's id, which unmasks it.
+ * MSI lines are edge-triggered messages the kernel cannot mask: one pending
+ * bit coalesces repeats and the acknowledgement only completes the IPC.
  * The kernel knows nothing of any device. */
 #include "kernel.h"
 
-static struct tcb *handler[L4_NIRQ];
-static bool pending[L4_NIRQ];
+#define NLINES (L4_NIRQ + L4_NMSI)
+#define MSI_ADDRESS 0xfee00000ull   /* fixed destination: local APIC 0 */
+
+static struct tcb *handler[NLINES];
+static bool pending[NLINES];
+
+static bool is_msi(int line) { return line >= L4_NIRQ; }
+
+static void line_mask(int line, bool masked)
+{
+	if (!is_msi(line))
+		ioapic_mask(line, masked);
+}
 
 bool irq_is_tid(uint64_t tid)
 {
-	return L4_TID_NUM(tid) < L4_NIRQ && L4_TID_VER(tid) == 1;
+	return L4_TID_NUM(tid) < NLINES && L4_TID_VER(tid) == 1;
 }
 
 static void deliver(struct tcb *t, int irq)
@@ -30,7 +43,7 @@ static bool wants(struct tcb *t, uint64_t from, int irq)
 
 void irq_raise(int irq)
 {
-	ioapic_mask(irq, true);
+	line_mask(irq, true);
 	struct tcb *t = handler[irq];
 	if (!t)
 		return;
@@ -43,7 +56,7 @@ void irq_raise(int irq)
 
 bool irq_pending_for(struct tcb *self, uint64_t from)
 {
-	for (int i = 0; i < L4_NIRQ; i++)
+	for (int i = 0; i < NLINES; i++)
 		if (wants(self, from, i))
 			return true;
 	return false;
@@ -51,7 +64,7 @@ bool irq_pending_for(struct tcb *self, uint64_t from)
 
 bool irq_try_receive(struct tcb *self, uint64_t from)
 {
-	for (int i = 0; i < L4_NIRQ; i++) {
+	for (int i = 0; i < NLINES; i++) {
 		if (wants(self, from, i)) {
 			deliver(self, i);
 			return true;
@@ -66,29 +79,47 @@ bool irq_ack(struct tcb *self, uint64_t to)
 	int irq = L4_TID_NUM(to);
 	if (handler[irq] != self)
 		return false;
-	ioapic_mask(irq, false);
+	line_mask(irq, false);
 	return true;
 }
 
-int irq_control(struct tcb *self, uint64_t line, uint64_t op)
+static int attach_msi(struct tcb *self, struct trapframe *f)
 {
+	for (int line = L4_NIRQ; line < NLINES; line++) {
+		if (!handler[line]) {
+			handler[line] = self;
+			pending[line] = false;
+			f->rdi = line;
+			f->rsi = MSI_VECTOR_BASE + line - L4_NIRQ;   /* data: fixed, edge */
+			f->rdx = MSI_ADDRESS;
+			return L4_OK;
+		}
+	}
+	return L4_ENOMEM;
+}
+
+int irq_control(struct tcb *self, struct trapframe *f)
+{
+	uint64_t line = f->rdi, op = f->rsi;
 	if (!self->space->privileged)
 		return L4_EPERM;
-	if (line >= L4_NIRQ)
+	if (op == L4_IRQ_ATTACH_MSI)
+		return attach_msi(self, f);
+	if (line >= NLINES || (op == L4_IRQ_ATTACH && is_msi(line)))
 		return L4_EINVAL;
 	if (op == L4_IRQ_ATTACH) {
 		if (handler[line] && handler[line] != self)
 			return L4_EPERM;
 		handler[line] = self;
 		pending[line] = false;
-		ioapic_mask(line, false);
+		line_mask(line, false);
 		return L4_OK;
 	}
 	if (op == L4_IRQ_DETACH) {
 		if (handler[line] != self)
 			return L4_EPERM;
 		handler[line] = NULL;
-		ioapic_mask(line, true);
+		line_mask(line, true);
 		return L4_OK;
 	}
 	return L4_EINVAL;
@@ -96,10 +127,10 @@ int irq_control(struct tcb *self, uint64_t line, uint64_t op)
 
 void irq_thread_gone(struct tcb *t)
 {
-	for (int i = 0; i < L4_NIRQ; i++) {
+	for (int i = 0; i < NLINES; i++) {
 		if (handler[i] == t) {
 			handler[i] = NULL;
-			ioapic_mask(i, true);
+			line_mask(i, true);
 		}
 	}
 }

@@ -193,6 +193,7 @@ extern volatile uint64_t ticks;
 void ioapic_init(void);
 void ioapic_mask(int irq, bool masked);
 #define IRQ_VECTOR_BASE 0x20
+#define MSI_VECTOR_BASE 0x40
 #define TIMER_VECTOR    0xf0
 #define SPURIOUS_VECTOR 0xff
 
@@ -256,7 +257,7 @@ int ipc_resume(struct tcb *self);
 
 /* irq.c */
 void irq_raise(int irq);
-int irq_control(struct tcb *self, uint64_t line, uint64_t op);
+int irq_control(struct tcb *self, struct trapframe *f);
 bool irq_try_receive(struct tcb *self, uint64_t from);
 bool irq_pending_for(struct tcb *self, uint64_t from);
 bool irq_is_tid(uint64_t tid);

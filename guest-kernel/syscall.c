@@ -132,7 +132,7 @@ void syscall_dispatch(struct trapframe *f)
 		f->rax = sys_schedule(self, f);
 		break;
 	case L4_SYS_IRQ_CONTROL:
-		f->rax = irq_control(self, f->rdi, f->rsi);
+		f->rax = irq_control(self, f);
 		break;
 	case L4_SYS_KDB_WRITE:
 		f->rax = sys_kdb_write(self, f);

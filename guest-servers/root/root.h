@@ -50,6 +50,7 @@ void t_devmem(void);
 void t_privilege(void);
 void t_ioports(void);
 void t_irq(void);
+void t_msi(void);
 void t_fpu(void);
 void t_preempt(void);
 void t_fuzz(void);

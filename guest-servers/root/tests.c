@@ -21,6 +21,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "ring3-privilege-faults", t_privilege },
 	{ "io-ports", t_ioports },
 	{ "interrupt-ipc", t_irq },
+	{ "msi-ipc", t_msi },
 	{ "fpu-lazy-switch", t_fpu },
 	{ "timer-preemption", t_preempt },
 	{ "syscall-fuzzer", t_fuzz },

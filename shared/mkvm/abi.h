@@ -46,9 +46,12 @@
 #define L4_TID_NUM(t)  ((t) >> 16)
 #define L4_TID_VER(t)  ((t) & 0xffff)
 
-/* Interrupts are threads 0..L4_NIRQ-1 with version 1: an interrupt message
- * arrives "from" L4_IRQ_TID(line). */
+/* Interrupts are threads 0..L4_NIRQ+L4_NMSI-1 with version 1: an interrupt
+ * message arrives "from" L4_IRQ_TID(line). Lines 0..L4_NIRQ-1 are IOAPIC
+ * inputs (ISA IRQs follow the ACPI overrides); the next L4_NMSI are MSI
+ * vectors handed out by L4_IRQ_ATTACH_MSI. */
 #define L4_NIRQ        24
+#define L4_NMSI        8
 #define L4_IRQ_TID(n)  L4_TID((n), 1)
 #define L4_SIGMA0_TID  L4_TID(32, 1)
 #define L4_ROOT_TID    L4_TID(33, 1)
@@ -105,6 +108,8 @@
 /* L4_SYS_IRQ_CONTROL operations. */
 #define L4_IRQ_ATTACH 1 /* the caller becomes the line's handler; line unmasked */
 #define L4_IRQ_DETACH 2
+#define L4_IRQ_ATTACH_MSI 3 /* any free MSI line: returns rdi = line, rsi = MSI data,
+			       rdx = MSI address to program into the device */
 
 /* L4_SYS_KINFO flags. */
 #define L4_KINFO_PCID    1

@@ -57,6 +57,9 @@ void trap_dispatch(struct trapframe *f)
 	} else if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + L4_NIRQ) {
 		irq_raise(v - IRQ_VECTOR_BASE);
 		lapic_eoi();
+	} else if (v >= MSI_VECTOR_BASE && v < MSI_VECTOR_BASE + L4_NMSI) {
+		irq_raise(L4_NIRQ + v - MSI_VECTOR_BASE);
+		lapic_eoi();
 	} else if (v != SPURIOUS_VECTOR) {
 		kprintf("trap: unexpected vector %lu\n", v);
 	}
