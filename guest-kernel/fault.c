@@ -1,9 +1,10 @@
 /* User-mode faults become IPC. A page fault is a call to the thread's pager
  * carrying the fault address with the access bits and the ip; the pager's
  * reply maps the page and the thread retries. Other exceptions are a call
- * to the pager as exception handler (MR1 vector, MR2 error, MR3 ip, MR4 sp);
- * a reply with two words sets ip and sp and resumes, anything else ends
- * the thread. A thread whose fault cannot be handled is killed. */
+ * to the thread's exception handler, or its pager if it has none (MR1
+ * vector, MR2 error, MR3 ip, MR4 sp); a reply with two words sets ip and sp
+ * and resumes, anything else ends the thread. A thread whose fault cannot
+ * be handled is killed. */
 #include "kernel.h"
 
 void fault_page(struct trapframe *f, uint64_t addr)
@@ -41,7 +42,8 @@ void fault_page(struct trapframe *f, uint64_t addr)
 void fault_exception(struct trapframe *f)
 {
 	struct tcb *t = current();
-	if (t->pager == L4_NILTHREAD) {
+	uint64_t handler = t->exc_handler ? t->exc_handler : t->pager;
+	if (handler == L4_NILTHREAD) {
 		kprintf("exception %lu at ip %lx\n", f->vector, f->rip);
 		thread_kill(t, "exception without a handler");
 		return;
@@ -51,7 +53,7 @@ void fault_exception(struct trapframe *f)
 	t->kmr[2] = f->error;
 	t->kmr[3] = f->rip;
 	t->kmr[4] = f->rsp;
-	int err = ipc_kernel_call(t, t->pager);
+	int err = ipc_kernel_call(t, handler);
 	if (err == L4_ECANCELED)
 		return;                      /* redirected by exregs: resume there */
 	if (err || L4_TAG_U(t->kmr[0]) < 2 || !USER_IP_OK(t->kmr[1])) {

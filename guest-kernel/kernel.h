@@ -52,6 +52,7 @@ struct tcb {
 	enum thread_state state;
 	struct space *space;
 	uint64_t pager;
+	uint64_t exc_handler;         /* nil: exceptions go to the pager */
 	uint64_t ksp;                /* saved kernel rsp while switched out */
 	uint8_t *kstack;             /* KSTACK_SIZE bytes */
 	struct trapframe *frame;     /* user state, top of kstack */

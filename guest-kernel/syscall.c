@@ -34,6 +34,7 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 			space_destroy(s);
 		return L4_EINVAL;
 	}
+	t->exc_handler = f->r9;
 	return L4_OK;
 }
 

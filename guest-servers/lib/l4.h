@@ -68,9 +68,22 @@ static inline uint64_t l4_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_
 	return rax;
 }
 
+/* exc_handler: where exceptions go (nil: the pager). */
+static inline int l4_thread_control_exc(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
+					uint64_t exc_handler)
+{
+	register uint64_t r8 __asm__("r8") = utcb;
+	register uint64_t r9 __asm__("r9") = exc_handler;
+	uint64_t rax = L4_SYS_THREAD_CONTROL;
+	__asm__ volatile("syscall"
+			 : "+a"(rax), "+r"(r8), "+r"(r9)
+			 : "D"(dest), "S"(space), "d"(pager)
+			 : "rcx", "r11", "r10", "r12", "memory");
+	return (int)rax;
+}
 static inline int l4_thread_control(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb)
 {
-	return (int)l4_syscall(L4_SYS_THREAD_CONTROL, dest, space, pager, utcb, NULL, NULL);
+	return l4_thread_control_exc(dest, space, pager, utcb, L4_NILTHREAD);
 }
 static inline int l4_unmap(uint64_t fpage, uint64_t flags)
 {

@@ -21,6 +21,7 @@ void threads_init(void);
 uint64_t thread_new_local(void (*fn)(void), uint64_t arg);
 uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg);
 uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg);
+uint64_t thread_new_exc(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg, uint64_t exc);
 void thread_delete(uint64_t tid);
 uint64_t thread_arg(void);
 uint64_t stack_top(void);

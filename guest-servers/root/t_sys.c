@@ -111,6 +111,43 @@ static int64_t exception_of(uint64_t which)
 	return plog.exceptions == e0 + 1 && resumed == r0 + 1 ? (int64_t)plog.exc_vector : -1;
 }
 
+/* A separate exception handler: records the exception, resumes the thread. */
+static volatile uint64_t handler_vector, handler_from;
+
+static void exc_server(void)
+{
+	uint64_t *mr = l4_utcb()->mr, from;
+	for (;;) {
+		if (l4_receive(L4_ANYTHREAD, L4_NEVER, &from))
+			continue;
+		if (L4_TAG_LABEL(mr[0]) != L4_LABEL_EXCEPTION)
+			continue;
+		handler_vector = mr[1];
+		handler_from = from;
+		mr[0] = L4_TAG(0, 2, 0);
+		mr[1] = (uint64_t)priv_resume;
+		mr[2] = (uint64_t)resume_stack + sizeof(resume_stack) - 8;
+		l4_send(from, 0);
+	}
+}
+
+static void exc_handler_test(void)
+{
+	handler_vector = handler_from = 0;
+	uint64_t e0 = plog.exceptions, r0 = resumed;
+	uint64_t h = thread_new_local(exc_server, 0);
+	EXPECT(h, "cannot create the handler");
+	uint64_t c = thread_new_exc(0, priv_child, 6 /* ud2 */, h);
+	EXPECT(c, "cannot create a space");
+	for (int i = 0; i < 100000 && resumed == r0; i++)
+		l4_yield();
+	thread_delete(c);
+	thread_delete(h);
+	EXPECT(handler_vector == 6 && handler_from == c, "handler saw vector %d from %lx", handler_vector, handler_from);
+	EXPECT(plog.exceptions == e0, "the pager got the exception instead of the handler");
+	EXPECT(resumed == r0 + 1, "the handler's reply did not resume the thread");
+}
+
 void t_privilege(void)
 {
 	static const char *what[] = { "cli", "mov cr3", "hlt", "in without I/O rights",
@@ -128,6 +165,7 @@ void t_privilege(void)
 		EXPECT(v == want[i], "%s: pager saw vector %d, expected %d", what[i], U(v), U(want[i]));
 		EXPECT(!reached, "%s executed in ring 3", what[i]);
 	}
+	exc_handler_test();
 }
 
 static volatile uint64_t io_val;

@@ -70,21 +70,27 @@ static int rpager_start(uint64_t tid, void (*fn)(uint64_t), uint64_t arg)
 	return err ? err : (int)mr[1];
 }
 
-/* A thread in a new space (space_tid 0) or in space_tid's space. */
-uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg)
+/* A thread in a new space (space_tid 0) or in space_tid's space, whose
+ * exceptions go to exc (nil: to rpager, its pager). */
+uint64_t thread_new_exc(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg, uint64_t exc)
 {
 	uint64_t tid = tid_alloc();
 	uint64_t utcb = space_tid ? CHILD_UTCB + L4_TID_NUM(tid) * 4096 : CHILD_UTCB;
-	if (l4_thread_control(tid, space_tid ? space_tid : tid, rpager_tid, utcb))
+	if (l4_thread_control_exc(tid, space_tid ? space_tid : tid, rpager_tid, utcb, exc))
 		return 0;
 	if (rpager_start(tid, fn, arg))
 		return 0;
 	return tid;
 }
 
+uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg)
+{
+	return thread_new_exc(space_tid, fn, arg, L4_NILTHREAD);
+}
+
 uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg)
 {
-	return thread_new_in(0, fn, arg);
+	return thread_new_exc(0, fn, arg, L4_NILTHREAD);
 }
 
 void thread_delete(uint64_t tid)

@@ -16,7 +16,8 @@
 
 /* System calls. */
 #define L4_SYS_IPC            0 /* to, from-spec, timeouts; MR0..MR3 */
-#define L4_SYS_THREAD_CONTROL 1 /* dest, space, pager, utcb address (privileged) */
+#define L4_SYS_THREAD_CONTROL 1 /* dest, space, pager, utcb address, exception
+                                  handler (r9; nil = the pager) (privileged) */
 #define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags */
 #define L4_SYS_EXREGS         3 /* dest (same space), ip, sp; returns old ip, sp */
 #define L4_SYS_THREAD_SWITCH  4 /* donate the rest of the time slice to dest or nil */
