@@ -36,7 +36,6 @@ static int transfer(struct tcb *src, struct tcb *dst)
 	uint64_t acceptor = dst->kmsg ? L4_COMPLETE : dst->utcb->acceptor;
 	for (unsigned i = 1 + u; i < n && !err; i += 2)
 		err = space_map_fpage(src, *mr(src, i), *mr(src, i + 1), dst, acceptor);
-	dst->ipc_from = src->tid;
 	if (!dst->kmsg)
 		dst->frame->rsi = src->tid;
 	if (dst->startup) {

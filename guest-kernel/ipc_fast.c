@@ -25,7 +25,6 @@ bool ipc_fastpath(struct trapframe *f)
 	d->r10 = f->r10;
 	d->r12 = f->r12;
 	d->rsi = self->tid;
-	dst->ipc_from = self->tid;
 	dst->ipc_result = L4_OK;
 	timeout_cancel(dst);
 	dst->state = T_READY;

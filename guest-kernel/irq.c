@@ -31,7 +31,6 @@ static void deliver(struct tcb *t, int irq)
 	pending[irq] = false;
 	uint64_t *m = t->kmsg ? &t->kmr[0] : &t->frame->r8;
 	*m = L4_TAG(L4_LABEL_INTERRUPT, 0, 0);
-	t->ipc_from = L4_IRQ_TID(irq);
 	if (!t->kmsg)
 		t->frame->rsi = L4_IRQ_TID(irq);
 }

@@ -66,9 +66,7 @@ struct tcb {
 	struct tcb *partner;         /* while T_SEND_WAIT */
 	struct tcb *send_head, *send_tail; /* threads waiting to send to us */
 	struct tcb *send_next;
-	uint64_t ipc_from;           /* sender of the message just received */
 	int ipc_result;              /* set by whoever wakes us */
-	bool ipc_done;               /* our whole IPC was completed by a partner */
 	bool kmsg;                   /* IPC uses kmr[] (kernel protocol), not user regs */
 	bool startup;                /* waiting for the start message from pager */
 	uint64_t kmr[8];
