@@ -224,7 +224,11 @@ void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 		if (!is_write)
 			memset(data, 0, len);    /* no extended capabilities */
 	} else if (!is_write) {
-		memcpy(data, &d->cfg[offset], len);
+		/* An access may straddle the end of the emulated 256 bytes. */
+		uint32_t n = offset + len > PCI_CFG_SIZE ? PCI_CFG_SIZE - offset : len;
+
+		memcpy(data, &d->cfg[offset], n);
+		memset(data + n, 0, len - n);
 	} else {
 		for (int b = 0; b < 6; b++)
 			before[b] = bar_decoded(d, b);
