@@ -71,9 +71,10 @@ void vm__stop(struct vm *vm, int code);
 /* Waits until vm__stop() was called; returns its code. */
 int vm__wait(struct vm *vm);
 
-/* Kicks every vCPU out of KVM_RUN and waits until all are parked. Must not
- * be called from a vCPU thread other than through debug_hook, where the
- * calling vCPU counts as parked. */
+/* Kicks every vCPU out of KVM_RUN and waits until all are parked. Only
+ * after vm__start(). Must not be called from a vCPU thread other than
+ * through debug_hook, passing that vCPU as self (it counts as parked).
+ * Returns early when the run is stopped meanwhile. */
 void vm__pause(struct vm *vm, struct vcpu *self);
 void vm__resume(struct vm *vm);
 
