@@ -83,8 +83,10 @@ session() {
 	: > "$log"
 	"start_$L1_PLATFORM" "$log" "$port" || { fail "$name" "cannot start $L1_PLATFORM"; return; }
 	# The relay (gdb's "target remote | CMD") connects at once (Bochs waits
-	# for it) but passes gdb's bytes on only once mkvm listens in L1.
-	timeout "$GDB_TIMEOUT" gdb -nx -batch -ex "set remotetimeout 30" \
+	# for it) but passes gdb's bytes on only once mkvm listens in L1. The
+	# long remotetimeout keeps gdb from resending its first packet
+	# meanwhile: the stub would answer every copy.
+	timeout "$GDB_TIMEOUT" gdb -nx -batch -ex "set remotetimeout $GDB_TIMEOUT" \
 		-ex "file $BUILD/$ELF" \
 		-ex "target remote | $SRC/tests/gdb/relay.sh 127.0.0.1 $port $log" \
 		-x "$SRC/tests/gdb/$script" > "$glog" 2>&1
