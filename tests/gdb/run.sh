@@ -21,13 +21,14 @@ ELF=$BUILD/tests/gdb/gdbtarget.elf
 MKVM=${MKVM:-$BUILD/vmm/mkvm}
 GDB_TIMEOUT=${GDB_TIMEOUT:-60}
 
-# session NAME SCRIPT PORT GDB-SETTINGS TARGET-COMMAND...: runs the target
-# in the background and gdb against it, and judges both. GDB-SETTINGS are
+# session NAME SCRIPT REMOTE GDB-SETTINGS TARGET-COMMAND...: runs the target
+# in the background and gdb against it ("target remote REMOTE": HOST:PORT
+# or a unix socket's path), and judges both. GDB-SETTINGS are
 # gdb commands separated by ';' run before the script (may be empty); a
 # check the script then reports as SKIP is recorded as skipped with
 # $skip_reason.
 session() {
-	local name=$1 script=$SRC/tests/gdb/$2 port=$3 settings=$4
+	local name=$1 script=$SRC/tests/gdb/$2 remote=$3 settings=$4
 	shift 4
 	local serial=$LOGDIR/$name.serial glog=$LOGDIR/$name.gdb.log
 	local tlog=$LOGDIR/$name.target.log pid rc check s
@@ -40,7 +41,7 @@ session() {
 	pid=$!
 	timeout "$GDB_TIMEOUT" gdb -nx -batch \
 		-ex "set tcp connect-timeout 20" \
-		-ex "file $ELF" -ex "target remote 127.0.0.1:$port" \
+		-ex "file $ELF" -ex "target remote $remote" \
 		"${ex[@]}" -x "$script" >"$glog" 2>&1
 	if ! timeout 30 tail --pid="$pid" -f /dev/null; then
 		kill "$pid" 2>/dev/null
@@ -93,10 +94,10 @@ qemu_target() {
 		-gdb "tcp:127.0.0.1:$port" -S
 }
 
+# mkvm_target ADDR: mkvm serving gdb on --gdb ADDR.
 mkvm_target() {
-	local port=$1
 	echo "$MKVM" --kernel "$ELF" --cpus 2 --mem 128M --serial @SERIAL@ \
-		--no-host-check --gdb "tcp:127.0.0.1:$port" --gdb-wait
+		--no-host-check --gdb "$1" --gdb-wait
 }
 
 run_qemu() {
@@ -107,11 +108,13 @@ run_qemu() {
 	fi
 	port=$(free_port)
 	# shellcheck disable=SC2046
-	session "$name" "$script" "$port" "" $(qemu_target "$port")
+	session "$name" "$script" "127.0.0.1:$port" "" $(qemu_target "$port")
 }
 
+# run_mkvm SCRIPT [unix]: a session with mkvm on this host, over TCP or,
+# with "unix", over a unix socket.
 run_mkvm() {
-	local script=$1 name=host-${1%.gdb} port settings=
+	local script=$1 name=host-${1%.gdb} port settings= addr remote
 	if [[ ! -x $MKVM ]] || [[ ! -e /dev/kvm ]]; then
 		skip "$name" "no mkvm binary or no /dev/kvm"
 		return
@@ -130,9 +133,67 @@ run_mkvm() {
 		skip_reason="kvm_pvm does not deliver this debug exit to the VMM"
 		name=$name-hbreak
 	fi
-	port=$(free_port)
+	if [[ ${2:-} == unix ]]; then
+		name=$name-unix
+		remote=$LOGDIR/$name.sock
+		addr=unix:$remote
+	else
+		port=$(free_port)
+		remote=127.0.0.1:$port
+		addr=tcp:$remote
+	fi
 	# shellcheck disable=SC2046
-	session "$name" "$script" "$port" "$settings" $(mkvm_target "$port")
+	session "$name" "$script" "$remote" "$settings" $(mkvm_target "$addr")
+}
+
+# frame PAYLOAD: "$PAYLOAD#cs" with the checksum computed here.
+frame() {
+	local sum=0 b
+	for b in $(printf '%s' "$1" | od -An -tu1); do sum=$(((sum + b) % 256)); done
+	printf '$%s#%02x' "$1" "$sum"
+}
+
+# garbage: mkvm --gdb-wait gets malformed, oversized, badly checksummed and
+# random input on its gdb socket, must answer each as the protocol says,
+# and, when the connection drops, let the guest run on to its PASS.
+run_garbage() {
+	local name=host-garbage port serial=$LOGDIR/host-garbage.serial pid rc i
+	local out=$LOGDIR/host-garbage.replies
+	if [[ ! -x $MKVM ]] || [[ ! -e /dev/kvm ]] ||
+	   "$MKVM" --help 2>&1 | grep -q 'not supported yet:.*--gdb'; then
+		skip "$name" "no mkvm with --gdb, or no /dev/kvm"
+		return
+	fi
+	port=$(free_port)
+	rm -f "$serial"
+	# shellcheck disable=SC2046
+	$(mkvm_target "tcp:127.0.0.1:$port" | sed "s|@SERIAL@|$serial|") \
+		> "$LOGDIR/$name.target.log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 50; i++)); do
+		exec 3<> "/dev/tcp/127.0.0.1/$port" && break
+		sleep 0.1
+	done 2> /dev/null
+	{
+		printf '$m0,10#ff'			# bad checksum: -
+		printf '$%s#00' "$(head -c 5000 /dev/zero | tr '\0' m)"	# oversized: E01
+		frame 'Z0,zz,1'				# malformed: E16
+		frame 'm100000,4'			# fine: 4 bytes of hex
+		printf '\x03}}}#$$$##'			# noise
+		head -c 4000 /dev/urandom
+	} >&3
+	timeout 2 cat <&3 > "$out"
+	exec 3>&-
+	timeout 30 tail --pid="$pid" -f /dev/null || kill "$pid"
+	wait "$pid"
+	rc=$?
+	for i in '^\+?-' '\$E01#a6' '\$E16#ac' '\$fa[0-9a-f]{6}#'; do
+		if ! grep -Eq -- "$i" <(tr -d '\n' < "$out"; echo); then
+			fail "$name" "no reply matching /$i/ (replies: $out)"
+			return
+		fi
+	done
+	judge "$name" "$serial" "$rc" 33 "^PASS"
 }
 
 command -v gdb >/dev/null || { skip all "gdb is not installed"; summary; exit; }
@@ -142,7 +203,9 @@ run_qemu full.gdb
 run_qemu protocol.gdb
 run_qemu step.gdb
 run_mkvm protocol.gdb
+run_mkvm protocol.gdb unix
 run_mkvm step.gdb
 run_mkvm full.gdb
 run_mkvm monitor.gdb
+run_garbage
 summary
