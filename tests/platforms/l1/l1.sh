@@ -146,7 +146,9 @@ l1_initramfs() {
 		mkdir -p "$L1_ROOT/lib/modules"
 		l1_uncompress "$(l1_module_file "$m")" > "$L1_ROOT/lib/modules/$m.ko"
 	done
-	install -D -m 755 /bin/busybox "$L1_ROOT/bin/busybox"
+	# busybox-static has no libraries; a dynamic busybox brings its own.
+	l1_copy_binary "$(command -v busybox)" bin/busybox "$L1_ROOT" ||
+		{ l1_die "busybox is not installed (package busybox-static)"; return; }
 	install -D -m 755 "$L1_DIR/init" "$L1_ROOT/init"
 	[[ -x $BUILD/vmm/mkvm ]] && l1_copy_binary "$BUILD/vmm/mkvm" mkvm/mkvm "$L1_ROOT"
 	L1_NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
