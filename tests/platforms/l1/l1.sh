@@ -119,7 +119,7 @@ l1_modinfo_depends() {
 # with every shared library and the dynamic loader at their own paths.
 l1_copy_binary() {
 	local file=$1 dest=$2 root=$3 lib
-	install -D -m 755 "$file" "$root/$dest"
+	install -D -m 755 "$file" "$root/$dest" || return
 	for lib in $(ldd "$file" 2>/dev/null | grep -oE '/[^ ]+'); do
 		[[ -e $root/$lib ]] || install -D -m 755 "$(readlink -f "$lib")" "$root/$lib"
 	done
