@@ -141,6 +141,7 @@ void syscall_dispatch(struct trapframe *f)
 	case L4_SYS_KINFO:
 		f->rdi = kinfo_flags();
 		f->rsi = TICK_US;
+		f->rdx = ticks * TICK_US;
 		f->rax = L4_OK;
 		break;
 	default:

@@ -109,6 +109,14 @@ static inline uint64_t l4_kinfo(void)
 	return flags;
 }
 
+/* The kernel's clock: microseconds since boot, in timer ticks. */
+static inline uint64_t l4_clock_us(void)
+{
+	uint64_t rax = L4_SYS_KINFO, rdi, rsi, rdx;
+	__asm__ volatile("syscall" : "+a"(rax), "=D"(rdi), "=S"(rsi), "=d"(rdx) :: "rcx", "r11", "memory");
+	return rdx;
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

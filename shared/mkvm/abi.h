@@ -24,7 +24,8 @@
 #define L4_SYS_SCHEDULE       5 /* dest, priority, time slice ticks (privileged) */
 #define L4_SYS_IRQ_CONTROL    6 /* irq line, L4_IRQ_* operation */
 #define L4_SYS_KDB_WRITE      7 /* user buffer, length: kernel debug console */
-#define L4_SYS_KINFO          8 /* returns L4_KINFO_* flags in rdi, tick us in rsi */
+#define L4_SYS_KINFO          8 /* returns L4_KINFO_* flags in rdi, tick length (us)
+                                  in rsi, system clock (us since boot) in rdx */
 #define L4_SYS_COUNT          9
 
 /* Results. Errors found in the receive phase of an IPC have L4_E_RECV set. */
