@@ -20,9 +20,14 @@ $(BUILD)/fuzz/gdb_packet-libfuzzer: $(FUZZ_GDB_SRCS) $(wildcard $(SRC)/vmm/gdb/*
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -o $@ $(FUZZ_GDB_SRCS)
 
-.PHONY: check-fuzz
-check-fuzz: $(BUILD)/fuzz/gdb_packet-driver $(if $(CLANG),$(BUILD)/fuzz/gdb_packet-libfuzzer)
+.PHONY: check-fuzz check-fuzz-gdb-driver
+check-fuzz-gdb-driver: $(BUILD)/fuzz/gdb_packet-driver
 	@$(BUILD)/fuzz/gdb_packet-driver 20000
+
+# `make test` runs check-unit: the gdb driver (well under 1 s) runs with it.
+check-unit: check-fuzz-gdb-driver
+
+check-fuzz: check-fuzz-gdb-driver $(if $(CLANG),$(BUILD)/fuzz/gdb_packet-libfuzzer)
 ifneq ($(CLANG),)
 	@mkdir -p $(BUILD)/fuzz/gdb_packet-corpus
 	@$(BUILD)/fuzz/gdb_packet-libfuzzer -max_total_time=$(FUZZ_SECONDS) \
