@@ -78,6 +78,24 @@ else
   echo CHECK user-break SKIP\n
 end
 
+# Ctrl-C: make the guest spin, interrupt it a second into "continue".
+# EXPECT: received signal SIGINT
+set var gdb_spin = 1
+python
+import threading, time
+def _interrupt_later():
+    time.sleep(1.0)
+    gdb.post_event(lambda: gdb.execute("interrupt"))
+threading.Thread(target=_interrupt_later, daemon=True).start()
+end
+continue
+if gdb_spin == 1 && gdb_spins > 0
+  echo CHECK interrupt ok\n
+else
+  echo CHECK interrupt BAD\n
+end
+set var gdb_spin = 0
+
 info threads
 detach
 echo CHECK detach ok\n

@@ -1,8 +1,9 @@
 /* gdbtarget.elf: the guest the scripted gdb sessions debug (tests/gdb/).
  * It gives the script named things to stop at: a kernel-mode function
  * (gdb_kernel_func), a counter it writes (gdb_counter, for a watchpoint), a
- * known FS base, and a function that runs at CPL3 (gdb_user_func, a stand-in
- * for a user-level server until the kernel exports its own). It passes when
+ * known FS base, a function that runs at CPL3 (gdb_user_func, a stand-in
+ * for a user-level server until the kernel exports its own), and a loop to
+ * interrupt (gdb_spin). It passes when
  * the counter ends at its expected value, so a breakpoint left behind or a
  * corrupted register after detach fails the run. */
 #include "guest.h"
@@ -14,6 +15,8 @@
 
 volatile uint64_t gdb_counter;
 volatile uint64_t gdb_user_counter;
+volatile uint64_t gdb_spin;		/* a debugger sets it to make us spin */
+volatile uint64_t gdb_spins;
 
 __attribute__((noinline)) void gdb_kernel_func(uint64_t n)
 {
@@ -45,6 +48,8 @@ void test_main(struct hvm_start_info *si)
 	trap_hook = user_trap;
 	v = user_run(gdb_user_func);
 	trap_hook = 0;
+	while (gdb_spin)		/* until the debugger interrupts and clears it */
+		gdb_spins++;
 	print("gdbtarget: counter %lu, user counter %lu, user trap %lu\n",
 	      gdb_counter, gdb_user_counter, v);
 	if (gdb_counter != 6 || gdb_user_counter != 1 || v != GP)

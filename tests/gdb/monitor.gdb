@@ -9,7 +9,7 @@ continue
 delete
 
 # The test guest identity-maps its first GiB with 2 MiB pages.
-# EXPECT: ^0x102008 -> 0x102008 \(2048 KiB page\)$
+# EXPECT: ^(0x10[0-9a-f]{4}) -> \1 \(2048 KiB page\)$
 eval "monitor translate %#lx", &gdb_counter
 # EXPECT: ^0x40000000: not mapped$
 monitor translate 0x40000000
@@ -22,7 +22,7 @@ monitor phys off
 # An address space with nothing mapped: virtual reads must fail.
 # EXPECT: ^addresses are virtual, through cr3 0x200000$
 monitor cr3 0x200000
-# EXPECT: ^0x102008: not mapped$
+# EXPECT: ^0x10[0-9a-f]{4}: not mapped$
 eval "monitor translate %#lx", &gdb_counter
 # EXPECT: ^addresses are virtual, through vCPU 0's cr3$
 monitor cr3 off
