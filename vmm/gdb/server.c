@@ -133,7 +133,10 @@ static void srv__pause(struct gdb_server *srv)
 	srv->paused = true;
 }
 
-/* Reports a recorded debug stop, or else an interrupt if one was asked. */
+/* Reports a recorded debug stop, or else an interrupt if one was asked.
+ * A Ctrl-C that coincides with a debug stop stays pending for the next
+ * resume: gdb may take that stop as internal (stepping over a breakpoint)
+ * and resume at once, and must still get its SIGINT stop. */
 static void srv__check_stop(struct gdb_server *srv)
 {
 	struct gdb_stop st = { .kind = GDB_STOP_INTERRUPT, .cpu = 0 };
@@ -146,7 +149,8 @@ static void srv__check_stop(struct gdb_server *srv)
 	pthread_mutex_unlock(&srv->lock);
 	if (!have && !srv->interrupt_req)
 		return;
-	srv->interrupt_req = false;
+	if (!have)
+		srv->interrupt_req = false;
 	srv__pause(srv);
 	gdb_stub__stopped(&srv->stub, &st);
 }
@@ -164,6 +168,7 @@ static void srv__serve(struct gdb_server *srv)
 
 	t.ctx = srv;
 	t.ncpus = (unsigned)srv->vm->nr_cpus;
+	srv->interrupt_req = false;
 	srv__pause(srv);
 	gdb_stub__init(&srv->stub, &t);
 	while (srv->stub.state != GDB_DETACHED) {
