@@ -78,15 +78,18 @@ else
   echo CHECK user-break SKIP\n
 end
 
-# Ctrl-C: make the guest spin, interrupt it a second into "continue".
+# Ctrl-C: make the guest spin, interrupt it two seconds after it resumed.
 # EXPECT: received signal SIGINT
 set var gdb_spin = 1
 python
 import threading, time
-def _interrupt_later():
-    time.sleep(1.0)
-    gdb.post_event(lambda: gdb.execute("interrupt"))
-threading.Thread(target=_interrupt_later, daemon=True).start()
+def _interrupt_soon(event):
+    gdb.events.cont.disconnect(_interrupt_soon)
+    def fire():
+        time.sleep(2.0)
+        gdb.post_event(lambda: gdb.execute("interrupt"))
+    threading.Thread(target=fire, daemon=True).start()
+gdb.events.cont.connect(_interrupt_soon)
 end
 continue
 if gdb_spin == 1 && gdb_spins > 0
