@@ -101,7 +101,7 @@ static inline struct tcb *current(void) { return cpu0.current; }
 
 /* Features chosen at boot. */
 struct features {
-	bool nx, smep, smap, fsgsbase, pcid, invpcid, pge, tsc_deadline, gbpages;
+	bool nx, smep, smap, fsgsbase, pcid, invpcid, pge, tsc_deadline;
 };
 extern struct features feat;
 

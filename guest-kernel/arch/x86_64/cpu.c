@@ -37,7 +37,6 @@ void cpu_detect(void)
 	feat.smap = r[1] & (1u << 20);
 	cpuid(0x80000001, 0, r);
 	feat.nx = r[3] & (1u << 20);
-	feat.gbpages = r[3] & (1u << 26);
 	kprintf("cpu: nx=%d smep=%d smap=%d fsgsbase=%d pcid=%d invpcid=%d tsc-deadline=%d\n",
 		feat.nx, feat.smep, feat.smap, feat.fsgsbase, feat.pcid, feat.invpcid,
 		feat.tsc_deadline);
