@@ -213,6 +213,10 @@ static struct mapnode *lookup(struct space *s, uint64_t va)
 int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
 	      unsigned rights, bool grant)
 {
+	/* the top user page stays unmapped: a SYSCALL at its very end would
+	 * return to a non-canonical address */
+	if (to_va >= L4_USER_TOP)
+		return L4_OK;
 	struct mapnode *n = lookup(from, from_va);
 	if (!n || !(rights &= n->rights) || !(rights & L4_R))
 		return L4_OK;
