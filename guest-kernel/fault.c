@@ -56,7 +56,7 @@ void fault_exception(struct trapframe *f)
 	int err = ipc_kernel_call(t, handler);
 	if (err == L4_ECANCELED)
 		return;                      /* redirected by exregs: resume there */
-	if (err || L4_TAG_U(t->kmr[0]) < 2 || !USER_IP_OK(t->kmr[1])) {
+	if (err || L4_TAG_U(t->kmr[0]) < 2 || !USER_IP_OK(t->kmr[1]) || !USER_IP_OK(t->kmr[2])) {
 		kprintf("exception %lu at ip %lx not resolved\n", f->vector, f->rip);
 		thread_kill(t, "exception not handled");
 		return;

@@ -39,12 +39,13 @@ static int transfer(struct tcb *src, struct tcb *dst)
 	if (!dst->kmsg)
 		dst->frame->rsi = src->tid;
 	if (dst->startup) {
-		/* a bad start ip leaves rip 0: the thread faults to its pager */
-		if (USER_IP_OK(dst->kmr[1]))
+		/* a bad start ip or sp leaves rip 0: the thread faults to its pager */
+		if (USER_IP_OK(dst->kmr[1]) && USER_IP_OK(dst->kmr[2])) {
 			dst->frame->rip = dst->kmr[1];
-		else if (!err)
+			dst->frame->rsp = dst->kmr[2];
+		} else if (!err) {
 			err = L4_EMSG;
-		dst->frame->rsp = dst->kmr[2];
+		}
 		dst->frame->rdi = dst->kmr[3];
 		dst->startup = dst->kmsg = false;
 	}

@@ -17,8 +17,8 @@
 #define MAX_THREADS 1024
 #define TICK_US 1000 /* timer period */
 
-/* User instruction pointers must be canonical lower-half addresses: SYSRET
- * and IRETQ would fault in ring 0 on anything else. */
+/* User instruction (and stack) pointers must be canonical lower-half
+ * addresses: SYSRET and IRETQ would fault in ring 0 on a bad rip. */
 #define USER_IP_OK(ip) ((uint64_t)(ip) < 0x0000800000000000ull)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -46,7 +46,7 @@ static int sys_exregs(struct tcb *self, struct trapframe *f)
 	if (!t || t->space != self->space || t == self || t->state == T_DEAD)
 		return L4_EINVAL;
 	uint64_t ip = f->rsi, sp = f->rdx;
-	if (ip != ~0ull && !USER_IP_OK(ip))
+	if ((ip != ~0ull && !USER_IP_OK(ip)) || (sp != ~0ull && !USER_IP_OK(sp)))
 		return L4_EINVAL;
 	f->rdi = t->frame->rip;
 	f->rsi = t->frame->rsp;
