@@ -16,6 +16,9 @@ PACKAGES=(
 # check-libvirt: the libvirt-qemu user (in group kvm) and /etc/libvirt/qemu.conf come
 # from libvirt-daemon-system, which libvirt-daemon only suggests.
 PACKAGES+=(libvirt-daemon-system)
+# check-fuzz: clang's libFuzzer (-fsanitize=fuzzer lives in libclang-rt-14-dev,
+# only recommended by clang); without clang only the gcc-built drivers run.
+PACKAGES+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
