@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gdb/gdb.h"
 
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
-	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_UNSUPPORTED,
+	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT, OPT_UNSUPPORTED,
 };
 
 struct option_def {
@@ -36,7 +37,8 @@ static const struct option_def options[] = {
 	{ "disk",          OPT_UNSUPPORTED,   true,  NULL },
 	{ "net",           OPT_UNSUPPORTED,   true,  NULL },
 	{ "console",       OPT_UNSUPPORTED,   true,  NULL },
-	{ "gdb",           OPT_UNSUPPORTED,   true,  NULL },
+	{ "gdb",           OPT_GDB,           true,  "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
+	{ "gdb-wait",      OPT_GDB_WAIT,      false, "with --gdb: no guest instruction runs before gdb attaches" },
 	{ "domain",        OPT_UNSUPPORTED,   true,  NULL },
 };
 
@@ -116,6 +118,12 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 			return fail(err, errlen, "--cpus: '%s' is not a number from 1 to %d",
 				    arg, CLI_MAX_CPUS);
 		break;
+	case OPT_GDB:
+		if (gdb__parse_addr(arg, &(struct gdb_addr){ 0 }, err, errlen))
+			return -1;
+		cfg->gdb = arg;
+		break;
+	case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
 	case OPT_UNSUPPORTED:
 		return fail(err, errlen, "--%s is not supported yet", o->name);
 	}
@@ -177,6 +185,8 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 		if (cli__apply(cfg, o, arg, err, errlen))
 			return -1;
 	}
+	if (cfg->gdb_wait && !cfg->gdb)
+		return fail(err, errlen, "--gdb-wait needs --gdb");
 	if (!cfg->kernel && !cfg->probe && !cfg->help && !cfg->version)
 		return fail(err, errlen, "no kernel given (mkvm [options] KERNEL, see --help)");
 	return 0;
@@ -196,7 +206,7 @@ void cli__usage(FILE *out)
 		snprintf(left, sizeof(left), "--%s%s", o->name, o->has_arg ? " ARG" : "");
 		fprintf(out, "  %-20s %s\n", left, o->help);
 	}
-	fprintf(out, "\nnot supported yet: --disk --net --console --gdb --domain\n"
+	fprintf(out, "\nnot supported yet: --disk --net --console --domain\n"
 		     "\nconsole: COM1 on stdio; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
 		     "\nexit status: (V << 1) | 1 when the guest writes V to port 0xf4;\n"
 		     "  0 guest shutdown, 2 usage, 4 bad image, 6 host cannot run the guest,\n"

@@ -20,6 +20,8 @@ struct config {
 	const char *serial;      /* log file instead of stdout, or NULL */
 	uint64_t mem;
 	int cpus;
+	const char *gdb;         /* --gdb address, or NULL */
+	bool gdb_wait;
 	bool no_host_check;
 	bool probe;
 	bool stats;

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "devices/devices.h"
 #include "devices/serial.h"
+#include "gdb/gdb.h"
 #include "layout.h"
 #include "pci/pci.h"
 #include "probe/probe.h"
@@ -164,6 +165,8 @@ static int boot(const struct config *cfg)
 		fprintf(stderr, "mkvm: cannot set the boot vCPU's entry state\n");
 		return MKVM_EXIT_INTERNAL;
 	}
+	if (cfg->gdb && gdb__start(&vm, cfg->gdb, cfg->gdb_wait))
+		return MKVM_EXIT_USAGE;
 	term__init();
 	if (vm__start(&vm))
 		return MKVM_EXIT_INTERNAL;
