@@ -13,6 +13,7 @@
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT, OPT_UNSUPPORTED,
+	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG,
 };
 
 struct option_def {
@@ -34,9 +35,10 @@ static const struct option_def options[] = {
 	{ "stats",         OPT_STATS,         false, "print exit counts and memory use at the end" },
 	{ "help",          OPT_HELP,          false, "this text" },
 	{ "version",       OPT_VERSION,       false, "print the version" },
-	{ "disk",          OPT_UNSUPPORTED,   true,  NULL },
-	{ "net",           OPT_UNSUPPORTED,   true,  NULL },
-	{ "console",       OPT_UNSUPPORTED,   true,  NULL },
+	{ "disk",          OPT_DISK,          true,  "virtio-blk on raw image FILE[,readonly] (repeatable)" },
+	{ "net",           OPT_NET,           true,  "virtio-net: tap=NAME or user-loopback (repeatable)" },
+	{ "console",       OPT_CONSOLE,       false, "virtio-console on stdio (stdin goes to it, not COM1)" },
+	{ "rng",           OPT_RNG,           false, "virtio-rng fed by the host's getrandom()" },
 	{ "gdb",           OPT_GDB,           true,  "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
 	{ "gdb-wait",      OPT_GDB_WAIT,      false, "with --gdb: no guest instruction runs before gdb attaches" },
 	{ "domain",        OPT_UNSUPPORTED,   true,  NULL },
@@ -94,6 +96,38 @@ static int parse_cpus(const char *s, int *out)
 	return 0;
 }
 
+/* FILE or FILE,readonly. */
+static int parse_disk(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	const char *comma = strrchr(arg, ',');
+	struct cli_disk *d = &cfg->disks[cfg->nr_disks];
+
+	if (cfg->nr_disks == CLI_MAX_DISKS)
+		return fail(err, errlen, "--disk: at most %d disks", CLI_MAX_DISKS);
+	if (comma && strcmp(comma, ",readonly"))
+		return fail(err, errlen, "--disk %s: unknown option '%s' (FILE[,readonly])",
+			    arg, comma + 1);
+	if (comma == arg || !*arg)
+		return fail(err, errlen, "--disk: no file name (FILE[,readonly])");
+	d->readonly = comma != NULL;
+	d->path = comma ? strndup(arg, (size_t)(comma - arg)) : arg;
+	if (!d->path)
+		return fail(err, errlen, "--disk: out of memory");
+	cfg->nr_disks++;
+	return 0;
+}
+
+/* tap=NAME or user-loopback; the device checks NAME when it opens it. */
+static int parse_net(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (cfg->nr_nets == CLI_MAX_NETS)
+		return fail(err, errlen, "--net: at most %d interfaces", CLI_MAX_NETS);
+	if (strncmp(arg, "tap=", 4) && strcmp(arg, "user-loopback"))
+		return fail(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
+	cfg->nets[cfg->nr_nets++] = arg;
+	return 0;
+}
+
 static int cli__apply(struct config *cfg, const struct option_def *o,
 		      const char *arg, char *err, size_t errlen)
 {
@@ -126,6 +160,10 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 	case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
 	case OPT_UNSUPPORTED:
 		return fail(err, errlen, "--%s is not supported yet", o->name);
+	case OPT_DISK:    return parse_disk(cfg, arg, err, errlen);
+	case OPT_NET:     return parse_net(cfg, arg, err, errlen);
+	case OPT_CONSOLE: cfg->console = true; break;
+	case OPT_RNG:     cfg->rng = true;     break;
 	}
 	return 0;
 }
@@ -206,7 +244,7 @@ void cli__usage(FILE *out)
 		snprintf(left, sizeof(left), "--%s%s", o->name, o->has_arg ? " ARG" : "");
 		fprintf(out, "  %-20s %s\n", left, o->help);
 	}
-	fprintf(out, "\nnot supported yet: --disk --net --console --domain\n"
+	fprintf(out, "\nnot supported yet: --domain\n"
 		     "\nconsole: COM1 on stdio; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
 		     "\nexit status: (V << 1) | 1 when the guest writes V to port 0xf4;\n"
 		     "  0 guest shutdown, 2 usage, 4 bad image, 6 host cannot run the guest,\n"

@@ -13,6 +13,14 @@
 #define CLI_MAX_MEM       (512ull << 30)
 #define CLI_MAX_CPUS      64
 
+#define CLI_MAX_DISKS     8
+#define CLI_MAX_NETS      4
+
+struct cli_disk {
+	const char *path;
+	bool readonly;
+};
+
 struct config {
 	const char *kernel;
 	const char *initrd;
@@ -22,6 +30,12 @@ struct config {
 	int cpus;
 	const char *gdb;         /* --gdb address, or NULL */
 	bool gdb_wait;
+	struct cli_disk disks[CLI_MAX_DISKS]; /* --disk, in order */
+	int nr_disks;
+	const char *nets[CLI_MAX_NETS];       /* --net backend specs */
+	int nr_nets;
+	bool console;            /* --console: a virtio-console on stdio */
+	bool rng;                /* --rng: a virtio-rng */
 	bool no_host_check;
 	bool probe;
 	bool stats;

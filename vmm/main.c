@@ -22,6 +22,10 @@
 #include "probe/probe.h"
 #include "term.h"
 #include "vcpu.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/net.h"
+#include "virtio/rng.h"
 #include "vm.h"
 
 struct file_map {
@@ -108,6 +112,21 @@ static uint64_t load_guest(struct vm *vm, const struct config *cfg,
 	return pvh__write(vm->ram, &b);
 }
 
+/* The virtio devices asked for; each prints its own error. */
+static int setup_virtio(struct vm *vm, const struct config *cfg, int out)
+{
+	for (int i = 0; i < cfg->nr_disks; i++)
+		if (virtio_blk__init(vm, cfg->disks[i].path, cfg->disks[i].readonly))
+			return MKVM_EXIT_IMAGE;
+	for (int i = 0; i < cfg->nr_nets; i++)
+		if (virtio_net__init(vm, cfg->nets[i]))
+			return MKVM_EXIT_USAGE;
+	if ((cfg->console && virtio_console__init(vm, out)) ||
+	    (cfg->rng && virtio_rng__init(vm)))
+		return MKVM_EXIT_INTERNAL;
+	return 0;
+}
+
 static int setup_devices(struct vm *vm, const struct config *cfg)
 {
 	int out = STDOUT_FILENO;
@@ -124,7 +143,7 @@ static int setup_devices(struct vm *vm, const struct config *cfg)
 		fprintf(stderr, "mkvm: cannot set up the devices\n");
 		return MKVM_EXIT_INTERNAL;
 	}
-	return 0;
+	return setup_virtio(vm, cfg, out);
 }
 
 static int boot(const struct config *cfg)

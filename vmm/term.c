@@ -11,6 +11,7 @@
 
 #include "devices/serial.h"
 #include "term.h"
+#include "virtio/console.h"
 #include "vm.h"
 
 static struct termios saved;
@@ -69,11 +70,25 @@ void term__init(void)
 		signal(sigs[i], term__signal);
 }
 
+/* Input goes to the virtio console when there is one, else to COM1. */
+static size_t input_room(void)
+{
+	return virtio_console__active() ? virtio_console__rx_room() : serial__rx_room();
+}
+
+static void input_put(const uint8_t *buf, size_t n)
+{
+	if (virtio_console__active())
+		virtio_console__receive(buf, n);
+	else
+		serial__receive(buf, n);
+}
+
 /* Reads what the UART has room for; returns false at end of input. */
 static bool term__read_stdin(struct vm *vm, struct term_escape *esc)
 {
 	uint8_t in[64], out[64];
-	size_t room = serial__rx_room(), n_out = 0;
+	size_t room = input_room(), n_out = 0;
 	ssize_t n;
 
 	if (room > sizeof(in))
@@ -92,7 +107,7 @@ static bool term__read_stdin(struct vm *vm, struct term_escape *esc)
 		}
 		n_out += (size_t)r;
 	}
-	serial__receive(out, n_out);
+	input_put(out, n_out);
 	return true;
 }
 
@@ -103,7 +118,7 @@ int term__run(struct vm *vm)
 
 	while (atomic_load(&vm->stop_code) < 0) {
 		/* When the UART is full, wait for the guest to drain it. */
-		bool want_stdin = stdin_open && serial__rx_room() > 0;
+		bool want_stdin = stdin_open && input_room() > 0;
 		struct pollfd fds[2] = {
 			{ .fd = vm->stop_pipe[0], .events = POLLIN },
 			{ .fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN },
