@@ -265,8 +265,8 @@ if [[ ! -x $MKVM ]]; then
 	reason="$MKVM is not built"
 elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
 	reason="no usable /dev/kvm on this machine"
-elif "$MKVM" --help 2>&1 | grep -q -- 'not supported yet:.*--disk'; then
-	reason="this mkvm does not support the virtio options yet"
+elif ! "$MKVM" --help 2>&1 | grep -q -- '--disk ARG'; then
+	reason="this mkvm has no virtio options (--disk)"
 fi
 if [[ -n $reason ]]; then
 	for c in "${HOST_CASES[@]}"; do selected "$c" && skip "$c" "$reason"; done
