@@ -8,7 +8,8 @@ BUILD=${BUILD:-$SRC/build}
 mkdir -p "$BUILD/logs"
 start=$(date +%s)
 
-suites=(unit host qemu nested bochs libvirt)
+# Cheapest first; the Bochs platforms take minutes each.
+suites=(unit vmm host virtio qemu gdb nested gdb-nested libvirt bochs gdb-bochs)
 declare -A line
 failed=0
 
@@ -22,7 +23,7 @@ for s in "${suites[@]}"; do
 	log=$BUILD/logs/check-$s.log
 	make -C "$SRC" --no-print-directory "check-$s" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
-	last=$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	last=$(grep -E '^([a-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	last=${last#*: }
 	if [[ -z $last ]]; then
 		last="0 passed, 1 failed, 0 skipped (no summary: harness broke, see $log)"
@@ -36,7 +37,7 @@ echo
 echo "==== summary ===="
 tp=0 tf=0 ts=0
 for s in "${suites[@]}"; do
-	printf '%-7s %s\n' "$s:" "${line[$s]}"
+	printf '%-11s %s\n' "$s:" "${line[$s]}"
 	read -r p _ f _ k _ <<< "${line[$s]//,/}"
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + ${k:-0}))
 done
