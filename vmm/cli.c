@@ -13,7 +13,7 @@
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT, OPT_UNSUPPORTED,
-	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG,
+	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_DOMAIN,
 };
 
 struct option_def {
@@ -41,7 +41,7 @@ static const struct option_def options[] = {
 	{ "rng",           OPT_RNG,           false, "virtio-rng fed by the host's getrandom()" },
 	{ "gdb",           OPT_GDB,           true,  "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
 	{ "gdb-wait",      OPT_GDB_WAIT,      false, "with --gdb: no guest instruction runs before gdb attaches" },
-	{ "domain",        OPT_UNSUPPORTED,   true,  NULL },
+	{ "domain",        OPT_DOMAIN,        true,  "boot the libvirt domain XML FILE (docs/libvirt.md)" },
 };
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -164,6 +164,7 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 	case OPT_NET:     return parse_net(cfg, arg, err, errlen);
 	case OPT_CONSOLE: cfg->console = true; break;
 	case OPT_RNG:     cfg->rng = true;     break;
+	case OPT_DOMAIN:  cfg->domain = arg;   break;
 	}
 	return 0;
 }
@@ -225,7 +226,12 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 	}
 	if (cfg->gdb_wait && !cfg->gdb)
 		return fail(err, errlen, "--gdb-wait needs --gdb");
-	if (!cfg->kernel && !cfg->probe && !cfg->help && !cfg->version)
+	if (cfg->domain && (cfg->kernel || cfg->initrd || cfg->cmdline || cfg->serial ||
+			    cfg->mem != CLI_DEFAULT_MEM || cfg->cpus != 1 || cfg->nr_disks ||
+			    cfg->nr_nets || cfg->console || cfg->rng))
+		return fail(err, errlen, "--domain gives the kernel, initrd, cmdline, memory, "
+			    "vCPUs, serial log and devices; do not give them as well");
+	if (!cfg->kernel && !cfg->domain && !cfg->probe && !cfg->help && !cfg->version)
 		return fail(err, errlen, "no kernel given (mkvm [options] KERNEL, see --help)");
 	return 0;
 }
@@ -244,8 +250,7 @@ void cli__usage(FILE *out)
 		snprintf(left, sizeof(left), "--%s%s", o->name, o->has_arg ? " ARG" : "");
 		fprintf(out, "  %-20s %s\n", left, o->help);
 	}
-	fprintf(out, "\nnot supported yet: --domain\n"
-		     "\nconsole: COM1 on stdio; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
+	fprintf(out, "\nconsole: COM1 on stdio; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
 		     "\nexit status: (V << 1) | 1 when the guest writes V to port 0xf4;\n"
 		     "  0 guest shutdown, 2 usage, 4 bad image, 6 host cannot run the guest,\n"
 		     "  8 guest crash (triple fault), 10 internal error\n");

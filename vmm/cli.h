@@ -26,6 +26,7 @@ struct config {
 	const char *initrd;
 	const char *cmdline;
 	const char *serial;      /* log file instead of stdout, or NULL */
+	const char *domain;      /* --domain: libvirt domain XML giving the rest, or NULL */
 	uint64_t mem;
 	int cpus;
 	const char *gdb;         /* --gdb address, or NULL */

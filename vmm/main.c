@@ -14,6 +14,7 @@
 #include "boot/elf.h"
 #include "boot/pvh.h"
 #include "cli.h"
+#include "config/domain.h"
 #include "devices/devices.h"
 #include "devices/serial.h"
 #include "gdb/gdb.h"
@@ -218,6 +219,15 @@ int main(int argc, char **argv)
 
 		probe__print(&r, stdout);
 		return bad ? 1 : 0;
+	}
+	if (cfg.domain) {
+		static struct domain dom;       /* cfg points into it until exit */
+
+		if (domain__parse_file(&dom, cfg.domain, err, sizeof(err)) ||
+		    domain__apply(&dom, &cfg, err, sizeof(err))) {
+			fprintf(stderr, "mkvm: %s\n", err);
+			return MKVM_EXIT_USAGE;
+		}
 	}
 	exit(boot(&cfg));
 }

@@ -50,3 +50,7 @@ $(VMM_TEST_GUEST): $(SRC)/tests/vmm/vmmtest.S $(SRC)/tests/vmm/guest.ld
 .PHONY: check-vmm
 check-vmm: $(VMM_BIN) $(VMM_TEST_GUEST)
 	@SRC=$(SRC) BUILD=$(BUILD) $(SRC)/tests/vmm/check.sh
+
+# mkvm --domain reads libvirt domain XML with libxml2 (vmm/config/domain.c).
+$(BUILD)/vmm/config/domain.o: HOST_CFLAGS += $(shell pkg-config --cflags libxml-2.0)
+VMM_LDLIBS += $(shell pkg-config --libs libxml-2.0)

@@ -77,16 +77,3 @@ TEST(vmm_cli_rejects_bad_input)
 	CHECK(PARSE(&c, err, "--mem", "1G") < 0 && strstr(err, "no kernel"));
 }
 
-TEST(vmm_cli_future_options_not_supported_yet)
-{
-	static const char *const opts[] = { "--domain" }; /* --disk, --net, --console: test_virtio_cli.c */
-	struct config c;
-	char err[200];
-
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		char *const argv[] = { "mkvm", (char *)opts[i], "x", "k", NULL };
-
-		CHECK(cli__parse(&c, 4, argv, err, sizeof(err)) < 0 &&
-		      strstr(err, "not supported yet") && strstr(err, opts[i]));
-	}
-}
