@@ -3,12 +3,13 @@
 #
 #   mkdomain.sh --kernel ELF [--disk RAW] [--serial-log FILE] [--initrd CPIO]
 #               [--cmdline TEXT] [--name NAME] [--uuid UUID] [--memory MIB]
-#               [--type kvm|qemu] [--gdb PORT] [--exit-log FILE] [--no-virtio]
-#               [-o OUT]
+#               [--type kvm|qemu] [--gdb PORT] [--exit-log FILE] [--no-net]
+#               [--no-virtio] [-o OUT]
 #
 # Paths are made absolute (libvirt requires it). --disk is required unless
 # --no-virtio leaves out all virtio devices; without --serial-log COM1 is a
-# pty only (virsh console; mkvm's terminal). --type defaults to 'kvm'
+# pty only (virsh console; mkvm's terminal). --no-net leaves out the
+# interface: libvirt's user-mode network, which mkvm does not have. --type defaults to 'kvm'
 # only when the host's /dev/kvm comes from kvm_intel or kvm_amd: kvm_pvm
 # (see docs/libvirt.md) cannot run the guest's SYSCALLs, so it gets 'qemu'
 # (TCG). Two additions go through libvirt's qemu:commandline namespace, as
@@ -42,7 +43,7 @@ host_type() {
 
 kernel= initrd= cmdline= disk= log= out=/dev/stdout
 name=mkvm uuid=6d6b766d-0000-4000-8000-000000000001 memory=256
-type= gdb= exit_log= virtio=1
+type= gdb= exit_log= virtio=1 net=1
 while (($#)); do
 	case $1 in
 	--kernel)     kernel=${2:?}; shift ;;
@@ -57,6 +58,7 @@ while (($#)); do
 	--gdb)        gdb=${2:?}; shift ;;
 	--exit-log)   exit_log=${2:?}; shift ;;
 	--no-virtio)  virtio=0 ;;
+	--no-net)     net=0 ;;
 	-o)           out=${2:?}; shift ;;
 	*)            die "unknown argument '$1' (see the comment at the top of $0)" ;;
 	esac
@@ -103,6 +105,7 @@ xml=$(<"$here/domain.xml.in")
 [[ -n $initrd ]] || xml=$(grep -v '@INITRD@' <<< "$xml")
 [[ -n $log ]]    || xml=$(grep -v '@SERIAL_LOG@' <<< "$xml")
 [[ $virtio == 1 ]] || xml=$(sed '/<!-- virtio devices/,/<!-- end of virtio devices -->/d' <<< "$xml")
+[[ $net == 1 ]]    || xml=$(sed '/<interface /,/<\/interface>/d' <<< "$xml")
 xml=${xml//@TYPE@/$type}
 xml=${xml//@QEMU_NS@/$qemu_ns}
 xml=${xml//@QEMU_ARGS@/$qemu_args}

@@ -109,12 +109,14 @@ skip_all() { skip "$1" "$reason"; }
 # mkvm_domain_nested: one domain file runs on libvirt and on mkvm. The
 # kernel-suite case's domain, from the same template, booted by
 # `mkvm --domain` inside the nested platform (tests/platforms/l1/, whose
-# init sources the case script written here). Without virtio devices until
-# mkvm can attach them from a domain (it refuses them, see docs/libvirt.md).
+# init sources the case script written here), with its virtio disk, console
+# and rng; without the interface (libvirt's user-mode network, which mkvm
+# does not have).
 mkvm_domain_nested() {
 	local name=mkvm-domain-nested kernel=kernel/kernel.elf initrd=servers/boot.cpio f
+	local disk=images/disk.img
 	local expect='^ok ; ^tests: [0-9]+ passed, 0 failed'
-	for f in vmm/mkvm "$kernel" "$initrd"; do
+	for f in vmm/mkvm "$kernel" "$initrd" "$disk"; do
 		[[ -f $BUILD/$f ]] || { skip "$name" "$f is not built"; return; }
 	done
 	"$BUILD/vmm/mkvm" --help 2>&1 | grep -q -- '--domain ARG' ||
@@ -127,9 +129,11 @@ mkvm_domain_nested() {
 	l1_new_root
 	l1_stage_image "$kernel"
 	l1_stage_image "$initrd"
+	l1_stage_image "$disk"
 	# Paths as L1 sees them: its root is $L1_ROOT here.
 	"$SRC/images/mkdomain.sh" --kernel "$L1_ROOT/build/$kernel" --initrd "$L1_ROOT/build/$initrd" \
-		--cmdline test --no-virtio --type kvm --name "$name" | sed "s|$L1_ROOT/|/|g" \
+		--disk "$L1_ROOT/build/$disk" --cmdline test --no-net --type kvm --name "$name" |
+		sed "s|$L1_ROOT/|/|g" \
 		> "$L1_ROOT/build/domain.xml" || { fail "$name" "mkdomain.sh failed"; return; }
 	cat > "$L1_ROOT/etc/mkvm/cases" <<-EOT
 		mark 'case-begin $name'
