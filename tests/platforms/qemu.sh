@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make check-qemu`: every "qemu" case of tests/cases.list booted directly by
 # QEMU full-system emulation (TCG), PVH -kernel, -initrd as module 0,
-# -append as the command line. q35, because it has PCIe ECAM (ACPI MCFG).
+# -append as the command line. q35, because it has PCIe ECAM (ACPI MCFG);
+# QEMU's "edu" device gives the kernel suite an MSI source (msi-ipc).
 # TCG emulates no PCID, so guests must take their non-PCID paths here.
 # Environment: ONLY=substr; VERBOSE=1 streams each serial log; CASE_TIMEOUT
 # (s, default 120; a timeout is a FAIL); QEMU_EXTRA_ARGS (appended, for
@@ -19,7 +20,8 @@ qemu_case() {
 	local log=$LOGDIR/$name.log err=$LOGDIR/$name.stderr rc pid tail_pid=
 	local args=(-M q35 -accel tcg -cpu max -m 256M -display none -nodefaults
 		-no-reboot -serial "file:$log"
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$kernel")
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-device edu -kernel "$kernel")
 	[[ -n $initrd ]] && args+=(-initrd "$initrd")
 	[[ -n $cmdline ]] && args+=(-append "$cmdline")
 	# shellcheck disable=SC2206 # word splitting is the point
