@@ -12,7 +12,7 @@
 
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
-	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT, OPT_UNSUPPORTED,
+	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT,
 	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_DOMAIN,
 };
 
@@ -158,8 +158,6 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 		cfg->gdb = arg;
 		break;
 	case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
-	case OPT_UNSUPPORTED:
-		return fail(err, errlen, "--%s is not supported yet", o->name);
 	case OPT_DISK:    return parse_disk(cfg, arg, err, errlen);
 	case OPT_NET:     return parse_net(cfg, arg, err, errlen);
 	case OPT_CONSOLE: cfg->console = true; break;
