@@ -3,11 +3,11 @@
  * row in the table and one case in cli__apply(). */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "errmsg.h"
 #include "gdb/gdb.h"
 
 enum opt_id {
@@ -45,16 +45,6 @@ static const struct option_def options[] = {
 };
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int cli__parse_size(const char *s, uint64_t *out)
 {
@@ -103,16 +93,16 @@ static int parse_disk(struct config *cfg, const char *arg, char *err, size_t err
 	struct cli_disk *d = &cfg->disks[cfg->nr_disks];
 
 	if (cfg->nr_disks == CLI_MAX_DISKS)
-		return fail(err, errlen, "--disk: at most %d disks", CLI_MAX_DISKS);
+		return errmsg(err, errlen, "--disk: at most %d disks", CLI_MAX_DISKS);
 	if (comma && strcmp(comma, ",readonly"))
-		return fail(err, errlen, "--disk %s: unknown option '%s' (FILE[,readonly])",
+		return errmsg(err, errlen, "--disk %s: unknown option '%s' (FILE[,readonly])",
 			    arg, comma + 1);
 	if (comma == arg || !*arg)
-		return fail(err, errlen, "--disk: no file name (FILE[,readonly])");
+		return errmsg(err, errlen, "--disk: no file name (FILE[,readonly])");
 	d->readonly = comma != NULL;
 	d->path = comma ? strndup(arg, (size_t)(comma - arg)) : arg;
 	if (!d->path)
-		return fail(err, errlen, "--disk: out of memory");
+		return errmsg(err, errlen, "--disk: out of memory");
 	cfg->nr_disks++;
 	return 0;
 }
@@ -121,9 +111,9 @@ static int parse_disk(struct config *cfg, const char *arg, char *err, size_t err
 static int parse_net(struct config *cfg, const char *arg, char *err, size_t errlen)
 {
 	if (cfg->nr_nets == CLI_MAX_NETS)
-		return fail(err, errlen, "--net: at most %d interfaces", CLI_MAX_NETS);
+		return errmsg(err, errlen, "--net: at most %d interfaces", CLI_MAX_NETS);
 	if (strncmp(arg, "tap=", 4) && strcmp(arg, "user-loopback"))
-		return fail(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
+		return errmsg(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
 	cfg->nets[cfg->nr_nets++] = arg;
 	return 0;
 }
@@ -143,13 +133,13 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 	case OPT_VERSION: cfg->version = true; break;
 	case OPT_MEM:
 		if (cli__parse_size(arg, &cfg->mem))
-			return fail(err, errlen, "--mem: malformed size '%s' (e.g. 256M, 1G)", arg);
+			return errmsg(err, errlen, "--mem: malformed size '%s' (e.g. 256M, 1G)", arg);
 		if (cfg->mem < CLI_MIN_MEM || cfg->mem > CLI_MAX_MEM)
-			return fail(err, errlen, "--mem: %s is out of range (4M to 512G)", arg);
+			return errmsg(err, errlen, "--mem: %s is out of range (4M to 512G)", arg);
 		break;
 	case OPT_CPUS:
 		if (parse_cpus(arg, &cfg->cpus))
-			return fail(err, errlen, "--cpus: '%s' is not a number from 1 to %d",
+			return errmsg(err, errlen, "--cpus: '%s' is not a number from 1 to %d",
 				    arg, CLI_MAX_CPUS);
 		break;
 	case OPT_GDB:
@@ -189,7 +179,7 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 
 		if (only_operands || a[0] != '-' || a[1] == '\0') {
 			if (cfg->kernel)
-				return fail(err, errlen, "unexpected argument '%s' (kernel already given)", a);
+				return errmsg(err, errlen, "unexpected argument '%s' (kernel already given)", a);
 			cfg->kernel = a;
 			continue;
 		}
@@ -200,7 +190,7 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 		if (!strcmp(a, "-h"))
 			a = "--help";
 		if (a[1] != '-')
-			return fail(err, errlen, "unknown option '%s' (see --help)", a);
+			return errmsg(err, errlen, "unknown option '%s' (see --help)", a);
 
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -208,29 +198,29 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 		const char *arg = NULL;
 
 		if (!o)
-			return fail(err, errlen, "unknown option '%s' (see --help)", a);
+			return errmsg(err, errlen, "unknown option '%s' (see --help)", a);
 		if (o->has_arg) {
 			if (eq)
 				arg = eq + 1;
 			else if (i + 1 < argc)
 				arg = argv[++i];
 			else
-				return fail(err, errlen, "--%s needs an argument", o->name);
+				return errmsg(err, errlen, "--%s needs an argument", o->name);
 		} else if (eq) {
-			return fail(err, errlen, "--%s takes no argument", o->name);
+			return errmsg(err, errlen, "--%s takes no argument", o->name);
 		}
 		if (cli__apply(cfg, o, arg, err, errlen))
 			return -1;
 	}
 	if (cfg->gdb_wait && !cfg->gdb)
-		return fail(err, errlen, "--gdb-wait needs --gdb");
+		return errmsg(err, errlen, "--gdb-wait needs --gdb");
 	if (cfg->domain && (cfg->kernel || cfg->initrd || cfg->cmdline || cfg->serial ||
 			    cfg->mem != CLI_DEFAULT_MEM || cfg->cpus != 1 || cfg->nr_disks ||
 			    cfg->nr_nets || cfg->console || cfg->rng))
-		return fail(err, errlen, "--domain gives the kernel, initrd, cmdline, memory, "
+		return errmsg(err, errlen, "--domain gives the kernel, initrd, cmdline, memory, "
 			    "vCPUs, serial log and devices; do not give them as well");
 	if (!cfg->kernel && !cfg->domain && !cfg->probe && !cfg->help && !cfg->version)
-		return fail(err, errlen, "no kernel given (mkvm [options] KERNEL, see --help)");
+		return errmsg(err, errlen, "no kernel given (mkvm [options] KERNEL, see --help)");
 	return 0;
 }
 

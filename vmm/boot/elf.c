@@ -1,21 +1,11 @@
 #include <elf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mkvm/pvh.h>
 
 #include "boot/elf.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "errmsg.h"
 
 static uint64_t align4(uint64_t v)
 {
@@ -58,20 +48,20 @@ static int find_pvh_note(const uint8_t *buf, uint64_t off, uint64_t len,
 static int check_header(const Elf64_Ehdr *eh, size_t size, char *err, size_t errlen)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return fail(err, errlen, "not an ELF file (bad magic)");
+		return errmsg(err, errlen, "not an ELF file (bad magic)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "not a 64-bit ELF file (class %u)", eh->e_ident[EI_CLASS]);
+		return errmsg(err, errlen, "not a 64-bit ELF file (class %u)", eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "not a little-endian ELF file");
+		return errmsg(err, errlen, "not a little-endian ELF file");
 	if (eh->e_machine != EM_X86_64)
-		return fail(err, errlen, "ELF machine %u is not x86-64", eh->e_machine);
+		return errmsg(err, errlen, "ELF machine %u is not x86-64", eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return fail(err, errlen, "ELF type %u is not an executable", eh->e_type);
+		return errmsg(err, errlen, "ELF type %u is not an executable", eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0)
-		return fail(err, errlen, "ELF file has no usable program headers");
+		return errmsg(err, errlen, "ELF file has no usable program headers");
 	if (eh->e_phoff > size ||
 	    (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
-		return fail(err, errlen, "truncated ELF file (program headers past the end)");
+		return errmsg(err, errlen, "truncated ELF file (program headers past the end)");
 	return 0;
 }
 
@@ -79,14 +69,14 @@ static int add_segment(struct elf_image *img, const Elf64_Phdr *ph, size_t size,
 		       char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(err, errlen, "segment at 0x%llx: filesz 0x%llx > memsz 0x%llx",
+		return errmsg(err, errlen, "segment at 0x%llx: filesz 0x%llx > memsz 0x%llx",
 			    (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_filesz,
 			    (unsigned long long)ph->p_memsz);
 	if (ph->p_offset > size || size - ph->p_offset < ph->p_filesz)
-		return fail(err, errlen, "truncated ELF file (segment at 0x%llx past the end)",
+		return errmsg(err, errlen, "truncated ELF file (segment at 0x%llx past the end)",
 			    (unsigned long long)ph->p_paddr);
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
-		return fail(err, errlen, "segment at 0x%llx wraps around",
+		return errmsg(err, errlen, "segment at 0x%llx wraps around",
 			    (unsigned long long)ph->p_paddr);
 	if (ph->p_memsz == 0)
 		return 0;
@@ -94,11 +84,11 @@ static int add_segment(struct elf_image *img, const Elf64_Phdr *ph, size_t size,
 		const struct elf_segment *s = &img->seg[i];
 
 		if (ph->p_paddr < s->paddr + s->memsz && s->paddr < ph->p_paddr + ph->p_memsz)
-			return fail(err, errlen, "segments at 0x%llx and 0x%llx overlap",
+			return errmsg(err, errlen, "segments at 0x%llx and 0x%llx overlap",
 				    (unsigned long long)s->paddr, (unsigned long long)ph->p_paddr);
 	}
 	if (img->nr_segments == ELF_MAX_SEGMENTS)
-		return fail(err, errlen, "more than %d loadable segments", ELF_MAX_SEGMENTS);
+		return errmsg(err, errlen, "more than %d loadable segments", ELF_MAX_SEGMENTS);
 	img->seg[img->nr_segments++] = (struct elf_segment){
 		ph->p_paddr, ph->p_offset, ph->p_filesz, ph->p_memsz };
 	if (ph->p_paddr + ph->p_memsz > img->end)
@@ -114,9 +104,9 @@ int elf__parse(const uint8_t *buf, size_t size, struct elf_image *img,
 
 	memset(img, 0, sizeof(*img));
 	if (size < SELFMAG || memcmp(buf, ELFMAG, SELFMAG))
-		return fail(err, errlen, "not an ELF file (bad magic)");
+		return errmsg(err, errlen, "not an ELF file (bad magic)");
 	if (size < sizeof(eh))
-		return fail(err, errlen, "truncated ELF file (%zu bytes)", size);
+		return errmsg(err, errlen, "truncated ELF file (%zu bytes)", size);
 	memcpy(&eh, buf, sizeof(eh));
 	if (check_header(&eh, size, err, errlen))
 		return -1;
@@ -129,16 +119,16 @@ int elf__parse(const uint8_t *buf, size_t size, struct elf_image *img,
 			return -1;
 		if (ph.p_type == PT_NOTE && !found) {
 			if (ph.p_offset > size || size - ph.p_offset < ph.p_filesz)
-				return fail(err, errlen, "truncated ELF file (notes past the end)");
+				return errmsg(err, errlen, "truncated ELF file (notes past the end)");
 			found = find_pvh_note(buf, ph.p_offset, ph.p_filesz, &img->entry);
 			if (found < 0)
-				return fail(err, errlen, "malformed ELF note segment");
+				return errmsg(err, errlen, "malformed ELF note segment");
 		}
 	}
 	if (img->nr_segments == 0)
-		return fail(err, errlen, "ELF file has no loadable segments");
+		return errmsg(err, errlen, "ELF file has no loadable segments");
 	if (!found)
-		return fail(err, errlen, "no PVH entry note (Xen ELF note %d) in the kernel",
+		return errmsg(err, errlen, "no PVH entry note (Xen ELF note %d) in the kernel",
 			    XEN_ELFNOTE_PHYS32_ENTRY);
 	return 0;
 }
@@ -152,7 +142,7 @@ int elf__check_placement(const struct elf_image *img, uint64_t ram_start,
 		const struct elf_segment *s = &img->seg[i];
 
 		if (s->paddr < ram_start || s->paddr + s->memsz > ram_end)
-			return fail(err, errlen,
+			return errmsg(err, errlen,
 				    "segment 0x%llx-0x%llx is outside guest RAM 0x%llx-0x%llx",
 				    (unsigned long long)s->paddr,
 				    (unsigned long long)(s->paddr + s->memsz),
@@ -161,7 +151,7 @@ int elf__check_placement(const struct elf_image *img, uint64_t ram_start,
 			entry_ok = 1;
 	}
 	if (!entry_ok)
-		return fail(err, errlen, "PVH entry 0x%x is outside every loadable segment",
+		return errmsg(err, errlen, "PVH entry 0x%x is outside every loadable segment",
 			    img->entry);
 	return 0;
 }
