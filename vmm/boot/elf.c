@@ -1,5 +1,4 @@
 #include <elf.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <mkvm/pvh.h>
