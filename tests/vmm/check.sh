@@ -4,18 +4,10 @@
 # --no-host-check on any KVM, kvm_pvm included. Prints PASS/FAIL/SKIP per
 # check and "vmm: N passed, N failed, N skipped"; exits 1 on a failure.
 set -uo pipefail
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${BUILD:-$SRC/build}
+PLATFORM=vmm
+. "$(dirname "$0")/../platforms/lib.sh"
 MKVM=${MKVM:-$BUILD/vmm/mkvm}
 GUEST=$BUILD/vmm/tests/vmmtest.elf
-LOGDIR=$BUILD/logs/vmm
-mkdir -p "$LOGDIR"
-n_pass=0 n_fail=0 n_skip=0
-
-pass() { n_pass=$((n_pass + 1)); echo "[vmm] PASS $1"; }
-fail() { n_fail=$((n_fail + 1)); echo "[vmm] FAIL $1: $2"; }
-skip() { n_skip=$((n_skip + 1)); echo "[vmm] SKIP $1: $2"; }
-
 # check NAME WANT_STATUS INPUT MKVM-ARGS...: runs mkvm with INPUT on stdin.
 check() {
 	local name=$1 want=$2 input=$3 rc; shift 3
@@ -46,5 +38,4 @@ else
 	rc=$?
 	if [[ $rc == 124 ]]; then pass sigterm; else fail sigterm "exit status $rc, expected 124"; fi
 fi
-echo "vmm: $n_pass passed, $n_fail failed, $n_skip skipped"
-((n_fail == 0))
+summary
