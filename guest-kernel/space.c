@@ -4,7 +4,7 @@
 #include "kernel.h"
 
 #define MAX_SPACES MAX_THREADS
-static struct space spaces[MAX_SPACES];
+struct space spaces[MAX_SPACES];   /* also described by kdebug.c */
 static bool space_used[MAX_SPACES];
 static void *iobitmap_free;
 

@@ -3,7 +3,7 @@
  * never re-created with the version it had before. */
 #include "kernel.h"
 
-static struct tcb tcbs[MAX_THREADS];
+struct tcb tcbs[MAX_THREADS];      /* also described by kdebug.c */
 static uint16_t last_version[MAX_THREADS];
 static struct tcb idle_tcb;
 static void *kstack_free;

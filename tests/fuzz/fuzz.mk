@@ -4,7 +4,7 @@
 # straight into each target, without the KVM side.
 
 FUZZ_GDB_SRCS := $(addprefix $(SRC)/vmm/gdb/,packet.c regs.c pgwalk.c bp.c \
-                   stub.c mem.c monitor.c) $(SRC)/tests/fuzz/gdb_packet.c
+                   stub.c mem.c monitor.c kdebug.c) $(SRC)/tests/fuzz/gdb_packet.c
 FUZZ_CFLAGS   := -std=c11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
                  -I$(SRC)/shared -I$(SRC)/vmm -fno-omit-frame-pointer
 FUZZ_SECONDS  ?= 10

@@ -1,7 +1,9 @@
 /* "monitor" commands (qRcmd): the stub's own commands for what gdb has no
  * words for — physical memory, and looking into an address space other
  * than the one the selected vCPU is running in. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "gdb/stub.h"
 
@@ -12,7 +14,12 @@ static const char help_text[] =
 	"                    ADDR (another address space) instead of the\n"
 	"                    selected vCPU's CR3\n"
 	"  translate VADDR   show the guest-physical address of VADDR\n"
-	"  status            show the current addressing mode\n";
+	"  status            show the current addressing mode\n"
+	"  kdesc ADDR        the kernel's description is at ADDR\n"
+	"                    (print &mkvm_kdebug_desc)\n"
+	"  threads           list the kernel's threads\n"
+	"  spaces            list the address spaces that have threads\n"
+	"  space N           like cr3, with address space N's page tables\n";
 
 /* Parses "on"/"off". */
 static int onoff(const char *arg)
@@ -30,6 +37,18 @@ static bool number(const char *arg, uint64_t *v)
 	if (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X'))
 		arg += 2;
 	return gdb_parse_hex(&arg, v) && !*arg;
+}
+
+/* Parses one decimal number that must end the argument. */
+static bool decimal(const char *arg, uint64_t *v)
+{
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(arg, &end, 10);
+	return !*end && !errno;
 }
 
 static void monitor__status(struct gdb_stub *s)
@@ -71,6 +90,7 @@ void gdb_monitor__run(struct gdb_stub *s, const char *cmd)
 	uint64_t v;
 	int n = sscanf(cmd, "%15s %63s %1s", verb, arg, extra);
 	int on;
+	bool ok = true;
 
 	if (n == 1 && !strcmp(verb, "help")) {
 		gdb_stub__console(s, help_text);
@@ -88,9 +108,23 @@ void gdb_monitor__run(struct gdb_stub *s, const char *cmd)
 		monitor__status(s);
 	} else if (n == 2 && !strcmp(verb, "translate") && number(arg, &v)) {
 		monitor__translate(s, v);
+	} else if (n == 2 && !strcmp(verb, "kdesc") && number(arg, &v)) {
+		s->kdesc_set = true;
+		s->kdesc = v;
+	} else if (n == 1 && !strcmp(verb, "threads")) {
+		ok = gdb_kdebug__threads(s);
+	} else if (n == 1 && !strcmp(verb, "spaces")) {
+		ok = gdb_kdebug__spaces(s);
+	} else if (n == 2 && !strcmp(verb, "space") && decimal(arg, &v)) {
+		ok = gdb_kdebug__select_space(s, v);
+		if (ok)
+			monitor__status(s);
 	} else {
 		gdb_stub__console(s, "unknown monitor command; try "
 				     "\"monitor help\"\n");
+		ok = false;
+	}
+	if (!ok) {
 		snprintf(s->reply, sizeof(s->reply), "E16");
 		s->reply_len = 3;
 		return;

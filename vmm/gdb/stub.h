@@ -72,6 +72,8 @@ struct gdb_stub {
 	bool phys;		/* monitor phys: m/M/X take physical addresses */
 	bool cr3_override;	/* monitor cr3: walk this CR3, not the vCPU's */
 	uint64_t cr3;
+	bool kdesc_set;		/* monitor kdesc: the kernel's description */
+	uint64_t kdesc;		/* its kernel virtual address */
 	struct gdb_stop last;
 	struct gdb_bps bps;
 	size_t last_frame_len;
@@ -106,6 +108,13 @@ bool gdb_mem__translate(struct gdb_stub *s, uint64_t va, uint64_t *gpa,
 /* qRcmd: runs a monitor command, sending console output with "O" packets;
  * returns the final reply ("OK" or an error) in s->reply. */
 void gdb_monitor__run(struct gdb_stub *s, const char *cmd);
+/* Monitor commands over the kernel's description (shared/mkvm/kdebug.h)
+ * at s->kdesc: list threads or spaces, or select space n's page tables as
+ * "monitor cr3" would. Print to gdb's console; false (after printing why)
+ * if the description or the tables cannot be read or make no sense. */
+bool gdb_kdebug__threads(struct gdb_stub *s);
+bool gdb_kdebug__spaces(struct gdb_stub *s);
+bool gdb_kdebug__select_space(struct gdb_stub *s, uint64_t n);
 /* Sends text to gdb's console as an "O" packet. */
 void gdb_stub__console(struct gdb_stub *s, const char *text);
 

@@ -1,0 +1,37 @@
+/* The description of the kernel's tables that debuggers read
+ * (shared/mkvm/kdebug.h): data only, nothing here runs. */
+#include <mkvm/kdebug.h>
+#include "kernel.h"
+
+extern struct tcb tcbs[MAX_THREADS];
+extern struct space spaces[MAX_THREADS];
+
+/* used: nothing in the kernel references it; the debugger finds it by name */
+__attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
+	.magic = MKVM_KDEBUG_MAGIC,
+	.version = MKVM_KDEBUG_VERSION,
+	.size = sizeof(struct mkvm_kdebug),
+	.threads = (uint64_t)tcbs,
+	.spaces = (uint64_t)spaces,
+	.nthreads = MAX_THREADS,
+	.thread_stride = sizeof(struct tcb),
+	.nspaces = MAX_THREADS,
+	.space_stride = sizeof(struct space),
+	.tcb_id = offsetof(struct tcb, tid),
+	.tcb_state = offsetof(struct tcb, state),
+	.tcb_space = offsetof(struct tcb, space),
+	.tcb_prio = offsetof(struct tcb, prio),
+	.tcb_name = MKVM_KDEBUG_NONE,
+	.space_cr3 = offsetof(struct space, pml4_phys),
+	.space_pcid = offsetof(struct space, pcid),
+};
+
+_Static_assert(sizeof(((struct tcb *)0)->tid) == 8, "kdebug v1: id is u64");
+_Static_assert(sizeof(enum thread_state) == 4, "kdebug v1: state is u32");
+_Static_assert(sizeof(((struct tcb *)0)->prio) == 1, "kdebug v1: prio is u8");
+_Static_assert(sizeof(((struct space *)0)->pml4_phys) == 8, "kdebug v1: cr3 is u64");
+_Static_assert(sizeof(((struct space *)0)->pcid) == 2, "kdebug v1: pcid is u16");
+_Static_assert((int)T_FREE == MKVM_KDEBUG_T_FREE && (int)T_READY == MKVM_KDEBUG_T_READY &&
+	       (int)T_SEND_WAIT == MKVM_KDEBUG_T_SEND_WAIT &&
+	       (int)T_RECV_WAIT == MKVM_KDEBUG_T_RECV_WAIT && (int)T_DEAD == MKVM_KDEBUG_T_DEAD,
+	       "kdebug v1: thread states");

@@ -1,0 +1,43 @@
+/* The kernel's self-description for debuggers: where its thread and space
+ * tables are and where the fields a debugger shows sit in them. The kernel
+ * exports one at the symbol mkvm_kdebug_desc (guest-kernel/kdebug.c); mkvm's
+ * gdb stub reads it from guest memory after "monitor kdesc ADDR" and
+ * validates every word of it, so it is data only, never trusted.
+ *
+ * Version 1 fixes the field sizes: tcb id u64 (L4 id, number << 16 |
+ * version), state u32 (MKVM_KDEBUG_T_*), space u64 (kernel virtual address
+ * of an entry of the space table), priority u8; space cr3 u64 (physical
+ * address of the PML4), pcid u16. A field the kernel does not have has
+ * offset MKVM_KDEBUG_NONE. All addresses are kernel virtual addresses,
+ * mapped in every address space. Little-endian, no padding. */
+#ifndef MKVM_KDEBUG_H
+#define MKVM_KDEBUG_H
+
+#include <stdint.h>
+
+#define MKVM_KDEBUG_MAGIC   0x42444b4du /* "MKDB" */
+#define MKVM_KDEBUG_VERSION 1
+#define MKVM_KDEBUG_NONE    0xffffu
+
+enum mkvm_kdebug_state {
+	MKVM_KDEBUG_T_FREE,		/* unused slot: not listed */
+	MKVM_KDEBUG_T_READY,
+	MKVM_KDEBUG_T_SEND_WAIT,
+	MKVM_KDEBUG_T_RECV_WAIT,
+	MKVM_KDEBUG_T_DEAD,
+};
+
+struct mkvm_kdebug {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t size;			/* sizeof(struct mkvm_kdebug) */
+	uint64_t threads;		/* thread table: nthreads tcbs */
+	uint64_t spaces;		/* space table: nspaces entries */
+	uint32_t nthreads, thread_stride;
+	uint32_t nspaces, space_stride;
+	uint16_t tcb_id, tcb_state, tcb_space, tcb_prio, tcb_name;
+	uint16_t space_cr3, space_pcid;
+	uint16_t reserved;
+};
+
+#endif

@@ -1,0 +1,280 @@
+/* OS awareness: the microkernel's threads and address spaces, read from
+ * guest memory through the description the kernel exports
+ * (shared/mkvm/kdebug.h). Everything read is guest data and may be stale or
+ * corrupt: each word is checked before use, and a bad one ends the command
+ * with a message, never with a read outside what was described. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mkvm/kdebug.h>
+#include "gdb/stub.h"
+
+/* Limits far above the kernel's tables, to refuse garbage early. */
+#define KDEBUG_MAX_ENTRIES 65536u
+#define KDEBUG_MAX_STRIDE  (1u << 20)
+
+static const char *const state_names[] = {
+	[MKVM_KDEBUG_T_FREE] = "free",
+	[MKVM_KDEBUG_T_READY] = "ready",
+	[MKVM_KDEBUG_T_SEND_WAIT] = "send-wait",
+	[MKVM_KDEBUG_T_RECV_WAIT] = "recv-wait",
+	[MKVM_KDEBUG_T_DEAD] = "dead",
+};
+
+/* Reads kernel virtual memory whatever "monitor phys" says (the kernel is
+ * mapped in every address space, so any selected CR3 will do). */
+static bool kdebug__read(struct gdb_stub *s, uint64_t va, void *buf,
+			 size_t len)
+{
+	bool phys = s->phys;
+	size_t n;
+
+	s->phys = false;
+	n = gdb_mem__read(s, va, buf, len);
+	s->phys = phys;
+	return n == len;
+}
+
+static bool field_ok(uint16_t off, unsigned size, uint32_t stride)
+{
+	return off != MKVM_KDEBUG_NONE && (uint32_t)off + size <= stride;
+}
+
+static bool table_ok(uint64_t base, uint32_t n, uint32_t stride)
+{
+	return n && n <= KDEBUG_MAX_ENTRIES && stride &&
+	       stride <= KDEBUG_MAX_STRIDE &&
+	       base + (uint64_t)n * stride > base;	/* no wrap */
+}
+
+/* Loads and validates the description at s->kdesc; on failure writes why
+ * to err. */
+static bool kdebug__load(struct gdb_stub *s, struct mkvm_kdebug *d,
+			 char *err, size_t errlen)
+{
+	if (!s->kdesc_set) {
+		snprintf(err, errlen, "no kernel description: give its "
+			 "address with \"monitor kdesc ADDR\" "
+			 "(&mkvm_kdebug_desc)\n");
+		return false;
+	}
+	if (!kdebug__read(s, s->kdesc, d, sizeof(*d))) {
+		snprintf(err, errlen, "kernel description at %#llx: "
+			 "not mapped\n", (unsigned long long)s->kdesc);
+		return false;
+	}
+	if (d->magic != MKVM_KDEBUG_MAGIC) {
+		snprintf(err, errlen, "kernel description at %#llx: bad magic "
+			 "%#x\n", (unsigned long long)s->kdesc, d->magic);
+		return false;
+	}
+	if (d->version != MKVM_KDEBUG_VERSION || d->size < sizeof(*d)) {
+		snprintf(err, errlen, "kernel description version %u size %u: "
+			 "this stub reads version %u\n", d->version, d->size,
+			 MKVM_KDEBUG_VERSION);
+		return false;
+	}
+	if (!table_ok(d->threads, d->nthreads, d->thread_stride) ||
+	    !table_ok(d->spaces, d->nspaces, d->space_stride) ||
+	    !field_ok(d->tcb_id, 8, d->thread_stride) ||
+	    !field_ok(d->tcb_state, 4, d->thread_stride) ||
+	    !field_ok(d->tcb_space, 8, d->thread_stride) ||
+	    !field_ok(d->space_cr3, 8, d->space_stride)) {
+		snprintf(err, errlen, "kernel description: table or field "
+			 "outside its bounds\n");
+		return false;
+	}
+	/* optional fields */
+	if (d->tcb_prio != MKVM_KDEBUG_NONE &&
+	    !field_ok(d->tcb_prio, 1, d->thread_stride))
+		d->tcb_prio = MKVM_KDEBUG_NONE;
+	if (d->space_pcid != MKVM_KDEBUG_NONE &&
+	    !field_ok(d->space_pcid, 2, d->space_stride))
+		d->space_pcid = MKVM_KDEBUG_NONE;
+	return true;
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned size)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Reads `size` bytes at `off` in entry `i` of a validated table. */
+static bool entry_read(struct gdb_stub *s, uint64_t base, uint32_t stride,
+		       uint32_t i, uint16_t off, unsigned size, uint64_t *v)
+{
+	uint8_t b[8];
+
+	if (!kdebug__read(s, base + (uint64_t)i * stride + off, b, size))
+		return false;
+	*v = get_le(b, size);
+	return true;
+}
+
+/* Space table index of a space pointer, or -1 if it points elsewhere. */
+static long space_index(const struct mkvm_kdebug *d, uint64_t p)
+{
+	uint64_t off = p - d->spaces;
+
+	if (p < d->spaces || off % d->space_stride ||
+	    off / d->space_stride >= d->nspaces)
+		return -1;
+	return (long)(off / d->space_stride);
+}
+
+struct kthread {
+	uint64_t id, state, space, prio;
+};
+
+static bool thread_read(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			uint32_t i, struct kthread *t)
+{
+	t->prio = 0;
+	return entry_read(s, d->threads, d->thread_stride, i, d->tcb_id, 8,
+			  &t->id) &&
+	       entry_read(s, d->threads, d->thread_stride, i, d->tcb_state, 4,
+			  &t->state) &&
+	       entry_read(s, d->threads, d->thread_stride, i, d->tcb_space, 8,
+			  &t->space) &&
+	       (d->tcb_prio == MKVM_KDEBUG_NONE ||
+		entry_read(s, d->threads, d->thread_stride, i, d->tcb_prio, 1,
+			   &t->prio));
+}
+
+static bool fail(struct gdb_stub *s, const char *text)
+{
+	gdb_stub__console(s, text);
+	return false;
+}
+
+bool gdb_kdebug__threads(struct gdb_stub *s)
+{
+	struct mkvm_kdebug d;
+	struct kthread t;
+	char line[160];
+	unsigned listed = 0;
+
+	if (!kdebug__load(s, &d, line, sizeof(line)))
+		return fail(s, line);
+	gdb_stub__console(s, "thread    state      space  prio\n");
+	for (uint32_t i = 0; i < d.nthreads; i++) {
+		long sp;
+
+		if (!thread_read(s, &d, i, &t)) {
+			snprintf(line, sizeof(line), "thread table entry %u: "
+				 "not mapped\n", i);
+			return fail(s, line);
+		}
+		if (t.state == MKVM_KDEBUG_T_FREE)
+			continue;
+		sp = space_index(&d, t.space);
+		snprintf(line, sizeof(line), "%4llu.%-4llu %-10s %5ld  %4llu\n",
+			 (unsigned long long)(t.id >> 16),
+			 (unsigned long long)(t.id & 0xffff),
+			 t.state < sizeof(state_names) / sizeof(state_names[0])
+				 ? state_names[t.state] : "?",
+			 sp, (unsigned long long)t.prio);
+		gdb_stub__console(s, line);
+		listed++;
+	}
+	snprintf(line, sizeof(line), "%u threads\n", listed);
+	gdb_stub__console(s, line);
+	return true;
+}
+
+/* Lists the spaces that have threads (the table has no in-use flag the
+ * description exports; a space without threads is not interesting here). */
+bool gdb_kdebug__spaces(struct gdb_stub *s)
+{
+	struct mkvm_kdebug d;
+	struct kthread t;
+	char line[160];
+	uint16_t *count = NULL;
+	unsigned listed = 0;
+	bool ok = false;
+
+	if (!kdebug__load(s, &d, line, sizeof(line)))
+		return fail(s, line);
+	count = calloc(d.nspaces, sizeof(*count));
+	if (!count)
+		return fail(s, "out of memory\n");
+	for (uint32_t i = 0; i < d.nthreads; i++) {
+		long sp;
+
+		if (!thread_read(s, &d, i, &t)) {
+			snprintf(line, sizeof(line), "thread table entry %u: "
+				 "not mapped\n", i);
+			fail(s, line);
+			goto out;
+		}
+		sp = space_index(&d, t.space);
+		if (t.state != MKVM_KDEBUG_T_FREE && sp >= 0 &&
+		    count[sp] < UINT16_MAX)
+			count[sp]++;
+	}
+	gdb_stub__console(s, "space  cr3                 pcid  threads\n");
+	for (uint32_t i = 0; i < d.nspaces; i++) {
+		uint64_t cr3, pcid = 0;
+		char pcid_text[8] = "-";
+
+		if (!count[i])
+			continue;
+		if (!entry_read(s, d.spaces, d.space_stride, i, d.space_cr3, 8,
+				&cr3) ||
+		    (d.space_pcid != MKVM_KDEBUG_NONE &&
+		     !entry_read(s, d.spaces, d.space_stride, i, d.space_pcid,
+				 2, &pcid))) {
+			snprintf(line, sizeof(line), "space table entry %u: "
+				 "not mapped\n", i);
+			fail(s, line);
+			goto out;
+		}
+		if (d.space_pcid != MKVM_KDEBUG_NONE)
+			snprintf(pcid_text, sizeof(pcid_text), "%llu",
+				 (unsigned long long)pcid);
+		snprintf(line, sizeof(line), "%5u  %#-18llx  %4s  %7u\n", i,
+			 (unsigned long long)cr3, pcid_text, count[i]);
+		gdb_stub__console(s, line);
+		listed++;
+	}
+	snprintf(line, sizeof(line), "%u spaces\n", listed);
+	gdb_stub__console(s, line);
+	ok = true;
+out:
+	free(count);
+	return ok;
+}
+
+bool gdb_kdebug__select_space(struct gdb_stub *s, uint64_t n)
+{
+	struct mkvm_kdebug d;
+	char line[160];
+	uint64_t cr3;
+
+	if (!kdebug__load(s, &d, line, sizeof(line)))
+		return fail(s, line);
+	if (n >= d.nspaces) {
+		snprintf(line, sizeof(line), "no space %llu (the table has "
+			 "%u)\n", (unsigned long long)n, d.nspaces);
+		return fail(s, line);
+	}
+	if (!entry_read(s, d.spaces, d.space_stride, (uint32_t)n, d.space_cr3,
+			8, &cr3)) {
+		snprintf(line, sizeof(line), "space table entry %llu: not "
+			 "mapped\n", (unsigned long long)n);
+		return fail(s, line);
+	}
+	if (!cr3 || (cr3 & 0xfff)) {
+		snprintf(line, sizeof(line), "space %llu has no page tables "
+			 "(cr3 %#llx)\n", (unsigned long long)n,
+			 (unsigned long long)cr3);
+		return fail(s, line);
+	}
+	s->cr3_override = true;
+	s->cr3 = cr3;
+	return true;
+}
