@@ -28,12 +28,10 @@ $(KERNEL_ELF): $(KERNEL_OBJS) $(SRC)/guest-kernel/kernel.ld
 ALL_TARGETS += $(KERNEL_ELF)
 
 # Microbenchmarks (printed, not asserted): once in TSC cycles, once under
-# -icount shift=0 where the TSC counts instructions.
-BENCH_QEMU = timeout 120 qemu-system-x86_64 -M q35 -accel tcg -cpu max -m 256M -display none \
-	-nodefaults -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel $(KERNEL_ELF) -initrd $(BOOT_CPIO) -append "bench exit"
-bench-kernel: $(KERNEL_ELF) $(BOOT_CPIO)
-	@echo "== QEMU TCG, TSC cycles per operation"
-	@$(BENCH_QEMU) | grep '^bench:' || true
-	@echo "== QEMU TCG -icount shift=0, instructions per operation"
-	@$(BENCH_QEMU) -icount shift=0 | grep '^bench:' || true
+# -icount shift=0 where the TSC counts instructions, side by side with a
+# Linux guest running tests/bench/linux/lxbench.c in the same QEMU.
+$(BUILD)/bench/lxbench: $(SRC)/tests/bench/linux/lxbench.c
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+bench-kernel: $(KERNEL_ELF) $(BOOT_CPIO) $(BUILD)/bench/lxbench
+	@$(SRC)/tests/bench/linux/bench-kernel.sh $(KERNEL_ELF) $(BOOT_CPIO) $(BUILD)/bench/lxbench
