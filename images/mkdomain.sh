@@ -3,13 +3,15 @@
 #
 #   mkdomain.sh --kernel ELF [--disk RAW] [--serial-log FILE] [--initrd CPIO]
 #               [--cmdline TEXT] [--name NAME] [--uuid UUID] [--memory MIB]
-#               [--type kvm|qemu] [--gdb PORT] [--exit-log FILE] [--no-net]
-#               [--no-virtio] [-o OUT]
+#               [--type kvm|qemu] [--gdb PORT] [--exit-log FILE] [--tap NAME]
+#               [--no-net] [--no-virtio] [-o OUT]
 #
 # Paths are made absolute (libvirt requires it). --disk is required unless
 # --no-virtio leaves out all virtio devices; without --serial-log COM1 is a
-# pty only (virsh console; mkvm's terminal). --no-net leaves out the
-# interface: libvirt's user-mode network, which mkvm does not have. --type defaults to 'kvm'
+# pty only (virsh console; mkvm's terminal). The interface is a TAP named
+# --tap NAME (default mkvm0), type='ethernet' managed='yes': libvirt creates
+# it, mkvm (--net tap=NAME) creates it or attaches to it, so one file runs on
+# both; --no-net leaves it out. --type defaults to 'kvm'
 # only when the host's /dev/kvm comes from kvm_intel or kvm_amd: kvm_pvm
 # (see docs/libvirt.md) cannot run the guest's SYSCALLs, so it gets 'qemu'
 # (TCG). Two additions go through libvirt's qemu:commandline namespace, as
@@ -43,7 +45,7 @@ host_type() {
 
 kernel= initrd= cmdline= disk= log= out=/dev/stdout
 name=mkvm uuid=6d6b766d-0000-4000-8000-000000000001 memory=256
-type= gdb= exit_log= virtio=1 net=1
+type= gdb= exit_log= virtio=1 net=1 tap=mkvm0
 while (($#)); do
 	case $1 in
 	--kernel)     kernel=${2:?}; shift ;;
@@ -58,6 +60,7 @@ while (($#)); do
 	--gdb)        gdb=${2:?}; shift ;;
 	--exit-log)   exit_log=${2:?}; shift ;;
 	--no-virtio)  virtio=0 ;;
+	--tap)        tap=${2:?}; shift ;;
 	--no-net)     net=0 ;;
 	-o)           out=${2:?}; shift ;;
 	*)            die "unknown argument '$1' (see the comment at the top of $0)" ;;
@@ -73,6 +76,8 @@ done
 [[ $memory =~ ^[1-9][0-9]*$ ]] || die "--memory wants MiB as a number, not '$memory'"
 [[ $uuid =~ ^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ ]] || die "bad --uuid '$uuid'"
 [[ -z $gdb || $gdb =~ ^[1-9][0-9]*$ ]] || die "--gdb wants a TCP port, not '$gdb'"
+# A Linux interface name: 1 to 15 bytes, no '/', ':' or white space.
+[[ $tap =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "--tap wants an interface name of 1 to 15 letters, digits, '_', '.', '-', not '$tap'"
 type=${type:-$(host_type)}
 case $type in
 kvm)  cpu_mode=host-passthrough ;;
@@ -110,6 +115,7 @@ xml=${xml//@TYPE@/$type}
 xml=${xml//@QEMU_NS@/$qemu_ns}
 xml=${xml//@QEMU_ARGS@/$qemu_args}
 xml=${xml//@CPU_MODE@/$cpu_mode}
+xml=${xml//@TAP@/$tap}
 xml=${xml//@NAME@/$(xml_escape "$name")}
 xml=${xml//@UUID@/$uuid}
 xml=${xml//@MEMORY@/$memory}

@@ -20,6 +20,7 @@ PLATFORM=libvirt
 
 CASE_TIMEOUT=${CASE_TIMEOUT:-180}
 DOMAIN=mkvm-check
+TAP=mkvmchk0   # not the release domain's mkvm0: a user's mkvm domain may run
 UUID=6d6b766d-0000-4000-8000-00000000c4ec
 RUNDIR=$BUILD/libvirt
 DISK=$BUILD/images/disk.img
@@ -69,7 +70,8 @@ libvirt_case() {
 	# Copies: libvirt chowns a running domain's files to its QEMU user.
 	cp "$kernel" "$dir/kernel.elf" && cp "$DISK" "$dir/disk.img" || { fail "$name" "cannot copy images into $dir"; return; }
 	args=(--kernel "$dir/kernel.elf" --disk "$dir/disk.img" --serial-log "$log"
-		--exit-log "$dir/exit.bin" --name "$DOMAIN" --uuid "$UUID" --cmdline "$cmdline")
+		--exit-log "$dir/exit.bin" --name "$DOMAIN" --uuid "$UUID" --cmdline "$cmdline"
+		--tap "$TAP")
 	if [[ -n $initrd ]]; then
 		cp "$initrd" "$dir/initrd.cpio" || { fail "$name" "cannot copy $initrd"; return; }
 		args+=(--initrd "$dir/initrd.cpio")
@@ -109,9 +111,9 @@ skip_all() { skip "$1" "$reason"; }
 # mkvm_domain_nested: one domain file runs on libvirt and on mkvm. The
 # kernel-suite case's domain, from the same template, booted by
 # `mkvm --domain` inside the nested platform (tests/platforms/l1/, whose
-# init sources the case script written here), with its virtio disk, console
-# and rng; without the interface (libvirt's user-mode network, which mkvm
-# does not have).
+# init sources the case script written here), with the devices of the
+# release domain: virtio disk, TAP interface (L1 loads `tun`; mkvm creates
+# the TAP), console and rng.
 mkvm_domain_nested() {
 	local name=mkvm-domain-nested kernel=kernel/kernel.elf initrd=servers/boot.cpio f
 	local disk=images/disk.img
@@ -132,7 +134,7 @@ mkvm_domain_nested() {
 	l1_stage_image "$disk"
 	# Paths as L1 sees them: its root is $L1_ROOT here.
 	"$SRC/images/mkdomain.sh" --kernel "$L1_ROOT/build/$kernel" --initrd "$L1_ROOT/build/$initrd" \
-		--disk "$L1_ROOT/build/$disk" --cmdline test --no-net --type kvm --name "$name" |
+		--disk "$L1_ROOT/build/$disk" --cmdline test --type kvm --name "$name" |
 		sed "s|$L1_ROOT/|/|g" \
 		> "$L1_ROOT/build/domain.xml" || { fail "$name" "mkdomain.sh failed"; return; }
 	cat > "$L1_ROOT/etc/mkvm/cases" <<-EOT
@@ -140,7 +142,7 @@ mkvm_domain_nested() {
 		timeout -s KILL $CASE_TIMEOUT /mkvm/mkvm --domain /build/domain.xml < /dev/null 2>&1
 		mark "case-end $name status=\$?"
 	EOT
-	l1_initramfs kvm-amd || { fail "$name" "cannot build the L1 initramfs"; return; }
+	l1_initramfs kvm-amd tun || { fail "$name" "cannot build the L1 initramfs"; return; }
 	L1_LOG=$LOGDIR/$name-l1.log
 	L1_CASE_TIMEOUT=$CASE_TIMEOUT
 	L1_CASES=("$name|33|$expect")

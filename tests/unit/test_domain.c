@@ -155,6 +155,24 @@ TEST(domain_devices_variants)
 	domain__free(&d);
 }
 
+/* The release domain's TAP: libvirt creates it (managed='yes'), mkvm's
+ * TUNSETIFF creates or attaches to it; both are --net tap=NAME. */
+TEST(domain_interface_managed_tap)
+{
+	struct domain d;
+	char err[300];
+
+	REQUIRE(parse_with(&d, "<devices><interface type='ethernet'>"
+			   "<target dev='mkvm0' managed='yes'/>"
+			   "<model type='virtio-non-transitional'/></interface></devices>",
+			   err, sizeof(err)) == 0);
+	REQUIRE(d.nr_nets == 1);
+	CHECK(!strcmp(d.nets[0], "tap=mkvm0"));
+	domain__free(&d);
+	CHECK(refused("<devices><interface type='ethernet'><target dev='t' managed='maybe'/>"
+		      "</interface></devices>", "<target managed='maybe'> is not supported"));
+}
+
 TEST(domain_refuses_unsupported_elements_with_line)
 {
 	CHECK(refused("<devices><graphics type='vnc'/></devices>",

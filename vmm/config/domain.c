@@ -392,7 +392,7 @@ static int parse_net_target(struct ctx *c, xmlNode *n)
 	struct domain *d = c->d;
 	char *dev = attr(n, "dev"), *spec;
 
-	if (!dev || attr_in(c, n, "managed", "no", false)) {
+	if (!dev || attr_in(c, n, "managed", "yes|no", false)) {
 		free(dev);
 		return dev ? -1 : fail(c, n, "<target> of an interface needs dev='TAP'");
 	}
@@ -403,9 +403,11 @@ static int parse_net_target(struct ctx *c, xmlNode *n)
 	return set_once(c, n, &d->nets[d->nr_nets], spec);
 }
 
-/* A TAP device that exists already (libvirt: type='ethernet', managed='no')
- * is mkvm's --net tap=NAME. libvirt's type='user' is QEMU's NAT stack,
- * which mkvm does not have. */
+/* libvirt's type='ethernet' TAP is mkvm's --net tap=NAME: managed='no' names
+ * a TAP that exists already, managed='yes' one libvirt creates. mkvm's
+ * TUNSETIFF does either (it attaches to NAME, or creates it with
+ * CAP_NET_ADMIN), so both mean the same here. libvirt's type='user' is
+ * QEMU's NAT stack, which mkvm does not have. */
 static int parse_interface(struct ctx *c, xmlNode *n)
 {
 	static const struct elem iface[] = {
@@ -421,7 +423,7 @@ static int parse_interface(struct ctx *c, xmlNode *n)
 	if (!ethernet) {
 		fail(c, n, "<interface type='%s'> is not supported by mkvm: it has no "
 		     "user-mode (NAT) network; it takes <interface type='ethernet'> with "
-		     "<target dev='TAP' managed='no'/>", type ? type : "");
+		     "<target dev='TAP' managed='yes|no'/>", type ? type : "");
 		free(type);
 		return -1;
 	}
@@ -431,7 +433,7 @@ static int parse_interface(struct ctx *c, xmlNode *n)
 	if (CHILDREN(c, n, iface))
 		return -1;
 	if (!d->nets[d->nr_nets])
-		return fail(c, n, "<interface type='ethernet'> needs <target dev='TAP' managed='no'/>");
+		return fail(c, n, "<interface type='ethernet'> needs <target dev='TAP' managed='yes|no'/>");
 	d->nr_nets++;
 	return 0;
 }

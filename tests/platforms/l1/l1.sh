@@ -40,7 +40,8 @@ l1_kernel_pkg() {
 
 # l1_kernel: sets L1_KDIR to an unpacked Debian kernel (vmlinuz, modules),
 # downloading it on first use. Cached as $L1_CACHE/<abi>/ with a .complete
-# stamp; only vmlinuz, config and the KVM-related modules are kept.
+# stamp; only vmlinuz, config, the KVM-related modules and tun (/dev/net/tun,
+# for mkvm's TAP) are kept. A cache from before tun was kept gets it added.
 l1_kernel() {
 	local pkg abi tmp deb
 	pkg=$(l1_kernel_pkg)
@@ -53,15 +54,15 @@ l1_kernel() {
 	fi
 	abi=${pkg#linux-image-}
 	L1_KDIR=$L1_CACHE/$abi
-	[[ -e $L1_KDIR/.complete ]] && return 0
+	[[ -e $L1_KDIR/.complete && -n $(l1_module_file tun) ]] && return 0
 	# One fetch at a time into the shared cache; held until the harness exits.
 	mkdir -p "$L1_CACHE"
 	exec {L1_CACHE_FD}> "$L1_CACHE/.lock"
 	flock "$L1_CACHE_FD"
-	[[ -e $L1_KDIR/.complete ]] && return 0
+	[[ -e $L1_KDIR/.complete && -n $(l1_module_file tun) ]] && return 0
 	say "fetching $pkg (apt-get download, cached in $L1_KDIR)"
 	tmp=$L1_CACHE/.tmp-$abi
-	rm -rf "$tmp" "$L1_KDIR" && mkdir -p "$tmp/x"
+	rm -rf "$tmp" && mkdir -p "$tmp/x"
 	if ! (cd "$tmp" && apt-get download "$pkg" > dl.log 2>&1); then
 		if [[ $(id -u) -eq 0 ]]; then
 			say "apt-get download failed; running apt-get update once and retrying"
@@ -70,12 +71,21 @@ l1_kernel() {
 		fi || { cat "$tmp/dl.log" >&2; l1_die "apt-get download $pkg failed (not root, or no access to Debian's archive)"; return; }
 	fi
 	deb=$(ls "$tmp"/*.deb) && dpkg-deb -x "$deb" "$tmp/x" || { l1_die "cannot unpack $deb"; return; }
-	mkdir -p "$L1_KDIR/modules"
+	if [[ -e $L1_KDIR/.complete ]]; then
+		# Only add tun: another harness may be booting this kernel right now.
+		cp "$tmp"/x/lib/modules/*/kernel/drivers/net/tun.ko* "$L1_KDIR/modules/" ||
+			{ l1_die "no drivers/net/tun.ko* in $deb"; return; }
+		rm -rf "$tmp"
+		return 0
+	fi
+	rm -rf "$L1_KDIR" && mkdir -p "$L1_KDIR/modules"
 	cp "$tmp"/x/boot/vmlinuz-* "$L1_KDIR/vmlinuz" &&
 	cp "$tmp"/x/boot/config-* "$L1_KDIR/config" &&
 	find "$tmp"/x/lib/modules/*/kernel/arch/x86/kvm "$tmp"/x/lib/modules/*/kernel/virt \
 		"$tmp"/x/lib/modules/*/kernel/drivers/crypto/ccp -name '*.ko*' \
-		-exec cp {} "$L1_KDIR/modules/" \; || { l1_die "unexpected layout in $deb"; return; }
+		-exec cp {} "$L1_KDIR/modules/" \; &&
+	cp "$tmp"/x/lib/modules/*/kernel/drivers/net/tun.ko* "$L1_KDIR/modules/" ||
+		{ l1_die "unexpected layout in $deb"; return; }
 	echo "$pkg $(dpkg-deb -f "$deb" Version)" > "$L1_KDIR/package"
 	rm -rf "$tmp"
 	touch "$L1_KDIR/.complete"
