@@ -6,6 +6,7 @@
  * interrupt (gdb_spin). It passes when
  * the counter ends at its expected value, so a breakpoint left behind or a
  * corrupted register after detach fails the run. */
+#include <mkvm/kdebug.h>
 #include "guest.h"
 
 #define MSR_FS_BASE	0xc0000100
@@ -17,6 +18,41 @@ volatile uint64_t gdb_counter;
 volatile uint64_t gdb_user_counter;
 volatile uint64_t gdb_spin;		/* a debugger sets it to make us spin */
 volatile uint64_t gdb_spins;
+
+/* A kernel description (shared/mkvm/kdebug.h) over two small tables, for
+ * "monitor threads/spaces/space" (monitor.gdb): space 1 is this guest's own
+ * page tables (set at start), space 2 has none to walk. */
+struct gt_tcb {
+	uint64_t id;
+	uint32_t state;
+	uint64_t space;
+	uint8_t prio;
+};
+struct gt_space {
+	uint64_t cr3;
+	uint16_t pcid;
+};
+static struct gt_space gt_spaces[3] = { [2] = { 0x300000, 7 } };
+static struct gt_tcb gt_tcbs[4] = {
+	[1] = { (33ull << 16) | 1, MKVM_KDEBUG_T_READY,
+		(uint64_t)&gt_spaces[1], 100 },
+	[3] = { (40ull << 16) | 2, MKVM_KDEBUG_T_RECV_WAIT,
+		(uint64_t)&gt_spaces[2], 254 },
+};
+__attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
+	.magic = MKVM_KDEBUG_MAGIC, .version = MKVM_KDEBUG_VERSION,
+	.size = sizeof(struct mkvm_kdebug),
+	.threads = (uint64_t)gt_tcbs, .spaces = (uint64_t)gt_spaces,
+	.nthreads = 4, .thread_stride = sizeof(struct gt_tcb),
+	.nspaces = 3, .space_stride = sizeof(struct gt_space),
+	.tcb_id = __builtin_offsetof(struct gt_tcb, id),
+	.tcb_state = __builtin_offsetof(struct gt_tcb, state),
+	.tcb_space = __builtin_offsetof(struct gt_tcb, space),
+	.tcb_prio = __builtin_offsetof(struct gt_tcb, prio),
+	.tcb_name = MKVM_KDEBUG_NONE,
+	.space_cr3 = __builtin_offsetof(struct gt_space, cr3),
+	.space_pcid = __builtin_offsetof(struct gt_space, pcid),
+};
 
 __attribute__((noinline)) void gdb_kernel_func(uint64_t n)
 {
@@ -42,6 +78,7 @@ void test_main(struct hvm_start_info *si)
 	uint64_t v;
 
 	(void)si;
+	gt_spaces[1].cr3 = read_cr3();
 	wrmsr(MSR_FS_BASE, GDB_FS_BASE);
 	for (uint64_t i = 1; i <= 3; i++)
 		gdb_kernel_func(i);

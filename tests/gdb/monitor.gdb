@@ -32,6 +32,32 @@ else
   echo CHECK monitor-phys BAD\n
 end
 
+# OS awareness over the guest's kernel description (gdbtarget.c).
+eval "monitor kdesc %#lx", &mkvm_kdebug_desc
+# EXPECT: ^  33\.1    ready          1   100$
+# EXPECT: ^  40\.2    recv-wait      2   254$
+# EXPECT: ^2 threads$
+monitor threads
+# EXPECT: ^    1  0x[0-9a-f]+ +0        1$
+# EXPECT: ^    2  0x300000 +7        1$
+# EXPECT: ^2 spaces$
+monitor spaces
+# Space 1 is the vCPU's own page tables, selected as another space's are.
+# EXPECT: ^addresses are virtual, through cr3 0x[0-9a-f]+$
+monitor space 1
+set $through_space = gdb_counter
+# Space 2's page tables map nothing.
+# EXPECT: ^addresses are virtual, through cr3 0x300000$
+monitor space 2
+# EXPECT: ^0x10[0-9a-f]{4}: not mapped$
+eval "monitor translate %#lx", &gdb_counter
+monitor cr3 off
+if $through_space == $phys
+  echo CHECK monitor-space ok\n
+else
+  echo CHECK monitor-space BAD\n
+end
+
 info threads
 detach
 echo CHECK detach ok\n
