@@ -20,10 +20,11 @@ check-gdb: $(GDBT_ELF) $(VMM_BIN)
 	@$(HARNESS_ENV) $(SRC)/tests/gdb/run.sh
 
 # The sessions with mkvm inside the L1 VM of the nested platforms (minutes;
-# not part of check-gdb). See tests/gdb/l1.sh.
+# not part of check-gdb), the microkernel's own (kernel.gdb) among them.
+# See tests/gdb/l1.sh.
 .PHONY: check-gdb-nested check-gdb-bochs
-check-gdb-nested: $(GDBT_ELF) $(VMM_BIN)
+check-gdb-nested: $(GDBT_ELF) $(VMM_BIN) $(KERNEL_ELF) $(BOOT_CPIO)
 	@$(HARNESS_ENV) $(SRC)/tests/gdb/l1.sh nested
 
-check-gdb-bochs: $(GDBT_ELF) $(VMM_BIN)
+check-gdb-bochs: $(GDBT_ELF) $(VMM_BIN) $(KERNEL_ELF) $(BOOT_CPIO)
 	@$(HARNESS_ENV) $(SRC)/tests/gdb/l1.sh bochs

@@ -2,7 +2,9 @@
 # `make check-gdb-nested` / `make check-gdb-bochs`: the gdb sessions with
 # mkvm running inside the L1 Linux of a nested platform:
 #   nested  QEMU TCG -> Linux kvm_amd (NPT): single-step reaches the VMM,
-#           breakpoints do not (PLATFORM.md), so step.gdb and protocol.gdb
+#           breakpoints do not (PLATFORM.md), so step.gdb and protocol.gdb;
+#           and kernel.gdb, the microkernel itself (it needs SYSCALL, which
+#           this host's kvm_pvm lacks): OS awareness on the real thing
 #   bochs   Bochs Haswell -> Linux kvm_intel (EPT): everything, so full.gdb
 #
 # How gdb reaches mkvm inside L1: L1's second UART (ttyS1) is a socket on
@@ -18,15 +20,19 @@ PLATFORM=gdb-$L1_PLATFORM
 . "$SRC/tests/platforms/l1/l1.sh"
 
 ELF=tests/gdb/gdbtarget.elf
+KERNEL=kernel/kernel.elf KINITRD=servers/boot.cpio SERVERS=servers/image
 
+# write_run_script REL-ELF [MKVM-OPTION...]: the L1 script for one session.
 write_run_script() {
+	local elf=$1
+	shift
 	cat > "$L1_ROOT/etc/mkvm/run" <<-EOS
 	ifconfig lo 127.0.0.1 up
 	# Held open so that what gdb sends is buffered by the tty until nc
 	# reads it (a UART nobody has open drops its input).
 	exec 4<> /dev/ttyS1
 	stty -F /dev/ttyS1 raw -echo
-	/mkvm/mkvm --kernel /build/$ELF --cpus 2 --mem 128M --serial /tmp/guest.log \\
+	/mkvm/mkvm --kernel /build/$elf --cpus 2 --mem 128M --serial /tmp/guest.log $* \\
 		--gdb tcp:127.0.0.1:1234 --gdb-wait < /dev/null &
 	pid=\$!
 	sleep 1
@@ -74,9 +80,20 @@ start_bochs() {
 	emu_pid=$!
 }
 
-# session SCRIPT: one L1 boot, one gdb session, judged like tests/gdb/run.sh.
+# session SCRIPT: one L1 boot, one gdb session, judged like tests/gdb/run.sh
+# (CHECK lines, "# EXPECT:" regexes, the guest's own verdict).
 session() {
 	local script=$1 name=$L1_PLATFORM-${1%.gdb} port log glog check status
+	local elf=$ELF want=33 verdict="^PASS"
+	local -a mkvm_args=() settings=("${gdb_settings[@]}")
+	if [[ $script == kernel.gdb ]]; then
+		# A plain boot idles once up; the script ends it with "kill".
+		elf=$KERNEL want=0 verdict="^root: system up"
+		mkvm_args=(--initrd "/build/$KINITRD")
+		settings+=(-ex "set \$server_dir = \"$BUILD/$SERVERS\"")
+	fi
+	write_run_script "$elf" "${mkvm_args[@]}"
+	l1_initramfs "$module" || { fail "$name" "cannot build the L1 initramfs"; return; }
 	log=$LOGDIR/$name.l1.log
 	glog=$LOGDIR/$name.gdb.log
 	port=$(shuf -i 20000-40000 -n 1)
@@ -87,7 +104,7 @@ session() {
 	# long remotetimeout keeps gdb from resending its first packet
 	# meanwhile: the stub would answer every copy.
 	timeout "$GDB_TIMEOUT" gdb -nx -batch -ex "set remotetimeout $GDB_TIMEOUT" \
-		-ex "file $BUILD/$ELF" "${gdb_settings[@]}" \
+		-ex "file $BUILD/$elf" "${settings[@]}" \
 		-ex "target remote | $SRC/tests/gdb/relay.sh 127.0.0.1 $port $log" \
 		-x "$SRC/tests/gdb/$script" > "$glog" 2>&1
 	timeout 120 tail --pid="$emu_pid" -f /dev/null || kill "$emu_pid" 2>/dev/null
@@ -104,14 +121,21 @@ session() {
 			return
 		fi
 	done
+	while IFS= read -r check; do
+		if ! grep -Eq -- "$check" "$glog"; then
+			fail "$name" "gdb output lacks /$check/ (log: $glog)"
+			return
+		fi
+	done < <(sed -nE 's/^# EXPECT: (.*)/\1/p' "$SRC/tests/gdb/$script")
 	status=$(grep -a '^@@gdb mkvm-status=' "$log" | tail -1 | tr -d '\r')
 	status=${status##*=}
-	judge "$name" "$log" "${status:-none}" 33 "^PASS"
+	judge "$name" "$log" "${status:-none}" "$want" "$verdict"
 }
 
 gdb_settings=() skip_reason=
 case $L1_PLATFORM in
-nested) tools="qemu-system-x86_64 gdb"; module=kvm-amd; scripts="step.gdb protocol.gdb"
+nested) tools="qemu-system-x86_64 gdb"; module=kvm-amd
+	scripts="step.gdb protocol.gdb kernel.gdb"
 	GDB_TIMEOUT=${GDB_TIMEOUT:-240} ;;
 bochs)  tools="bochs xorriso gdb"; module=kvm-intel; scripts="full.gdb"
 	GDB_TIMEOUT=${GDB_TIMEOUT:-1200}
@@ -132,15 +156,17 @@ if ! l1_kernel; then
 	fail "$PLATFORM" "no L1 kernel (see the error above)"
 	summary; exit
 fi
-if [[ ! -f $BUILD/$ELF || ! -x $BUILD/vmm/mkvm ]]; then
-	fail "$PLATFORM" "build/$ELF or build/vmm/mkvm is not built"
-	summary; exit
-fi
+for f in "$ELF" "$KERNEL" "$KINITRD" "$SERVERS/root" "$SERVERS/sigma0" vmm/mkvm; do
+	if [[ ! -f $BUILD/$f ]]; then
+		fail "$PLATFORM" "build/$f is not built"
+		summary; exit
+	fi
+done
 mkdir -p "$L1_WORK"
 l1_new_root
-l1_stage_image "$ELF"
-write_run_script
-l1_initramfs "$module" || { fail "$PLATFORM" "cannot build the L1 initramfs"; summary; exit; }
+for f in "$ELF" "$KERNEL" "$KINITRD"; do
+	l1_stage_image "$f"
+done
 for s in $scripts; do
 	session "$s"
 done
