@@ -11,7 +11,7 @@ SIGMA0_BASE := 0x400000
 ROOT_BASE   := 0x800000
 
 define server_rules
-$(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c) $(SERVERS_LIB_SRCS)
+$(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c) $$($(1)_EXTRA_SRCS) $(SERVERS_LIB_SRCS)
 $(1)_OBJS := $$(patsubst $(SRC)/guest-servers/%,$(BUILD)/servers/$(1)/%.o,$$($(1)_SRCS))
 $(BUILD)/servers/$(1)/%.c.o: $(SRC)/guest-servers/%.c
 	@mkdir -p $$(@D)
@@ -24,6 +24,8 @@ $(BUILD)/servers/image/$(1): $$($(1)_OBJS) $(SRC)/guest-servers/lib/user.ld
 	$$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --defsym=USER_BASE=$(2) \
 		-T $(SRC)/guest-servers/lib/user.ld -o $$@ $$($(1)_OBJS)
 endef
+# the root task also runs the driver servers (in spaces of their own)
+root_EXTRA_SRCS := $(wildcard $(SRC)/guest-servers/virtio/*.c)
 $(eval $(call server_rules,sigma0,$(SIGMA0_BASE)))
 $(eval $(call server_rules,root,$(ROOT_BASE)))
 

@@ -55,6 +55,10 @@ void t_msi(void);
 void t_fpu(void);
 void t_preempt(void);
 void t_fuzz(void);
+void t_virtio_rng(void);
+
+/* drivers.c: a driver server in a new space, with its interrupt relay */
+uint64_t driver_start(void (*server)(uint64_t));
 
 /* bench.c */
 void bench_run(void);

@@ -25,6 +25,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "fpu-lazy-switch", t_fpu },
 	{ "timer-preemption", t_preempt },
 	{ "syscall-fuzzer", t_fuzz },
+	{ "virtio-rng", t_virtio_rng },
 };
 
 static bool failed, skipped;

@@ -21,7 +21,7 @@ qemu_case() {
 	local args=(-M q35 -accel tcg -cpu max -m 256M -display none -nodefaults
 		-no-reboot -serial "file:$log"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
-		-device edu -kernel "$kernel")
+		-device edu -device virtio-rng-pci,disable-legacy=on -kernel "$kernel")
 	[[ -n $initrd ]] && args+=(-initrd "$initrd")
 	[[ -n $cmdline ]] && args+=(-append "$cmdline")
 	# shellcheck disable=SC2206 # word splitting is the point

@@ -1,0 +1,65 @@
+/* Tests of the virtio driver servers (guest-servers/virtio/) through their
+ * IPC protocols; each skips where its device is absent. */
+#include <mkvm/rng.h>
+#include <mkvm/virtio.h>
+#include "../virtio/drivers.h"
+#include "root.h"
+
+/* Is a modern virtio device of this type on PCI bus 0? */
+static bool virtio_present(uint16_t virtio_id)
+{
+	uint64_t ecam = bootinfo->ecam_paddr;
+	const uint32_t id = (uint32_t)(VIRTIO_PCI_DEVICE_ID_BASE + virtio_id) << 16 | VIRTIO_PCI_VENDOR_ID;
+	if (!ecam || sigma0_request(L4_FPAGE(ecam, 20, L4_R | L4_W)))
+		return false;
+	for (uint64_t dev = 0; dev < 32; dev++)
+		if (*(volatile uint32_t *)(ecam + (dev << 15)) == id)
+			return true;
+	return false;
+}
+
+/* One request with 2 s timeouts; the error, or 0 with the reply in mr[]. */
+static int rng_call(uint64_t srv, uint64_t label, uint64_t n)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(label, 1, 0);
+	mr[1] = n;
+	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+}
+
+void t_virtio_rng(void)
+{
+	static uint64_t srv;
+	uint64_t *mr = l4_utcb()->mr;
+	if (!virtio_present(VIRTIO_ID_RNG)) {
+		test_skip("no modern virtio-rng on PCI bus 0 (QEMU: -device virtio-rng-pci,disable-legacy=on)");
+		return;
+	}
+	if (!srv)
+		srv = driver_start(rng_server);
+	EXPECT(srv, "cannot start the virtio-rng server");
+	uint8_t got[2][64];
+	for (int i = 0; i < 2; i++) {
+		int err = rng_call(srv, MKVM_RNG_READ, sizeof(got[i]));
+		EXPECT(!err, "read %d: IPC error %x", i, (uint64_t)err);
+		EXPECT(L4_TAG_LABEL(mr[0]) == MKVM_RNG_OK, "read %d: error reply %x (code %lu)", i,
+		       L4_TAG_LABEL(mr[0]), mr[1]);
+		uint64_t n = mr[1];
+		EXPECT(n >= 1 && n <= sizeof(got[i]) && L4_TAG_U(mr[0]) == 1 + (n + 7) / 8,
+		       "read %d: %lu bytes in %lu words", i, n, L4_TAG_U(mr[0]));
+		EXPECT(n >= 16, "read %d: only %lu bytes", i, n);
+		memcpy(got[i], &mr[2], 16);
+		bool varied = false;
+		for (int k = 1; k < 16; k++)
+			varied |= got[i][k] != got[i][0];
+		EXPECT(varied, "read %d: 16 equal bytes %x", i, got[i][0]);
+	}
+	EXPECT(memcmp(got[0], got[1], 16), "two reads gave the same 16 bytes");
+	int err = rng_call(srv, MKVM_RNG_READ, MKVM_RNG_MAX + 1);
+	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_RNG_ERROR && mr[1] == MKVM_RNG_EINVAL,
+	       "oversized read: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
+	err = rng_call(srv, MKVM_RNG_READ + 7, 8);
+	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_RNG_ERROR && mr[1] == MKVM_RNG_EINVAL,
+	       "unknown request: error %x, label %x", (uint64_t)err, L4_TAG_LABEL(mr[0]));
+	printf("virtio-rng: %02x%02x%02x%02x... from server %lx\n", got[0][0], got[0][1], got[0][2], got[0][3], srv);
+}
