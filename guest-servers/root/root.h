@@ -56,6 +56,7 @@ void t_fpu(void);
 void t_preempt(void);
 void t_fuzz(void);
 void t_virtio_rng(void);
+void t_virtio_blk(void);
 
 /* drivers.c: a driver server in a new space, with its interrupt relay */
 uint64_t driver_start(void (*server)(uint64_t));

@@ -1,5 +1,6 @@
 /* Tests of the virtio driver servers (guest-servers/virtio/) through their
  * IPC protocols; each skips where its device is absent. */
+#include <mkvm/blk.h>
 #include <mkvm/rng.h>
 #include <mkvm/virtio.h>
 #include "../virtio/drivers.h"
@@ -62,4 +63,64 @@ void t_virtio_rng(void)
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_RNG_ERROR && mr[1] == MKVM_RNG_EINVAL,
 	       "unknown request: error %x, label %x", (uint64_t)err, L4_TAG_LABEL(mr[0]));
 	printf("virtio-rng: %02x%02x%02x%02x... from server %lx\n", got[0][0], got[0][1], got[0][2], got[0][3], srv);
+}
+
+/* One request with 2 s timeouts; the error, or 0 with the reply in mr[]. */
+static int blk_call(uint64_t srv, uint64_t label, uint64_t sector, uint64_t count)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
+	mr[1] = sector;
+	mr[2] = count;
+	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+}
+
+#define BLK_OK(err, mr) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_BLK_OK)
+
+void t_virtio_blk(void)
+{
+	static uint64_t srv;
+	static uint8_t buf[4096] __attribute__((aligned(4096)));
+	uint64_t *mr = l4_utcb()->mr;
+	if (!virtio_present(VIRTIO_ID_BLOCK)) {
+		test_skip("no modern virtio-blk on PCI bus 0 (QEMU: -device virtio-blk-pci,disable-legacy=on)");
+		return;
+	}
+	if (!srv)
+		srv = driver_start(blk_server);
+	EXPECT(srv, "cannot start the virtio-blk server");
+	int err = blk_call(srv, MKVM_BLK_READ, 0, 1);
+	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_ENOBUF,
+	       "read before setbuf: error %x, label %x", (uint64_t)err, L4_TAG_LABEL(mr[0]));
+	memset(buf, 0, sizeof(buf));    /* only a page we have can be mapped on */
+	mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
+	mr[1] = (uint64_t)buf | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE((uint64_t)buf, 12, L4_R | L4_W);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	EXPECT(BLK_OK(err, mr), "setbuf: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
+	uint64_t capacity = mr[1];
+	EXPECT(capacity >= 4, "capacity %lu sectors", capacity);
+	EXPECT(!(mr[2] & MKVM_BLK_READONLY), "the disk is read-only");
+	/* a pattern no earlier run can have left: the time stamp in every word */
+	uint64_t stamp = rdtsc(), sector = 2, *words = (uint64_t *)buf;
+	const int nwords = 2 * VIRTIO_BLK_SECTOR_SIZE / 8;
+	for (int i = 0; i < nwords; i++)
+		words[i] = stamp + (uint64_t)i;
+	err = blk_call(srv, MKVM_BLK_WRITE, sector, 2);
+	EXPECT(BLK_OK(err, mr), "write: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
+	err = blk_call(srv, MKVM_BLK_FLUSH, 0, 0);
+	EXPECT(BLK_OK(err, mr), "flush: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
+	memset(buf, 0, sizeof(buf));
+	err = blk_call(srv, MKVM_BLK_READ, sector, 2);
+	EXPECT(BLK_OK(err, mr), "read: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
+	for (int i = 0; i < nwords; i++)
+		EXPECT(words[i] == stamp + (uint64_t)i, "read back word %d: %lx, wrote %lx",
+		       (uint64_t)i, words[i], stamp + (uint64_t)i);
+	err = blk_call(srv, MKVM_BLK_READ, capacity - 1, 2);
+	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_EINVAL,
+	       "read past the end: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
+	err = blk_call(srv, MKVM_BLK_WRITE, 0, MKVM_BLK_MAX_SECTORS + 1);
+	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_EINVAL,
+	       "oversized write: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
+	printf("virtio-blk: sectors %lu..%lu written, flushed, read back (%lu sectors)\n", sector, sector + 1, capacity);
 }

@@ -26,6 +26,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "timer-preemption", t_preempt },
 	{ "syscall-fuzzer", t_fuzz },
 	{ "virtio-rng", t_virtio_rng },
+	{ "virtio-blk", t_virtio_blk },
 };
 
 static bool failed, skipped;

@@ -7,5 +7,6 @@
 #include <stdint.h>
 
 void rng_server(uint64_t relay);
+void blk_server(uint64_t relay);
 
 #endif

@@ -18,10 +18,14 @@ CASE_TIMEOUT=${CASE_TIMEOUT:-120}
 qemu_case() {
 	local name=$1 kernel=$2 initrd=$3 cmdline=$4 want=$5 expect=$6
 	local log=$LOGDIR/$name.log err=$LOGDIR/$name.stderr rc pid tail_pid=
+	local disk=$LOGDIR/$name.disk   # a fresh 1 MiB scratch disk for virtio-blk
 	local args=(-M q35 -accel tcg -cpu max -m 256M -display none -nodefaults
 		-no-reboot -serial "file:$log"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
-		-device edu -device virtio-rng-pci,disable-legacy=on -kernel "$kernel")
+		-device edu -device virtio-rng-pci,disable-legacy=on
+		-drive "file=$disk,if=none,format=raw,id=vblk"
+		-device virtio-blk-pci,drive=vblk,disable-legacy=on -kernel "$kernel")
+	rm -f "$disk" && truncate -s 1M "$disk"
 	[[ -n $initrd ]] && args+=(-initrd "$initrd")
 	[[ -n $cmdline ]] && args+=(-append "$cmdline")
 	# shellcheck disable=SC2206 # word splitting is the point

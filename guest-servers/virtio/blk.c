@@ -1,0 +1,180 @@
+/* The virtio-blk driver server (virtio 1.x, 5.2): queue 0 carries requests
+ * of a header, the data and a status byte. The data bounces through a DMA
+ * page of the server's own between the client's mapped buffer page and the
+ * device. Serves shared/mkvm/blk.h; interrupts arrive as IPC from the root
+ * task's relay (see virtio_pci.h). */
+#include <mkvm/blk.h>
+#include "virtio_pci.h"
+#include "drivers.h"
+
+#define BLK_WINDOW 0x60000000ull        /* where the client's buffer page lands */
+
+struct blk {
+	struct vpci_dev dev;
+	struct vpci_queue q;
+	uint64_t capacity;
+	bool readonly, has_buf;
+	struct virtio_blk_req_hdr *hdr;     /* 1:1 DMA page: header at 0, status at 64 */
+	volatile uint8_t *status;
+	uint8_t *data;                      /* 1:1 DMA page: the sectors */
+	uint64_t client;                    /* whose request is in the device, or 0 */
+	uint64_t op, count;
+};
+
+static int blk_setup(struct blk *b, uint64_t *mr, uint64_t relay)
+{
+	mr[0] = L4_TAG(VPCI_LABEL_HELLO, 0, 0);
+	if (l4_call(relay) || L4_TAG_U(mr[0]) < 4) {
+		printf("virtio-blk: no interrupt from the root task\n");
+		return -1;
+	}
+	uint64_t line = mr[1], addr = mr[2], data = mr[3], ecam = mr[4];
+	uint64_t want = 1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_RO;
+	if (vpci_find(&b->dev, ecam, VIRTIO_ID_BLOCK) || vpci_negotiate(&b->dev, want) ||
+	    vpci_msix_route(&b->dev, 0, addr, (uint32_t)data) || vpci_queue_setup(&b->dev, &b->q, 0, 0))
+		return -1;
+	if (!b->dev.devcfg) {
+		printf("virtio-blk: no device configuration\n");
+		return -1;
+	}
+	uint64_t hdr = sigma0_alloc(), page = sigma0_alloc();
+	if (!hdr || !page)
+		return -1;
+	b->hdr = (struct virtio_blk_req_hdr *)hdr;
+	b->status = (volatile uint8_t *)(hdr + 64);
+	b->data = (uint8_t *)page;
+	volatile uint32_t *cap = (volatile uint32_t *)b->dev.devcfg;
+	uint8_t gen;
+	do {                                /* 4.1.4.3.1: a 64-bit field in two reads */
+		gen = b->dev.common->config_generation;
+		b->capacity = cap[0] | (uint64_t)cap[1] << 32;
+	} while (gen != b->dev.common->config_generation);
+	b->readonly = b->dev.features >> VIRTIO_BLK_F_RO & 1;
+	vpci_driver_ok(&b->dev);
+	printf("virtio-blk: driving 00:%02lx.0, %lu sectors%s, queue 0 interrupts on MSI line %lu\n",
+	       (b->dev.cfg >> 15) & 31, b->capacity, b->readonly ? " (read-only)" : "", line);
+	return 0;
+}
+
+static void reply_error(uint64_t *mr, uint64_t err)
+{
+	mr[0] = L4_TAG(MKVM_BLK_ERROR, 1, 0);
+	mr[1] = err;
+}
+
+/* A client's request: true if the reply is in mr[] now. */
+static bool blk_request(struct blk *b, uint64_t *mr, uint64_t from, bool ok)
+{
+	uint64_t op = L4_TAG_LABEL(mr[0]), sector = mr[1], count = mr[2];
+	if (!ok) {
+		reply_error(mr, MKVM_BLK_EDEV);
+		return true;
+	}
+	if (op == MKVM_BLK_SETBUF) {
+		if (L4_TAG_T(mr[0]) != 2) {
+			reply_error(mr, MKVM_BLK_EINVAL);
+			return true;
+		}
+		b->has_buf = true;
+		mr[0] = L4_TAG(MKVM_BLK_OK, 2, 0);
+		mr[1] = b->capacity;
+		mr[2] = b->readonly ? MKVM_BLK_READONLY : 0;
+		return true;
+	}
+	if (b->client) {
+		reply_error(mr, MKVM_BLK_EBUSY);
+		return true;
+	}
+	struct virtq_desc d[3] = {
+		{ .addr = (uint64_t)b->hdr, .len = sizeof(*b->hdr) },
+		{ .addr = (uint64_t)b->data, .len = (uint32_t)(count * VIRTIO_BLK_SECTOR_SIZE) },
+		{ .addr = (uint64_t)b->status, .len = 1, .flags = VIRTQ_DESC_F_WRITE },
+	};
+	memset(b->hdr, 0, sizeof(*b->hdr));
+	*b->status = 0xff;
+	if (op == MKVM_BLK_FLUSH) {
+		if (!(b->dev.features >> VIRTIO_BLK_F_FLUSH & 1)) {
+			reply_error(mr, MKVM_BLK_EUNSUPP);
+			return true;
+		}
+		b->hdr->type = VIRTIO_BLK_T_FLUSH;
+		d[1] = d[2];
+		count = 0;
+	} else if (op == MKVM_BLK_READ || op == MKVM_BLK_WRITE) {
+		if (L4_TAG_U(mr[0]) < 2 || !count || count > MKVM_BLK_MAX_SECTORS ||
+		    sector >= b->capacity || count > b->capacity - sector) {
+			reply_error(mr, MKVM_BLK_EINVAL);
+			return true;
+		}
+		if (!b->has_buf) {
+			reply_error(mr, MKVM_BLK_ENOBUF);
+			return true;
+		}
+		if (op == MKVM_BLK_WRITE && b->readonly) {
+			reply_error(mr, MKVM_BLK_ERO);
+			return true;
+		}
+		b->hdr->sector = sector;
+		if (op == MKVM_BLK_READ) {
+			b->hdr->type = VIRTIO_BLK_T_IN;
+			d[1].flags = VIRTQ_DESC_F_WRITE;
+		} else {
+			b->hdr->type = VIRTIO_BLK_T_OUT;
+			memcpy(b->data, (void *)BLK_WINDOW, count * VIRTIO_BLK_SECTOR_SIZE);
+		}
+	} else {
+		reply_error(mr, MKVM_BLK_EINVAL);
+		return true;
+	}
+	b->client = from;
+	b->op = op;
+	b->count = count;
+	vpci_queue_post(&b->q, d, count ? 3 : 2);
+	return false;                       /* answered when the interrupt comes */
+}
+
+/* The request is done: the client's reply in mr[]. */
+static void blk_complete(struct blk *b, uint64_t *mr)
+{
+	if (*b->status != VIRTIO_BLK_S_OK) {
+		reply_error(mr, MKVM_BLK_EDEV);
+		return;
+	}
+	if (b->op == MKVM_BLK_READ)
+		memcpy((void *)BLK_WINDOW, b->data, b->count * VIRTIO_BLK_SECTOR_SIZE);
+	mr[0] = L4_TAG(MKVM_BLK_OK, 0, 0);
+}
+
+void blk_server(uint64_t relay)
+{
+	static struct blk b;
+	uint64_t *mr = l4_utcb()->mr, from;
+	bool ok = !blk_setup(&b, mr, relay);
+	if (!ok)
+		printf("virtio-blk: setup failed; answering MKVM_BLK_EDEV\n");
+	/* set before every receive: the sigma0 calls above reset it */
+	l4_utcb()->acceptor = L4_FPAGE(BLK_WINDOW, 12, L4_R | L4_W);
+	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	for (;;) {
+		bool reply = false;
+		uint32_t len;
+		if (err) {
+			/* nothing to answer */
+		} else if (from == relay && L4_TAG_LABEL(mr[0]) == L4_LABEL_INTERRUPT) {
+			mr[0] = 0;
+			l4_send(relay, 0);          /* the relay may acknowledge the line now */
+			if (b.client && vpci_queue_used(&b.q, &len)) {
+				blk_complete(&b, mr);
+				from = b.client;
+				b.client = 0;
+				reply = true;
+			}
+		} else {
+			reply = blk_request(&b, mr, from, ok);
+		}
+		if (reply)
+			err = l4_reply_wait(from, &from);
+		else
+			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	}
+}
