@@ -4,12 +4,13 @@
  * device. Serves shared/mkvm/blk.h; interrupts arrive as IPC from the root
  * task's relay (see virtio_pci.h). */
 #include <mkvm/blk.h>
-#include "virtio_pci.h"
+#include "server.h"
 #include "drivers.h"
 
 #define BLK_WINDOW 0x60000000ull        /* where the client's buffer page lands */
 
 struct blk {
+	struct vpci_server srv;             /* first: the server loop's view */
 	struct vpci_dev dev;
 	struct vpci_queue q;
 	uint64_t capacity;
@@ -17,21 +18,18 @@ struct blk {
 	struct virtio_blk_req_hdr *hdr;     /* 1:1 DMA page: header at 0, status at 64 */
 	volatile uint8_t *status;
 	uint8_t *data;                      /* 1:1 DMA page: the sectors */
-	uint64_t client;                    /* whose request is in the device, or 0 */
 	uint64_t op, count;
 };
 
-static int blk_setup(struct blk *b, uint64_t *mr, uint64_t relay)
+static int blk_setup(struct blk *b, uint64_t relay)
 {
-	mr[0] = L4_TAG(VPCI_LABEL_HELLO, 0, 0);
-	if (l4_call(relay) || L4_TAG_U(mr[0]) < 4) {
-		printf("virtio-blk: no interrupt from the root task\n");
+	struct vpci_irq irq;
+	if (vpci_hello(relay, &irq, "virtio-blk"))
 		return -1;
-	}
-	uint64_t line = mr[1], addr = mr[2], data = mr[3], ecam = mr[4];
 	uint64_t want = 1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_RO;
-	if (vpci_find(&b->dev, ecam, VIRTIO_ID_BLOCK) || vpci_negotiate(&b->dev, want) ||
-	    vpci_msix_route(&b->dev, 0, addr, (uint32_t)data) || vpci_queue_setup(&b->dev, &b->q, 0, 0))
+	if (vpci_find(&b->dev, irq.ecam, VIRTIO_ID_BLOCK) || vpci_negotiate(&b->dev, want) ||
+	    vpci_msix_route(&b->dev, 0, irq.addr, (uint32_t)irq.data) ||
+	    vpci_queue_setup(&b->dev, &b->q, 0, 0))
 		return -1;
 	if (!b->dev.devcfg) {
 		printf("virtio-blk: no device configuration\n");
@@ -52,7 +50,7 @@ static int blk_setup(struct blk *b, uint64_t *mr, uint64_t relay)
 	b->readonly = b->dev.features >> VIRTIO_BLK_F_RO & 1;
 	vpci_driver_ok(&b->dev);
 	printf("virtio-blk: driving 00:%02lx.0, %lu sectors%s, queue 0 interrupts on MSI line %lu\n",
-	       (b->dev.cfg >> 15) & 31, b->capacity, b->readonly ? " (read-only)" : "", line);
+	       (b->dev.cfg >> 15) & 31, b->capacity, b->readonly ? " (read-only)" : "", irq.line);
 	return 0;
 }
 
@@ -63,10 +61,11 @@ static void reply_error(uint64_t *mr, uint64_t err)
 }
 
 /* A client's request: true if the reply is in mr[] now. */
-static bool blk_request(struct blk *b, uint64_t *mr, uint64_t from, bool ok)
+static bool blk_request(struct vpci_server *s, uint64_t *mr, uint64_t from)
 {
+	struct blk *b = (struct blk *)s;
 	uint64_t op = L4_TAG_LABEL(mr[0]), sector = mr[1], count = mr[2];
-	if (!ok) {
+	if (!s->ok) {
 		reply_error(mr, MKVM_BLK_EDEV);
 		return true;
 	}
@@ -81,7 +80,7 @@ static bool blk_request(struct blk *b, uint64_t *mr, uint64_t from, bool ok)
 		mr[2] = b->readonly ? MKVM_BLK_READONLY : 0;
 		return true;
 	}
-	if (b->client) {
+	if (s->client) {
 		reply_error(mr, MKVM_BLK_EBUSY);
 		return true;
 	}
@@ -126,7 +125,7 @@ static bool blk_request(struct blk *b, uint64_t *mr, uint64_t from, bool ok)
 		reply_error(mr, MKVM_BLK_EINVAL);
 		return true;
 	}
-	b->client = from;
+	s->client = from;
 	b->op = op;
 	b->count = count;
 	vpci_queue_post(&b->q, d, count ? 3 : 2);
@@ -134,8 +133,11 @@ static bool blk_request(struct blk *b, uint64_t *mr, uint64_t from, bool ok)
 }
 
 /* The request is done: the client's reply in mr[]. */
-static void blk_complete(struct blk *b, uint64_t *mr)
+static void blk_complete(struct vpci_server *s, uint64_t *mr, uint32_t len)
 {
+	struct blk *b = (struct blk *)s;
+	(void)len;                          /* the status byte says how it went */
+
 	if (*b->status != VIRTIO_BLK_S_OK) {
 		reply_error(mr, MKVM_BLK_EDEV);
 		return;
@@ -147,34 +149,16 @@ static void blk_complete(struct blk *b, uint64_t *mr)
 
 void blk_server(uint64_t relay)
 {
-	static struct blk b;
-	uint64_t *mr = l4_utcb()->mr, from;
-	bool ok = !blk_setup(&b, mr, relay);
-	if (!ok)
+	static struct blk b = {
+		.srv = {
+			.q = &b.q,
+			.acceptor = L4_FPAGE(BLK_WINDOW, 12, L4_R | L4_W),
+			.request = blk_request,
+			.complete = blk_complete,
+		},
+	};
+	b.srv.ok = !blk_setup(&b, relay);
+	if (!b.srv.ok)
 		printf("virtio-blk: setup failed; answering MKVM_BLK_EDEV\n");
-	/* set before every receive: the sigma0 calls above reset it */
-	l4_utcb()->acceptor = L4_FPAGE(BLK_WINDOW, 12, L4_R | L4_W);
-	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
-	for (;;) {
-		bool reply = false;
-		uint32_t len;
-		if (err) {
-			/* nothing to answer */
-		} else if (from == relay && L4_TAG_LABEL(mr[0]) == L4_LABEL_INTERRUPT) {
-			mr[0] = 0;
-			l4_send(relay, 0);          /* the relay may acknowledge the line now */
-			if (b.client && vpci_queue_used(&b.q, &len)) {
-				blk_complete(&b, mr);
-				from = b.client;
-				b.client = 0;
-				reply = true;
-			}
-		} else {
-			reply = blk_request(&b, mr, from, ok);
-		}
-		if (reply)
-			err = l4_reply_wait(from, &from);
-		else
-			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
-	}
+	vpci_serve(&b.srv, relay);
 }

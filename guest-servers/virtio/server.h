@@ -1,0 +1,36 @@
+/* The loop of a driver server that has one request in its device at a
+ * time: it takes client requests and the device's queue interrupt (as IPC
+ * from the root task's relay, see VPCI_LABEL_HELLO) in one receive, and
+ * answers a client either at once or when the device has used its buffer.
+ * A device embeds struct vpci_server as its first member. */
+#ifndef VIRTIO_SERVER_H
+#define VIRTIO_SERVER_H
+
+#include "virtio_pci.h"
+
+struct vpci_server {
+	struct vpci_queue *q;           /* the request queue */
+	uint64_t client;                /* whose request is in the device, or 0 */
+	uint64_t acceptor;              /* receive window for clients' maps, or 0 */
+	bool ok;                        /* the device is set up */
+	/* A client's request in mr[]: true if the reply is in mr[] now, false
+	 * if it went to the device (the callee sets client). */
+	bool (*request)(struct vpci_server *s, uint64_t *mr, uint64_t from);
+	/* The device used the request's buffer (len bytes written): the
+	 * client's reply in mr[]. */
+	void (*complete)(struct vpci_server *s, uint64_t *mr, uint32_t len);
+};
+
+/* What the relay hands a driver: its MSI line, the address/data to program
+ * into the device, and the PCI ECAM address. */
+struct vpci_irq {
+	uint64_t line, addr, data, ecam;
+};
+
+/* Asks the relay for the interrupt; 0, or prints why (as who) and -1. */
+int vpci_hello(uint64_t relay, struct vpci_irq *irq, const char *who);
+
+/* Serves clients forever. */
+_Noreturn void vpci_serve(struct vpci_server *s, uint64_t relay);
+
+#endif
