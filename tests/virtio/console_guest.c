@@ -14,18 +14,6 @@ static struct vdev d;
 static const char hello[] = "virtio-console: hello through the transmitq\n";
 static char input[128];
 
-static bool has_word(const char *s, const char *w)
-{
-	for (; s && *s; s++) {
-		const char *a = s, *b = w;
-		while (*b && *a == *b)
-			a++, b++;
-		if (!*b)
-			return true;
-	}
-	return false;
-}
-
 static void receive_line(void)
 {
 	unsigned got = 0;
@@ -57,7 +45,7 @@ void test_main(struct hvm_start_info *si)
 	if (!vq_wait(&d, TX, NULL, &len))
 		fail("virtio-console: transmit did not complete");
 	print("virtio-console: line sent\n");
-	if (has_word((const char *)(uintptr_t)si->cmdline_paddr, "expect-input"))
+	if (vdrv_cmdline_has(si, "expect-input"))
 		receive_line();
 	guest_exit(MKVM_TEST_PASS);
 }

@@ -97,18 +97,6 @@ static void tap_test(const uint8_t mac[6])
 	fail("virtio-net: 64 frames and no ARP request");
 }
 
-static bool cmdline_has(const char *s, const char *w)
-{
-	for (; s && *s; s++) {
-		const char *a = s, *b = w;
-		while (*b && *a == *b)
-			a++, b++;
-		if (!*b)
-			return true;
-	}
-	return false;
-}
-
 void test_main(struct hvm_start_info *si)
 {
 	uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -122,7 +110,7 @@ void test_main(struct hvm_start_info *si)
 	      mac[4], mac[5]);
 	for (uint16_t i = 0; i < RX_BUFS; i++)
 		post_rx(i);
-	if (cmdline_has((const char *)(uintptr_t)si->cmdline_paddr, "tap")) {
+	if (vdrv_cmdline_has(si, "tap")) {
 		tap_test(mac);
 		guest_exit(MKVM_TEST_PASS);
 	}

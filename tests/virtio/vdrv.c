@@ -262,3 +262,15 @@ bool vq_wait(struct vdev *d, int i, uint16_t *id, uint32_t *len)
 	}
 	return false;
 }
+
+bool vdrv_cmdline_has(const struct hvm_start_info *si, const char *w)
+{
+	for (const char *s = (const char *)(uintptr_t)si->cmdline_paddr; s && *s; s++) {
+		const char *a = s, *b = w;
+		while (*b && *a == *b)
+			a++, b++;
+		if (!*b)
+			return true;
+	}
+	return false;
+}

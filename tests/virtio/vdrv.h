@@ -41,6 +41,10 @@ struct vdev {
 
 /* Finds the first device with this virtio id on bus 0; fails the test when
  * there is none or a capability is missing. */
+struct hvm_start_info;
+/* Whether the guest's command line contains the string w. */
+bool vdrv_cmdline_has(const struct hvm_start_info *si, const char *w);
+
 void vdev_find(struct vdev *d, uint16_t virtio_id, const char *name);
 
 /* Resets the device, negotiates VERSION_1 plus whatever of `want` is
