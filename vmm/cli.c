@@ -13,7 +13,7 @@
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT,
-	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_DOMAIN,
+	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_DOMAIN, OPT_NO_IRQFD,
 };
 
 struct option_def {
@@ -32,13 +32,14 @@ static const struct option_def options[] = {
 	{ "serial",        OPT_SERIAL,        true,  "write COM1 output to FILE, not stdout" },
 	{ "no-host-check", OPT_NO_HOST_CHECK, false, "boot even if the host fails the probe" },
 	{ "probe",         OPT_PROBE,         false, "report what this host's KVM gives a guest" },
-	{ "stats",         OPT_STATS,         false, "print exit counts and memory use at the end" },
+	{ "stats",         OPT_STATS,         false, "print exit counts, interrupt paths and memory use at the end" },
 	{ "help",          OPT_HELP,          false, "this text" },
 	{ "version",       OPT_VERSION,       false, "print the version" },
 	{ "disk",          OPT_DISK,          true,  "virtio-blk on raw image FILE[,readonly] (repeatable)" },
 	{ "net",           OPT_NET,           true,  "virtio-net: tap=NAME or user-loopback (repeatable)" },
 	{ "console",       OPT_CONSOLE,       false, "virtio-console on stdio (stdin goes to it, not COM1)" },
 	{ "rng",           OPT_RNG,           false, "virtio-rng fed by the host's getrandom()" },
+	{ "no-irqfd",      OPT_NO_IRQFD,      false, "send virtio interrupts with KVM_SIGNAL_MSI, not irqfd" },
 	{ "gdb",           OPT_GDB,           true,  "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
 	{ "gdb-wait",      OPT_GDB_WAIT,      false, "with --gdb: no guest instruction runs before gdb attaches" },
 	{ "domain",        OPT_DOMAIN,        true,  "boot the libvirt domain XML FILE (docs/libvirt.md)" },
@@ -129,6 +130,7 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 	case OPT_NO_HOST_CHECK: cfg->no_host_check = true; break;
 	case OPT_PROBE:   cfg->probe = true;   break;
 	case OPT_STATS:   cfg->stats = true;   break;
+	case OPT_NO_IRQFD: cfg->no_irqfd = true; break;
 	case OPT_HELP:    cfg->help = true;    break;
 	case OPT_VERSION: cfg->version = true; break;
 	case OPT_MEM:

@@ -37,6 +37,7 @@ struct config {
 	int nr_nets;
 	bool console;            /* --console: a virtio-console on stdio */
 	bool rng;                /* --rng: a virtio-rng */
+	bool no_irqfd;           /* --no-irqfd: MSIs by KVM_SIGNAL_MSI */
 	bool no_host_check;
 	bool probe;
 	bool stats;

@@ -18,6 +18,7 @@
 #include "devices/devices.h"
 #include "devices/serial.h"
 #include "gdb/gdb.h"
+#include "irq.h"
 #include "layout.h"
 #include "pci/pci.h"
 #include "probe/probe.h"
@@ -140,7 +141,8 @@ static int setup_devices(struct vm *vm, const struct config *cfg)
 			return MKVM_EXIT_USAGE;
 		}
 	}
-	if (serial__init(vm, out) || debugexit__init() || pm__init() || pci__init(vm)) {
+	irq__init(vm, !cfg->no_irqfd);
+	if (serial__init(vm, out) || debugexit__init() || pm__init() || pci__init()) {
 		fprintf(stderr, "mkvm: cannot set up the devices\n");
 		return MKVM_EXIT_INTERNAL;
 	}
@@ -191,8 +193,10 @@ static int boot(const struct config *cfg)
 	if (vm__start(&vm))
 		return MKVM_EXIT_INTERNAL;
 	rc = term__run(&vm);
-	if (cfg->stats)
+	if (cfg->stats) {
 		vm__print_stats(&vm, stderr);
+		irq__print_stats(stderr);
+	}
 	return rc;
 }
 

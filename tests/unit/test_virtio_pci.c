@@ -63,7 +63,7 @@ static bool wait_status(struct drv *d, uint8_t bit)
 static int start(struct drv *d)
 {
 	memset(d, 0, sizeof(*d));
-	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init(NULL))
+	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init())
 		return -1;
 	virtq__disable(&d->f.vq); /* the device owns the ring from here */
 	if (virtio_pci__init(&d->vp, &virtio_rng__ops, NULL, NULL, &d->f.mem))

@@ -55,7 +55,7 @@ static void setup(void)
 {
 	if (slot >= 0)
 		return;
-	if (pci__init(NULL) == 0)
+	if (pci__init() == 0)
 		slot = pci__register(&dev);
 }
 

@@ -2,15 +2,13 @@
  * Express Base ECAM), BAR decoding inside the windows of layout.h, and the
  * MSI-X table/PBA (PCI 3.0 section 6.8.2). */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "io.h"
+#include "irq.h"
 #include "layout.h"
 #include "pci/pci.h"
-#include "vm.h"
 
 #define CFG_VENDOR      0x00
 #define CFG_COMMAND     0x04
@@ -33,7 +31,6 @@
 
 static struct {
 	pthread_mutex_t lock;
-	struct vm *vm;
 	struct pci_device *dev[PCI_MAX_DEVICES];
 	uint8_t wmask[PCI_MAX_DEVICES][PCI_CFG_SIZE];  /* guest-writable bits */
 	uint8_t msix_cap[PCI_MAX_DEVICES];             /* offset, 0: none */
@@ -68,25 +65,37 @@ bool pci__bar_enabled(const struct pci_device *dev, int bar)
 	       (cmd & (dev->bar[bar].io ? CMD_IO : CMD_MEM));
 }
 
-/* Sends MSI-X vector vec if it is enabled and unmasked, else records it in
- * the PBA. Must hold pci.lock. */
-static void msix_deliver(struct pci_device *dev, int vec)
+/* Whether vector vec may send now: MSI-X on, function and vector unmasked.
+ * Must hold pci.lock. */
+static bool msix_unmasked(const struct pci_device *dev, int vec)
 {
 	uint16_t ctrl;
-	struct pci_msix_entry *e = &dev->msix[vec];
 
 	memcpy(&ctrl, &dev->cfg[pci.msix_cap[dev->slot] + 2], 2);
-	if (!(ctrl & MSIX_ENABLE) || (ctrl & MSIX_MASKALL) || (e->ctrl & MSIX_VEC_MASKED)) {
+	return (ctrl & MSIX_ENABLE) && !(ctrl & MSIX_MASKALL) &&
+	       !(dev->msix[vec].ctrl & MSIX_VEC_MASKED);
+}
+
+static struct msi_msg msix_msg(const struct pci_device *dev, int vec)
+{
+	const struct pci_msix_entry *e = &dev->msix[vec];
+
+	return (struct msi_msg){ .addr_lo = e->addr_lo, .addr_hi = e->addr_hi,
+				 .data = e->data };
+}
+
+/* Sends vector vec if it is unmasked, else records it in the PBA. Must
+ * hold pci.lock. */
+static void msix_deliver(struct pci_device *dev, int vec)
+{
+	struct msi_msg m = msix_msg(dev, vec);
+
+	if (!msix_unmasked(dev, vec)) {
 		dev->msix_pending |= 1ull << vec;
 		return;
 	}
 	dev->msix_pending &= ~(1ull << vec);
-	if (pci.vm) {
-		struct kvm_msi msi = { .address_lo = e->addr_lo, .address_hi = e->addr_hi,
-				       .data = e->data };
-
-		ioctl(pci.vm->vm_fd, KVM_SIGNAL_MSI, &msi);
-	}
+	irq__msi_send(&dev->msix_irq[vec], &m);
 }
 
 void pci__msix_notify(struct pci_device *dev, int vec)
@@ -98,12 +107,22 @@ void pci__msix_notify(struct pci_device *dev, int vec)
 	pthread_mutex_unlock(&pci.lock);
 }
 
-/* Delivers what became deliverable after an unmask. Holds pci.lock. */
-static void msix_flush(struct pci_device *dev)
+/* After the guest wrote the table or the MSI-X control: routes every
+ * vector that may send to its (possibly new) message, so the worker's
+ * irqfd write reaches it, and delivers what became deliverable. A masked
+ * vector keeps its old route until unmasked: drivers reprogram masked
+ * entries one word at a time. Holds pci.lock. */
+static void msix_update(struct pci_device *dev)
 {
-	for (int v = 0; v < dev->msix_vectors; v++)
+	for (int v = 0; v < dev->msix_vectors; v++) {
+		struct msi_msg m = msix_msg(dev, v);
+
+		if (!msix_unmasked(dev, v))
+			continue;
+		irq__msi_route(&dev->msix_irq[v], &m);  /* on failure: KVM_SIGNAL_MSI */
 		if (dev->msix_pending >> v & 1)
 			msix_deliver(dev, v);
+	}
 }
 
 /* The MSI-X table sits at offset 0 of msix_bar, the PBA right after it. */
@@ -125,7 +144,7 @@ static void msix_access(struct pci_device *dev, uint64_t off, uint8_t *data,
 			return;
 		}
 		memcpy(word, data, 4);
-		msix_flush(dev);
+		msix_update(dev);
 		return;
 	}
 	if (off < pba && off % 8 == 0 && len == 8) {
@@ -198,7 +217,7 @@ static void cfg_written(struct pci_device *d, uint32_t offset, uint32_t len)
 	uint8_t cap = pci.msix_cap[d->slot];
 
 	if (cap && offset <= cap + 3u && offset + len > cap + 2u)
-		msix_flush(d);
+		msix_update(d);
 }
 
 /* What a BAR decodes now: its address, or 0 when the guest cannot reach
@@ -288,11 +307,10 @@ static void pci__cfc(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 	pci__cfg_access((int)(a >> 11) & 31, (int)(a >> 8) & 7, off, data, len, is_write);
 }
 
-int pci__init(struct vm *vm)
+int pci__init(void)
 {
 	if (pci.ready)
 		return 0;
-	pci.vm = vm;
 	pci.mmio_next = PCI_MMIO_START;
 	pci.pio_next = PCI_PIO_START;
 	if (io__register(IO_MMIO, PCI_ECAM_START, PCI_ECAM_SIZE, pci__ecam, NULL) ||
@@ -349,8 +367,10 @@ static int add_msix(struct pci_device *d)
 		return -1;
 	pci.msix_cap[d->slot] = (uint8_t)off;
 	pci.wmask[d->slot][off + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
-	for (int v = 0; v < d->msix_vectors; v++)
+	for (int v = 0; v < d->msix_vectors; v++) {
 		d->msix[v].ctrl = MSIX_VEC_MASKED;
+		irq__msi_init(&d->msix_irq[v]);
+	}
 	return 0;
 }
 

@@ -13,7 +13,9 @@
  * at registration and enables decoding, so the guest may use them as found
  * (it may also size and move them; the core follows). Interrupts are MSI-X
  * only: the core emulates the table and PBA in msix_bar and delivers with
- * pci__msix_notify(). Absent devices and functions read as all ones. */
+ * pci__msix_notify(), through one irqfd per vector (irq.h) that the core
+ * routes whenever the guest leaves a vector unmasked with a new message.
+ * Absent devices and functions read as all ones. */
 #ifndef MKVM_PCI_H
 #define MKVM_PCI_H
 
@@ -21,13 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "irq.h"
+
 #define PCI_MAX_DEVICES  32          /* bus 0, function 0 of each slot */
 #define PCI_MAX_MSIX     64
 #define PCI_CFG_SIZE     256
 
 struct pci_device;
 struct vcpu;
-struct vm;
 
 /* A guest access to offset bytes into BAR bar. len is 1, 2, 4 or 8. */
 typedef void (*pci_bar_fn)(struct pci_device *dev, int bar, uint64_t offset,
@@ -66,11 +69,13 @@ struct pci_device {
 	uint32_t bar_mask[6];        /* ~(size-1) for sizing reads */
 	struct pci_msix_entry msix[PCI_MAX_MSIX];
 	uint64_t msix_pending;       /* PBA bits */
+	struct irq_msi msix_irq[PCI_MAX_MSIX];  /* each vector's GSI and irqfd */
 };
 
 /* Sets up the host bridge and claims ECAM, 0xCF8-0xCFF and the BAR windows
- * on the I/O bus. Call once, before any pci__register(). */
-int pci__init(struct vm *vm);
+ * on the I/O bus. Call once, after irq__init() and before any
+ * pci__register(). */
+int pci__init(void);
 
 /* Gives dev the next free slot, builds its header and assigns its BARs.
  * Returns the slot or -1 (bus full, bad BAR size, window exhausted). */
@@ -80,7 +85,9 @@ int pci__register(struct pci_device *dev);
  * pointer). Returns its config-space offset or -1 when it does not fit. */
 int pci__add_capability(struct pci_device *dev, const void *cap, size_t len);
 
-/* Signals MSI-X vector vec, or marks it pending when masked. */
+/* Signals MSI-X vector vec (a write to its irqfd), or sets its PBA bit when
+ * the vector or the function is masked or MSI-X is off; the bit is
+ * delivered and cleared when that ends (PCI 3.0 6.8.2.9). */
 void pci__msix_notify(struct pci_device *dev, int vec);
 
 /* Guest physical address of BAR bar as currently programmed. */
