@@ -25,7 +25,7 @@ $(BUILD)/servers/image/$(1): $$($(1)_OBJS) $(SRC)/guest-servers/lib/user.ld
 		-T $(SRC)/guest-servers/lib/user.ld -o $$@ $$($(1)_OBJS)
 endef
 # the root task also runs the driver servers (in spaces of their own)
-root_EXTRA_SRCS := $(wildcard $(SRC)/guest-servers/virtio/*.c)
+root_EXTRA_SRCS := $(wildcard $(SRC)/guest-servers/virtio/*.c) $(wildcard $(SRC)/guest-servers/pci/*.c)
 $(eval $(call server_rules,sigma0,$(SIGMA0_BASE)))
 $(eval $(call server_rules,root,$(ROOT_BASE)))
 

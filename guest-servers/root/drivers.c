@@ -1,10 +1,11 @@
 /* Starting driver servers. Only the root task's space may attach
  * interrupts, so each driver gets a relay thread here: it attaches an MSI
- * line, hands the driver the line's MSI address/data and the PCI ECAM
- * (VPCI_LABEL_HELLO, guest-servers/virtio/virtio_pci.h), then calls the
+ * line, hands the driver the line's MSI address/data and the PCI bus
+ * server (VPCI_LABEL_HELLO, guest-servers/virtio/virtio_pci.h), then calls the
  * driver with L4_LABEL_INTERRUPT for every interrupt on the line and
  * acknowledges the line once the driver has replied. */
 #include "root.h"
+#include "../pci/bus.h"
 #include "../virtio/virtio_pci.h"
 
 static void irq_relay(void)
@@ -26,7 +27,7 @@ static void irq_relay(void)
 	mr[1] = line;
 	mr[2] = addr;
 	mr[3] = data;
-	mr[4] = bootinfo->ecam_paddr;
+	mr[4] = thread_arg();                   /* the PCI bus server */
 	l4_send(drv, 0);
 	for (;;) {
 		if (l4_receive(L4_IRQ_TID(line), L4_NEVER, NULL))
@@ -38,8 +39,17 @@ static void irq_relay(void)
 	}
 }
 
+/* The PCI bus server, in a space of its own, started with the first driver. */
+uint64_t pci_bus(void)
+{
+	static uint64_t tid;
+	if (!tid)
+		tid = thread_new_space(pci_bus_server, bootinfo->ecam_paddr);
+	return tid;
+}
+
 uint64_t driver_start(void (*server)(uint64_t))
 {
-	uint64_t relay = thread_new_local(irq_relay, 0);
+	uint64_t relay = thread_new_local(irq_relay, pci_bus());
 	return relay ? thread_new_space(server, relay) : 0;
 }

@@ -57,9 +57,12 @@ void t_preempt(void);
 void t_fuzz(void);
 void t_virtio_rng(void);
 void t_virtio_blk(void);
+void t_pci_bus(void);
 
-/* drivers.c: a driver server in a new space, with its interrupt relay */
+/* drivers.c: a driver server in a new space, with its interrupt relay; the
+ * PCI bus server (started on first use) */
 uint64_t driver_start(void (*server)(uint64_t));
+uint64_t pci_bus(void);
 
 /* bench.c */
 void bench_run(void);

@@ -27,6 +27,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "syscall-fuzzer", t_fuzz },
 	{ "virtio-rng", t_virtio_rng },
 	{ "virtio-blk", t_virtio_blk },
+	{ "pci-bus", t_pci_bus },
 };
 
 static bool failed, skipped;

@@ -4,6 +4,7 @@
  * device. Serves shared/mkvm/blk.h; interrupts arrive as IPC from the root
  * task's relay (see virtio_pci.h). */
 #include <mkvm/blk.h>
+#include <mkvm/pci.h>
 #include "server.h"
 #include "drivers.h"
 
@@ -27,7 +28,7 @@ static int blk_setup(struct blk *b, uint64_t relay)
 	if (vpci_hello(relay, &irq, "virtio-blk"))
 		return -1;
 	uint64_t want = 1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_RO;
-	if (vpci_find(&b->dev, irq.ecam, VIRTIO_ID_BLOCK) || vpci_negotiate(&b->dev, want) ||
+	if (vpci_find(&b->dev, irq.bus, VIRTIO_ID_BLOCK) || vpci_negotiate(&b->dev, want) ||
 	    vpci_msix_route(&b->dev, 0, irq.addr, (uint32_t)irq.data) ||
 	    vpci_queue_setup(&b->dev, &b->q, 0, 0))
 		return -1;
@@ -49,8 +50,8 @@ static int blk_setup(struct blk *b, uint64_t relay)
 	} while (gen != b->dev.common->config_generation);
 	b->readonly = b->dev.features >> VIRTIO_BLK_F_RO & 1;
 	vpci_driver_ok(&b->dev);
-	printf("virtio-blk: driving 00:%02lx.0, %lu sectors%s, queue 0 interrupts on MSI line %lu\n",
-	       (b->dev.cfg >> 15) & 31, b->capacity, b->readonly ? " (read-only)" : "", irq.line);
+	printf("virtio-blk: driving %02lx:%02lx.%lx, %lu sectors%s, queue 0 interrupts on MSI line %lu\n",
+	       MKVM_PCI_BDF_BUS(b->dev.bdf), MKVM_PCI_BDF_DEV(b->dev.bdf), MKVM_PCI_BDF_FN(b->dev.bdf), b->capacity, b->readonly ? " (read-only)" : "", irq.line);
 	return 0;
 }
 

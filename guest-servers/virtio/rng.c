@@ -2,6 +2,7 @@
  * driver posts a device-writable buffer, the device fills it and
  * interrupts. Serves shared/mkvm/rng.h; interrupts arrive as IPC from the
  * root task's relay (see virtio_pci.h), never by polling. */
+#include <mkvm/pci.h>
 #include <mkvm/rng.h>
 #include "server.h"
 #include "drivers.h"
@@ -19,7 +20,7 @@ static int rng_setup(struct rng *r, uint64_t relay)
 	struct vpci_irq irq;
 	if (vpci_hello(relay, &irq, "virtio-rng"))
 		return -1;
-	if (vpci_find(&r->dev, irq.ecam, VIRTIO_ID_RNG) || vpci_negotiate(&r->dev, 0) ||
+	if (vpci_find(&r->dev, irq.bus, VIRTIO_ID_RNG) || vpci_negotiate(&r->dev, 0) ||
 	    vpci_msix_route(&r->dev, 0, irq.addr, (uint32_t)irq.data) ||
 	    vpci_queue_setup(&r->dev, &r->q, 0, 0))
 		return -1;
@@ -27,8 +28,8 @@ static int rng_setup(struct rng *r, uint64_t relay)
 	if (!r->buf)
 		return -1;
 	vpci_driver_ok(&r->dev);
-	printf("virtio-rng: driving 00:%02lx.0, queue 0 interrupts on MSI line %lu\n",
-	       (r->dev.cfg >> 15) & 31, irq.line);
+	printf("virtio-rng: driving %02lx:%02lx.%lx, queue 0 interrupts on MSI line %lu\n",
+	       MKVM_PCI_BDF_BUS(r->dev.bdf), MKVM_PCI_BDF_DEV(r->dev.bdf), MKVM_PCI_BDF_FN(r->dev.bdf), irq.line);
 	return 0;
 }
 

@@ -9,7 +9,7 @@ int vpci_hello(uint64_t relay, struct vpci_irq *irq, const char *who)
 		printf("%s: no interrupt from the root task\n", who);
 		return -1;
 	}
-	*irq = (struct vpci_irq){ .line = mr[1], .addr = mr[2], .data = mr[3], .ecam = mr[4] };
+	*irq = (struct vpci_irq){ .line = mr[1], .addr = mr[2], .data = mr[3], .bus = mr[4] };
 	return 0;
 }
 

@@ -22,9 +22,9 @@ struct vpci_server {
 };
 
 /* What the relay hands a driver: its MSI line, the address/data to program
- * into the device, and the PCI ECAM address. */
+ * into the device, and the PCI bus server (for vpci_find). */
 struct vpci_irq {
-	uint64_t line, addr, data, ecam;
+	uint64_t line, addr, data, bus;
 };
 
 /* Asks the relay for the interrupt; 0, or prints why (as who) and -1. */

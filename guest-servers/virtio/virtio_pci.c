@@ -1,4 +1,5 @@
 /* The virtio-pci transport for user-level drivers (virtio 1.x, 4.1). */
+#include <mkvm/pci.h>
 #include "virtio_pci.h"
 
 #define barrier() __asm__ volatile("" ::: "memory")
@@ -6,51 +7,71 @@
 static uint8_t cfg8(struct vpci_dev *d, unsigned off) { return *(volatile uint8_t *)(d->cfg + off); }
 static uint32_t cfg32(struct vpci_dev *d, unsigned off) { return *(volatile uint32_t *)(d->cfg + off); }
 
-/* Maps every page of [addr, addr + len) of device memory (sigma0, 1:1). */
-static int map_range(uint64_t addr, uint64_t len)
+/* One call to the bus server with the whole address space as the window
+ * for its map items (they land at their physical addresses); 0 or -1. */
+static int bus_call(uint64_t bus, uint64_t *mr)
 {
-	for (uint64_t p = addr & ~0xfffull; p < addr + len; p += 4096)
-		if (sigma0_request(L4_FPAGE(p, 12, L4_R | L4_W)))
-			return -1;
+	l4_utcb()->acceptor = L4_COMPLETE;
+	int err = l4_call(bus);
+	l4_utcb()->acceptor = 0;
+	if (err || L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK) {
+		printf("virtio: the PCI bus server refused (IPC error %d, code %lu)\n", err, err ? 0 : mr[1]);
+		return -1;
+	}
 	return 0;
 }
 
-static uint64_t bar_address(struct vpci_dev *d, unsigned bar)
+/* Has the bus server map every page of [addr, addr + len) of device
+ * memory, which must lie in one memory BAR. */
+static int map_range(struct vpci_dev *d, uint64_t addr, uint64_t len)
 {
-	uint32_t lo = cfg32(d, 0x10 + 4 * bar);
-	if (bar > 5 || (lo & 1))
-		return 0;                               /* no such BAR, or I/O space */
-	uint64_t a = lo & ~0xfull;
-	if (((lo >> 1) & 3) == 2 && bar < 5)
-		a |= (uint64_t)cfg32(d, 0x14 + 4 * bar) << 32;
-	return a;
+	uint64_t *mr = l4_utcb()->mr;
+	for (unsigned bar = 0; bar < 6; bar++) {
+		uint64_t base = d->bar[bar];
+		if ((base & 1) || addr < base || addr - base >= d->bar_size[bar] ||
+		    len > d->bar_size[bar] - (addr - base))
+			continue;
+		for (uint64_t off = (addr - base) & ~0xfffull; off < addr - base + len; off += 4096) {
+			mr[0] = L4_TAG(MKVM_PCI_MAP, 3, 0);
+			mr[1] = d->handle;
+			mr[2] = bar;
+			mr[3] = off;
+			if (bus_call(d->bus, mr))
+				return -1;
+		}
+		return 0;
+	}
+	printf("virtio: %lx+%lx is in no memory BAR\n", addr, len);
+	return -1;
 }
 
 /* The mapped address of a structure at `off` in BAR `bar`, or 0. */
 static uint64_t bar_map(struct vpci_dev *d, unsigned bar, uint32_t off, uint32_t len)
 {
-	uint64_t a = bar_address(d, bar);
-	if (!a || map_range(a + off, len ? len : 1))
+	if (bar > 5 || !d->bar_size[bar] || (d->bar[bar] & 1) || map_range(d, d->bar[bar] + off, len ? len : 1))
 		return 0;
-	return a + off;
+	return d->bar[bar] + off;
 }
 
-int vpci_find(struct vpci_dev *d, uint64_t ecam, uint16_t virtio_id)
+int vpci_find(struct vpci_dev *d, uint64_t bus, uint16_t virtio_id)
 {
-	const uint32_t id = (uint32_t)(VIRTIO_PCI_DEVICE_ID_BASE + virtio_id) << 16 | VIRTIO_PCI_VENDOR_ID;
+	uint64_t *mr = l4_utcb()->mr;
 	memset(d, 0, sizeof(*d));
-	/* bus 0: 32 devices of 32 KiB of configuration space each */
-	if (!ecam || sigma0_request(L4_FPAGE(ecam, 20, L4_R | L4_W))) {
-		printf("virtio: no PCI ECAM to scan\n");
+	d->bus = bus;
+	mr[0] = L4_TAG(MKVM_PCI_CLAIM, 2, 0);
+	mr[1] = (uint64_t)(VIRTIO_PCI_DEVICE_ID_BASE + virtio_id) << 16 | VIRTIO_PCI_VENDOR_ID;
+	mr[2] = MKVM_PCI_ANY_CLASS;
+	if (bus_call(bus, mr) || L4_TAG_U(mr[0]) != MKVM_PCI_INFO_WORDS || L4_TAG_T(mr[0]) != 2) {
+		printf("virtio: no modern device with virtio id %u to claim\n", virtio_id);
 		return -1;
 	}
-	for (uint64_t dev = 0; dev < 32 && !d->cfg; dev++)
-		if (*(volatile uint32_t *)(ecam + (dev << 15)) == id)
-			d->cfg = ecam + (dev << 15);
-	if (!d->cfg) {
-		printf("virtio: no modern device with virtio id %u on bus 0\n", virtio_id);
-		return -1;
+	d->handle = mr[1];
+	d->bdf = mr[2];
+	for (unsigned i = 0; i < 6; i++) {
+		d->bar[i] = mr[5 + 2 * i];
+		d->bar_size[i] = mr[6 + 2 * i];
 	}
+	d->cfg = mr[17] & ~0xfffull;            /* the configuration page's map item */
 	if (!(cfg32(d, 4) >> 16 & 0x10)) {
 		printf("virtio: device has no capability list\n");
 		return -1;
@@ -171,7 +192,7 @@ int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, u
 	c->queue_driver = page + 256;
 	c->queue_device = page + 512;
 	uint64_t n = d->notify_base + (uint64_t)c->queue_notify_off * d->notify_mul;
-	if (map_range(n, 2)) {
+	if (map_range(d, n, 2)) {
 		printf("virtio: cannot map queue %u's notify address\n", index);
 		return -1;
 	}

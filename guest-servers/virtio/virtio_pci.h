@@ -1,13 +1,14 @@
-/* A virtio 1.x PCI transport for user-level driver servers: finds a modern
- * virtio-pci device on PCI bus 0 through ECAM, maps the BAR pages its
- * virtio capabilities point at (sigma0, 1:1), negotiates features, sets up
+/* A virtio 1.x PCI transport for user-level driver servers: claims a modern
+ * virtio-pci device from the PCI bus server (shared/mkvm/pci.h), which maps
+ * the function's configuration page and the BAR pages its virtio
+ * capabilities point at (at their physical addresses), negotiates
+ * features, sets up
  * split virtqueues in 1:1-mapped pages (so a virtual address is the DMA
  * address) and routes queue interrupts through MSI-X to an address/data
  * pair from L4_IRQ_ATTACH_MSI.
  *
- * The program provides sigma0_request() and sigma0_alloc() (the root
- * task's threads.c); both map at the physical address, which the queue
- * memory relies on. */
+ * The program provides sigma0_alloc() (the root task's threads.c); it maps
+ * at the physical address, which the queue memory relies on. */
 #ifndef VIRTIO_PCI_H
 #define VIRTIO_PCI_H
 
@@ -18,7 +19,10 @@ int sigma0_request(uint64_t fpage);
 uint64_t sigma0_alloc(void);
 
 struct vpci_dev {
-	uint64_t cfg;                             /* the function's ECAM window */
+	uint64_t bus, handle;                     /* the bus server, our claim */
+	uint64_t bdf;                             /* bus << 8 | device << 3 | function */
+	uint64_t bar[6], bar_size[6];             /* from the bus server (pci.h) */
+	uint64_t cfg;                             /* the function's ECAM page */
 	volatile struct virtio_pci_common_cfg *common;
 	volatile uint8_t *isr;
 	volatile uint8_t *devcfg;                 /* 0 if the device has none */
@@ -41,8 +45,9 @@ struct vpci_queue {
 	uint16_t last_used;                       /* next used entry to consume */
 };
 
-/* Each returns 0 or prints the reason and returns -1. */
-int vpci_find(struct vpci_dev *d, uint64_t ecam, uint16_t virtio_id);
+/* Each returns 0 or prints the reason and returns -1. vpci_find claims the
+ * first unclaimed device of the type from the bus server `bus`. */
+int vpci_find(struct vpci_dev *d, uint64_t bus, uint16_t virtio_id);
 int vpci_negotiate(struct vpci_dev *d, uint64_t want);
 int vpci_msix_route(struct vpci_dev *d, unsigned vector, uint64_t addr, uint32_t data);
 int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, uint16_t vector);
@@ -57,7 +62,7 @@ bool vpci_queue_used(struct vpci_queue *q, uint32_t *len);
 /* The driver start protocol between a driver server and the root task,
  * which alone may attach interrupts: the driver calls the root's relay
  * thread with VPCI_LABEL_HELLO and gets MR1 = MSI line, MR2 = MSI address,
- * MR3 = MSI data, MR4 = PCI ECAM address (0: no ECAM). From then on the
+ * MR3 = MSI data, MR4 = the PCI bus server's thread. From then on the
  * relay calls the driver with L4_LABEL_INTERRUPT for each interrupt on the
  * line and acknowledges the line once the driver replies. */
 #define VPCI_LABEL_HELLO 0xa00

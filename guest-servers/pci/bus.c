@@ -1,0 +1,234 @@
+/* The PCI bus server: owns the ECAM, enumerates the functions, sizes their
+ * BARs and hands each function's configuration page and BAR pages to the
+ * one driver that claims it (shared/mkvm/pci.h). Written from the PCI Local
+ * Bus 3.0 and PCI Express Base specifications (configuration header,
+ * BAR sizing, ECAM layout). */
+#include <mkvm/pci.h>
+#include "../lib/l4.h"
+#include "bus.h"
+
+int sigma0_request(uint64_t fpage);
+
+#define MAX_FUNCS 64
+
+struct func {
+	uint16_t bdf;
+	uint32_t id, class_rev;
+	uint64_t cfg;                   /* its ECAM page, mapped 1:1 here */
+	uint64_t bar[6], size[6];       /* base (bit 0: I/O), size; 0 if none */
+	uint64_t owner;                 /* the claiming thread, or 0 */
+};
+
+static struct func funcs[MAX_FUNCS];
+static unsigned nfuncs;
+static uint64_t ecam_base;
+
+static volatile uint32_t *cfg32(uint64_t cfg, unsigned off) { return (volatile uint32_t *)(cfg + off); }
+
+/* Sizes BAR i (PCI 3.0, 6.2.5.1: write all ones, the read-back's
+ * writable bits give the size) with decoding off; true if it is the lower
+ * half of a 64-bit memory BAR. */
+static bool bar_size(struct func *f, unsigned i, unsigned nbars)
+{
+	volatile uint32_t *r = cfg32(f->cfg, 0x10 + 4 * i);
+	uint32_t lo = *r, hi = 0, mhi = 0;
+	bool io = lo & 1, is64 = !io && (lo >> 1 & 3) == 2 && i + 1 < nbars;
+	*r = 0xffffffff;
+	uint32_t mlo = *r;
+	*r = lo;
+	if (is64) {
+		hi = r[1];
+		r[1] = 0xffffffff;
+		mhi = r[1];
+		r[1] = hi;
+	}
+	uint64_t mask, base;
+	if (io) {
+		/* an I/O BAR may hard-wire its upper 16 bits to 0 */
+		mask = (mlo & ~3u) ? (uint32_t)(mlo & ~3u) | 0xffff0000u : 0;
+		base = lo & ~3u;
+	} else {
+		mask = is64 ? (uint64_t)mhi << 32 | (mlo & ~0xfu)
+			    : (mlo & ~0xfu) ? 0xffffffff00000000ull | (mlo & ~0xfu) : 0;
+		base = (uint64_t)hi << 32 | (lo & ~0xfu);
+	}
+	if (mask) {
+		f->bar[i] = base | io;
+		f->size[i] = io ? (uint32_t)(~mask + 1) : ~mask + 1;
+	}
+	return is64;
+}
+
+static void func_add(uint64_t cfg, unsigned bus, unsigned dev, unsigned fn)
+{
+	if (nfuncs == MAX_FUNCS) {
+		printf("pci: more than %d functions; %02x:%02x.%x ignored\n", MAX_FUNCS, bus, dev, fn);
+		return;
+	}
+	struct func *f = &funcs[nfuncs++];
+	f->bdf = (uint16_t)(bus << 8 | dev << 3 | fn);
+	f->cfg = cfg;
+	f->id = *cfg32(cfg, 0);
+	f->class_rev = *cfg32(cfg, 8);
+	unsigned type = *cfg32(cfg, 0xc) >> 16 & 0x7f;
+	unsigned nbars = type == 0 ? 6 : type == 1 ? 2 : 0;
+	volatile uint16_t *cmd = (volatile uint16_t *)(cfg + 4);
+	uint16_t saved = *cmd;
+	*cmd = (uint16_t)(saved & ~3u);         /* no decoding while BARs read all ones */
+	for (unsigned i = 0; i < nbars; i++)
+		if (bar_size(f, i, nbars))
+			i++;                    /* skip the upper half of a 64-bit BAR */
+	*cmd = saved;
+	printf("pci: %02x:%02x.%x %04x:%04x class %06x", bus, dev, fn, f->id & 0xffff, f->id >> 16,
+	       f->class_rev >> 8);
+	for (unsigned i = 0; i < 6; i++)
+		if (f->size[i])
+			printf(" bar%u %s %lx+%lx", i, f->bar[i] & 1 ? "io" : "mem", f->bar[i] & ~(uint64_t)1, f->size[i]);
+	printf("\n");
+}
+
+/* Enumerates bus 0 and every bus behind a bridge. A bridge's secondary
+ * bus is always numbered above its own, so one ascending pass finds them
+ * all and a misprogrammed bridge cannot make it loop. */
+static void enumerate(void)
+{
+	static uint8_t pending[256 / 8] = { 1 };
+	for (unsigned bus = 0; bus < 256; bus++) {
+		if (!(pending[bus / 8] >> (bus % 8) & 1))
+			continue;
+		uint64_t base = ecam_base + ((uint64_t)bus << 20);
+		if (sigma0_request(L4_FPAGE(base, 20, L4_R | L4_W))) {
+			printf("pci: sigma0 refused bus %u's ECAM at %lx\n", bus, base);
+			continue;
+		}
+		for (unsigned dev = 0; dev < 32; dev++) {
+			for (unsigned fn = 0; fn < 8; fn++) {
+				uint64_t cfg = base + ((uint64_t)dev << 15 | (uint64_t)fn << 12);
+				if ((*cfg32(cfg, 0) & 0xffff) == 0xffff) {
+					if (fn == 0)
+						break;  /* no device: no functions either */
+					continue;
+				}
+				uint32_t hdr = *cfg32(cfg, 0xc) >> 16;
+				func_add(cfg, bus, dev, fn);
+				if ((hdr & 0x7f) == 1) {
+					unsigned sec = *cfg32(cfg, 0x18) >> 8 & 0xff;
+					if (sec > bus)
+						pending[sec / 8] |= (uint8_t)(1 << sec % 8);
+				}
+				if (fn == 0 && !(hdr & 0x80))
+					break;          /* single-function device */
+			}
+		}
+	}
+	printf("pci: %u functions\n", nfuncs);
+}
+
+static void reply_error(uint64_t *mr, uint64_t err)
+{
+	mr[0] = L4_TAG(MKVM_PCI_ERROR, 1, 0);
+	mr[1] = err;
+}
+
+static void info(const struct func *f, uint64_t *mr)
+{
+	mr[0] = f->bdf;
+	mr[1] = f->id;
+	mr[2] = f->class_rev;
+	mr[3] = f->owner;
+}
+
+static bool matches(const struct func *f, uint64_t id, uint64_t class)
+{
+	uint32_t vendor = id & 0xffff, device = id >> 16 & 0xffff;
+	return (vendor == 0xffff || vendor == (f->id & 0xffff)) &&
+	       (device == 0xffff || device == f->id >> 16) &&
+	       (class == MKVM_PCI_ANY_CLASS || class == f->class_rev >> 8);
+}
+
+static void claim(uint64_t *mr, uint64_t from)
+{
+	struct func *f = NULL;
+	bool busy = false;
+	for (unsigned i = 0; i < nfuncs && !f; i++) {
+		if (!matches(&funcs[i], mr[1], mr[2]))
+			continue;
+		if (funcs[i].owner)
+			busy = true;
+		else
+			f = &funcs[i];
+	}
+	if (!f) {
+		reply_error(mr, busy ? MKVM_PCI_EBUSY : MKVM_PCI_ENODEV);
+		return;
+	}
+	f->owner = from;
+	mr[0] = L4_TAG(MKVM_PCI_OK, MKVM_PCI_INFO_WORDS, 2);
+	mr[1] = (uint64_t)(f - funcs) + 1;
+	info(f, &mr[2]);                /* its owner word is overwritten next */
+	for (unsigned i = 0; i < 6; i++) {
+		mr[5 + 2 * i] = f->bar[i];
+		mr[6 + 2 * i] = f->size[i];
+	}
+	mr[17] = f->cfg | L4_ITEM_MAP;
+	mr[18] = L4_FPAGE(f->cfg, 12, L4_R | L4_W);
+}
+
+static void map(uint64_t *mr, uint64_t from)
+{
+	uint64_t h = mr[1], bar = mr[2], off = mr[3];
+	if (L4_TAG_U(mr[0]) < 3 || !h || h > nfuncs) {
+		reply_error(mr, MKVM_PCI_EINVAL);
+		return;
+	}
+	struct func *f = &funcs[h - 1];
+	if (f->owner != from) {
+		reply_error(mr, MKVM_PCI_EPERM);
+		return;
+	}
+	if (bar > 5 || !f->size[bar] || (f->bar[bar] & 1) || off >= f->size[bar]) {
+		reply_error(mr, MKVM_PCI_EINVAL);
+		return;
+	}
+	uint64_t page = (f->bar[bar] + off) & ~0xfffull;
+	if (sigma0_request(L4_FPAGE(page, 12, L4_R | L4_W))) {
+		reply_error(mr, MKVM_PCI_EINVAL);
+		return;
+	}
+	mr[0] = L4_TAG(MKVM_PCI_OK, 0, 2);
+	mr[1] = page | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE(page, 12, L4_R | L4_W);
+}
+
+_Noreturn void pci_bus_server(uint64_t ecam)
+{
+	uint64_t *mr = l4_utcb()->mr, from;
+	ecam_base = ecam;
+	if (ecam)
+		enumerate();
+	else
+		printf("pci: no ECAM; no devices to hand out\n");
+	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	for (;;) {
+		if (err) {
+			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+			continue;
+		}
+		uint64_t label = L4_TAG_LABEL(mr[0]);
+		if (label == MKVM_PCI_CLAIM && L4_TAG_U(mr[0]) >= 2) {
+			claim(mr, from);
+		} else if (label == MKVM_PCI_MAP) {
+			map(mr, from);
+		} else if (label == MKVM_PCI_INFO && L4_TAG_U(mr[0]) >= 1) {
+			if (mr[1] < nfuncs) {
+				info(&funcs[mr[1]], &mr[1]);
+				mr[0] = L4_TAG(MKVM_PCI_OK, 4, 0);
+			} else {
+				reply_error(mr, MKVM_PCI_ENODEV);
+			}
+		} else {
+			reply_error(mr, MKVM_PCI_EINVAL);
+		}
+		err = l4_reply_wait(from, &from);
+	}
+}

@@ -1,0 +1,56 @@
+/* The IPC protocol of the PCI bus server (guest-servers/pci/bus.c).
+ *
+ * The bus server owns the PCI ECAM: it enumerates every function on bus 0
+ * and on the buses behind PCI-to-PCI bridges, sizes their BARs, and hands
+ * each function to at most one driver, which gets the function's 4 KiB
+ * configuration page and its BAR pages as mappings (the bus server has
+ * them from sigma0 and maps them on). Mappings land at their physical
+ * address when the caller's acceptor is L4_COMPLETE (the L4 hot-spot rule;
+ * a smaller acceptor window takes them at its base instead).
+ *
+ * Claim (a call): MR0 = L4_TAG(MKVM_PCI_CLAIM, 2, 0),
+ *   MR1 = vendor | device << 16 (0xffff in either half: any),
+ *   MR2 = class code (base << 16 | sub << 8 | prog-if) or MKVM_PCI_ANY_CLASS.
+ *   Reply: MR0 = L4_TAG(MKVM_PCI_OK, MKVM_PCI_INFO_WORDS, 2),
+ *   MR1 = handle (opaque, for MKVM_PCI_MAP), MR2..MR4 as MKVM_PCI_INFO's
+ *   MR1..MR3, MR5..MR16 = BAR 0..5 as (base, size) pairs (base with bit 0
+ *   set for an I/O BAR; 0, 0 for none or for a 64-bit BAR's upper half),
+ *   MR17/MR18 = map item of the configuration page (read-write).
+ *   The first unclaimed match in bus/device/function order is claimed for
+ *   the calling thread. MKVM_PCI_EBUSY: every match is claimed already;
+ *   MKVM_PCI_ENODEV: nothing matches.
+ * Map (a call by the claiming thread): MR0 = L4_TAG(MKVM_PCI_MAP, 3, 0),
+ *   MR1 = handle, MR2 = BAR index, MR3 = offset into the BAR.
+ *   Reply: MR0 = L4_TAG(MKVM_PCI_OK, 0, 2), MR1/MR2 = map item of the
+ *   BAR's 4 KiB page that holds the offset (read-write, uncached).
+ *   MKVM_PCI_EPERM: not the handle's owner; MKVM_PCI_EINVAL: no such
+ *   memory BAR or offset beyond it.
+ * Info (a call): MR0 = L4_TAG(MKVM_PCI_INFO, 1, 0), MR1 = index (0..).
+ *   Reply: MR0 = L4_TAG(MKVM_PCI_OK, 4, 0), MR1 = bus << 8 | device << 3 |
+ *   function, MR2 = vendor | device << 16, MR3 = class code << 8 |
+ *   revision, MR4 = thread that claimed it or 0. MKVM_PCI_ENODEV past the
+ *   last function.
+ * Failure: MR0 = L4_TAG(MKVM_PCI_ERROR, 1, 0), MR1 = MKVM_PCI_E*; an
+ *   unknown or malformed request gets MKVM_PCI_EINVAL. */
+#ifndef MKVM_PCI_H
+#define MKVM_PCI_H
+
+#define MKVM_PCI_CLAIM 0xb01
+#define MKVM_PCI_MAP   0xb02
+#define MKVM_PCI_INFO  0xb03
+#define MKVM_PCI_OK    0
+#define MKVM_PCI_ERROR 0xb0f
+
+#define MKVM_PCI_ANY_CLASS 0xffffffffu
+#define MKVM_PCI_INFO_WORDS 16  /* untyped words of a claim reply */
+
+#define MKVM_PCI_EINVAL 1       /* malformed or unknown request */
+#define MKVM_PCI_ENODEV 2       /* no such function */
+#define MKVM_PCI_EBUSY  3       /* every matching function is claimed */
+#define MKVM_PCI_EPERM  4       /* the handle is not the caller's */
+
+#define MKVM_PCI_BDF_BUS(b) ((b) >> 8 & 0xff)
+#define MKVM_PCI_BDF_DEV(b) ((b) >> 3 & 31)
+#define MKVM_PCI_BDF_FN(b)  ((b) & 7)
+
+#endif
