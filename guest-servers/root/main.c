@@ -16,6 +16,10 @@ int main(const struct l4_bootinfo *bi)
 		tests_run();
 	if (cmdline_has(bi->cmdline, "bench"))
 		bench_run();
+	if (cmdline_has(bi->cmdline, "benchblk"))
+		bench_blk_run();
+	if (cmdline_has(bi->cmdline, "durable"))
+		durable_run();
 	printf("root: system up\n");
 	if (cmdline_has(bi->cmdline, "exit") && !sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)))
 		__asm__ volatile("outb %0, %1" :: "a"((uint8_t)MKVM_TEST_PASS), "Nd"((uint16_t)MKVM_DEBUG_EXIT_PORT));

@@ -67,4 +67,13 @@ uint64_t pci_bus(void);
 /* bench.c */
 void bench_run(void);
 
+/* blk_client.c: the root task's own virtio-blk client; blk_open starts a
+ * driver server and returns the 4 KiB buffer page of read/write requests */
+uint8_t *blk_open(uint64_t *capacity);
+int blk_read(uint64_t sector, uint64_t count);
+int blk_write(uint64_t sector, uint64_t count);
+int blk_flush(void);
+void durable_run(void);         /* durable.c */
+void bench_blk_run(void);       /* bench_blk.c */
+
 #endif

@@ -123,4 +123,6 @@ void t_virtio_blk(void)
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_EINVAL,
 	       "oversized write: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	printf("virtio-blk: sectors %lu..%lu written, flushed, read back (%lu sectors)\n", sector, sector + 1, capacity);
+	/* for a harness that can read the image (tests/platforms/l1/init) */
+	printf("blkstamp: sector=%lu count=2 stamp=%lx\n", sector, stamp);
 }

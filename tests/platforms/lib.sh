@@ -21,22 +21,35 @@ skip() { n_skip=$((n_skip + 1)); printf '[%s] SKIP %s: %s\n' "$PLATFORM" "$1" "$
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
 
-# for_each_case FN: calls FN name kernel initrd cmdline exit expect for every
-# case of $PLATFORM (kernel/initrd as absolute paths, initrd empty for '-').
+# for_each_case FN: calls FN name kernel initrd cmdline exit expect options
+# for every case of $PLATFORM (kernel/initrd as absolute paths, initrd empty
+# for '-'; options: the mkvm options written before the kernel, or empty).
 # ONLY (environment) restricts the run to cases whose name contains it.
+# Only a harness that sets CASE_OPTIONS=1 gets cases with options; any other
+# FAILs them rather than run them without their devices.
 for_each_case() {
-	local fn=$1 line name plats kernel initrd cmdline exit expect
+	local fn=$1 line name plats kernel initrd cmdline exit expect options
 	while IFS='|' read -r name plats kernel initrd cmdline exit expect; do
 		name=$(trim "$name")
 		[[ -z $name || $name == \#* ]] && continue
 		plats=$(trim "$plats")
 		[[ ,$plats, == *,$PLATFORM,* ]] || continue
 		[[ -n ${ONLY:-} && $name != *"$ONLY"* ]] && continue
-		kernel=$BUILD/$(trim "$kernel")
+		kernel=$(trim "$kernel")
+		options=
+		if [[ $kernel == *' '* ]]; then
+			options=$(trim "${kernel% *}")
+			kernel=${kernel##* }
+			if [[ ${CASE_OPTIONS:-0} != 1 ]]; then
+				fail "$name" "the $PLATFORM harness does not take mkvm options ($options)"
+				continue
+			fi
+		fi
+		kernel=$BUILD/$kernel
 		initrd=$(trim "$initrd")
 		if [[ $initrd == - ]]; then initrd=; else initrd=$BUILD/$initrd; fi
 		"$fn" "$name" "$kernel" "$initrd" "$(trim "$cmdline")" \
-			"$(trim "$exit")" "$(trim "$expect")"
+			"$(trim "$exit")" "$(trim "$expect")" "$options"
 	done < "$SRC/tests/cases.list"
 }
 

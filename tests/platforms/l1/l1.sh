@@ -4,6 +4,8 @@
 # (which sets SRC, BUILD, PLATFORM and the say/pass/fail/skip/judge helpers).
 
 L1_DIR=$SRC/tests/platforms/l1
+# The L1 runner passes a case's mkvm options (tests/cases.list) to mkvm.
+CASE_OPTIONS=1
 L1_CACHE=$BUILD/platform/debian-kernel
 L1_WORK=$BUILD/platform/$PLATFORM
 
@@ -180,7 +182,7 @@ l1_shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # l1_add_case: for_each_case callback; stages one case into $L1_ROOT.
 # Cases whose images are not built fail at once, without a run in L1.
 l1_add_case() {
-	local name=$1 kernel=$2 initrd=$3 cmdline=$4 f
+	local name=$1 kernel=$2 initrd=$3 cmdline=$4 options=$7 f
 	if [[ ! -x $BUILD/vmm/mkvm ]]; then
 		fail "$name" "build/vmm/mkvm is not built"
 		return
@@ -194,10 +196,10 @@ l1_add_case() {
 	l1_stage_image "${kernel#"$BUILD"/}"
 	[[ -n $initrd ]] && l1_stage_image "${initrd#"$BUILD"/}"
 	L1_CASES+=("$name|$5|$6")
-	printf 'run_case %s %s %s %s %s\n' "$(l1_shq "$name")" "$L1_CASE_TIMEOUT" \
+	printf 'run_case %s %s %s %s %s %s\n' "$(l1_shq "$name")" "$L1_CASE_TIMEOUT" \
 		"$(l1_shq "/build/${kernel#"$BUILD"/}")" \
 		"$(l1_shq "${initrd:+/build/${initrd#"$BUILD"/}}")" \
-		"$(l1_shq "$cmdline")" >> "$L1_ROOT/etc/mkvm/cases"
+		"$(l1_shq "$cmdline")" "$(l1_shq "$options")" >> "$L1_ROOT/etc/mkvm/cases"
 }
 
 # l1_stage_cases: stages every case of $PLATFORM; fills L1_CASES with
@@ -224,11 +226,14 @@ l1_section() {
 }
 
 # l1_judge_cases: splits $L1_LOG per case into $LOGDIR/<case>.log and judges
-# each case by the status in its end marker.
+# each case by the status in its end marker. In a case's expect patterns @L1@
+# stands for this boot's marker prefix, so a case can require a line that
+# only the L1 runner can print (disk-ok, sigkill), never the guest.
 l1_judge_cases() {
 	local c name want expect log end status
 	for c in "${L1_CASES[@]}"; do
 		IFS='|' read -r name want expect <<< "$c"
+		expect=${expect//@L1@/@@mkvm-$L1_NONCE}
 		log=$LOGDIR/$name.log
 		l1_section "case-begin $name" "case-end $name status=" > "$log"
 		end=$(grep -a "^@@mkvm-$L1_NONCE case-end $name status=" "$L1_LOG" | tail -1 | tr -d '\r')
