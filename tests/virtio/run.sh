@@ -10,7 +10,9 @@
 #            to the host stack, an ARP request in (tap.sh)
 #   console  --console; on mkvm also a line typed on stdin must arrive
 #   msix     a queue interrupt as an MSI-X message to the local APIC; masked:
-#            none, PBA bit set; unmasked: delivered
+#            none, PBA bit set; unmasked: delivered; then COM1's IRQ 4 through
+#            the IOAPIC. On mkvm the two MSIs must go by irqfd (--stats),
+#            and by KVM_SIGNAL_MSI with --no-irqfd
 # and bad --disk / --net arguments get one clear error line and the right
 # exit status. The guests stay in ring 0, so mkvm runs them on any KVM.
 # Environment: ONLY=substr; CASE_TIMEOUT (s, default 120); MKVM, QEMU.
@@ -52,7 +54,7 @@ EXPECT_blk="^virtio-blk: read past the end: S_IOERR; ^virtio-blk: usable again a
 EXPECT_rng="^virtio-rng: .* bytes nonzero; ^PASS"
 EXPECT_net="^virtio-net: frame 2 came back intact; ^PASS"
 EXPECT_console="^virtio-console: hello through the transmitq; ^PASS"
-EXPECT_msix="^virtio-msix: masked: no interrupt, PBA bit set; ^virtio-msix: unmasked: pending interrupt delivered; ^PASS"
+EXPECT_msix="^virtio-msix: masked: no interrupt, PBA bit set; ^virtio-msix: unmasked: pending interrupt delivered; ^virtio-msix: COM1 interrupt through IOAPIC pin 4; ^PASS"
 
 # Checks run after a guest, before the verdict: each prints why it failed.
 # CHECK is a command (default true) run by run_case.
@@ -185,6 +187,20 @@ check_exits() {
 	fi
 }
 
+# check_msi_path LOG IRQFD SIGNAL: mkvm --stats counted IRQFD interrupts
+# sent by irqfd and SIGNAL by KVM_SIGNAL_MSI. A host without irqfd (the
+# line says why) must have sent them all by KVM_SIGNAL_MSI instead.
+check_msi_path() {
+	local got want="irqfd $2, KVM_SIGNAL_MSI $3"
+	got=$(grep -o 'MSI interrupts: irqfd [0-9]*, KVM_SIGNAL_MSI [0-9]*' "$1.stderr")
+	got=${got#MSI interrupts: }
+	if grep -q 'irqfd off: KVM_CAP' "$1.stderr"; then
+		want="irqfd 0, KVM_SIGNAL_MSI $(($2 + $3))"
+	fi
+	[[ $got == "$want" ]] ||
+		echo "mkvm --stats counted '${got:-nothing}' MSI interrupts, expected '$want'"
+}
+
 # 3000 more queue notifications must not cost 3000 more exits: they go to an
 # ioeventfd. The two runs differ by one printed line (a few dozen port writes).
 case_ioeventfd() {
@@ -220,7 +236,12 @@ mkvm_cases() {
 		mkvm_run host-virtio-rng "$EXPECT_rng" "" --rng "$GUESTS/rng.elf"
 	selected host-virtio-ioeventfd && case_ioeventfd
 	selected host-virtio-msix &&
-		mkvm_run host-virtio-msix "$EXPECT_msix" "" --rng "$GUESTS/msix.elf"
+		CHECK="check_msi_path $LOGDIR/host-virtio-msix.log 2 0" \
+			mkvm_run host-virtio-msix "$EXPECT_msix" "" --stats --rng "$GUESTS/msix.elf"
+	selected host-virtio-msix-no-irqfd &&
+		CHECK="check_msi_path $LOGDIR/host-virtio-msix-no-irqfd.log 0 2" \
+			mkvm_run host-virtio-msix-no-irqfd "$EXPECT_msix" "" --stats --no-irqfd \
+			--rng "$GUESTS/msix.elf"
 	selected host-virtio-net &&
 		mkvm_run host-virtio-net "$EXPECT_net" "" --net user-loopback "$GUESTS/net.elf"
 	selected host-virtio-net-tap && case_tap
@@ -240,7 +261,7 @@ mkvm_cases() {
 QEMU_CASES=(qemu-virtio-blk qemu-virtio-blk-readonly qemu-virtio-rng qemu-virtio-msix
 	    qemu-virtio-net qemu-virtio-console)
 HOST_CASES=(host-virtio-blk host-virtio-blk-readonly host-virtio-rng host-virtio-ioeventfd
-	    host-virtio-msix
+	    host-virtio-msix host-virtio-msix-no-irqfd
 	    host-virtio-net host-virtio-net-tap
 	    host-virtio-console host-disk-missing host-disk-bad-option host-net-bad-backend)
 
