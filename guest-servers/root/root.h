@@ -58,6 +58,7 @@ void t_fuzz(void);
 void t_virtio_rng(void);
 void t_virtio_blk(void);
 void t_pci_bus(void);
+void t_virtio_net(void);
 
 /* drivers.c: a driver server in a new space, with its interrupt relay; the
  * PCI bus server (started on first use) */

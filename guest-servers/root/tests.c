@@ -28,6 +28,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "virtio-rng", t_virtio_rng },
 	{ "virtio-blk", t_virtio_blk },
 	{ "pci-bus", t_pci_bus },
+	{ "virtio-net", t_virtio_net },
 };
 
 static bool failed, skipped;

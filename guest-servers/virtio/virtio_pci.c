@@ -207,27 +207,40 @@ void vpci_driver_ok(struct vpci_dev *d)
 				   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
 }
 
-void vpci_queue_post(struct vpci_queue *q, const struct virtq_desc *chain, unsigned n)
+void vpci_queue_put(struct vpci_queue *q, uint16_t head, const struct virtq_desc *chain, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		q->desc[i] = chain[i];
-		q->desc[i].flags = (uint16_t)(chain[i].flags | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
-		q->desc[i].next = (uint16_t)(i + 1 < n ? i + 1 : 0);
+		unsigned k = head + i;
+		q->desc[k] = chain[i];
+		q->desc[k].flags = (uint16_t)(chain[i].flags | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		q->desc[k].next = (uint16_t)(i + 1 < n ? k + 1 : 0);
 	}
 	uint16_t idx = q->avail->idx;
-	q->avail->ring[idx % q->size] = 0;
+	q->avail->ring[idx % q->size] = head;
 	barrier();                                      /* descriptors before the index (2.7.13) */
 	q->avail->idx = (uint16_t)(idx + 1);
 	barrier();
 	*q->notify = q->index;
 }
 
-bool vpci_queue_used(struct vpci_queue *q, uint32_t *len)
+void vpci_queue_post(struct vpci_queue *q, const struct virtq_desc *chain, unsigned n)
+{
+	vpci_queue_put(q, 0, chain, n);
+}
+
+bool vpci_queue_take(struct vpci_queue *q, uint16_t *head, uint32_t *len)
 {
 	if (q->used->idx == q->last_used)
 		return false;
-	barrier();
+	barrier();                                      /* the index before the entry */
+	*head = (uint16_t)q->used->ring[q->last_used % q->size].id;
 	*len = q->used->ring[q->last_used % q->size].len;
 	q->last_used++;
 	return true;
+}
+
+bool vpci_queue_used(struct vpci_queue *q, uint32_t *len)
+{
+	uint16_t head;
+	return vpci_queue_take(q, &head, len);
 }

@@ -53,10 +53,15 @@ int vpci_msix_route(struct vpci_dev *d, unsigned vector, uint64_t addr, uint32_t
 int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, uint16_t vector);
 void vpci_driver_ok(struct vpci_dev *d);
 
-/* Puts the chain desc[0..n-1] (next links filled in here) on the available
- * ring from descriptor 0 and notifies the device. One chain in flight. */
+/* Puts `chain` (n descriptors; next links filled in here) into descriptors
+ * head..head+n-1, offers it on the available ring and notifies the device.
+ * The caller keeps chains in flight from sharing descriptors. */
+void vpci_queue_put(struct vpci_queue *q, uint16_t head, const struct virtq_desc *chain, unsigned n);
+/* Takes one used entry if there is one: its head in *head, the bytes
+ * written in *len. */
+bool vpci_queue_take(struct vpci_queue *q, uint16_t *head, uint32_t *len);
+/* The same for one chain in flight at a time, from descriptor 0. */
 void vpci_queue_post(struct vpci_queue *q, const struct virtq_desc *chain, unsigned n);
-/* Takes one used entry if there is one: its byte count in *len. */
 bool vpci_queue_used(struct vpci_queue *q, uint32_t *len);
 
 /* The driver start protocol between a driver server and the root task,

@@ -26,6 +26,10 @@ qemu_case() {
 		-drive "file=$disk,if=none,format=raw,id=vblk"
 		-device virtio-blk-pci,drive=vblk,disable-legacy=on -kernel "$kernel")
 	rm -f "$disk" && truncate -s 1M "$disk"
+	# virtio-net: a UDP socket sending to itself returns every frame
+	local port=$((20000 + RANDOM % 20000))
+	args+=(-netdev "socket,id=vnet,udp=127.0.0.1:$port,localaddr=127.0.0.1:$port"
+		-device virtio-net-pci,netdev=vnet,disable-legacy=on,romfile=)
 	[[ -n $initrd ]] && args+=(-initrd "$initrd")
 	[[ -n $cmdline ]] && args+=(-append "$cmdline")
 	# shellcheck disable=SC2206 # word splitting is the point

@@ -1,0 +1,143 @@
+/* Test of the virtio-net driver server (guest-servers/virtio/net.c) through
+ * its IPC protocol (shared/mkvm/net.h), against a device whose every sent
+ * frame comes back: QEMU's UDP socket sending to itself, mkvm's
+ * --net user-loopback. Skips without a modern virtio-net. */
+#include <mkvm/net.h>
+#include <mkvm/pci.h>
+#include <mkvm/virtio.h>
+#include "../virtio/drivers.h"
+#include "root.h"
+
+#define U(x) ((uint64_t)(x))
+
+/* Does the PCI bus server list a modern virtio-net? */
+static bool net_present(void)
+{
+	uint64_t *mr = l4_utcb()->mr, bus = pci_bus();
+	const uint64_t id = (uint64_t)(VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_NET) << 16 | VIRTIO_PCI_VENDOR_ID;
+	for (uint64_t i = 0; bus; i++) {
+		mr[0] = L4_TAG(MKVM_PCI_INFO, 1, 0);
+		mr[1] = i;
+		if (l4_ipc(bus, bus, L4_TIMEOUTS(2000000, 2000000), NULL) || L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK)
+			return false;
+		if (mr[2] == id)
+			return true;
+	}
+	return false;
+}
+
+/* One request, timeouts 2 s plus the receive timeout; the IPC error, or 0
+ * with the reply in mr[]. */
+static int net_call(uint64_t srv, uint64_t label, uint64_t w1)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(label, 1, 0);
+	mr[1] = w1;
+	uint64_t rcv = label == MKVM_NET_RECV ? 2000000 + w1 : 2000000;
+	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, rcv), NULL);
+}
+
+#define NET_OK(err, mr) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_NET_OK)
+#define NET_ERR(err, mr, code) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_NET_ERROR && (mr)[1] == (code))
+
+/* Frame k of a run: to and from our MAC, a local-experimental EtherType,
+ * a payload no earlier run can have produced. */
+static void frame_fill(uint8_t *f, uint64_t len, uint64_t mac, uint64_t stamp, unsigned k)
+{
+	for (int i = 0; i < 6; i++)
+		f[i] = f[6 + i] = (uint8_t)(mac >> 8 * i);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	for (uint64_t i = 14; i < len; i++)
+		f[i] = (uint8_t)((stamp >> (i % 8) * 8) + i * 7 + k);
+}
+
+static uint8_t page[4096] __attribute__((aligned(4096)));       /* the buffer page */
+static const uint64_t sizes[] = { 60, MKVM_NET_MAX, MKVM_NET_MIN + 1 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+static bool frame_send(uint64_t srv, uint64_t mac, uint64_t stamp, unsigned k)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	frame_fill(page + MKVM_NET_TXBUF, sizes[k], mac, stamp, k);
+	int err = net_call(srv, MKVM_NET_SEND, sizes[k]);
+	if (!NET_OK(err, mr))
+		test_fail("send of frame %d (%lu bytes): error %x, label %x, code %lu", U(k), sizes[k], U(err),
+			  L4_TAG_LABEL(mr[0]), mr[1]);
+	return NET_OK(err, mr);
+}
+
+static bool frame_back(uint64_t srv, uint64_t mac, uint64_t stamp, unsigned k)
+{
+	static uint8_t want[MKVM_NET_MAX];
+	uint64_t *mr = l4_utcb()->mr;
+	memset(page + MKVM_NET_RXBUF, 0, MKVM_NET_MAX);
+	int err = net_call(srv, MKVM_NET_RECV, 2000000);
+	if (!NET_OK(err, mr)) {
+		test_fail("receive of frame %d: error %x, label %x, code %lu", U(k), U(err), L4_TAG_LABEL(mr[0]), mr[1]);
+		return false;
+	}
+	frame_fill(want, sizes[k], mac, stamp, k);
+	if (mr[1] < sizes[k] || mr[1] > MKVM_NET_MAX || memcmp(page + MKVM_NET_RXBUF, want, sizes[k])) {
+		test_fail("frame %d (%lu bytes) came back changed (%lu bytes)", U(k), sizes[k], mr[1]);
+		return false;
+	}
+	return true;
+}
+
+void t_virtio_net(void)
+{
+	static uint64_t srv;
+	uint64_t *mr = l4_utcb()->mr;
+	if (!net_present()) {
+		test_skip("no modern virtio-net (QEMU: -device virtio-net-pci,disable-legacy=on; mkvm: --net user-loopback)");
+		return;
+	}
+	if (!srv)
+		srv = driver_start(net_server);
+	EXPECT(srv, "cannot start the virtio-net server");
+	int err = net_call(srv, MKVM_NET_RECV, 0);
+	EXPECT(NET_ERR(err, mr, MKVM_NET_ENOBUF), "receive before setbuf: error %x, label %x, code %lu",
+	       U(err), L4_TAG_LABEL(mr[0]), mr[1]);
+	memset(page, 0, sizeof(page));          /* only a page we have can be mapped on */
+	mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
+	mr[1] = (uint64_t)page | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE((uint64_t)page, 12, L4_R | L4_W);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	EXPECT(NET_OK(err, mr), "setbuf: error %x, label %x, code %lu", U(err), L4_TAG_LABEL(mr[0]), mr[1]);
+	mr[0] = L4_TAG(MKVM_NET_MAC, 0, 0);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	EXPECT(NET_OK(err, mr), "mac: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
+	uint64_t mac = mr[1];
+	EXPECT(mac && mac >> 48 == 0, "mac %lx", mac);
+
+	/* nothing sent yet: a short wait times out, and only after the time */
+	uint64_t t0 = l4_clock_us();
+	err = net_call(srv, MKVM_NET_RECV, 100000);
+	uint64_t waited = l4_clock_us() - t0;
+	EXPECT(NET_ERR(err, mr, MKVM_NET_ETIMEOUT), "receive of nothing: error %x, label %x, code %lu",
+	       U(err), L4_TAG_LABEL(mr[0]), mr[1]);
+	EXPECT(waited >= 90000, "receive timed out after %lu us, asked for 100000", waited);
+
+	/* each frame back before the next is sent; then all sent before any is
+	 * received, so the server holds them in order */
+	uint64_t stamp = rdtsc();
+	for (unsigned k = 0; k < NSIZES; k++)
+		if (!frame_send(srv, mac, stamp, k) || !frame_back(srv, mac, stamp, k))
+			return;
+	for (unsigned k = 0; k < NSIZES; k++)
+		if (!frame_send(srv, mac, stamp + 1, k))
+			return;
+	for (unsigned k = 0; k < NSIZES; k++)
+		if (!frame_back(srv, mac, stamp + 1, k))
+			return;
+
+	err = net_call(srv, MKVM_NET_SEND, MKVM_NET_MIN - 1);
+	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "runt send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
+	err = net_call(srv, MKVM_NET_SEND, MKVM_NET_MAX + 1);
+	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "oversized send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
+	err = net_call(srv, MKVM_NET_ERROR + 1, 0);
+	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "unknown request: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
+	printf("virtio-net: mac %lx, %d frames sent and received back, empty receive timed out after %lu us\n",
+	       mac, (int)(2 * NSIZES), waited);
+}
