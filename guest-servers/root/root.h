@@ -24,6 +24,8 @@ uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg);
 uint64_t thread_new_exc(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg, uint64_t exc);
 void thread_delete(uint64_t tid);
 uint64_t thread_arg(void);
+/* the threads started here (with a stack) and their spaces; how many */
+int threads_list(uint64_t *tid, uint64_t *space, int max);
 uint64_t stack_top(void);
 _Noreturn void sleep_forever(void);
 uint64_t sigma0_alloc(void);
@@ -57,6 +59,9 @@ void t_preempt(void);
 void t_fuzz(void);
 void t_virtio_rng(void);
 void t_virtio_blk(void);
+void t_console_out(void);
+void t_console_in(void);
+bool virtio_present(uint16_t virtio_id);   /* t_virtio.c */
 void t_pci_bus(void);
 void t_virtio_net(void);
 
@@ -64,6 +69,9 @@ void t_virtio_net(void);
  * PCI bus server (started on first use) */
 uint64_t driver_start(void (*server)(uint64_t));
 uint64_t pci_bus(void);
+
+/* shell.c: the console shell ("shell" on the command line); never returns */
+_Noreturn void shell_run(void);
 
 /* bench.c */
 void bench_run(void);

@@ -7,7 +7,7 @@
 #include "root.h"
 
 /* Is a modern virtio device of this type on PCI bus 0? */
-static bool virtio_present(uint16_t virtio_id)
+bool virtio_present(uint16_t virtio_id)
 {
 	uint64_t ecam = bootinfo->ecam_paddr;
 	const uint32_t id = (uint32_t)(VIRTIO_PCI_DEVICE_ID_BASE + virtio_id) << 16 | VIRTIO_PCI_VENDOR_ID;

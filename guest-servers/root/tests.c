@@ -27,6 +27,8 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "syscall-fuzzer", t_fuzz },
 	{ "virtio-rng", t_virtio_rng },
 	{ "virtio-blk", t_virtio_blk },
+	{ "virtio-console", t_console_out },
+	{ "virtio-console-input", t_console_in },
 	{ "pci-bus", t_pci_bus },
 	{ "virtio-net", t_virtio_net },
 };

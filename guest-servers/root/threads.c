@@ -14,6 +14,7 @@ uint64_t rpager_tid;
 struct pager_log plog;
 static uint8_t stacks[NSTACKS][STACK_SIZE] __attribute__((aligned(16)));
 static uint64_t stack_owner[NSTACKS];
+static uint64_t stack_space[NSTACKS];    /* the space of stack_owner's thread */
 static uint64_t next_num = 40;
 
 static uint64_t tid_alloc(void)
@@ -31,6 +32,22 @@ static uint64_t stack_get(uint64_t tid)
 	}
 	printf("FAIL threads: out of stacks\n");
 	return 0;
+}
+
+static void space_note(uint64_t tid, uint64_t space)
+{
+	for (int i = 0; i < NSTACKS; i++)
+		if (stack_owner[i] == tid)
+			stack_space[i] = space;
+}
+
+int threads_list(uint64_t *tid, uint64_t *space, int max)
+{
+	int n = 0;
+	for (int i = 0; i < NSTACKS && n < max; i++)
+		if (stack_owner[i] && stack_space[i])
+			tid[n] = stack_owner[i], space[n++] = stack_space[i];
+	return n;
 }
 
 uint64_t stack_top(void)
@@ -55,6 +72,7 @@ uint64_t thread_new_local(void (*fn)(void), uint64_t arg)
 	((struct l4_utcb *)utcb)->user[0] = arg;
 	if (l4_exregs(tid, (uint64_t)fn, stack_get(tid)))
 		return 0;
+	space_note(tid, l4_myself());
 	return tid;
 }
 
@@ -80,6 +98,7 @@ uint64_t thread_new_exc(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg, 
 		return 0;
 	if (rpager_start(tid, fn, arg))
 		return 0;
+	space_note(tid, space_tid ? space_tid : tid);
 	return tid;
 }
 
@@ -98,7 +117,7 @@ void thread_delete(uint64_t tid)
 	l4_thread_control(tid, L4_NILTHREAD, L4_NILTHREAD, 0);
 	for (int i = 0; i < NSTACKS; i++)
 		if (stack_owner[i] == tid)
-			stack_owner[i] = 0;
+			stack_owner[i] = stack_space[i] = 0;
 }
 
 uint64_t sigma0_alloc(void)

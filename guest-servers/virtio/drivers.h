@@ -9,5 +9,6 @@
 void rng_server(uint64_t relay);
 void blk_server(uint64_t relay);
 void net_server(uint64_t relay);
+void console_server(uint64_t relay);
 
 #endif

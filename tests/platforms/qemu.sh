@@ -19,12 +19,18 @@ qemu_case() {
 	local name=$1 kernel=$2 initrd=$3 cmdline=$4 want=$5 expect=$6
 	local log=$LOGDIR/$name.log err=$LOGDIR/$name.stderr rc pid tail_pid=
 	local disk=$LOGDIR/$name.disk   # a fresh 1 MiB scratch disk for virtio-blk
+	# virtio-console: a pipe chardev; tests/console/<case>.in, if there, is
+	# typed into it; what the guest sends is appended to the log as "vcon: "
+	local vcon=$LOGDIR/$name.vcon vpipe=$LOGDIR/$name.vpipe vin vout cat_pid
 	local args=(-M q35 -accel tcg -cpu max -m 256M -display none -nodefaults
 		-no-reboot -serial "file:$log"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 		-device edu -device virtio-rng-pci,disable-legacy=on
 		-drive "file=$disk,if=none,format=raw,id=vblk"
-		-device virtio-blk-pci,drive=vblk,disable-legacy=on -kernel "$kernel")
+		-device virtio-blk-pci,drive=vblk,disable-legacy=on
+		-device virtio-serial-pci,disable-legacy=on,max_ports=1
+		-chardev "pipe,id=vcon,path=$vpipe" -device virtconsole,chardev=vcon
+		-kernel "$kernel")
 	rm -f "$disk" && truncate -s 1M "$disk"
 	# virtio-net: a UDP socket sending to itself returns every frame
 	local port=$((20000 + RANDOM % 20000))
@@ -42,6 +48,13 @@ qemu_case() {
 		fi
 	done
 	: > "$log"
+	rm -f "$vpipe.in" "$vpipe.out" && mkfifo "$vpipe.in" "$vpipe.out"
+	# held open read-write here (QEMU opens both so too): the guest never
+	# sees the input end, and the writes wait in the pipe until QEMU reads
+	exec {vin}<>"$vpipe.in"
+	[[ -f $SRC/tests/console/$name.in ]] && cat "$SRC/tests/console/$name.in" >&"$vin"
+	cat "$vpipe.out" > "$vcon" &
+	cat_pid=$!
 	printf '%q ' "$QEMU" "${args[@]}" > "$err"
 	echo >> "$err"
 	timeout --kill-after=5 "$CASE_TIMEOUT" "$QEMU" "${args[@]}" \
@@ -54,6 +67,10 @@ qemu_case() {
 	wait "$pid"
 	rc=$?
 	[[ -n $tail_pid ]] && wait "$tail_pid"
+	exec {vout}<>"$vpipe.out" {vout}>&- {vin}>&-   # cat ends even if QEMU never opened the pipe
+	wait "$cat_pid"
+	sed 's/^/vcon: /' "$vcon" >> "$log"
+	rm -f "$vpipe.in" "$vpipe.out"
 	if ((rc == 124 || rc == 137)); then
 		fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"
 		return
