@@ -8,11 +8,12 @@
  * Without a virtio console it says so and falls back to COM1 through a
  * serial server thread in the root task that speaks the same protocol
  * (polled, 10 ms). Commands: help; threads and spaces (from the root task,
- * which knows what it started); blk read/write/flush; net (no net driver
- * here); rand N; bench; exit. A bad command or argument gets a one-line
+ * which knows what it started); blk read/write/flush; net send/recv; rand
+ * N; bench; exit. A bad command or argument gets a one-line
  * message and the shell goes on. */
 #include <mkvm/blk.h>
 #include <mkvm/console.h>
+#include <mkvm/net.h>
 #include <mkvm/rng.h>
 #include <mkvm/testexit.h>
 #include <mkvm/virtio.h>
@@ -20,7 +21,8 @@
 #include "root.h"
 
 /* the shell -> root task protocol (this file only) */
-#define SH_HELLO   0x860    /* reply: MR1 console, MR2 rng, MR3 blk, MR4 console kind, MR5 pager */
+#define SH_HELLO   0x860    /* reply: MR1 console, MR2 rng, MR3 blk, MR4 console kind,
+                               MR5 pager, MR6 net, MR7 PCI bus server */
 #define SH_THREADS 0x861    /* reply: MR1 n, MR2.. n (thread, space) pairs */
 #define SH_BENCH   0x862    /* runs bench_run(); replies when done */
 #define SH_EXIT    0x863    /* isa-debug-exit with MKVM_TEST_PASS; no reply */
@@ -28,10 +30,13 @@
 #define KIND_COM1   2
 
 #define SH_BUF ANON_BASE    /* the shell's blk buffer page: a fresh page */
+#define SH_NETBUF (ANON_BASE + 0x1000)      /* and its net buffer page */
+#define NET_TYPE 0x88b5     /* IEEE local experimental EtherType */
 
 struct sys {
-	uint64_t root, con, rng, blk, kind, pager;
+	uint64_t root, con, rng, blk, kind, pager, net, bus;
 	uint64_t blk_capacity;  /* 0: not set up yet */
+	uint64_t mac;           /* the net device's address; 0: not set up yet */
 };
 
 /* ---- output: lines built here, written through the console server ---- */
@@ -185,7 +190,9 @@ static uint64_t root_call(struct sys *s, uint64_t label)
 	return (uint64_t)l4_call(s->root);
 }
 
-static const char *thread_name(struct sys *s, uint64_t tid)
+/* What the shell knows a thread as; the root task's other threads are the
+ * drivers' interrupt relays (drivers.c). */
+static const char *thread_name(struct sys *s, uint64_t tid, uint64_t space)
 {
 	if (tid == L4_ROOT_TID)
 		return "root task";
@@ -199,9 +206,13 @@ static const char *thread_name(struct sys *s, uint64_t tid)
 		return "virtio-rng driver";
 	if (tid == s->blk)
 		return "virtio-blk driver";
+	if (tid == s->net)
+		return "virtio-net driver";
+	if (tid == s->bus)
+		return "PCI bus server";
 	if (tid == l4_myself())
 		return "shell";
-	return "";
+	return space == L4_ROOT_TID ? "interrupt relay" : "";
 }
 
 static void cmd_threads(struct sys *s, bool spaces)
@@ -229,7 +240,7 @@ static void cmd_threads(struct sys *s, bool spaces)
 			out_num(space, 16, 6);
 		}
 		out_str("  ");
-		out_str(thread_name(s, tid));
+		out_str(thread_name(s, tid, space));
 		out_ch('\n');
 	}
 }
@@ -346,6 +357,105 @@ static void cmd_blk(struct sys *s, char *args)
 	out_str("|\n");
 }
 
+/* One net request (MR1 = w1); true, or false after saying why. */
+static bool net_call(struct sys *s, uint64_t label, unsigned u, uint64_t w1, uint64_t wait_us)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(label, u, 0);
+	mr[1] = w1;
+	int err = l4_ipc(s->net, s->net, L4_TIMEOUTS(2000000, 2000000 + wait_us), NULL);
+	if (!err && L4_TAG_LABEL(mr[0]) == MKVM_NET_OK)
+		return true;
+	if (!err && mr[1] == MKVM_NET_ETIMEOUT) {
+		out_str("net: no frame came within 1 s\n");
+		return false;
+	}
+	out_str("net: the driver answered error ");
+	out_num(err ? (uint64_t)err : mr[1], 10, 0);
+	out_str(err ? " (IPC)\n" : " (shared/mkvm/net.h MKVM_NET_E*)\n");
+	return false;
+}
+
+static void out_mac(const uint8_t *m)
+{
+	for (int i = 0; i < 6; i++) {
+		if (i)
+			out_ch(':');
+		out_num(m[i], 16, 2);
+	}
+}
+
+/* net send [TEXT]: a broadcast frame of type NET_TYPE carrying TEXT;
+ * net recv: the next frame that comes within 1 s. */
+static void cmd_net(struct sys *s, char *args)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	uint8_t *buf = (uint8_t *)SH_NETBUF;
+	char *op = next_word(&args);
+	bool snd = op && streq(op, "send"), rcv = op && streq(op, "recv");
+	if (!snd && !rcv) {
+		out_str("usage: net send [TEXT] | net recv\n");
+		return;
+	}
+	if (!s->net) {
+		out_str("net: no net driver (no virtio-net device)\n");
+		return;
+	}
+	if (!s->mac) {
+		*(volatile uint8_t *)SH_NETBUF = 0;     /* the page is ours before it is mapped on */
+		mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
+		mr[1] = SH_NETBUF | L4_ITEM_MAP;
+		mr[2] = L4_FPAGE(SH_NETBUF, 12, L4_R | L4_W);
+		if (l4_ipc(s->net, s->net, L4_TIMEOUTS(2000000, 2000000), NULL) ||
+		    L4_TAG_LABEL(mr[0]) != MKVM_NET_OK || !net_call(s, MKVM_NET_MAC, 0, 0, 0)) {
+			out_str("net: the driver refused the buffer\n");
+			return;
+		}
+		s->mac = mr[1] | 1ull << 48;            /* bit 48: known, even if all zero */
+	}
+	if (snd) {
+		uint8_t *f = buf + MKVM_NET_TXBUF;
+		while (*args == ' ')
+			args++;
+		const char *text = *args ? args : "hello from the mkvm shell";
+		uint64_t n = strlen(text), len = 14 + n < 60 ? 60 : 14 + n;
+		memset(f, 0, len);
+		for (int i = 0; i < 6; i++) {
+			f[i] = 0xff;
+			f[6 + i] = (uint8_t)(s->mac >> 8 * i);
+		}
+		f[12] = NET_TYPE >> 8;
+		f[13] = NET_TYPE & 0xff;
+		memcpy(f + 14, text, n);
+		if (net_call(s, MKVM_NET_SEND, 1, len, 0)) {
+			out_str("net: sent ");
+			out_num(len, 10, 0);
+			out_str(" bytes from ");
+			out_mac(f + 6);
+			out_ch('\n');
+		}
+		return;
+	}
+	if (!net_call(s, MKVM_NET_RECV, 1, 1000000, 1000000))
+		return;
+	uint64_t len = mr[1];
+	const uint8_t *f = buf + MKVM_NET_RXBUF;
+	if (len < MKVM_NET_MIN || len > MKVM_NET_MAX) {
+		out_str("net: the driver reported a frame of bad length\n");
+		return;
+	}
+	out_str("net: received ");
+	out_num(len, 10, 0);
+	out_str(" bytes from ");
+	out_mac(f + 6);
+	out_str(" type ");
+	out_num((uint64_t)f[12] << 8 | f[13], 16, 4);
+	out_str(": |");
+	for (uint64_t i = 14; i < len && i < 14 + 48; i++)
+		out_ch(f[i] >= ' ' && f[i] < 0x7f ? (char)f[i] : '.');
+	out_str("|\n");
+}
+
 static const char help[] =
 	"commands:\n"
 	"  help                     this list\n"
@@ -354,7 +464,8 @@ static const char help[] =
 	"  blk read SECTOR          the first 16 bytes of a sector of the virtio-blk disk\n"
 	"  blk write SECTOR TEXT    TEXT at the start of the sector, the rest zero\n"
 	"  blk flush                earlier writes onto stable storage\n"
-	"  net send | net recv      network frames (virtio-net)\n"
+	"  net send [TEXT]          a broadcast frame carrying TEXT (virtio-net)\n"
+	"  net recv                 the next frame that comes within 1 s\n"
 	"  rand N                   N random bytes from virtio-rng (1..256)\n"
 	"  bench                    the kernel microbenchmarks (results on the kernel console)\n"
 	"  exit                     power off (isa-debug-exit)\n";
@@ -373,6 +484,8 @@ static void shell_main(uint64_t root)
 	s.blk = mr[3];
 	s.kind = mr[4];
 	s.pager = mr[5];
+	s.net = mr[6];
+	s.bus = mr[7];
 	out_str(s.kind == KIND_VIRTIO ? "mkvm shell on the virtio console; type help\n"
 				      : "mkvm shell on COM1 (no virtio console); type help\n");
 	for (;;) {
@@ -391,7 +504,7 @@ static void shell_main(uint64_t root)
 		} else if (streq(cmd, "blk")) {
 			cmd_blk(&s, p);
 		} else if (streq(cmd, "net")) {
-			out_str("net: no net driver\n");
+			cmd_net(&s, p);
 		} else if (streq(cmd, "rand")) {
 			cmd_rand(&s, p);
 		} else if (streq(cmd, "bench")) {
@@ -455,7 +568,7 @@ static void com1_server(void)
 
 _Noreturn void shell_run(void)
 {
-	uint64_t *mr = l4_utcb()->mr, from, con = 0, kind = KIND_VIRTIO, rng = 0, blk = 0;
+	uint64_t *mr = l4_utcb()->mr, from, con = 0, kind = KIND_VIRTIO, rng = 0, blk = 0, net = 0;
 	threads_init();
 	if (virtio_present(VIRTIO_ID_CONSOLE)) {
 		con = driver_start(console_server);
@@ -467,6 +580,8 @@ _Noreturn void shell_run(void)
 		rng = driver_start(rng_server);
 	if (virtio_present(VIRTIO_ID_BLOCK))
 		blk = driver_start(blk_server);
+	if (virtio_present(VIRTIO_ID_NET))
+		net = driver_start(net_server);
 	bool can_exit = !sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2));
 	printf("root: shell console: %s\n", !con ? "none" : kind == KIND_VIRTIO ? "virtio-console" : "COM1");
 	uint64_t shell = thread_new_space(shell_main, l4_myself());
@@ -477,12 +592,14 @@ _Noreturn void shell_run(void)
 			continue;
 		uint64_t label = L4_TAG_LABEL(mr[0]);
 		if (label == SH_HELLO) {
-			mr[0] = L4_TAG(0, 5, 0);
+			mr[0] = L4_TAG(0, 7, 0);
 			mr[1] = con;
 			mr[2] = rng;
 			mr[3] = blk;
 			mr[4] = kind;
 			mr[5] = rpager_tid;
+			mr[6] = net;
+			mr[7] = pci_bus();
 		} else if (label == SH_THREADS) {
 			uint64_t tid[31], space[31];
 			int n = threads_list(tid, space, 29);
