@@ -6,8 +6,12 @@
 # mkvm), still interactive. mkvm's escape, Ctrl-A x, quits in both cases;
 # in the nested case QEMU's own escape is moved to Ctrl-] (Ctrl-] x kills
 # QEMU outright), so Ctrl-A reaches mkvm. Extra arguments go to mkvm.
+# The system comes up in the console shell ("shell" on the kernel command
+# line, on a virtio console, with virtio-rng and a loopback virtio-net);
+# an extra --cmdline replaces it.
 set -uo pipefail
 PLATFORM=run
+RUN_ARGS=(--console --rng --net user-loopback --cmdline shell)
 . "$(dirname "$0")/lib.sh"
 
 mkvm=$BUILD/vmm/mkvm
@@ -25,7 +29,7 @@ fi
 probe=$("$mkvm" --probe 2>&1)
 if [[ $? == 0 ]]; then
 	say "host passes mkvm's probe: booting on /dev/kvm (quit: Ctrl-A x)"
-	exec "$mkvm" --initrd "$module" "$@" "$kernel"
+	exec "$mkvm" --initrd "$module" "${RUN_ARGS[@]}" "$@" "$kernel"
 fi
 
 say "mkvm --probe says this host cannot run the system directly:"
@@ -39,7 +43,7 @@ l1_stage_image "${kernel#"$BUILD"/}"
 l1_stage_image "${module#"$BUILD"/}"
 {
 	printf 'exec /mkvm/mkvm --initrd %s' "$(l1_shq "/build/${module#"$BUILD"/}")"
-	for a in "$@"; do printf ' %s' "$(l1_shq "$a")"; done
+	for a in "${RUN_ARGS[@]}" "$@"; do printf ' %s' "$(l1_shq "$a")"; done
 	printf ' %s\n' "$(l1_shq "/build/${kernel#"$BUILD"/}")"
 } > "$L1_ROOT/etc/mkvm/run"
 l1_initramfs kvm-amd || exit 1
