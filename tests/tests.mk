@@ -27,6 +27,11 @@ check-nested: all
 
 check-bochs: all
 	@$(HARNESS_ENV) $(SRC)/tests/platforms/bochs.sh
+
+# virtio-blk throughput, mkvm against QEMU in the nested L1 (printed, not asserted)
+.PHONY: bench-virtio
+bench-virtio: all
+	@$(HARNESS_ENV) $(SRC)/tests/bench/virtio.sh
 include $(SRC)/tests/guests/guests.mk
 include $(SRC)/tests/fuzz/fuzz.mk
 include $(SRC)/tests/gdb/gdb.mk

@@ -6,6 +6,11 @@
 #include "../virtio/drivers.h"
 #include "root.h"
 
+/* How long a request may wait for its server: generous, because under
+ * Bochs a server's device setup alone (every PCI configuration access an exit
+ * to mkvm in an emulated L1) takes seconds of guest time. */
+#define VIRTIO_TIMEOUT_US 30000000
+
 /* Is a modern virtio device of this type on PCI bus 0? */
 bool virtio_present(uint16_t virtio_id)
 {
@@ -19,13 +24,13 @@ bool virtio_present(uint16_t virtio_id)
 	return false;
 }
 
-/* One request with 2 s timeouts; the error, or 0 with the reply in mr[]. */
+/* One request; the error, or 0 with the reply in mr[]. */
 static int rng_call(uint64_t srv, uint64_t label, uint64_t n)
 {
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = L4_TAG(label, 1, 0);
 	mr[1] = n;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	return l4_ipc(srv, srv, L4_TIMEOUTS(VIRTIO_TIMEOUT_US, VIRTIO_TIMEOUT_US), NULL);
 }
 
 void t_virtio_rng(void)
@@ -65,14 +70,14 @@ void t_virtio_rng(void)
 	printf("virtio-rng: %02x%02x%02x%02x... from server %lx\n", got[0][0], got[0][1], got[0][2], got[0][3], srv);
 }
 
-/* One request with 2 s timeouts; the error, or 0 with the reply in mr[]. */
+/* One request; the error, or 0 with the reply in mr[]. */
 static int blk_call(uint64_t srv, uint64_t label, uint64_t sector, uint64_t count)
 {
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
 	mr[1] = sector;
 	mr[2] = count;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	return l4_ipc(srv, srv, L4_TIMEOUTS(VIRTIO_TIMEOUT_US, VIRTIO_TIMEOUT_US), NULL);
 }
 
 #define BLK_OK(err, mr) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_BLK_OK)
@@ -96,7 +101,7 @@ void t_virtio_blk(void)
 	mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
 	mr[1] = (uint64_t)buf | L4_ITEM_MAP;
 	mr[2] = L4_FPAGE((uint64_t)buf, 12, L4_R | L4_W);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(VIRTIO_TIMEOUT_US, VIRTIO_TIMEOUT_US), NULL);
 	EXPECT(BLK_OK(err, mr), "setbuf: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	uint64_t capacity = mr[1];
 	EXPECT(capacity >= 4, "capacity %lu sectors", capacity);
