@@ -113,6 +113,15 @@ struct virtio_pci_notify_cap {
 	uint32_t notify_off_multiplier; /* queue_notify_off is scaled by this */
 };
 
+/* 4.1.4.9: a window onto the BARs through config space. The driver sets
+ * cap.bar, cap.offset and cap.length (1, 2 or 4, offset aligned to it);
+ * a write to pci_cfg_data writes its first cap.length bytes there, a read
+ * reads them from there. */
+struct virtio_pci_cfg_cap {
+	struct virtio_pci_cap cap;
+	uint8_t pci_cfg_data[4];
+};
+
 /* 4.1.4.3 Common configuration structure layout. */
 struct virtio_pci_common_cfg {
 	uint32_t device_feature_select;

@@ -128,6 +128,7 @@ TEST(virtio_pci_identity_and_capabilities)
 	CHECK(seen[VIRTIO_PCI_CAP_COMMON_CFG] == 1 && seen[VIRTIO_PCI_CAP_ISR_CFG] == 1 &&
 	      seen[VIRTIO_PCI_CAP_NOTIFY_CFG] == 1);
 	CHECK(seen[VIRTIO_PCI_CAP_DEVICE_CFG] == 0); /* rng has no config */
+	CHECK(seen[VIRTIO_PCI_CAP_PCI_CFG] == 1);
 	CHECK(rd(&d, CC(num_queues), 2) == 1);
 	stop(&d);
 }
@@ -240,5 +241,61 @@ TEST(virtio_pci_bad_queue_address_needs_reset)
 	/* Out-of-range queue select reads as an absent queue. */
 	wr(&d, CC(queue_select), 2, 5);
 	CHECK(rd(&d, CC(queue_size), 2) == 0);
+	stop(&d);
+}
+
+static void cfg_wr(struct drv *d, uint32_t off, uint32_t len, uint32_t v)
+{
+	pci__cfg_access(d->vp.pci.slot, 0, off, (uint8_t *)&v, len, true);
+}
+
+/* One access through the VIRTIO_PCI_CAP_PCI_CFG window at cap p. */
+static uint32_t window(struct drv *d, uint32_t p, uint32_t bar, uint32_t off,
+		       uint32_t len, bool is_write, uint32_t v)
+{
+	uint32_t data = p + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data);
+
+	cfg_wr(d, p + 4, 1, bar);
+	cfg_wr(d, p + 8, 4, off);
+	cfg_wr(d, p + 12, 4, len);
+	if (is_write) {
+		cfg_wr(d, data, 4, v);
+		return 0;
+	}
+	return cfg_rd(d, data, 4);
+}
+
+TEST(virtio_pci_cfg_window)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+	uint32_t p;
+
+	REQUIRE(start(&d) == 0);
+	for (p = cfg_rd(&d, 0x34, 1); p; p = cfg_rd(&d, p + 1, 1))
+		if (cfg_rd(&d, p, 1) == VIRTIO_PCI_CAP_VNDR &&
+		    cfg_rd(&d, p + 3, 1) == VIRTIO_PCI_CAP_PCI_CFG)
+			break;
+	REQUIRE(p);
+	CHECK(cfg_rd(&d, p + 2, 1) == sizeof(struct virtio_pci_cfg_cap));
+	/* Reads of 2 and 4 bytes, and the fields the driver set stay set. */
+	CHECK(window(&d, p, 0, CC(num_queues), 2, false, 0) == 1);
+	CHECK(cfg_rd(&d, p + 8, 4) == CC(num_queues) && cfg_rd(&d, p + 12, 4) == 2);
+	window(&d, p, 0, CC(device_feature_select), 4, true, 1);
+	CHECK(rd(&d, CC(device_feature_select), 4) == 1);
+	CHECK(window(&d, p, 0, CC(device_feature), 4, false, 0) & 1); /* VERSION_1 */
+	/* A one-byte write, as a driver sets the status. */
+	window(&d, p, 0, CC(device_status), 1, true, VIRTIO_STATUS_ACKNOWLEDGE);
+	CHECK(rd(&d, CC(device_status), 1) == VIRTIO_STATUS_ACKNOWLEDGE);
+	/* Invalid selections: reads give 0, writes go nowhere. */
+	CHECK(window(&d, p, 0, CC(num_queues), 3, false, 0) == 0);
+	CHECK(window(&d, p, 0, CC(num_queues) + 1, 2, false, 0) == 0);
+	CHECK(window(&d, p, VIRTIO_PCI_MSIX_BAR, 0, 4, false, 0) == 0);
+	CHECK(window(&d, p, 0, VIRTIO_PCI_BAR_SIZE, 4, false, 0) == 0);
+	window(&d, p, 0, CC(device_status), 3, true, 0);
+	CHECK(rd(&d, CC(device_status), 1) == VIRTIO_STATUS_ACKNOWLEDGE);
+	/* The rest of the capability stays read-only. */
+	cfg_wr(&d, p + 3, 1, 0);
+	CHECK(cfg_rd(&d, p + 3, 1) == VIRTIO_PCI_CAP_PCI_CFG);
+	wr(&d, CC(device_status), 1, 0);
 	stop(&d);
 }

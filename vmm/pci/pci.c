@@ -236,6 +236,12 @@ void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 
 	pthread_mutex_lock(&pci.lock);
 	d = slot < PCI_MAX_DEVICES && fn == 0 ? pci.dev[slot] : NULL;
+	if (d && d->cfg_hook && offset >= d->cfg_hook_off &&
+	    offset + len <= (uint32_t)d->cfg_hook_off + d->cfg_hook_len) {
+		pthread_mutex_unlock(&pci.lock);
+		d->cfg_hook(d, offset, data, len, is_write);
+		return;
+	}
 	if (!d || offset + len > 4096) {
 		if (!is_write)
 			memset(data, 0xff, len);
@@ -265,6 +271,25 @@ void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 	for (int b = 0; b < 6; b++)
 		if ((changed >> b & 1) && d->bar_changed)
 			d->bar_changed(d, b);
+}
+
+void pci__cfg_set_writable(struct pci_device *d, uint32_t off, uint32_t len)
+{
+	pthread_mutex_lock(&pci.lock);
+	for (uint32_t i = off; i < off + len && i < PCI_CFG_SIZE; i++)
+		pci.wmask[d->slot][i] = 0xff;
+	pthread_mutex_unlock(&pci.lock);
+}
+
+uint32_t pci__cfg_read(struct pci_device *d, uint32_t off, uint32_t len)
+{
+	uint32_t v = 0;
+
+	pthread_mutex_lock(&pci.lock);
+	if (len <= 4 && off + len <= PCI_CFG_SIZE)
+		memcpy(&v, &d->cfg[off], len);
+	pthread_mutex_unlock(&pci.lock);
+	return v;
 }
 
 static void pci__ecam(struct vcpu *vcpu, uint64_t addr, uint8_t *data,

@@ -59,6 +59,12 @@ struct pci_device {
 	 * BAR or switched its decoding on or off, e.g. to re-register an
 	 * ioeventfd at pci__bar_address() when pci__bar_enabled(). */
 	void (*bar_changed)(struct pci_device *dev, int bar);
+	/* Optional: config accesses that lie inside [cfg_hook_off,
+	 * cfg_hook_off + cfg_hook_len) go here instead of to cfg[], outside
+	 * the core's lock (e.g. virtio's window onto its BARs). */
+	void (*cfg_hook)(struct pci_device *dev, uint32_t offset, uint8_t *data,
+			 uint32_t len, bool is_write);
+	uint8_t cfg_hook_off, cfg_hook_len;
 	void *opaque;                /* the device's own state */
 
 	/* Owned by the PCI core. */
@@ -84,6 +90,14 @@ int pci__register(struct pci_device *dev);
 /* Appends a capability (cap[0] = id, cap[1] is filled in as the next
  * pointer). Returns its config-space offset or -1 when it does not fit. */
 int pci__add_capability(struct pci_device *dev, const void *cap, size_t len);
+
+/* Lets the guest write bytes [off, off+len) of dev's config space (e.g.
+ * fields of a capability). */
+void pci__cfg_set_writable(struct pci_device *dev, uint32_t off, uint32_t len);
+
+/* Reads len (1, 2 or 4) bytes of dev's config space at off, under the
+ * core's lock. */
+uint32_t pci__cfg_read(struct pci_device *dev, uint32_t off, uint32_t len);
 
 /* Signals MSI-X vector vec (a write to its irqfd), or sets its PBA bit when
  * the vector or the function is masked or MSI-X is off; the bit is

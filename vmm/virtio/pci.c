@@ -15,6 +15,7 @@
 _Static_assert(sizeof(struct virtio_pci_common_cfg) == 56, "common cfg layout");
 _Static_assert(sizeof(struct virtio_pci_cap) == 16, "cap layout");
 _Static_assert(sizeof(struct virtio_pci_notify_cap) == 20, "notify cap layout");
+_Static_assert(sizeof(struct virtio_pci_cfg_cap) == 20, "pci cfg cap layout");
 
 #define COMMON_FEATURES ((1ull << VIRTIO_F_VERSION_1) | \
 			 (1ull << VIRTIO_F_EVENT_IDX) | \
@@ -344,6 +345,55 @@ static int add_cap(struct virtio_pci *vp, uint8_t type, uint32_t off,
 	return pci__add_capability(&vp->pci, &c, size) < 0 ? -1 : 0;
 }
 
+/* ---- VIRTIO_PCI_CAP_PCI_CFG (4.1.4.9): BAR 0 through config space ---- */
+
+#define CFGCAP(f) offsetof(struct virtio_pci_cfg_cap, f)
+
+/* An access to pci_cfg_data: the BAR access that cap.bar, cap.offset and
+ * cap.length select, if they are valid (BAR 0, length 1, 2 or 4, offset
+ * aligned and inside); otherwise writes go nowhere and reads give 0. */
+static void cfg_window(struct pci_device *pd, uint32_t off, uint8_t *data,
+		       uint32_t len, bool is_write)
+{
+	struct virtio_pci *vp = pd->opaque;
+	uint32_t cap = vp->cfg_cap, at = off - (cap + CFGCAP(pci_cfg_data));
+	uint32_t bar = pci__cfg_read(pd, cap + CFGCAP(cap.bar), 1);
+	uint32_t boff = pci__cfg_read(pd, cap + CFGCAP(cap.offset), 4);
+	uint32_t blen = pci__cfg_read(pd, cap + CFGCAP(cap.length), 4);
+	bool ok = bar == VIRTIO_PCI_BAR && (blen == 1 || blen == 2 || blen == 4) &&
+		  boff % blen == 0 && boff < VIRTIO_PCI_BAR_SIZE;
+
+	if (is_write) {
+		memcpy(vp->cfg_data + at, data, len);
+		if (ok)
+			bar_access(pd, VIRTIO_PCI_BAR, boff, vp->cfg_data, blen, true);
+		return;
+	}
+	memset(vp->cfg_data, 0, sizeof(vp->cfg_data));
+	if (ok)
+		bar_access(pd, VIRTIO_PCI_BAR, boff, vp->cfg_data, blen, false);
+	memcpy(data, vp->cfg_data + at, len);
+}
+
+static int add_cfg_window(struct virtio_pci *vp)
+{
+	struct virtio_pci_cfg_cap c = {
+		.cap = { .cap_vndr = VIRTIO_PCI_CAP_VNDR, .cap_len = sizeof(c),
+			 .cfg_type = VIRTIO_PCI_CAP_PCI_CFG },
+	};
+	int off = pci__add_capability(&vp->pci, &c, sizeof(c));
+
+	if (off < 0)
+		return -1;
+	vp->cfg_cap = (uint8_t)off;
+	pci__cfg_set_writable(&vp->pci, off + CFGCAP(cap.bar), 1);
+	pci__cfg_set_writable(&vp->pci, off + CFGCAP(cap.offset), 8); /* and length */
+	vp->pci.cfg_hook_off = (uint8_t)(off + CFGCAP(pci_cfg_data));
+	vp->pci.cfg_hook_len = sizeof(c.pci_cfg_data);
+	vp->pci.cfg_hook = cfg_window;
+	return 0;
+}
+
 static int add_caps(struct virtio_pci *vp)
 {
 	const struct virtio_pci_ops *o = vp->ops;
@@ -357,7 +407,7 @@ static int add_caps(struct virtio_pci *vp)
 	if (o->config_len &&
 	    add_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVCFG, o->config_len, 0))
 		return -1;
-	return 0;
+	return add_cfg_window(vp);
 }
 
 /* ---- the worker ---- */

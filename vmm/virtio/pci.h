@@ -8,6 +8,9 @@
  *                              0x3000 notifications, queue q at 0x3000 + 4 q
  *   BAR 2                      MSI-X table and PBA (the PCI core's)
  *
+ * and BAR 0 is also reachable through the VIRTIO_PCI_CAP_PCI_CFG window in
+ * config space (4.1.4.9).
+ *
  * Threads: BAR accesses arrive on vCPU threads; queue work runs on one
  * worker thread per device, woken by the queue's kick eventfd. That eventfd
  * is also a KVM ioeventfd on the queue's notify address, so a notification
@@ -86,6 +89,8 @@ struct virtio_pci {
 	uint16_t queue_sel;
 	uint8_t isr;
 	struct virtio_pci_queue q[VIRTIO_PCI_MAX_QUEUES];
+	uint8_t cfg_cap;           /* config offset of the PCI_CFG capability */
+	uint8_t cfg_data[4];       /* its pci_cfg_data (vCPU threads only) */
 
 	pthread_t worker;
 	int stop_fd;               /* eventfd: ends the worker */
