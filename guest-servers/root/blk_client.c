@@ -6,9 +6,6 @@
 #include "../virtio/drivers.h"
 #include "root.h"
 
-/* generous: under Bochs the server's device setup takes seconds (t_virtio.c) */
-#define BLK_TIMEOUT_US 30000000
-
 static uint8_t page[4096] __attribute__((aligned(4096)));
 static uint64_t srv;
 
@@ -19,7 +16,7 @@ static int blk_call(uint64_t label, uint64_t sector, uint64_t count)
 	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
 	mr[1] = sector;
 	mr[2] = count;
-	int err = l4_ipc(srv, srv, L4_TIMEOUTS(BLK_TIMEOUT_US, BLK_TIMEOUT_US), NULL);
+	int err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	if (err || L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK) {
 		printf("blk: request %lx (sector %lu, %lu sectors): IPC error %lx, label %lx, code %lu\n",
 		       label, sector, count, (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
@@ -41,7 +38,7 @@ uint8_t *blk_open(uint64_t *capacity)
 	mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
 	mr[1] = (uint64_t)page | L4_ITEM_MAP;
 	mr[2] = L4_FPAGE((uint64_t)page, 12, L4_R | L4_W);
-	int err = l4_ipc(srv, srv, L4_TIMEOUTS(BLK_TIMEOUT_US, BLK_TIMEOUT_US), NULL);
+	int err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	if (err || L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK) {
 		printf("blk: setbuf: IPC error %lx, label %lx, code %lu (no virtio-blk disk?)\n",
 		       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);

@@ -69,6 +69,11 @@ void t_virtio_net(void);
  * PCI bus server (started on first use) */
 uint64_t driver_start(void (*server)(uint64_t));
 uint64_t pci_bus(void);
+/* How long a request may wait for a driver or the bus server: generous,
+ * because under Bochs a server's device setup alone (every PCI configuration
+ * access an exit to mkvm in an emulated L1) takes seconds of guest time. A
+ * request's own wait (a receive with a timeout) comes on top. */
+#define SERVER_TIMEOUT_US 30000000
 
 /* shell.c: the console shell ("shell" on the command line); never returns */
 _Noreturn void shell_run(void);

@@ -53,7 +53,7 @@ static void out_flush(void)
 	mr[0] = L4_TAG(MKVM_CONSOLE_WRITE, 1 + (on + 7) / 8, 0);
 	mr[1] = on;
 	memcpy(&mr[2], obuf, on);
-	if (l4_ipc(out_con, out_con, L4_TIMEOUTS(2000000, 2000000), NULL) ||
+	if (l4_ipc(out_con, out_con, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
 	    L4_TAG_LABEL(mr[0]) != MKVM_CONSOLE_OK)
 		printf("shell: console write failed (label %lx)\n", L4_TAG_LABEL(mr[0]));
 	on = 0;
@@ -105,7 +105,7 @@ static bool read_line(struct sys *s, char *buf, unsigned len)
 			mr[0] = L4_TAG(MKVM_CONSOLE_READ, 2, 0);
 			mr[1] = sizeof(in);
 			mr[2] = MKVM_CONSOLE_FOREVER;
-			if (l4_ipc(s->con, s->con, L4_TIMEOUTS(2000000, L4_NEVER), NULL) ||
+			if (l4_ipc(s->con, s->con, L4_TIMEOUTS(SERVER_TIMEOUT_US, L4_NEVER), NULL) ||
 			    L4_TAG_LABEL(mr[0]) != MKVM_CONSOLE_OK || mr[1] > sizeof(in))
 				return false;
 			have = (unsigned)mr[1];
@@ -260,7 +260,7 @@ static void cmd_rand(struct sys *s, char *args)
 	for (uint64_t got = 0; got < n;) {
 		mr[0] = L4_TAG(MKVM_RNG_READ, 1, 0);
 		mr[1] = n - got;
-		if (l4_ipc(s->rng, s->rng, L4_TIMEOUTS(2000000, 2000000), NULL) ||
+		if (l4_ipc(s->rng, s->rng, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
 		    L4_TAG_LABEL(mr[0]) != MKVM_RNG_OK || !mr[1] || mr[1] > n - got) {
 			out_str(" (the rng server failed)\n");
 			return;
@@ -281,7 +281,7 @@ static bool blk_call(struct sys *s, uint64_t label, uint64_t sector)
 	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
 	mr[1] = sector;
 	mr[2] = 1;
-	int err = l4_ipc(s->blk, s->blk, L4_TIMEOUTS(2000000, 2000000), NULL);
+	int err = l4_ipc(s->blk, s->blk, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	if (!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_OK)
 		return true;
 	out_str("blk: the driver answered error ");
@@ -308,7 +308,7 @@ static void cmd_blk(struct sys *s, char *args)
 		mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
 		mr[1] = SH_BUF | L4_ITEM_MAP;
 		mr[2] = L4_FPAGE(SH_BUF, 12, L4_R | L4_W);
-		if (l4_ipc(s->blk, s->blk, L4_TIMEOUTS(2000000, 2000000), NULL) ||
+		if (l4_ipc(s->blk, s->blk, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
 		    L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK || !mr[1]) {
 			out_str("blk: the driver refused the buffer\n");
 			return;
@@ -363,7 +363,7 @@ static bool net_call(struct sys *s, uint64_t label, unsigned u, uint64_t w1, uin
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = L4_TAG(label, u, 0);
 	mr[1] = w1;
-	int err = l4_ipc(s->net, s->net, L4_TIMEOUTS(2000000, 2000000 + wait_us), NULL);
+	int err = l4_ipc(s->net, s->net, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US + wait_us), NULL);
 	if (!err && L4_TAG_LABEL(mr[0]) == MKVM_NET_OK)
 		return true;
 	if (!err && mr[1] == MKVM_NET_ETIMEOUT) {
@@ -406,7 +406,7 @@ static void cmd_net(struct sys *s, char *args)
 		mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
 		mr[1] = SH_NETBUF | L4_ITEM_MAP;
 		mr[2] = L4_FPAGE(SH_NETBUF, 12, L4_R | L4_W);
-		if (l4_ipc(s->net, s->net, L4_TIMEOUTS(2000000, 2000000), NULL) ||
+		if (l4_ipc(s->net, s->net, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
 		    L4_TAG_LABEL(mr[0]) != MKVM_NET_OK || !net_call(s, MKVM_NET_MAC, 0, 0, 0)) {
 			out_str("net: the driver refused the buffer\n");
 			return;

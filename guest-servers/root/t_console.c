@@ -36,7 +36,7 @@ static int console_write(const char *s, uint64_t n)
 	mr[0] = L4_TAG(MKVM_CONSOLE_WRITE, 1 + (n + 7) / 8, 0);
 	mr[1] = n;
 	memcpy(&mr[2], s, n);
-	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 }
 
 /* A read of at most n bytes waiting wait_us; the IPC error, or 0. */
@@ -46,7 +46,7 @@ static int console_read(uint64_t n, uint64_t wait_us)
 	mr[0] = L4_TAG(MKVM_CONSOLE_READ, 2, 0);
 	mr[1] = n;
 	mr[2] = wait_us;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, (uint32_t)(wait_us + 2000000)), NULL);
+	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, (uint32_t)(wait_us + SERVER_TIMEOUT_US)), NULL);
 }
 
 #define CON_ERROR(err, mr, code) \
@@ -66,14 +66,14 @@ void t_console_out(void)
 	       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	mr[0] = L4_TAG(MKVM_CONSOLE_WRITE, 1, 0);       /* claims 40 bytes, carries none */
 	mr[1] = 40;
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(CON_ERROR(err, mr, MKVM_CONSOLE_EINVAL), "short write: error %x, label %x, value %lu",
 	       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	err = console_read(MKVM_CONSOLE_MAX + 1, 0);
 	EXPECT(CON_ERROR(err, mr, MKVM_CONSOLE_EINVAL), "oversized read: error %x, label %x, value %lu",
 	       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	mr[0] = L4_TAG(MKVM_CONSOLE_READ + 7, 0, 0);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(CON_ERROR(err, mr, MKVM_CONSOLE_EINVAL), "unknown request: error %x, label %x, value %lu",
 	       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	printf("virtio-console: %lu bytes written through server %lx\n", n, srv);

@@ -18,7 +18,7 @@ static bool net_present(void)
 	for (uint64_t i = 0; bus; i++) {
 		mr[0] = L4_TAG(MKVM_PCI_INFO, 1, 0);
 		mr[1] = i;
-		if (l4_ipc(bus, bus, L4_TIMEOUTS(2000000, 2000000), NULL) || L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK)
+		if (l4_ipc(bus, bus, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) || L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK)
 			return false;
 		if (mr[2] == id)
 			return true;
@@ -26,15 +26,15 @@ static bool net_present(void)
 	return false;
 }
 
-/* One request, timeouts 2 s plus the receive timeout; the IPC error, or 0
- * with the reply in mr[]. */
+/* One request, timeouts SERVER_TIMEOUT_US plus the receive timeout; the
+ * IPC error, or 0 with the reply in mr[]. */
 static int net_call(uint64_t srv, uint64_t label, uint64_t w1)
 {
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = L4_TAG(label, 1, 0);
 	mr[1] = w1;
-	uint64_t rcv = label == MKVM_NET_RECV ? 2000000 + w1 : 2000000;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(2000000, rcv), NULL);
+	uint64_t rcv = label == MKVM_NET_RECV ? SERVER_TIMEOUT_US + w1 : SERVER_TIMEOUT_US;
+	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, rcv), NULL);
 }
 
 #define NET_OK(err, mr) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_NET_OK)
@@ -103,10 +103,10 @@ void t_virtio_net(void)
 	mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
 	mr[1] = (uint64_t)page | L4_ITEM_MAP;
 	mr[2] = L4_FPAGE((uint64_t)page, 12, L4_R | L4_W);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(NET_OK(err, mr), "setbuf: error %x, label %x, code %lu", U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 	mr[0] = L4_TAG(MKVM_NET_MAC, 0, 0);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(2000000, 2000000), NULL);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(NET_OK(err, mr), "mac: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
 	uint64_t mac = mr[1];
 	EXPECT(mac && mac >> 48 == 0, "mac %lx", mac);

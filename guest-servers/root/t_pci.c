@@ -6,12 +6,12 @@
 #define U(x) ((uint64_t)(x))
 #define WINDOW 0x5f000000ull    /* where a claimed configuration page lands */
 
-/* One request with 2 s timeouts and a one-page window for map items; the
- * IPC error, or 0 with the reply in mr[]. */
+/* One request with SERVER_TIMEOUT_US timeouts and a one-page window for
+ * map items; the IPC error, or 0 with the reply in mr[]. */
 static int bus_call(uint64_t bus)
 {
 	l4_utcb()->acceptor = L4_FPAGE(WINDOW, 12, L4_R | L4_W);
-	int err = l4_ipc(bus, bus, L4_TIMEOUTS(2000000, 2000000), NULL);
+	int err = l4_ipc(bus, bus, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	l4_utcb()->acceptor = 0;
 	return err;
 }
@@ -111,7 +111,7 @@ void t_pci_bus(void)
 	tester = l4_myself();
 	uint64_t other = thread_new_local(intruder, handle), from = 0;
 	EXPECT(other, "cannot create a second thread");
-	err = l4_receive(other, 2000000, &from);
+	err = l4_receive(other, SERVER_TIMEOUT_US, &from);
 	uint64_t ok = mr[1], code = mr[2];
 	thread_delete(other);
 	EXPECT(!err && ok, "a map by a thread that did not claim: error %x, IPC error or code %lu", U(err), code);

@@ -6,11 +6,6 @@
 #include "../virtio/drivers.h"
 #include "root.h"
 
-/* How long a request may wait for its server: generous, because under
- * Bochs a server's device setup alone (every PCI configuration access an exit
- * to mkvm in an emulated L1) takes seconds of guest time. */
-#define VIRTIO_TIMEOUT_US 30000000
-
 /* Is a modern virtio device of this type on PCI bus 0? */
 bool virtio_present(uint16_t virtio_id)
 {
@@ -30,7 +25,7 @@ static int rng_call(uint64_t srv, uint64_t label, uint64_t n)
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = L4_TAG(label, 1, 0);
 	mr[1] = n;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(VIRTIO_TIMEOUT_US, VIRTIO_TIMEOUT_US), NULL);
+	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 }
 
 void t_virtio_rng(void)
@@ -77,7 +72,7 @@ static int blk_call(uint64_t srv, uint64_t label, uint64_t sector, uint64_t coun
 	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
 	mr[1] = sector;
 	mr[2] = count;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(VIRTIO_TIMEOUT_US, VIRTIO_TIMEOUT_US), NULL);
+	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 }
 
 #define BLK_OK(err, mr) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_BLK_OK)
@@ -101,7 +96,7 @@ void t_virtio_blk(void)
 	mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
 	mr[1] = (uint64_t)buf | L4_ITEM_MAP;
 	mr[2] = L4_FPAGE((uint64_t)buf, 12, L4_R | L4_W);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(VIRTIO_TIMEOUT_US, VIRTIO_TIMEOUT_US), NULL);
+	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(BLK_OK(err, mr), "setbuf: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	uint64_t capacity = mr[1];
 	EXPECT(capacity >= 4, "capacity %lu sectors", capacity);
