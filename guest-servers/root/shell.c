@@ -566,6 +566,17 @@ static void com1_server(void)
 	}
 }
 
+/* Returns once a driver server has set up its device: each answers a
+ * request (this empty one it refuses) only then. So the drivers' set-up
+ * lines on COM1 all come before the shell's first output, which under mkvm
+ * --console shares COM1's terminal and would otherwise split those lines. */
+static void driver_wait(uint64_t srv)
+{
+	l4_utcb()->mr[0] = L4_TAG(0, 0, 0);
+	if (srv)
+		l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+}
+
 _Noreturn void shell_run(void)
 {
 	uint64_t *mr = l4_utcb()->mr, from, con = 0, kind = KIND_VIRTIO, rng = 0, blk = 0, net = 0;
@@ -582,6 +593,10 @@ _Noreturn void shell_run(void)
 		blk = driver_start(blk_server);
 	if (virtio_present(VIRTIO_ID_NET))
 		net = driver_start(net_server);
+	driver_wait(kind == KIND_VIRTIO ? con : 0);
+	driver_wait(rng);
+	driver_wait(blk);
+	driver_wait(net);
 	bool can_exit = !sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2));
 	printf("root: shell console: %s\n", !con ? "none" : kind == KIND_VIRTIO ? "virtio-console" : "COM1");
 	uint64_t shell = thread_new_space(shell_main, l4_myself());

@@ -181,8 +181,10 @@ l1_shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 # l1_add_case: for_each_case callback; stages one case into $L1_ROOT.
 # Cases whose images are not built fail at once, without a run in L1.
+# The file of an @stdin:FILE option (relative to the source tree) is staged
+# at /src/FILE and the option rewritten to name it there.
 l1_add_case() {
-	local name=$1 kernel=$2 initrd=$3 cmdline=$4 options=$7 f
+	local name=$1 kernel=$2 initrd=$3 cmdline=$4 options=$7 f o opts=
 	if [[ ! -x $BUILD/vmm/mkvm ]]; then
 		fail "$name" "build/vmm/mkvm is not built"
 		return
@@ -193,13 +195,25 @@ l1_add_case() {
 			return
 		fi
 	done
+	for o in $options; do
+		if [[ $o == @stdin:* ]]; then
+			f=${o#@stdin:}
+			if [[ ! -f $SRC/$f ]]; then
+				fail "$name" "@stdin: no file $f in the source tree"
+				return
+			fi
+			install -D -m 644 "$SRC/$f" "$L1_ROOT/src/$f"
+			o=@stdin:/src/$f
+		fi
+		opts+="${opts:+ }$o"
+	done
 	l1_stage_image "${kernel#"$BUILD"/}"
 	[[ -n $initrd ]] && l1_stage_image "${initrd#"$BUILD"/}"
 	L1_CASES+=("$name|$5|$6")
 	printf 'run_case %s %s %s %s %s %s\n' "$(l1_shq "$name")" "$L1_CASE_TIMEOUT" \
 		"$(l1_shq "/build/${kernel#"$BUILD"/}")" \
 		"$(l1_shq "${initrd:+/build/${initrd#"$BUILD"/}}")" \
-		"$(l1_shq "$cmdline")" "$(l1_shq "$options")" >> "$L1_ROOT/etc/mkvm/cases"
+		"$(l1_shq "$cmdline")" "$(l1_shq "$opts")" >> "$L1_ROOT/etc/mkvm/cases"
 }
 
 # l1_stage_cases: stages every case of $PLATFORM; fills L1_CASES with
