@@ -9,8 +9,14 @@
 # so both VMMs run the same guest on the same nested KVM. Exits to user
 # space per request: mkvm's exit count with BLKREQS requests per phase minus
 # its count with none (blkreqs=0 prints exactly as many serial bytes), over
-# the requests. When QEMU cannot run in L1, QEMU TCG on this host stands in,
-# labelled as such. Numbers from an emulated L1 compare the VMMs with each
+# the requests. Seconds come from each phase's raw TSC cycles over one rate
+# for both VMMs: the L1 kernel's TSC calibration (neither VMM scales the
+# TSC, so both guests count at L1's rate). Each guest's own rate (its TSC
+# against its kernel's tick count, which depends on the VMM's timer
+# emulation and tick latency) and L1's wall time per run are printed beside
+# it as cross-checks. When QEMU cannot run in L1, QEMU TCG on this host
+# stands in, labelled as such (its TSC is this host's: /proc/cpuinfo's rate
+# is not used, so its column keeps the guest's own rate). Numbers from an emulated L1 compare the VMMs with each
 # other, not with hardware. Environment: BLKREQS (per phase, default 1024),
 # VERBOSE=1, L1_TIMEOUT (s, default 900). Logs: build/logs/bench-virtio/.
 set -uo pipefail
@@ -49,12 +55,18 @@ l1_stage_qemu || qemu_in_l1=no
 
 args=$(l1_shq "/build/$KERNEL")\ $(l1_shq "/build/$MODULE")
 {
+	# The L1 kernel's TSC rate (its last, refined, calibration) and L1's
+	# uptime around each run. Not mkvm runs: the cases file is shell.
+	echo 'mark "l1-tsc $(dmesg | sed -n "s/.*tsc: .* \([0-9][0-9]*\.[0-9]*\) MHz.*/\1/p" | tail -1)"'
+	echo 'mark "l1-uptime mkvm $(cut -d" " -f1 /proc/uptime)"'
 	printf 'run_case mkvm 600 %s %s %s\n' "$args" "$(l1_shq "benchblk blkreqs=$BLKREQS exit")" \
 		"$(l1_shq "--stats --disk @scratch:$DISK_MIB")"
+	echo 'mark "l1-uptime mkvm-end $(cut -d" " -f1 /proc/uptime)"'
 	printf 'run_case mkvm-base 600 %s %s %s\n' "$args" "$(l1_shq "benchblk blkreqs=0 exit")" \
 		"$(l1_shq "--stats --disk @scratch:$DISK_MIB")"
 	# Not a mkvm run: the cases file is shell, sourced by L1's init.
 	[[ $qemu_in_l1 == yes ]] && cat <<-EOF
+	mark "l1-uptime qemu \$(cut -d' ' -f1 /proc/uptime)"
 	mark "case-begin qemu"
 	dd if=/dev/zero of=/tmp/qemu.img bs=1M count=$DISK_MIB 2> /dev/null
 	timeout -s KILL 600 /qemu/qemu-system-x86_64 -L /qemu/fw -M q35 -accel kvm -cpu max \\
@@ -65,6 +77,7 @@ args=$(l1_shq "/build/$KERNEL")\ $(l1_shq "/build/$MODULE")
 		-kernel /build/$KERNEL -initrd /build/$MODULE \\
 		-append "benchblk blkreqs=$BLKREQS exit" < /dev/null 2>&1
 	mark "case-end qemu status=\$?"
+	mark "l1-uptime qemu-end \$(cut -d' ' -f1 /proc/uptime)"
 	rm -f /tmp/qemu.img
 	EOF
 } > "$L1_ROOT/etc/mkvm/cases"
@@ -118,16 +131,54 @@ for r in "mkvm:$m_status:$m_log" "mkvm-base:$b_status:$b_log" "qemu:$q_status:$q
 	[[ $s == 33 ]] || say "warning: run $n ended with status ${s:-none}, not 33 (log: $l)"
 done
 
+# l1mark KEY: the value L1's init printed as "@@mkvm-NONCE KEY VALUE".
+l1mark() { grep -a "^@@mkvm-$L1_NONCE $1 " "$L1_LOG" | tr -d '\r' | sed "s/^@@mkvm-$L1_NONCE $1 //" | head -1; }
+l1_mhz=$(l1mark l1-tsc)
+# guest_khz LOG: the TSC rate a benchblk run measured against its kernel's clock.
+guest_khz() { awk '{ sub(/\r$/, "") } $1 == "benchblk:" && $3 == "requests" { print $(NF - 1); exit }' "$1"; }
+# rate LOG PHASE KHZ: "KiB/s req/s" of PHASE from its raw cycles at KHZ.
+rate() {
+	awk -v c="$(field "$1" "$2" cycles)" -v k="$3" -v n="$BLKREQS" 'BEGIN {
+		if (c == "" || k == "" || c + 0 == 0 || k + 0 == 0) { print "- -"; exit }
+		r = n * k * 1000 / c; printf "%d %d\n", r * 4, r }'
+}
+# wall NAME: L1's seconds from the mark before run NAME to the one after.
+wall() {
+	local a b
+	a=$(l1mark "l1-uptime $1") b=$(l1mark "l1-uptime $1-end")
+	[[ -n $a && -n $b ]] && awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b - a }' || echo "?"
+}
+# phases NAME LOG KHZ: seconds of the four phases' cycles at KHZ.
+phases() {
+	local c t=0
+	for p in seq-write seq-read rand-write rand-read; do
+		c=$(field "$2" $p cycles); t=$((t + ${c:-0}))
+	done
+	awk -v c=$t -v k="$3" 'BEGIN { if (k + 0) printf "%.2f", c / k / 1000; else print "?" }'
+}
+
+m_khz=$(guest_khz "$m_log") q_khz=$(guest_khz "$q_log")
+l1_khz=$(awk -v m="$l1_mhz" 'BEGIN { if (m + 0) printf "%d", m * 1000 }')
+if [[ -n $l1_khz ]]; then
+	m_basis=$l1_khz m_bname="L1 TSC $l1_khz kHz"
+else
+	m_basis=$m_khz m_bname="guest's own rate (no L1 TSC rate found)"
+fi
+q_basis=$m_basis q_bname=$m_bname
+[[ $q_label == *TCG* ]] && q_basis=$q_khz q_bname="guest's own rate (QEMU TCG on this host: not L1's TSC)"
+
 echo
 echo "bench-virtio: virtio-blk, 4 KiB requests through the guest's driver server, $BLKREQS per phase, ${DISK_MIB} MiB raw image"
-echo "L1: $(cut -d' ' -f1 "$L1_KDIR/package") in QEMU TCG (kvm_amd, nested); the guest's TSC rate: $(awk '$1 == "benchblk:" && $3 == "requests" { print $(NF - 1), $NF; exit }' "$m_log")"
-echo "QEMU column: $q_label"
+echo "L1: $(cut -d' ' -f1 "$L1_KDIR/package") in QEMU TCG (kvm_amd, nested); QEMU column: $q_label"
+echo "seconds = each phase's raw TSC cycles / one TSC rate: mkvm by $m_bname; QEMU by $q_bname"
 row() { printf '%-11s %12s %12s %12s %12s\n' "$@"; }
 row "" "mkvm KiB/s" "mkvm req/s" "QEMU KiB/s" "QEMU req/s"
 for p in seq-write seq-read rand-write rand-read; do
-	row "$p" "$(field "$m_log" $p KiB/s)" "$(field "$m_log" $p req/s)" \
-		"$(field "$q_log" $p KiB/s)" "$(field "$q_log" $p req/s)"
+	row "$p" $(rate "$m_log" $p "$m_basis") $(rate "$q_log" $p "$q_basis")
 done
+echo "cross-checks: the guests' own TSC rates (TSC against their kernel's tick count): mkvm ${m_khz:-?} kHz, QEMU ${q_khz:-?} kHz"
+echo "  L1 wall time of each whole run (boot, setup, phases, exit): mkvm $(wall mkvm) s, QEMU $(wall qemu) s;" \
+	"its four phases by the basis above: mkvm $(phases mkvm "$m_log" "$m_basis") s, QEMU $(phases qemu "$q_log" "$q_basis") s"
 e1=$(exits "$m_log") e0=$(exits "$b_log")
 if [[ -n $e1 && -n $e0 ]]; then
 	echo "mkvm exits to user space: $e1 with $((4 * BLKREQS)) requests, $e0 without;" \
