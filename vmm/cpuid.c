@@ -29,7 +29,8 @@ static struct kvm_cpuid2 *cpuid__get_supported(int kvm_fd)
 	return supported;
 }
 
-static void cpuid__patch(struct kvm_cpuid_entry2 *e, int apic_id, int nr_cpus)
+static void cpuid__patch(struct kvm_cpuid_entry2 *e, int apic_id, int nr_cpus,
+			 bool tsc_deadline)
 {
 	switch (e->function) {
 	case 1:
@@ -37,6 +38,11 @@ static void cpuid__patch(struct kvm_cpuid_entry2 *e, int apic_id, int nr_cpus)
 		e->ebx = (e->ebx & 0x0000ffff) | (uint32_t)apic_id << 24 |
 			 (uint32_t)(nr_cpus & 0xff) << 16;
 		e->ecx |= 1u << 31;
+		/* KVM reports the in-kernel LAPIC's TSC-deadline mode as a
+		 * capability, not in the supported CPUID (KVM API,
+		 * KVM_GET_SUPPORTED_CPUID and KVM_CAP_TSC_DEADLINE_TIMER). */
+		if (tsc_deadline)
+			e->ecx |= 1u << 24;
 		break;
 	case 0xb:
 	case 0x1f:
@@ -59,8 +65,9 @@ int cpuid__setup(int kvm_fd, int vcpu_fd, int apic_id, int nr_cpus)
 	if (!c)
 		return -1;
 	memcpy(c, s, size);
+	bool tsc_deadline = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	for (uint32_t i = 0; i < c->nent; i++)
-		cpuid__patch(&c->entries[i], apic_id, nr_cpus);
+		cpuid__patch(&c->entries[i], apic_id, nr_cpus, tsc_deadline);
 	ret = ioctl(vcpu_fd, KVM_SET_CPUID2, c);
 	if (ret < 0)
 		fprintf(stderr, "mkvm: KVM_SET_CPUID2: %s\n", strerror(errno));

@@ -1,6 +1,7 @@
 /* The CPUID a vCPU sees: KVM_GET_SUPPORTED_CPUID (so PCID, INVPCID, SMEP,
- * SMAP, x2APIC, TSC-deadline pass through when the host has them) with the
- * per-vCPU APIC ids filled in and the hypervisor bit set. */
+ * SMAP, x2APIC pass through when the host has them) with the per-vCPU APIC
+ * ids filled in, the hypervisor bit set, and TSC-deadline when KVM has
+ * KVM_CAP_TSC_DEADLINE_TIMER. */
 #ifndef MKVM_CPUID_H
 #define MKVM_CPUID_H
 

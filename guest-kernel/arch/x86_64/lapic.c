@@ -62,6 +62,7 @@ void lapic_init(void)
 		tsc10 = 10000000;
 		apic10 = 10000000 / 16;
 	}
+	kprintf("timer: calibrated 1 ms = %lu TSC cycles, %u APIC timer counts\n", tsc10 / 10, apic10 / 10);
 	tsc_per_tick = tsc10 / (10000 / TICK_US);
 	if (feat.tsc_deadline) {
 		lapic_write(LAPIC_LVT_TMR, (2u << 17) | TIMER_VECTOR);
