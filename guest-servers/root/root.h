@@ -64,6 +64,7 @@ void t_console_in(void);
 bool virtio_present(uint16_t virtio_id);   /* t_virtio.c */
 void t_pci_bus(void);
 void t_virtio_net(void);
+void t_virtio_net_loopback(void);
 
 /* drivers.c: a driver server in a new space, with its interrupt relay; the
  * PCI bus server (started on first use) */

@@ -1,7 +1,11 @@
-/* Test of the virtio-net driver server (guest-servers/virtio/net.c) through
- * its IPC protocol (shared/mkvm/net.h), against a device whose every sent
- * frame comes back: QEMU's UDP socket sending to itself, mkvm's
- * --net user-loopback. Skips without a modern virtio-net. */
+/* Tests of the virtio-net driver server (guest-servers/virtio/net.c) through
+ * its IPC protocol (shared/mkvm/net.h). virtio-net: set-up, MAC and bad
+ * requests, on any network; skips without a modern virtio-net.
+ * virtio-net-loopback: frames out and back, which needs a device whose every
+ * sent frame comes back (QEMU's UDP socket sending to itself, mkvm's
+ * --net user-loopback); the harness says so with "net-loopback" on the
+ * command line. On a real network (a libvirt TAP) frames from the host
+ * stack arrive and ours do not return, so it skips there. */
 #include <mkvm/net.h>
 #include <mkvm/pci.h>
 #include <mkvm/virtio.h>
@@ -85,35 +89,56 @@ static bool frame_back(uint64_t srv, uint64_t mac, uint64_t stamp, unsigned k)
 	return true;
 }
 
+static uint64_t srv, mac;        /* the server and its MAC, once virtio-net passed */
+
 void t_virtio_net(void)
 {
-	static uint64_t srv;
+	static uint64_t started;
 	uint64_t *mr = l4_utcb()->mr;
 	if (!net_present()) {
 		test_skip("no modern virtio-net (QEMU: -device virtio-net-pci,disable-legacy=on; mkvm: --net user-loopback)");
 		return;
 	}
-	if (!srv)
-		srv = driver_start(net_server);
-	EXPECT(srv, "cannot start the virtio-net server");
-	int err = net_call(srv, MKVM_NET_RECV, 0);
+	if (!started)
+		started = driver_start(net_server);
+	EXPECT(started, "cannot start the virtio-net server");
+	int err = net_call(started, MKVM_NET_RECV, 0);
 	EXPECT(NET_ERR(err, mr, MKVM_NET_ENOBUF), "receive before setbuf: error %x, label %x, code %lu",
 	       U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 	memset(page, 0, sizeof(page));          /* only a page we have can be mapped on */
 	mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
 	mr[1] = (uint64_t)page | L4_ITEM_MAP;
 	mr[2] = L4_FPAGE((uint64_t)page, 12, L4_R | L4_W);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	err = l4_ipc(started, started, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(NET_OK(err, mr), "setbuf: error %x, label %x, code %lu", U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 	mr[0] = L4_TAG(MKVM_NET_MAC, 0, 0);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	err = l4_ipc(started, started, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(NET_OK(err, mr), "mac: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
-	uint64_t mac = mr[1];
-	EXPECT(mac && mac >> 48 == 0, "mac %lx", mac);
+	uint64_t m = mr[1];
+	EXPECT(m && m >> 48 == 0, "mac %lx", m);
+	err = net_call(started, MKVM_NET_SEND, MKVM_NET_MIN - 1);
+	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "runt send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
+	err = net_call(started, MKVM_NET_SEND, MKVM_NET_MAX + 1);
+	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "oversized send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
+	err = net_call(started, MKVM_NET_ERROR + 1, 0);
+	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "unknown request: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
+	srv = started;
+	mac = m;
+	printf("virtio-net: mac %lx\n", mac);
+}
+
+void t_virtio_net_loopback(void)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	if (!cmdline_has(bootinfo->cmdline, "net-loopback")) {
+		test_skip("the network here does not return our frames (no net-loopback on the command line)");
+		return;
+	}
+	EXPECT(srv, "no virtio-net server (the virtio-net test did not pass)");
 
 	/* nothing sent yet: a short wait times out, and only after the time */
 	uint64_t t0 = l4_clock_us();
-	err = net_call(srv, MKVM_NET_RECV, 100000);
+	int err = net_call(srv, MKVM_NET_RECV, 100000);
 	uint64_t waited = l4_clock_us() - t0;
 	EXPECT(NET_ERR(err, mr, MKVM_NET_ETIMEOUT), "receive of nothing: error %x, label %x, code %lu",
 	       U(err), L4_TAG_LABEL(mr[0]), mr[1]);
@@ -131,13 +156,6 @@ void t_virtio_net(void)
 	for (unsigned k = 0; k < NSIZES; k++)
 		if (!frame_back(srv, mac, stamp + 1, k))
 			return;
-
-	err = net_call(srv, MKVM_NET_SEND, MKVM_NET_MIN - 1);
-	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "runt send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
-	err = net_call(srv, MKVM_NET_SEND, MKVM_NET_MAX + 1);
-	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "oversized send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
-	err = net_call(srv, MKVM_NET_ERROR + 1, 0);
-	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "unknown request: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
-	printf("virtio-net: mac %lx, %d frames sent and received back, empty receive timed out after %lu us\n",
-	       mac, (int)(2 * NSIZES), waited);
+	printf("virtio-net: %d frames sent and received back, empty receive timed out after %lu us\n",
+	       (int)(2 * NSIZES), waited);
 }

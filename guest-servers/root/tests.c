@@ -31,6 +31,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "virtio-console-input", t_console_in },
 	{ "pci-bus", t_pci_bus },
 	{ "virtio-net", t_virtio_net },
+	{ "virtio-net-loopback", t_virtio_net_loopback },
 };
 
 static bool failed, skipped;
