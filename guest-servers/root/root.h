@@ -61,7 +61,7 @@ void t_virtio_rng(void);
 void t_virtio_blk(void);
 void t_console_out(void);
 void t_console_in(void);
-bool virtio_present(uint16_t virtio_id);   /* t_virtio.c */
+bool virtio_present(uint16_t virtio_id);   /* t_virtio.c: asks the PCI bus server */
 void t_pci_bus(void);
 void t_virtio_net(void);
 void t_virtio_net_loopback(void);

@@ -14,22 +14,6 @@
 
 #define U(x) ((uint64_t)(x))
 
-/* Does the PCI bus server list a modern virtio-net? */
-static bool net_present(void)
-{
-	uint64_t *mr = l4_utcb()->mr, bus = pci_bus();
-	const uint64_t id = (uint64_t)(VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_NET) << 16 | VIRTIO_PCI_VENDOR_ID;
-	for (uint64_t i = 0; bus; i++) {
-		mr[0] = L4_TAG(MKVM_PCI_INFO, 1, 0);
-		mr[1] = i;
-		if (l4_ipc(bus, bus, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) || L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK)
-			return false;
-		if (mr[2] == id)
-			return true;
-	}
-	return false;
-}
-
 /* One request, timeouts SERVER_TIMEOUT_US plus the receive timeout; the
  * IPC error, or 0 with the reply in mr[]. */
 static int net_call(uint64_t srv, uint64_t label, uint64_t w1)
@@ -95,7 +79,7 @@ void t_virtio_net(void)
 {
 	static uint64_t started;
 	uint64_t *mr = l4_utcb()->mr;
-	if (!net_present()) {
+	if (!virtio_present(VIRTIO_ID_NET)) {
 		test_skip("no modern virtio-net (QEMU: -device virtio-net-pci,disable-legacy=on; mkvm: --net user-loopback)");
 		return;
 	}

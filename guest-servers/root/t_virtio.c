@@ -1,21 +1,26 @@
 /* Tests of the virtio driver servers (guest-servers/virtio/) through their
  * IPC protocols; each skips where its device is absent. */
 #include <mkvm/blk.h>
+#include <mkvm/pci.h>
 #include <mkvm/rng.h>
 #include <mkvm/virtio.h>
 #include "../virtio/drivers.h"
 #include "root.h"
 
-/* Is a modern virtio device of this type on PCI bus 0? */
+/* Does the PCI bus server list a modern virtio device of this type? */
 bool virtio_present(uint16_t virtio_id)
 {
-	uint64_t ecam = bootinfo->ecam_paddr;
-	const uint32_t id = (uint32_t)(VIRTIO_PCI_DEVICE_ID_BASE + virtio_id) << 16 | VIRTIO_PCI_VENDOR_ID;
-	if (!ecam || sigma0_request(L4_FPAGE(ecam, 20, L4_R | L4_W)))
-		return false;
-	for (uint64_t dev = 0; dev < 32; dev++)
-		if (*(volatile uint32_t *)(ecam + (dev << 15)) == id)
+	uint64_t *mr = l4_utcb()->mr, bus = pci_bus();
+	const uint64_t id = (uint64_t)(VIRTIO_PCI_DEVICE_ID_BASE + virtio_id) << 16 | VIRTIO_PCI_VENDOR_ID;
+	for (uint64_t i = 0; bus; i++) {
+		mr[0] = L4_TAG(MKVM_PCI_INFO, 1, 0);
+		mr[1] = i;
+		if (l4_ipc(bus, bus, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
+		    L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK)
+			return false;
+		if (mr[2] == id)
 			return true;
+	}
 	return false;
 }
 
