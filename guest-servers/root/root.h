@@ -82,6 +82,11 @@ _Noreturn void shell_run(void);
 /* bench.c */
 void bench_run(void);
 
+/* blk_client.c: the virtio-blk protocol's calls, for any client: the IPC
+ * error, or 0 with the reply in mr[]. blk_setbuf maps the (present) page at
+ * page to the server as the buffer of reads and writes. */
+int blk_request(uint64_t srv, uint64_t label, uint64_t sector, uint64_t count);
+int blk_setbuf(uint64_t srv, uint64_t page);
 /* blk_client.c: the root task's own virtio-blk client; blk_open starts a
  * driver server and returns the 4 KiB buffer page of read/write requests */
 uint8_t *blk_open(uint64_t *capacity);

@@ -278,10 +278,7 @@ static void cmd_rand(struct sys *s, char *args)
 static bool blk_call(struct sys *s, uint64_t label, uint64_t sector)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
-	mr[1] = sector;
-	mr[2] = 1;
-	int err = l4_ipc(s->blk, s->blk, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	int err = blk_request(s->blk, label, sector, 1);
 	if (!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_OK)
 		return true;
 	out_str("blk: the driver answered error ");
@@ -305,11 +302,7 @@ static void cmd_blk(struct sys *s, char *args)
 	}
 	if (!s->blk_capacity) {
 		*(volatile uint8_t *)SH_BUF = 0;        /* the page is ours before it is mapped on */
-		mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
-		mr[1] = SH_BUF | L4_ITEM_MAP;
-		mr[2] = L4_FPAGE(SH_BUF, 12, L4_R | L4_W);
-		if (l4_ipc(s->blk, s->blk, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
-		    L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK || !mr[1]) {
+		if (blk_setbuf(s->blk, SH_BUF) || L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK || !mr[1]) {
 			out_str("blk: the driver refused the buffer\n");
 			return;
 		}

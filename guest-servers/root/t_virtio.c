@@ -70,16 +70,6 @@ void t_virtio_rng(void)
 	printf("virtio-rng: %02x%02x%02x%02x... from server %lx\n", got[0][0], got[0][1], got[0][2], got[0][3], srv);
 }
 
-/* One request; the error, or 0 with the reply in mr[]. */
-static int blk_call(uint64_t srv, uint64_t label, uint64_t sector, uint64_t count)
-{
-	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
-	mr[1] = sector;
-	mr[2] = count;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
-}
-
 #define BLK_OK(err, mr) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_BLK_OK)
 
 void t_virtio_blk(void)
@@ -94,14 +84,11 @@ void t_virtio_blk(void)
 	if (!srv)
 		srv = driver_start(blk_server);
 	EXPECT(srv, "cannot start the virtio-blk server");
-	int err = blk_call(srv, MKVM_BLK_READ, 0, 1);
+	int err = blk_request(srv, MKVM_BLK_READ, 0, 1);
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_ENOBUF,
 	       "read before setbuf: error %x, label %x", (uint64_t)err, L4_TAG_LABEL(mr[0]));
 	memset(buf, 0, sizeof(buf));    /* only a page we have can be mapped on */
-	mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
-	mr[1] = (uint64_t)buf | L4_ITEM_MAP;
-	mr[2] = L4_FPAGE((uint64_t)buf, 12, L4_R | L4_W);
-	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	err = blk_setbuf(srv, (uint64_t)buf);
 	EXPECT(BLK_OK(err, mr), "setbuf: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	uint64_t capacity = mr[1];
 	EXPECT(capacity >= 4, "capacity %lu sectors", capacity);
@@ -111,20 +98,20 @@ void t_virtio_blk(void)
 	const int nwords = 2 * VIRTIO_BLK_SECTOR_SIZE / 8;
 	for (int i = 0; i < nwords; i++)
 		words[i] = stamp + (uint64_t)i;
-	err = blk_call(srv, MKVM_BLK_WRITE, sector, 2);
+	err = blk_request(srv, MKVM_BLK_WRITE, sector, 2);
 	EXPECT(BLK_OK(err, mr), "write: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
-	err = blk_call(srv, MKVM_BLK_FLUSH, 0, 0);
+	err = blk_request(srv, MKVM_BLK_FLUSH, 0, 0);
 	EXPECT(BLK_OK(err, mr), "flush: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	memset(buf, 0, sizeof(buf));
-	err = blk_call(srv, MKVM_BLK_READ, sector, 2);
+	err = blk_request(srv, MKVM_BLK_READ, sector, 2);
 	EXPECT(BLK_OK(err, mr), "read: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	for (int i = 0; i < nwords; i++)
 		EXPECT(words[i] == stamp + (uint64_t)i, "read back word %d: %lx, wrote %lx",
 		       (uint64_t)i, words[i], stamp + (uint64_t)i);
-	err = blk_call(srv, MKVM_BLK_READ, capacity - 1, 2);
+	err = blk_request(srv, MKVM_BLK_READ, capacity - 1, 2);
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_EINVAL,
 	       "read past the end: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
-	err = blk_call(srv, MKVM_BLK_WRITE, 0, MKVM_BLK_MAX_SECTORS + 1);
+	err = blk_request(srv, MKVM_BLK_WRITE, 0, MKVM_BLK_MAX_SECTORS + 1);
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_EINVAL,
 	       "oversized write: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	printf("virtio-blk: sectors %lu..%lu written, flushed, read back (%lu sectors)\n", sector, sector + 1, capacity);
