@@ -12,9 +12,10 @@
 #include "vm.h"
 
 static struct {
-	pthread_mutex_t lock;         /* the table and every source's binding */
+	pthread_mutex_t lock;         /* the table, and writes of sources' bindings */
 	struct vm *vm;                /* NULL: no ioctls (unit tests) */
-	bool irqfd;                   /* false: KVM_SIGNAL_MSI for everything */
+	atomic_bool irqfd;            /* false: KVM_SIGNAL_MSI for everything
+	                               * (written under lock, read without) */
 	char why_not[96];             /* why irqfd is off */
 	struct irq_routes t;
 	atomic_ullong nr_irqfd, nr_signal;
@@ -191,7 +192,10 @@ void irq__msi_send(struct irq_msi *s, const struct msi_msg *m)
 {
 	uint64_t one = 1;
 
-	if (irq__msi_route(s, m) == 0 && write(s->fd, &one, sizeof(one)) == sizeof(one)) {
+	/* s was routed when its message was programmed or unmasked
+	 * (irq__msi_route), so the hot path takes no lock and no ioctl */
+	if (irq.irqfd && s->fd >= 0 && !memcmp(&s->msg, m, sizeof(*m)) &&
+	    write(s->fd, &one, sizeof(one)) == sizeof(one)) {
 		atomic_fetch_add(&irq.nr_irqfd, 1);
 		return;
 	}

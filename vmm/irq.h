@@ -73,8 +73,9 @@ void irq__msi_init(struct irq_msi *s);
  * sent with KVM_SIGNAL_MSI. Callers serialise calls for one source. */
 int irq__msi_route(struct irq_msi *s, const struct msi_msg *m);
 
-/* Raises m from source s: a write to its eventfd when s is routed to m,
- * else KVM_SIGNAL_MSI. */
+/* Raises m from source s: a write to its eventfd when irq__msi_route()
+ * routed s to m, else KVM_SIGNAL_MSI. Serialised with irq__msi_route() for
+ * s by the caller, like it. */
 void irq__msi_send(struct irq_msi *s, const struct msi_msg *m);
 
 /* Counters since start. */
