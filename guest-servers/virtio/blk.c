@@ -25,11 +25,8 @@ struct blk {
 static int blk_setup(struct blk *b, uint64_t relay)
 {
 	struct vpci_irq irq;
-	if (vpci_hello(relay, &irq, "virtio-blk"))
-		return -1;
 	uint64_t want = 1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_RO;
-	if (vpci_find(&b->dev, irq.bus, VIRTIO_ID_BLOCK) || vpci_negotiate(&b->dev, want) ||
-	    vpci_msix_route(&b->dev, 0, irq.addr, (uint32_t)irq.data) ||
+	if (vpci_start(&b->dev, relay, VIRTIO_ID_BLOCK, want, &irq, "virtio-blk") ||
 	    vpci_queue_setup(&b->dev, &b->q, 0, 0))
 		return -1;
 	if (!b->dev.devcfg) {

@@ -34,10 +34,7 @@ struct console {
 static int console_setup(struct console *c, uint64_t relay)
 {
 	struct vpci_irq irq;
-	if (vpci_hello(relay, &irq, "virtio-console"))
-		return -1;
-	if (vpci_find(&c->dev, irq.bus, VIRTIO_ID_CONSOLE) || vpci_negotiate(&c->dev, 0) ||
-	    vpci_msix_route(&c->dev, 0, irq.addr, (uint32_t)irq.data) ||
+	if (vpci_start(&c->dev, relay, VIRTIO_ID_CONSOLE, 0, &irq, "virtio-console") ||
 	    vpci_queue_setup(&c->dev, &c->rx, 0, 0) || vpci_queue_setup(&c->dev, &c->tx, 1, 0))
 		return -1;
 	c->rxbuf = (uint8_t *)sigma0_alloc();

@@ -38,11 +38,8 @@ static void rx_post(struct net *n, uint16_t i)
 static int net_setup(struct net *n, uint64_t relay)
 {
 	struct vpci_irq irq;
-	if (vpci_hello(relay, &irq, "virtio-net"))
-		return -1;
 	/* both queues interrupt through MSI-X vector 0: one line */
-	if (vpci_find(&n->dev, irq.bus, VIRTIO_ID_NET) || vpci_negotiate(&n->dev, 1ull << VIRTIO_NET_F_MAC) ||
-	    vpci_msix_route(&n->dev, 0, irq.addr, (uint32_t)irq.data) ||
+	if (vpci_start(&n->dev, relay, VIRTIO_ID_NET, 1ull << VIRTIO_NET_F_MAC, &irq, "virtio-net") ||
 	    vpci_queue_setup(&n->dev, &n->rxq, 0, 0) || vpci_queue_setup(&n->dev, &n->txq, 1, 0))
 		return -1;
 	if (n->rxq.size < NRX) {

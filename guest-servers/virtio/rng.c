@@ -18,10 +18,7 @@ struct rng {
 static int rng_setup(struct rng *r, uint64_t relay)
 {
 	struct vpci_irq irq;
-	if (vpci_hello(relay, &irq, "virtio-rng"))
-		return -1;
-	if (vpci_find(&r->dev, irq.bus, VIRTIO_ID_RNG) || vpci_negotiate(&r->dev, 0) ||
-	    vpci_msix_route(&r->dev, 0, irq.addr, (uint32_t)irq.data) ||
+	if (vpci_start(&r->dev, relay, VIRTIO_ID_RNG, 0, &irq, "virtio-rng") ||
 	    vpci_queue_setup(&r->dev, &r->q, 0, 0))
 		return -1;
 	r->buf = (uint8_t *)sigma0_alloc();

@@ -1,6 +1,7 @@
 #include "server.h"
 
-int vpci_hello(uint64_t relay, struct vpci_irq *irq, const char *who)
+/* Asks the relay for the interrupt; 0, or prints why (as who) and -1. */
+static int vpci_hello(uint64_t relay, struct vpci_irq *irq, const char *who)
 {
 	uint64_t *mr = l4_utcb()->mr;
 
@@ -11,6 +12,14 @@ int vpci_hello(uint64_t relay, struct vpci_irq *irq, const char *who)
 	}
 	*irq = (struct vpci_irq){ .line = mr[1], .addr = mr[2], .data = mr[3], .bus = mr[4] };
 	return 0;
+}
+
+int vpci_start(struct vpci_dev *d, uint64_t relay, uint16_t virtio_id, uint64_t want,
+	       struct vpci_irq *irq, const char *who)
+{
+	if (vpci_hello(relay, irq, who) || vpci_find(d, irq->bus, virtio_id) || vpci_negotiate(d, want))
+		return -1;
+	return vpci_msix_route(d, 0, irq->addr, (uint32_t)irq->data);
 }
 
 _Noreturn void vpci_serve(struct vpci_server *s, uint64_t relay)

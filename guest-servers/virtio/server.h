@@ -27,8 +27,12 @@ struct vpci_irq {
 	uint64_t line, addr, data, bus;
 };
 
-/* Asks the relay for the interrupt; 0, or prints why (as who) and -1. */
-int vpci_hello(uint64_t relay, struct vpci_irq *irq, const char *who);
+/* Every driver's start: the interrupt from the relay (in *irq), its device
+ * of virtio_id claimed through the bus server, features want negotiated and
+ * MSI-X vector 0 routed to the interrupt line (the driver's queues then use
+ * vector 0). 0, or -1 after the reason was printed. */
+int vpci_start(struct vpci_dev *d, uint64_t relay, uint16_t virtio_id, uint64_t want,
+	       struct vpci_irq *irq, const char *who);
 
 /* Serves clients forever. */
 _Noreturn void vpci_serve(struct vpci_server *s, uint64_t relay);
