@@ -28,7 +28,7 @@ static int transfer(struct tcb *src, struct tcb *dst)
 	uint64_t tag = *mr(src, 0);
 	unsigned u = L4_TAG_U(tag), t = L4_TAG_T(tag), n = 1 + u + t;
 	unsigned limit = (src->kmsg || dst->kmsg) ? ARRAY_SIZE(src->kmr) : L4_NMR;
-	if (n > limit || (t & 1))
+	if (n > limit || (t & 1) || (!src->kmsg && label_is_kernel(tag)))
 		return L4_EMSG;
 	for (unsigned i = 0; i < n; i++)
 		*mr(dst, i) = *mr(src, i);

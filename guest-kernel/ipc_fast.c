@@ -12,6 +12,7 @@ bool ipc_fastpath(struct trapframe *f)
 
 	if (unlikely(from != to && from != L4_ANYTHREAD) || unlikely(to == L4_NILTHREAD) ||
 	    unlikely(L4_TAG_T(tag) != 0 || L4_TAG_U(tag) > 3) ||
+	    unlikely(label_is_kernel(tag)) ||           /* refused by the general path */
 	    unlikely((uint32_t)f->rdx != L4_NEVER) ||
 	    unlikely(!(dst = thread_lookup(to))) ||
 	    unlikely(dst->state != T_RECV_WAIT || dst->kmsg) ||

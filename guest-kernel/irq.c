@@ -82,11 +82,11 @@ bool irq_ack(struct tcb *self, uint64_t to)
 	return true;
 }
 
-static int attach_msi(struct tcb *self, struct trapframe *f)
+static int attach_msi(struct tcb *t, struct trapframe *f)
 {
 	for (int line = L4_NIRQ; line < NLINES; line++) {
 		if (!handler[line]) {
-			handler[line] = self;
+			handler[line] = t;
 			pending[line] = false;
 			f->rdi = line;
 			f->rsi = MSI_VECTOR_BASE + line - L4_NIRQ;   /* data: fixed, edge */
@@ -97,25 +97,30 @@ static int attach_msi(struct tcb *self, struct trapframe *f)
 	return L4_ENOMEM;
 }
 
+/* The privileged space attaches a line to a handler thread, its own or
+ * another space's (a driver then receives and acknowledges it itself). */
 int irq_control(struct tcb *self, struct trapframe *f)
 {
 	uint64_t line = f->rdi, op = f->rsi;
 	if (!self->space->privileged)
 		return L4_EPERM;
+	struct tcb *t = f->rdx == L4_NILTHREAD ? self : thread_lookup(f->rdx);
+	if (!t || t->state == T_DEAD)
+		return L4_EINVAL;
 	if (op == L4_IRQ_ATTACH_MSI)
-		return attach_msi(self, f);
+		return attach_msi(t, f);
 	if (line >= NLINES || (op == L4_IRQ_ATTACH && is_msi(line)))
 		return L4_EINVAL;
 	if (op == L4_IRQ_ATTACH) {
-		if (handler[line] && handler[line] != self)
+		if (handler[line] && handler[line] != t)
 			return L4_EPERM;
-		handler[line] = self;
+		handler[line] = t;
 		pending[line] = false;
 		line_mask(line, false);
 		return L4_OK;
 	}
 	if (op == L4_IRQ_DETACH) {
-		if (handler[line] != self)
+		if (handler[line] != t)
 			return L4_EPERM;
 		handler[line] = NULL;
 		line_mask(line, true);

@@ -245,6 +245,11 @@ void timeout_cancel(struct tcb *t);
 _Noreturn void sched_start(void);
 
 /* ipc.c */
+/* A label only the kernel may send (abi.h, L4_LABEL_KERNEL_MIN). */
+static inline bool label_is_kernel(uint64_t tag)
+{
+	return L4_TAG_LABEL(tag) >= L4_LABEL_KERNEL_MIN && L4_TAG_LABEL(tag) <= 0xfff;
+}
 int ipc(struct tcb *self, uint64_t to, uint64_t from, uint64_t timeouts);
 int ipc_kernel_call(struct tcb *self, uint64_t to);
 void ipc_abort(struct tcb *t);
@@ -272,5 +277,7 @@ void fault_exception(struct trapframe *f);
 
 /* loader.c */
 void loader_start_boot_tasks(void);
+/* Is pa in sigma0's own text (which its space has read-execute, not W)? */
+bool loader_is_sigma0_text(uint64_t pa);
 
 #endif

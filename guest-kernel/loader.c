@@ -53,8 +53,16 @@ struct elf64_phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
-/* Copies the image's segments to their (physical = virtual) addresses. */
-static uint64_t elf_load(const char *name, const uint8_t *img, uint64_t len)
+static uint64_t sigma0_text[2];
+
+bool loader_is_sigma0_text(uint64_t pa)
+{
+	return pa >= sigma0_text[0] && pa < sigma0_text[1];
+}
+
+/* Copies the image's segments to their (physical = virtual) addresses;
+ * x[] gets the page range of its executable segments. */
+static uint64_t elf_load(const char *name, const uint8_t *img, uint64_t len, uint64_t x[2])
 {
 	const struct elf64_ehdr *eh = (const void *)img;
 	if (len < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->machine != 62 ||
@@ -69,6 +77,12 @@ static uint64_t elf_load(const char *name, const uint8_t *img, uint64_t len)
 		if (va < BOOT_IMG_BASE || ph[i].memsz > BOOT_IMG_END - va ||
 		    ph[i].filesz > ph[i].memsz || ph[i].offset > len || ph[i].filesz > len - ph[i].offset)
 			panic("boot module: %s segment %d at %lx is outside the boot image area", name, i, va);
+		if (ph[i].flags & 1) {          /* PF_X */
+			if (!x[1] || va < x[0])
+				x[0] = va & ~(PAGE_SIZE - 1);
+			if (va + ph[i].memsz > x[1])
+				x[1] = (va + ph[i].memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+		}
 		memcpy(P2V(va), img + ph[i].offset, ph[i].filesz);
 		memset((uint8_t *)P2V(va) + ph[i].filesz, 0, ph[i].memsz - ph[i].filesz);
 	}
@@ -120,13 +134,13 @@ static struct l4_bootinfo *bootinfo_page(void)
 }
 
 static struct tcb *boot_task(uint64_t tid, const char *name, uint64_t pager,
-			     struct l4_bootinfo *bi, const uint8_t *mod)
+			     struct l4_bootinfo *bi, const uint8_t *mod, uint64_t text[2])
 {
 	uint64_t len;
 	const uint8_t *img = cpio_find(mod, boot.module_size, name, &len);
 	if (!img)
 		panic("boot module has no \"%s\"", name);
-	uint64_t entry = elf_load(name, img, len);
+	uint64_t entry = elf_load(name, img, len, text);
 	struct space *s = space_create();
 	struct tcb *t = s ? thread_create(tid, s, pager, L4_BOOT_UTCB) : NULL;
 	if (!t || space_map_kernel_page(s, L4_BOOTINFO_ADDR, bi, false))
@@ -152,11 +166,11 @@ void loader_start_boot_tasks(void)
 		panic("kernel image reaches into the boot-task area");
 	const uint8_t *mod = P2V(boot.module_paddr);
 	struct l4_bootinfo *bi = bootinfo_page();
-	struct tcb *s0 = boot_task(L4_SIGMA0_TID, "sigma0", L4_NILTHREAD, bi, mod);
+	struct tcb *s0 = boot_task(L4_SIGMA0_TID, "sigma0", L4_NILTHREAD, bi, mod, sigma0_text);
 	s0->space->sigma0 = true;
 	s0->space->iobitmap = pages_alloc(2);   /* all zero: every port allowed */
 	if (!s0->space->iobitmap)
 		panic("no memory for sigma0's I/O bitmap");
-	struct tcb *root = boot_task(L4_ROOT_TID, "root", L4_SIGMA0_TID, bi, mod);
+	struct tcb *root = boot_task(L4_ROOT_TID, "root", L4_SIGMA0_TID, bi, mod, bi->root_text);
 	root->space->privileged = true;
 }

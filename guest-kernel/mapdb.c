@@ -91,9 +91,10 @@ static uint64_t pte_bits(uint64_t pfn, unsigned rights)
 	uint64_t f = PTE_P | PTE_U;
 	if (!mem_is_ram(pfn * PAGE_SIZE))
 		f |= PTE_PCD | PTE_PWT;      /* device memory: uncached */
+	/* W^X: a writable user page is never executable, whatever the rights */
 	if (rights & L4_W)
 		f |= PTE_W;
-	if (!(rights & L4_X) && feat.nx)
+	if ((!(rights & L4_X) || (rights & L4_W)) && feat.nx)
 		f |= PTE_NX;
 	return f;
 }
@@ -185,9 +186,10 @@ static bool sigma0_materialize(struct space *s, uint64_t va)
 	struct mapnode *n = node_alloc();
 	if (!n)
 		return false;
-	*n = (struct mapnode){ .space = s, .va = va, .pfn = va / PAGE_SIZE, .rights = L4_RWX };
+	unsigned rights = loader_is_sigma0_text(va) ? L4_R | L4_X : L4_RWX;
+	*n = (struct mapnode){ .space = s, .va = va, .pfn = va / PAGE_SIZE, .rights = rights };
 	*root = n;
-	*pte = va | pte_bits(n->pfn, L4_RWX);
+	*pte = va | pte_bits(n->pfn, rights);
 	return true;
 }
 
@@ -231,6 +233,13 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 		struct mapnode *old = find((*dpte & PTE_ADDR) / PAGE_SIZE, to, to_va);
 		if (old && is_ancestor(old, n))
 			return L4_OK;        /* would revoke its own source */
+		if (old && old->parent == n && !grant) {
+			/* the same mapping again: at most more rights, and what
+			 * was mapped on from it stays */
+			old->rights |= rights;
+			pte_set(old);
+			return L4_OK;
+		}
 		if (old)
 			remove_subtree(old);
 	}

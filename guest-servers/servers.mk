@@ -1,17 +1,31 @@
-# User-level servers, packed into one cpio "newc" boot module: $(BOOT_CPIO).
+# User-level programs, packed with the boot configuration into one cpio
+# "newc" boot module: $(BOOT_CPIO). Every directory named in PROGRAMS is one
+# program: its *.c and *.S files, the user library, and the libraries its
+# <name>_LIBS names, linked into one static ELF called <name>.
 
 BOOT_CPIO := $(BUILD)/servers/boot.cpio
-SERVERS_LIB_SRCS := $(SRC)/guest-servers/lib/ulib.c $(SRC)/guest-servers/lib/crt0.S
 USER_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
                -fno-stack-protector -fno-builtin -nostdlib -fno-tree-loop-distribute-patterns \
                -fno-asynchronous-unwind-tables -I$(SRC)/shared -MMD -MP
 
-# server name -> link address (boot tasks live at physical = virtual addresses)
+# Boot tasks live at physical = virtual addresses (the kernel loads them);
+# every other program at MKVM_PROG_BASE (shared/mkvm/root.h) in its own space.
 SIGMA0_BASE := 0x400000
 ROOT_BASE   := 0x800000
+PROG_BASE   := 0x400000
 
-define server_rules
-$(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c) $$($(1)_EXTRA_SRCS) $(SERVERS_LIB_SRCS)
+PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng
+
+sigma0_LIBS := lib/ulib.c lib/crt0.S
+root_LIBS   := lib/ulib.c lib/crt0.S lib/prog.c
+PROG_LIBS   := lib/ulib.c lib/prog_crt0.S lib/prog.c
+VIRTIO_LIBS := virtio/virtio_pci.c virtio/server.c
+$(foreach p,$(PROGRAMS),$(eval $(p)_LIBS := $(PROG_LIBS)))
+$(foreach p,$(filter virtio-%,$(PROGRAMS)),$(eval $(p)_LIBS += $(VIRTIO_LIBS)))
+
+define program_rules
+$(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c $(SRC)/guest-servers/$(1)/*.S) \
+             $$(addprefix $(SRC)/guest-servers/,$$($(1)_LIBS))
 $(1)_OBJS := $$(patsubst $(SRC)/guest-servers/%,$(BUILD)/servers/$(1)/%.o,$$($(1)_SRCS))
 $(BUILD)/servers/$(1)/%.c.o: $(SRC)/guest-servers/%.c
 	@mkdir -p $$(@D)
@@ -24,12 +38,15 @@ $(BUILD)/servers/image/$(1): $$($(1)_OBJS) $(SRC)/guest-servers/lib/user.ld
 	$$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --defsym=USER_BASE=$(2) \
 		-T $(SRC)/guest-servers/lib/user.ld -o $$@ $$($(1)_OBJS)
 endef
-# the root task also runs the driver servers (in spaces of their own)
-root_EXTRA_SRCS := $(wildcard $(SRC)/guest-servers/virtio/*.c) $(wildcard $(SRC)/guest-servers/pci/*.c)
-$(eval $(call server_rules,sigma0,$(SIGMA0_BASE)))
-$(eval $(call server_rules,root,$(ROOT_BASE)))
+$(eval $(call program_rules,sigma0,$(SIGMA0_BASE)))
+$(eval $(call program_rules,root,$(ROOT_BASE)))
+$(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p),$(PROG_BASE))))
 
-$(BOOT_CPIO): $(BUILD)/servers/image/sigma0 $(BUILD)/servers/image/root
-	cd $(BUILD)/servers/image && printf '%s\n' sigma0 root | cpio -o -H newc --quiet > $@
+BOOT_FILES := sigma0 root $(PROGRAMS) boot.cfg
+$(BUILD)/servers/image/boot.cfg: $(SRC)/guest-servers/boot.cfg
+	@mkdir -p $(@D)
+	cp $< $@
+$(BOOT_CPIO): $(addprefix $(BUILD)/servers/image/,$(BOOT_FILES))
+	cd $(BUILD)/servers/image && printf '%s\n' $(BOOT_FILES) | cpio -o -H newc --quiet > $@
 
 ALL_TARGETS += $(BOOT_CPIO)

@@ -102,6 +102,16 @@ static inline int l4_irq_control(unsigned line, unsigned op)
 {
 	return (int)l4_syscall(L4_SYS_IRQ_CONTROL, line, op, 0, 0, NULL, NULL);
 }
+/* An MSI line for handler (nil: the caller): its line, and the data and
+ * address the device must send. */
+static inline int l4_irq_attach_msi(uint64_t handler, uint64_t *line, uint64_t *data, uint64_t *addr)
+{
+	uint64_t rax = L4_SYS_IRQ_CONTROL, rdi = 0, rsi = L4_IRQ_ATTACH_MSI, rdx = handler;
+	__asm__ volatile("syscall" : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx)
+			 :: "rcx", "r11", "r8", "r9", "r10", "r12", "memory");
+	*line = rdi, *data = rsi, *addr = rdx;
+	return (int)rax;
+}
 static inline uint64_t l4_kinfo(void)
 {
 	uint64_t flags;
@@ -131,6 +141,7 @@ void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
 bool cmdline_has(const char *cmdline, const char *word);
 
 #endif

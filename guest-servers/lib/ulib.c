@@ -37,6 +37,13 @@ size_t strlen(const char *s)
 	return n;
 }
 
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
 void kdb_puts(const char *s)
 {
 	l4_syscall(L4_SYS_KDB_WRITE, (uint64_t)s, strlen(s), 0, 0, NULL, NULL);

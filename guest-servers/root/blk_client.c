@@ -4,7 +4,6 @@
  * of the disk below: the durability run (durable.c) and the block
  * benchmark (bench_blk.c). */
 #include <mkvm/blk.h>
-#include "../virtio/drivers.h"
 #include "root.h"
 
 int blk_request(uint64_t srv, uint64_t label, uint64_t sector, uint64_t count)
@@ -45,7 +44,7 @@ uint8_t *blk_open(uint64_t *capacity)
 {
 	uint64_t *mr = l4_utcb()->mr;
 	threads_init();
-	srv = driver_start(blk_server);
+	srv = name_lookup("virtio-blk", SERVER_TIMEOUT_US);
 	if (!srv) {
 		printf("blk: cannot start the virtio-blk server\n");
 		return NULL;

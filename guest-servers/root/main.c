@@ -12,6 +12,8 @@ int main(const struct l4_bootinfo *bi)
 {
 	bootinfo = bi;
 	printf("root: started (thread %lx), cmdline \"%s\"\n", l4_myself(), bi->cmdline);
+	if (programs_start(bi) < 0)
+		printf("root: no programs started\n");
 	if (cmdline_has(bi->cmdline, "test"))
 		tests_run();
 	if (cmdline_has(bi->cmdline, "bench"))

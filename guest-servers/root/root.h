@@ -2,7 +2,8 @@
 #ifndef ROOT_H
 #define ROOT_H
 
-#include "../lib/l4.h"
+#include "../lib/prog.h"
+#include "programs.h"
 
 extern const struct l4_bootinfo *bootinfo;
 
@@ -18,6 +19,8 @@ struct pager_log {
 };
 extern struct pager_log plog;
 void threads_init(void);
+uint64_t tid_alloc(void);
+uint64_t thread_new_service(void (*fn)(void));
 uint64_t thread_new_local(void (*fn)(void), uint64_t arg);
 uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg);
 uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg);
@@ -66,15 +69,8 @@ void t_pci_bus(void);
 void t_virtio_net(void);
 void t_virtio_net_loopback(void);
 
-/* drivers.c: a driver server in a new space, with its interrupt relay; the
- * PCI bus server (started on first use) */
-uint64_t driver_start(void (*server)(uint64_t));
-uint64_t pci_bus(void);
-/* How long a request may wait for a driver or the bus server: generous,
- * because under Bochs a server's device setup alone (every PCI configuration
- * access an exit to mkvm in an emulated L1) takes seconds of guest time. A
- * request's own wait (a receive with a timeout) comes on top. */
-#define SERVER_TIMEOUT_US 30000000
+/* The PCI bus server (a program of boot.cfg), or 0. */
+static inline uint64_t pci_bus(void) { return name_lookup("pci-bus", SERVER_TIMEOUT_US); }
 
 /* shell.c: the console shell ("shell" on the command line); never returns */
 _Noreturn void shell_run(void);

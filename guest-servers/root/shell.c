@@ -17,7 +17,6 @@
 #include <mkvm/rng.h>
 #include <mkvm/testexit.h>
 #include <mkvm/virtio.h>
-#include "../virtio/drivers.h"
 #include "root.h"
 
 /* the shell -> root task protocol (this file only) */
@@ -190,8 +189,7 @@ static uint64_t root_call(struct sys *s, uint64_t label)
 	return (uint64_t)l4_call(s->root);
 }
 
-/* What the shell knows a thread as; the root task's other threads are the
- * drivers' interrupt relays (drivers.c). */
+/* What the shell knows a thread as. */
 static const char *thread_name(struct sys *s, uint64_t tid, uint64_t space)
 {
 	if (tid == L4_ROOT_TID)
@@ -212,7 +210,7 @@ static const char *thread_name(struct sys *s, uint64_t tid, uint64_t space)
 		return "PCI bus server";
 	if (tid == l4_myself())
 		return "shell";
-	return space == L4_ROOT_TID ? "interrupt relay" : "";
+	return space == L4_ROOT_TID ? "root task thread" : "";
 }
 
 static void cmd_threads(struct sys *s, bool spaces)
@@ -575,17 +573,17 @@ _Noreturn void shell_run(void)
 	uint64_t *mr = l4_utcb()->mr, from, con = 0, kind = KIND_VIRTIO, rng = 0, blk = 0, net = 0;
 	threads_init();
 	if (virtio_present(VIRTIO_ID_CONSOLE)) {
-		con = driver_start(console_server);
+		con = name_lookup("virtio-console", SERVER_TIMEOUT_US);
 	} else if (!sigma0_request(L4_IOFPAGE(0x3f8, 3))) {
 		kind = KIND_COM1;
 		con = thread_new_local(com1_server, 0);
 	}
 	if (virtio_present(VIRTIO_ID_RNG))
-		rng = driver_start(rng_server);
+		rng = name_lookup("virtio-rng", SERVER_TIMEOUT_US);
 	if (virtio_present(VIRTIO_ID_BLOCK))
-		blk = driver_start(blk_server);
+		blk = name_lookup("virtio-blk", SERVER_TIMEOUT_US);
 	if (virtio_present(VIRTIO_ID_NET))
-		net = driver_start(net_server);
+		net = name_lookup("virtio-net", SERVER_TIMEOUT_US);
 	driver_wait(kind == KIND_VIRTIO ? con : 0);
 	driver_wait(rng);
 	driver_wait(blk);
@@ -600,6 +598,7 @@ _Noreturn void shell_run(void)
 			continue;
 		uint64_t label = L4_TAG_LABEL(mr[0]);
 		if (label == SH_HELLO) {
+			uint64_t bus = pci_bus();       /* an IPC: before mr[] is filled */
 			mr[0] = L4_TAG(0, 7, 0);
 			mr[1] = con;
 			mr[2] = rng;
@@ -607,10 +606,15 @@ _Noreturn void shell_run(void)
 			mr[4] = kind;
 			mr[5] = rpager_tid;
 			mr[6] = net;
-			mr[7] = pci_bus();
+			mr[7] = bus;
 		} else if (label == SH_THREADS) {
 			uint64_t tid[31], space[31];
+			const char *names[29];
 			int n = threads_list(tid, space, 29);
+			int np = programs_list(&tid[n], names, 29 - n);
+			for (int i = n; i < n + np; i++)
+				space[i] = tid[i];
+			n += np;
 			mr[2] = L4_ROOT_TID, mr[3] = L4_ROOT_TID;
 			mr[4] = L4_SIGMA0_TID, mr[5] = L4_SIGMA0_TID;
 			for (int i = 0; i < n; i++)

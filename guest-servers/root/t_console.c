@@ -6,7 +6,6 @@
  * "console-input" says (tests/console/kernel-suite.in). */
 #include <mkvm/console.h>
 #include <mkvm/virtio.h>
-#include "../virtio/drivers.h"
 #include "root.h"
 
 #define CONSOLE_OUTPUT "virtio-console: hello from the guest\n"
@@ -23,7 +22,7 @@ static bool console_ready(void)
 		return false;
 	}
 	if (!srv)
-		srv = driver_start(console_server);
+		srv = name_lookup("virtio-console", SERVER_TIMEOUT_US);
 	if (!srv)
 		test_fail("cannot start the virtio-console server");
 	return srv;

@@ -9,7 +9,6 @@
 #include <mkvm/net.h>
 #include <mkvm/pci.h>
 #include <mkvm/virtio.h>
-#include "../virtio/drivers.h"
 #include "root.h"
 
 #define U(x) ((uint64_t)(x))
@@ -84,7 +83,7 @@ void t_virtio_net(void)
 		return;
 	}
 	if (!started)
-		started = driver_start(net_server);
+		started = name_lookup("virtio-net", SERVER_TIMEOUT_US);
 	EXPECT(started, "cannot start the virtio-net server");
 	int err = net_call(started, MKVM_NET_RECV, 0);
 	EXPECT(NET_ERR(err, mr, MKVM_NET_ENOBUF), "receive before setbuf: error %x, label %x, code %lu",

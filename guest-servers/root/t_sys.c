@@ -263,10 +263,7 @@ void t_msi(void)
 	while (cap && c8[cap] != 0x05)
 		cap = c8[cap + 1];
 	EXPECT(cap, "edu has no MSI capability");
-	register uint64_t rdx __asm__("rdx");
-	uint64_t rax = L4_SYS_IRQ_CONTROL, rdi = 0, rsi = L4_IRQ_ATTACH_MSI;
-	__asm__ volatile("syscall" : "+a"(rax), "+D"(rdi), "+S"(rsi), "=r"(rdx) :: "rcx", "r11", "memory");
-	line = rdi, data = rsi, addr = rdx;
+	int rax = l4_irq_attach_msi(L4_NILTHREAD, &line, &data, &addr);
 	EXPECT(rax == L4_OK && line >= L4_NIRQ && line < L4_NIRQ + L4_NMSI, "attach MSI gave %d", rax);
 	volatile uint16_t *ctl = (volatile uint16_t *)(cfg + cap + 2);
 	bool is64 = *ctl & 0x80;

@@ -4,7 +4,6 @@
 #include <mkvm/pci.h>
 #include <mkvm/rng.h>
 #include <mkvm/virtio.h>
-#include "../virtio/drivers.h"
 #include "root.h"
 
 /* Does the PCI bus server list a modern virtio device of this type? */
@@ -42,7 +41,7 @@ void t_virtio_rng(void)
 		return;
 	}
 	if (!srv)
-		srv = driver_start(rng_server);
+		srv = name_lookup("virtio-rng", SERVER_TIMEOUT_US);
 	EXPECT(srv, "cannot start the virtio-rng server");
 	uint8_t got[2][64];
 	for (int i = 0; i < 2; i++) {
@@ -82,7 +81,7 @@ void t_virtio_blk(void)
 		return;
 	}
 	if (!srv)
-		srv = driver_start(blk_server);
+		srv = name_lookup("virtio-blk", SERVER_TIMEOUT_US);
 	EXPECT(srv, "cannot start the virtio-blk server");
 	int err = blk_request(srv, MKVM_BLK_READ, 0, 1);
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_ERROR && mr[1] == MKVM_BLK_ENOBUF,

@@ -1,7 +1,7 @@
 /* Sigma0: the root pager. Its address space is all free physical memory,
  * mapped 1:1 by the kernel. It resolves its clients' page faults with the
- * same page (idempotent), hands out free pages on request, and maps
- * explicitly requested fpages, including I/O-port fpages. */
+ * same page (idempotent), and hands the root task, and nobody else, free
+ * pages and explicitly requested fpages, including I/O-port fpages. */
 #include "../lib/l4.h"
 
 static const struct l4_bootinfo *bi;
@@ -22,23 +22,50 @@ static uint64_t alloc_page(void)
 	return 0;
 }
 
+/* Only the root task's own service threads may ask for memory (abi.h);
+ * page faults come only from threads whose pager the root task made sigma0
+ * (the kernel refuses a page-fault label from anyone else's IPC). */
+static bool from_root(uint64_t from)
+{
+	return L4_TID_NUM(from) >= L4_TID_NUM(L4_ROOT_TID) &&
+	       L4_TID_NUM(from) < L4_TID_NUM(L4_ROOT_TID) + L4_ROOT_THREADS;
+}
+
+/* A fault on page: mapped 1:1, read-execute in the root task's text and
+ * read-write (never executable) elsewhere; false for an access those
+ * rights do not allow (the faulting thread then stays blocked). */
+static bool fault(uint64_t *mr)
+{
+	uint64_t page = mr[1] & ~0xfffull, access = mr[1] & L4_RWX;
+	bool text = page >= bi->root_text[0] && page < bi->root_text[1];
+	unsigned rights = text ? L4_R | L4_X : L4_R | L4_W;
+	if (access & ~rights) {
+		printf("sigma0: refused %s access to %lx by thread %lx at ip %lx\n",
+		       access & L4_W ? "write" : "execute", page, mr[3], mr[2]);
+		return false;
+	}
+	mr[0] = L4_TAG(0, 0, 2);
+	mr[1] = page | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE(page, 12, rights);
+	return true;
+}
+
 /* Builds the reply to the request in mr[]; false: do not answer. */
-static bool handle(uint64_t *mr)
+static bool handle(uint64_t *mr, uint64_t from)
 {
 	uint64_t label = L4_TAG_LABEL(mr[0]);
 	if (label == L4_LABEL_PAGEFAULT) {
-		uint64_t page = mr[1] & ~0xfffull;
-		mr[0] = L4_TAG(0, 0, 2);
-		mr[1] = page | L4_ITEM_MAP;
-		mr[2] = L4_FPAGE(page, 12, L4_RWX);
-		return true;
+		mr[3] = from;
+		return fault(mr);
 	}
+	if (!from_root(from))
+		return false;
 	if (label == L4_SIGMA0_ALLOC) {
 		uint64_t p = alloc_page();
 		mr[0] = L4_TAG(0, 1, p ? 2 : 0);
 		mr[1] = p;
 		mr[2] = p | L4_ITEM_MAP;
-		mr[3] = L4_FPAGE(p, 12, L4_RWX);
+		mr[3] = L4_FPAGE(p, 12, L4_RWX);      /* the root task may map it on executable */
 		return true;
 	}
 	if (label == L4_SIGMA0_REQUEST && L4_TAG_U(mr[0]) >= 1 &&
@@ -59,7 +86,7 @@ int main(const struct l4_bootinfo *info)
 	uint64_t *mr = l4_utcb()->mr, from;
 	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
 	for (;;) {
-		if (!err && handle(mr))
+		if (!err && handle(mr, from))
 			err = l4_reply_wait(from, &from);
 		else
 			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);

@@ -1,8 +1,9 @@
 /* The loop of a driver server that has one request in its device at a
- * time: it takes client requests and the device's queue interrupt (as IPC
- * from the root task's relay, see VPCI_LABEL_HELLO) in one receive, and
- * answers a client either at once or when the device has used its buffer.
- * A device embeds struct vpci_server as its first member. */
+ * time: it takes client requests and its device's queue interrupt (as IPC
+ * from the kernel, on the MSI line the root task attached to the driver's
+ * thread) in one receive, and answers a client either at once or when the
+ * device has used its buffer. A device embeds struct vpci_server as its
+ * first member. */
 #ifndef VIRTIO_SERVER_H
 #define VIRTIO_SERVER_H
 
@@ -21,20 +22,26 @@ struct vpci_server {
 	void (*complete)(struct vpci_server *s, uint64_t *mr, uint32_t len);
 };
 
-/* What the relay hands a driver: its MSI line, the address/data to program
- * into the device, and the PCI bus server (for vpci_find). */
+/* The driver's interrupt, as the root task gave it (shared/mkvm/root.h). */
 struct vpci_irq {
-	uint64_t line, addr, data, bus;
+	uint64_t line, addr, data;
 };
 
-/* Every driver's start: the interrupt from the relay (in *irq), its device
- * of virtio_id claimed through the bus server, features want negotiated and
- * MSI-X vector 0 routed to the interrupt line (the driver's queues then use
- * vector 0). 0, or -1 after the reason was printed. */
-int vpci_start(struct vpci_dev *d, uint64_t relay, uint16_t virtio_id, uint64_t want,
-	       struct vpci_irq *irq, const char *who);
+/* Every driver's start: its device of virtio_id claimed through the PCI
+ * bus server, features want negotiated and MSI-X vector 0 routed to the
+ * driver's MSI line (the driver's queues then use vector 0; *irq says
+ * which line). 0, or -1 after the reason was printed. */
+int vpci_start(struct vpci_dev *d, uint16_t virtio_id, uint64_t want, struct vpci_irq *irq);
 
-/* Serves clients forever. */
-_Noreturn void vpci_serve(struct vpci_server *s, uint64_t relay);
+/* The device is set up: the driver registers its name with the root
+ * task, and clients find it from now on. */
+void vpci_ready(void);
+/* Is a message from `from` the device's interrupt? Acknowledge it with
+ * vpci_ack() once handled. */
+bool vpci_is_interrupt(uint64_t from);
+void vpci_ack(void);
+
+/* Registers the driver and serves clients forever. */
+_Noreturn void vpci_serve(struct vpci_server *s);
 
 #endif

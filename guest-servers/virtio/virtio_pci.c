@@ -53,6 +53,12 @@ static uint64_t bar_map(struct vpci_dev *d, unsigned bar, uint32_t off, uint32_t
 	return d->bar[bar] + off;
 }
 
+void *vpci_dma_page(void)
+{
+	uint64_t pa;
+	return dma_alloc(&pa);
+}
+
 int vpci_find(struct vpci_dev *d, uint64_t bus, uint16_t virtio_id)
 {
 	uint64_t *mr = l4_utcb()->mr;
@@ -170,7 +176,7 @@ int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, u
 		printf("virtio: queue %u does not exist\n", index);
 		return -1;
 	}
-	uint64_t page = sigma0_alloc();                 /* mapped 1:1: virtual = DMA address */
+	uint8_t *page = vpci_dma_page();
 	if (!page) {
 		printf("virtio: no memory for queue %u\n", index);
 		return -1;
@@ -179,6 +185,7 @@ int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, u
 	q->index = index;
 	q->size = max < VPCI_QSIZE ? max : VPCI_QSIZE;  /* sizes are powers of 2 (2.6) */
 	q->desc = (struct virtq_desc *)page;
+	uint64_t pa = vpci_dma(page);
 	q->avail = (volatile struct virtq_avail *)(page + 256);
 	q->used = (volatile struct virtq_used *)(page + 512);
 	q->last_used = 0;
@@ -188,9 +195,9 @@ int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, u
 		printf("virtio: queue %u refused MSI-X vector %u\n", index, vector);
 		return -1;
 	}
-	c->queue_desc = page;
-	c->queue_driver = page + 256;
-	c->queue_device = page + 512;
+	c->queue_desc = pa;
+	c->queue_driver = pa + 256;
+	c->queue_device = pa + 512;
 	uint64_t n = d->notify_base + (uint64_t)c->queue_notify_off * d->notify_mul;
 	if (map_range(d, n, 2)) {
 		printf("virtio: cannot map queue %u's notify address\n", index);

@@ -2,21 +2,20 @@
  * virtio-pci device from the PCI bus server (shared/mkvm/pci.h), which maps
  * the function's configuration page and the BAR pages its virtio
  * capabilities point at (at their physical addresses), negotiates
- * features, sets up
- * split virtqueues in 1:1-mapped pages (so a virtual address is the DMA
- * address) and routes queue interrupts through MSI-X to an address/data
- * pair from L4_IRQ_ATTACH_MSI.
- *
- * The program provides sigma0_alloc() (the root task's threads.c); it maps
- * at the physical address, which the queue memory relies on. */
+ * features, sets up split virtqueues in DMA pages from the root task
+ * (shared/mkvm/root.h: a DMA page's virtual address is MKVM_DMA_OFFSET
+ * plus its physical address, which is what the device is told) and routes
+ * queue interrupts through MSI-X to the driver's own MSI line. */
 #ifndef VIRTIO_PCI_H
 #define VIRTIO_PCI_H
 
-#include "../lib/l4.h"
+#include "../lib/prog.h"
 #include <mkvm/virtio.h>
 
-int sigma0_request(uint64_t fpage);
-uint64_t sigma0_alloc(void);
+/* A fresh zeroed DMA page (its virtual address), or NULL. */
+void *vpci_dma_page(void);
+/* The device's (physical) address of a byte of a DMA page. */
+static inline uint64_t vpci_dma(const volatile void *p) { return (uint64_t)p - MKVM_DMA_OFFSET; }
 
 struct vpci_dev {
 	uint64_t bus, handle;                     /* the bus server, our claim */
@@ -63,13 +62,5 @@ bool vpci_queue_take(struct vpci_queue *q, uint16_t *head, uint32_t *len);
 /* The same for one chain in flight at a time, from descriptor 0. */
 void vpci_queue_post(struct vpci_queue *q, const struct virtq_desc *chain, unsigned n);
 bool vpci_queue_used(struct vpci_queue *q, uint32_t *len);
-
-/* The driver start protocol between a driver server and the root task,
- * which alone may attach interrupts: the driver calls the root's relay
- * thread with VPCI_LABEL_HELLO and gets MR1 = MSI line, MR2 = MSI address,
- * MR3 = MSI data, MR4 = the PCI bus server's thread. From then on the
- * relay calls the driver with L4_LABEL_INTERRUPT for each interrupt on the
- * line and acknowledges the line once the driver replies. */
-#define VPCI_LABEL_HELLO 0xa00
 
 #endif

@@ -57,6 +57,10 @@
 #define L4_IRQ_TID(n)  L4_TID((n), 1)
 #define L4_SIGMA0_TID  L4_TID(32, 1)
 #define L4_ROOT_TID    L4_TID(33, 1)
+/* Thread numbers 33 .. 33 + L4_ROOT_THREADS - 1 are the root task's own
+ * service threads: it creates no thread of any other space there, so
+ * sigma0 answers requests (L4_SIGMA0_ALLOC/REQUEST) only from them. */
+#define L4_ROOT_THREADS 16
 
 /* Timeouts (rdx of IPC): send timeout in bits 63..32, receive in 31..0,
  * each in microseconds; 0 = zero timeout (fail at once), all ones = never. */
@@ -75,6 +79,9 @@
 #define L4_LABEL_PAGEFAULT (0xffe) /* MR1 fault address | access, MR2 ip */
 #define L4_LABEL_EXCEPTION (0xffc) /* MR1 vector, MR2 error code, MR3 ip, MR4 sp */
 #define L4_LABEL_INTERRUPT (0xfff) /* from L4_IRQ_TID(line); no words */
+/* Labels the kernel reserves for its own messages: a thread's IPC carrying
+ * one fails with L4_EMSG, so a receiver can trust them. */
+#define L4_LABEL_KERNEL_MIN (0xff0)
 
 /* Access bits: fpage rights, and the low bits of a page-fault address. */
 #define L4_X 1
@@ -108,10 +115,11 @@
 #define L4_UNMAP_SELF 1
 
 /* L4_SYS_IRQ_CONTROL operations. */
-#define L4_IRQ_ATTACH 1 /* the caller becomes the line's handler; line unmasked */
+#define L4_IRQ_ATTACH 1 /* the handler (rdx, nil: the caller) gets the line; line unmasked */
 #define L4_IRQ_DETACH 2
-#define L4_IRQ_ATTACH_MSI 3 /* any free MSI line: returns rdi = line, rsi = MSI data,
-			       rdx = MSI address to program into the device */
+#define L4_IRQ_ATTACH_MSI 3 /* any free MSI line for the handler (rdx, nil: the caller):
+			       returns rdi = line, rsi = MSI data, rdx = MSI address
+			       to program into the device */
 
 /* L4_SYS_KINFO flags. */
 #define L4_KINFO_PCID    1
@@ -145,6 +153,8 @@ struct l4_bootinfo {
 	uint64_t nfree;
 	struct { uint64_t base, size; } free[16]; /* RAM sigma0 may hand out freely */
 	char cmdline[256];      /* kernel command line */
+	uint64_t root_text[2];  /* the root task's executable pages [start, end):
+				   sigma0 maps them read-execute, all else not executable */
 };
 #define L4_BOOTINFO_ADDR 0x1000ull
 #define L4_BOOT_UTCB     0x2000ull

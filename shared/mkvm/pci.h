@@ -4,7 +4,7 @@
  * and on the buses behind PCI-to-PCI bridges, sizes their BARs, and hands
  * each function to at most one driver, which gets the function's 4 KiB
  * configuration page and its BAR pages as mappings (the bus server has
- * them from sigma0 and maps them on). Mappings land at their physical
+ * them from the root task and maps them on). Mappings land at their physical
  * address when the caller's acceptor is L4_COMPLETE (the L4 hot-spot rule;
  * a smaller acceptor window takes them at its base instead).
  *
@@ -17,7 +17,10 @@
  *   set for an I/O BAR; 0, 0 for none or for a 64-bit BAR's upper half),
  *   MR17/MR18 = map item of the configuration page (read-write).
  *   The first unclaimed match in bus/device/function order is claimed for
- *   the calling thread. MKVM_PCI_EBUSY: every match is claimed already;
+ *   the calling thread, if the root task lets its program drive that
+ *   function (boot.cfg `pci=`); a function whose owner ended is free
+ *   again. MKVM_PCI_EPERM: the caller may not drive any match;
+ *   MKVM_PCI_EBUSY: every match is claimed already;
  *   MKVM_PCI_ENODEV: nothing matches.
  * Map (a call by the claiming thread): MR0 = L4_TAG(MKVM_PCI_MAP, 3, 0),
  *   MR1 = handle, MR2 = BAR index, MR3 = offset into the BAR.

@@ -1,11 +1,10 @@
 /* The virtio-rng driver server (virtio 1.x, 5.4): one request queue; the
  * driver posts a device-writable buffer, the device fills it and
  * interrupts. Serves shared/mkvm/rng.h; interrupts arrive as IPC from the
- * root task's relay (see virtio_pci.h), never by polling. */
+ * kernel on the driver's own MSI line, never by polling. */
 #include <mkvm/pci.h>
 #include <mkvm/rng.h>
-#include "server.h"
-#include "drivers.h"
+#include "../virtio/server.h"
 
 struct rng {
 	struct vpci_server srv;         /* first: the server loop's view */
@@ -15,13 +14,13 @@ struct rng {
 	uint32_t wanted;
 };
 
-static int rng_setup(struct rng *r, uint64_t relay)
+static int rng_setup(struct rng *r)
 {
 	struct vpci_irq irq;
-	if (vpci_start(&r->dev, relay, VIRTIO_ID_RNG, 0, &irq, "virtio-rng") ||
+	if (vpci_start(&r->dev, VIRTIO_ID_RNG, 0, &irq) ||
 	    vpci_queue_setup(&r->dev, &r->q, 0, 0))
 		return -1;
-	r->buf = (uint8_t *)sigma0_alloc();
+	r->buf = vpci_dma_page();
 	if (!r->buf)
 		return -1;
 	vpci_driver_ok(&r->dev);
@@ -52,7 +51,7 @@ static bool rng_request(struct vpci_server *s, uint64_t *mr, uint64_t from)
 	s->client = from;
 	r->wanted = (uint32_t)mr[1];
 	memset(r->buf, 0, r->wanted);
-	struct virtq_desc d = { .addr = (uint64_t)r->buf, .len = r->wanted, .flags = VIRTQ_DESC_F_WRITE };
+	struct virtq_desc d = { .addr = vpci_dma(r->buf), .len = r->wanted, .flags = VIRTQ_DESC_F_WRITE };
 	vpci_queue_post(&r->q, &d, 1);
 	return false;                   /* answered when the interrupt comes */
 }
@@ -73,13 +72,12 @@ static void rng_complete(struct vpci_server *s, uint64_t *mr, uint32_t len)
 	mr[1] = len;
 }
 
-void rng_server(uint64_t relay)
+int main(void)
 {
 	static struct rng r = {
 		.srv = { .q = &r.q, .request = rng_request, .complete = rng_complete },
 	};
-	r.srv.ok = !rng_setup(&r, relay);
-	if (!r.srv.ok)
-		printf("virtio-rng: setup failed; answering MKVM_RNG_EDEV\n");
-	vpci_serve(&r.srv, relay);
+	if (rng_setup(&r))
+		return 1;
+	vpci_serve(&r.srv);
 }

@@ -5,11 +5,10 @@
  * loop instead of server.c's one-request one: it may hold a sender and a
  * receiver waiting at once, keeps frames nobody has asked for yet, and
  * times out a receiver's wait. Serves shared/mkvm/net.h; interrupts arrive
- * as IPC from the root task's relay (see virtio_pci.h). */
+ * as IPC from the kernel on the driver's own MSI line. */
 #include <mkvm/net.h>
 #include <mkvm/pci.h>
-#include "server.h"
-#include "drivers.h"
+#include "../virtio/server.h"
 
 #define NET_WINDOW 0x60000000ull        /* where the client's buffer page lands */
 #define HDR sizeof(struct virtio_net_hdr)
@@ -31,24 +30,24 @@ struct net {
 
 static void rx_post(struct net *n, uint16_t i)
 {
-	struct virtq_desc d = { .addr = (uint64_t)n->rx[i], .len = RXSIZE, .flags = VIRTQ_DESC_F_WRITE };
+	struct virtq_desc d = { .addr = vpci_dma(n->rx[i]), .len = RXSIZE, .flags = VIRTQ_DESC_F_WRITE };
 	vpci_queue_put(&n->rxq, i, &d, 1);
 }
 
-static int net_setup(struct net *n, uint64_t relay)
+static int net_setup(struct net *n)
 {
 	struct vpci_irq irq;
 	/* both queues interrupt through MSI-X vector 0: one line */
-	if (vpci_start(&n->dev, relay, VIRTIO_ID_NET, 1ull << VIRTIO_NET_F_MAC, &irq, "virtio-net") ||
+	if (vpci_start(&n->dev, VIRTIO_ID_NET, 1ull << VIRTIO_NET_F_MAC, &irq) ||
 	    vpci_queue_setup(&n->dev, &n->rxq, 0, 0) || vpci_queue_setup(&n->dev, &n->txq, 1, 0))
 		return -1;
 	if (n->rxq.size < NRX) {
 		printf("virtio-net: receive queue of %u entries, need %u\n", n->rxq.size, NRX);
 		return -1;
 	}
-	n->tx = (uint8_t *)sigma0_alloc();
+	n->tx = vpci_dma_page();
 	for (unsigned i = 0; i < NRX; i += 4096 / RXSIZE) {
-		uint64_t page = sigma0_alloc();
+		uint64_t page = (uint64_t)vpci_dma_page();
 		if (!page || !n->tx)
 			return -1;
 		for (unsigned k = 0; k < 4096 / RXSIZE; k++)
@@ -125,7 +124,7 @@ static bool net_request(struct net *n, uint64_t *mr, uint64_t from)
 		}
 		memset(n->tx, 0, HDR);
 		memcpy(n->tx + HDR, (uint8_t *)NET_WINDOW + MKVM_NET_TXBUF, len);
-		struct virtq_desc d = { .addr = (uint64_t)n->tx, .len = (uint32_t)(HDR + len) };
+		struct virtq_desc d = { .addr = vpci_dma(n->tx), .len = (uint32_t)(HDR + len) };
 		vpci_queue_put(&n->txq, 0, &d, 1);
 		n->tx_client = from;
 		return false;                   /* answered when the device has used it */
@@ -176,24 +175,24 @@ static void net_interrupt(struct net *n, uint64_t *mr)
 	}
 }
 
-_Noreturn void net_server(uint64_t relay)
+int main(void)
 {
 	static struct net n;
 	uint64_t *mr = l4_utcb()->mr, from;
-	n.ok = !net_setup(&n, relay);
-	if (!n.ok)
-		printf("virtio-net: setup failed; answering MKVM_NET_EDEV\n");
-	/* after set-up: the sigma0 and bus calls there reset the acceptor */
+	if (net_setup(&n))
+		return 1;
+	n.ok = true;
+	vpci_ready();
+	/* after set-up: the root task's and bus calls there reset the acceptor */
 	l4_utcb()->acceptor = L4_FPAGE(NET_WINDOW, 12, L4_R | L4_W);
 	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
 	for (;;) {
 		bool reply = false;
 		if (err) {
 			/* nothing received: perhaps the receiver's deadline passed */
-		} else if (from == relay && L4_TAG_LABEL(mr[0]) == L4_LABEL_INTERRUPT) {
-			mr[0] = 0;
-			l4_send(relay, 0);      /* the relay may acknowledge the line now */
+		} else if (vpci_is_interrupt(from)) {
 			net_interrupt(&n, mr);
+			vpci_ack();
 		} else {
 			reply = net_request(&n, mr, from);
 		}

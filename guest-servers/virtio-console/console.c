@@ -1,8 +1,8 @@
 /* The virtio-console driver server (virtio 1.x, 5.3): port 0 only, no
  * VIRTIO_CONSOLE_F_MULTIPORT, so queue 0 is port 0's receiveq and queue 1
  * its transmitq; both interrupt on MSI-X vector 0. Serves
- * shared/mkvm/console.h; interrupts arrive as IPC from the root task's
- * relay (see virtio_pci.h).
+ * shared/mkvm/console.h; interrupts arrive as IPC from the
+ * kernel on the driver's own MSI line.
  *
  * Not vpci_serve(): a read waits for input that may never come, with a
  * timeout, while writes go on, so a reader and a writer are pending at
@@ -11,8 +11,7 @@
  * while the ring has room for all of it, so a full ring makes the host
  * side wait instead of losing bytes. */
 #include <mkvm/console.h>
-#include "server.h"
-#include "drivers.h"
+#include "../virtio/server.h"
 
 #define RX_CHUNK 256                    /* bytes per posted receive buffer */
 #define RING 4096                       /* buffered input (a power of 2) */
@@ -31,14 +30,14 @@ struct console {
 	uint64_t deadline;                  /* l4_clock_us() when the wait ends; ~0: never */
 };
 
-static int console_setup(struct console *c, uint64_t relay)
+static int console_setup(struct console *c)
 {
 	struct vpci_irq irq;
-	if (vpci_start(&c->dev, relay, VIRTIO_ID_CONSOLE, 0, &irq, "virtio-console") ||
+	if (vpci_start(&c->dev, VIRTIO_ID_CONSOLE, 0, &irq) ||
 	    vpci_queue_setup(&c->dev, &c->rx, 0, 0) || vpci_queue_setup(&c->dev, &c->tx, 1, 0))
 		return -1;
-	c->rxbuf = (uint8_t *)sigma0_alloc();
-	c->txbuf = (uint8_t *)sigma0_alloc();
+	c->rxbuf = vpci_dma_page();
+	c->txbuf = vpci_dma_page();
 	if (!c->rxbuf || !c->txbuf)
 		return -1;
 	vpci_driver_ok(&c->dev);
@@ -51,7 +50,7 @@ static void rx_post(struct console *c)
 {
 	if (c->rx_posted || RING - (c->head - c->tail) < RX_CHUNK)
 		return;
-	struct virtq_desc d = { .addr = (uint64_t)c->rxbuf, .len = RX_CHUNK, .flags = VIRTQ_DESC_F_WRITE };
+	struct virtq_desc d = { .addr = vpci_dma(c->rxbuf), .len = RX_CHUNK, .flags = VIRTQ_DESC_F_WRITE };
 	vpci_queue_post(&c->rx, &d, 1);
 	c->rx_posted = true;
 }
@@ -120,7 +119,7 @@ static void console_request(struct console *c, uint64_t from)
 			reply_error(from, c->ok ? MKVM_CONSOLE_EBUSY : MKVM_CONSOLE_EDEV);
 		} else {
 			memcpy(c->txbuf, &mr[2], n);
-			struct virtq_desc d = { .addr = (uint64_t)c->txbuf, .len = (uint32_t)n };
+			struct virtq_desc d = { .addr = vpci_dma(c->txbuf), .len = (uint32_t)n };
 			c->writer = from;
 			c->wlen = (uint32_t)n;
 			vpci_queue_post(&c->tx, &d, 1);
@@ -141,16 +140,16 @@ static void console_request(struct console *c, uint64_t from)
 	}
 }
 
-void console_server(uint64_t relay)
+int main(void)
 {
 	static struct console c;
-	uint64_t *mr = l4_utcb()->mr, from;
+	uint64_t from;
 
-	c.ok = !console_setup(&c, relay);
-	if (c.ok)
-		rx_post(&c);
-	else
-		printf("virtio-console: setup failed; answering MKVM_CONSOLE_EDEV\n");
+	if (console_setup(&c))
+		return 1;
+	c.ok = true;
+	rx_post(&c);
+	vpci_ready();
 	for (;;) {
 		uint32_t wait = L4_NEVER;
 		if (c.reader && c.deadline != ~0ull) {
@@ -158,10 +157,9 @@ void console_server(uint64_t relay)
 			wait = c.deadline <= now ? 0 : (uint32_t)(c.deadline - now);   /* < MKVM_CONSOLE_FOREVER */
 		}
 		if (!l4_receive(L4_ANYTHREAD, wait, &from)) {
-			if (from == relay && L4_TAG_LABEL(mr[0]) == L4_LABEL_INTERRUPT) {
-				mr[0] = 0;
-				l4_send(relay, 0);      /* the relay may acknowledge the line now */
+			if (vpci_is_interrupt(from)) {
 				console_interrupt(&c);
+				vpci_ack();
 			} else {
 				console_request(&c, from);
 			}

@@ -1,12 +1,11 @@
 /* The virtio-blk driver server (virtio 1.x, 5.2): queue 0 carries requests
  * of a header, the data and a status byte. The data bounces through a DMA
  * page of the server's own between the client's mapped buffer page and the
- * device. Serves shared/mkvm/blk.h; interrupts arrive as IPC from the root
- * task's relay (see virtio_pci.h). */
+ * device. Serves shared/mkvm/blk.h; interrupts arrive as IPC from the
+ * kernel on the driver's own MSI line (see server.h). */
 #include <mkvm/blk.h>
 #include <mkvm/pci.h>
-#include "server.h"
-#include "drivers.h"
+#include "../virtio/server.h"
 
 #define BLK_WINDOW 0x60000000ull        /* where the client's buffer page lands */
 
@@ -22,18 +21,18 @@ struct blk {
 	uint64_t op, count;
 };
 
-static int blk_setup(struct blk *b, uint64_t relay)
+static int blk_setup(struct blk *b)
 {
 	struct vpci_irq irq;
 	uint64_t want = 1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_RO;
-	if (vpci_start(&b->dev, relay, VIRTIO_ID_BLOCK, want, &irq, "virtio-blk") ||
+	if (vpci_start(&b->dev, VIRTIO_ID_BLOCK, want, &irq) ||
 	    vpci_queue_setup(&b->dev, &b->q, 0, 0))
 		return -1;
 	if (!b->dev.devcfg) {
 		printf("virtio-blk: no device configuration\n");
 		return -1;
 	}
-	uint64_t hdr = sigma0_alloc(), page = sigma0_alloc();
+	uint64_t hdr = (uint64_t)vpci_dma_page(), page = (uint64_t)vpci_dma_page();
 	if (!hdr || !page)
 		return -1;
 	b->hdr = (struct virtio_blk_req_hdr *)hdr;
@@ -83,9 +82,9 @@ static bool blk_request(struct vpci_server *s, uint64_t *mr, uint64_t from)
 		return true;
 	}
 	struct virtq_desc d[3] = {
-		{ .addr = (uint64_t)b->hdr, .len = sizeof(*b->hdr) },
-		{ .addr = (uint64_t)b->data, .len = (uint32_t)(count * VIRTIO_BLK_SECTOR_SIZE) },
-		{ .addr = (uint64_t)b->status, .len = 1, .flags = VIRTQ_DESC_F_WRITE },
+		{ .addr = vpci_dma(b->hdr), .len = sizeof(*b->hdr) },
+		{ .addr = vpci_dma(b->data), .len = (uint32_t)(count * VIRTIO_BLK_SECTOR_SIZE) },
+		{ .addr = vpci_dma(b->status), .len = 1, .flags = VIRTQ_DESC_F_WRITE },
 	};
 	memset(b->hdr, 0, sizeof(*b->hdr));
 	*b->status = 0xff;
@@ -145,7 +144,7 @@ static void blk_complete(struct vpci_server *s, uint64_t *mr, uint32_t len)
 	mr[0] = L4_TAG(MKVM_BLK_OK, 0, 0);
 }
 
-void blk_server(uint64_t relay)
+int main(void)
 {
 	static struct blk b = {
 		.srv = {
@@ -155,8 +154,7 @@ void blk_server(uint64_t relay)
 			.complete = blk_complete,
 		},
 	};
-	b.srv.ok = !blk_setup(&b, relay);
-	if (!b.srv.ok)
-		printf("virtio-blk: setup failed; answering MKVM_BLK_EDEV\n");
-	vpci_serve(&b.srv, relay);
+	if (blk_setup(&b))
+		return 1;
+	vpci_serve(&b.srv);
 }

@@ -2,12 +2,11 @@
  * BARs and hands each function's configuration page and BAR pages to the
  * one driver that claims it (shared/mkvm/pci.h). Written from the PCI Local
  * Bus 3.0 and PCI Express Base specifications (configuration header,
- * BAR sizing, ECAM layout). */
+ * BAR sizing, ECAM layout). Its ECAM and the device memory of the BARs
+ * come from the root task (`ecam` and `devmem` in boot.cfg), and it hands
+ * a function only to a driver the root task says may drive it. */
 #include <mkvm/pci.h>
-#include "../lib/l4.h"
-#include "bus.h"
-
-int sigma0_request(uint64_t fpage);
+#include "../lib/prog.h"
 
 #define MAX_FUNCS 64
 
@@ -97,8 +96,8 @@ static void enumerate(void)
 		if (!(pending[bus / 8] >> (bus % 8) & 1))
 			continue;
 		uint64_t base = ecam_base + ((uint64_t)bus << 20);
-		if (sigma0_request(L4_FPAGE(base, 20, L4_R | L4_W))) {
-			printf("pci: sigma0 refused bus %u's ECAM at %lx\n", bus, base);
+		if (root_map(L4_FPAGE(base, 20, L4_R | L4_W))) {
+			printf("pci: the root task refused bus %u's ECAM at %lx\n", bus, base);
 			continue;
 		}
 		for (unsigned dev = 0; dev < 32; dev++) {
@@ -146,20 +145,35 @@ static bool matches(const struct func *f, uint64_t id, uint64_t class)
 	       (class == MKVM_PCI_ANY_CLASS || class == f->class_rev >> 8);
 }
 
+/* Does the root task let thread t drive f (MKVM_ROOT_PCI_CHECK)? A
+ * function's owner that no longer may (it ended) loses it. */
+static bool may_drive(uint64_t t, const struct func *f)
+{
+	uint64_t *mr = l4_utcb()->mr, saved[3] = { mr[0], mr[1], mr[2] };
+	mr[0] = L4_TAG(MKVM_ROOT_PCI_CHECK, 2, 0);
+	mr[1] = t;
+	mr[2] = f->id;
+	bool ok = !l4_call(prog_info->root) && L4_TAG_LABEL(mr[0]) == MKVM_ROOT_OK;
+	mr[0] = saved[0], mr[1] = saved[1], mr[2] = saved[2];
+	return ok;
+}
+
 static void claim(uint64_t *mr, uint64_t from)
 {
 	struct func *f = NULL;
-	bool busy = false;
+	bool busy = false, denied = false;
 	for (unsigned i = 0; i < nfuncs && !f; i++) {
 		if (!matches(&funcs[i], mr[1], mr[2]))
 			continue;
-		if (funcs[i].owner)
+		if (funcs[i].owner && may_drive(funcs[i].owner, &funcs[i]))
 			busy = true;
+		else if (!may_drive(from, &funcs[i]))
+			denied = true;
 		else
 			f = &funcs[i];
 	}
 	if (!f) {
-		reply_error(mr, busy ? MKVM_PCI_EBUSY : MKVM_PCI_ENODEV);
+		reply_error(mr, busy ? MKVM_PCI_EBUSY : denied ? MKVM_PCI_EPERM : MKVM_PCI_ENODEV);
 		return;
 	}
 	f->owner = from;
@@ -191,7 +205,7 @@ static void map(uint64_t *mr, uint64_t from)
 		return;
 	}
 	uint64_t page = (f->bar[bar] + off) & ~0xfffull;
-	if (sigma0_request(L4_FPAGE(page, 12, L4_R | L4_W))) {
+	if (root_map(L4_FPAGE(page, 12, L4_R | L4_W))) {
 		reply_error(mr, MKVM_PCI_EINVAL);
 		return;
 	}
@@ -200,14 +214,16 @@ static void map(uint64_t *mr, uint64_t from)
 	mr[2] = L4_FPAGE(page, 12, L4_R | L4_W);
 }
 
-_Noreturn void pci_bus_server(uint64_t ecam)
+int main(void)
 {
 	uint64_t *mr = l4_utcb()->mr, from;
-	ecam_base = ecam;
-	if (ecam)
+	ecam_base = prog_info->ecam;
+	if (ecam_base)
 		enumerate();
 	else
 		printf("pci: no ECAM; no devices to hand out\n");
+	if (name_register(prog_info->name))
+		printf("pci: cannot register its name\n");
 	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
 	for (;;) {
 		if (err) {

@@ -1,0 +1,82 @@
+/* The program side of the root task's protocol (shared/mkvm/root.h). */
+#include "prog.h"
+
+uint64_t prog_root_server;
+
+/* The root task's server: from the info page, or set by the root task itself. */
+static uint64_t root_server(void)
+{
+	return prog_root_server ? prog_root_server : prog_info->root;
+}
+
+static void put_name(uint64_t *mr, const char *name)
+{
+	mr[1] = mr[2] = mr[3] = 0;
+	for (size_t i = 0; name[i] && i < MKVM_NAME_MAX; i++)
+		((char *)&mr[1])[i] = name[i];
+}
+
+/* One call to the root task: 0 with the reply in mr[], or an MKVM_ROOT_E*. */
+static int root_call(uint64_t *mr)
+{
+	l4_utcb()->acceptor = L4_COMPLETE;
+	int err = l4_call(root_server());
+	l4_utcb()->acceptor = 0;
+	if (err)
+		return MKVM_ROOT_EINVAL;
+	return L4_TAG_LABEL(mr[0]) == MKVM_ROOT_OK ? 0 : (int)mr[1];
+}
+
+int name_register(const char *name)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(MKVM_ROOT_REGISTER, 3, 0);
+	put_name(mr, name);
+	return root_call(mr);
+}
+
+uint64_t name_lookup(const char *name, uint64_t timeout_us)
+{
+	uint64_t *mr = l4_utcb()->mr, t0 = l4_clock_us();
+	for (;;) {
+		mr[0] = L4_TAG(MKVM_ROOT_LOOKUP, 3, 0);
+		put_name(mr, name);
+		int err = root_call(mr);
+		if (!err)
+			return mr[1];
+		if (err != MKVM_ROOT_EAGAIN || l4_clock_us() - t0 >= timeout_us)
+			return 0;
+		l4_receive(l4_myself(), 2000, NULL);    /* sleep 2 ms */
+	}
+}
+
+void *dma_alloc(uint64_t *pa)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(MKVM_ROOT_DMA, 0, 0);
+	int err = root_call(mr);
+	if (err) {
+		printf("%s: no DMA page from the root task (error %d)\n", prog_info->name, err);
+		return NULL;
+	}
+	*pa = mr[1];
+	return (void *)MKVM_DMA_VA(mr[1]);
+}
+
+int root_map(uint64_t fpage)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(MKVM_ROOT_MAP, 1, 0);
+	mr[1] = fpage;
+	return root_call(mr);
+}
+
+_Noreturn void prog_exit(int status)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	for (;;) {
+		mr[0] = L4_TAG(MKVM_ROOT_EXIT, 1, 0);
+		mr[1] = (uint64_t)status;
+		l4_call(root_server());
+	}
+}

@@ -1,0 +1,621 @@
+/* The programs of the boot configuration: loaded from their ELF files in
+ * the boot module into spaces of their own, paged, named, given exactly
+ * the resources their configuration line names, and started again when
+ * they fail. One server thread (programs_server) does all of it, so no
+ * state here needs a lock; shared/mkvm/root.h is its protocol. */
+#include <mkvm/cpio.h>
+#include <mkvm/elf.h>
+#include "programs.h"
+#include "root.h"
+
+#define MAX_NAMES 32
+#define MAX_FREE 1024
+#define MAX_RESTARTS 8
+
+struct page { uint64_t va, pa; };
+
+struct prog {
+	struct prog_cfg cfg;
+	enum prog_state state;
+	const uint8_t *elf;
+	uint64_t elf_len, entry, heap_base;
+	uint64_t tid;                   /* its first thread (and its space), or 0 */
+	uint64_t instance, restarts;
+	uint64_t info_pa;               /* its info page (root's frame) */
+	struct mkvm_prog_info *info;
+	unsigned npages;
+	struct page pages[MAX_PROG_PAGES];
+};
+
+struct name { char name[MKVM_NAME_MAX]; uint64_t tid; struct prog *owner; };
+
+uint64_t programs_server;
+static struct prog progs[MAX_PROGS];
+static unsigned nprogs;
+static struct name names[MAX_NAMES];
+static uint64_t free_frames[MAX_FREE];
+static unsigned nfree;
+static const struct l4_bootinfo *bi;
+static uint64_t ram_top;                /* device memory starts above the highest RAM below 4 GiB */
+
+/* ---- frames: from sigma0, returned here when a program ends ---- */
+
+static uint64_t frame_get(void)
+{
+	uint64_t pa = nfree ? free_frames[--nfree] : sigma0_alloc();
+	if (pa)
+		memset((void *)pa, 0, 4096);
+	return pa;
+}
+
+static void frame_put(uint64_t pa)
+{
+	l4_unmap(L4_FPAGE(pa, 12, L4_RWX), 0);  /* out of every space it went to */
+	if (nfree < MAX_FREE)
+		free_frames[nfree++] = pa;
+}
+
+/* ---- the boot configuration ---- */
+
+static bool word_is(const char *w, size_t n, const char *s)
+{
+	return strlen(s) == n && !memcmp(w, s, n);
+}
+
+static bool parse_hex(const char *s, size_t n, uint64_t *v)
+{
+	*v = 0;
+	if (!n || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
+		if (d > 15)
+			return false;
+		*v = *v << 4 | d;
+	}
+	return true;
+}
+
+static void copy_word(char *dst, size_t cap, const char *w, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, w, n);
+	dst[n] = 0;
+}
+
+/* One option word of a configuration line; false if it is malformed. */
+static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
+{
+	uint64_t a, b;
+	const char *eq = w;
+	while (eq < w + n && *eq != '=')
+		eq++;
+	size_t k = (size_t)(eq - w), vn = eq < w + n ? n - k - 1 : 0;
+	const char *v = eq + 1;
+	if (word_is(w, n, "restart"))
+		c->restart = true;
+	else if (word_is(w, n, "dma"))
+		c->dma = true;
+	else if (word_is(w, n, "pci-admin"))
+		c->pci_admin = true;
+	else if (word_is(w, n, "ecam"))
+		c->ecam = true;
+	else if (word_is(w, n, "devmem"))
+		c->devmem = true;
+	else if (word_is(w, n, "irq=msi"))
+		c->irq_msi = true;
+	else if (word_is(w, k, "pci") && vn == 9 && v[4] == ':' && parse_hex(v, 4, &a) && parse_hex(v + 5, 4, &b))
+		c->pci_id = (uint32_t)(a | b << 16);
+	else if (word_is(w, k, "io") && vn > 2) {
+		const char *plus = v;
+		while (plus < v + vn && *plus != '+')
+			plus++;
+		if (plus == v + vn || !parse_hex(v, (size_t)(plus - v), &a) ||
+		    !parse_hex(plus + 1, (size_t)(v + vn - plus - 1), &b) || !b || a + b > 0x10000)
+			return false;
+		c->io_port = (uint16_t)a;
+		c->io_count = (uint16_t)b;
+	} else if (word_is(w, k, "pages") && parse_hex(v, vn, &a) && a && a <= MAX_PROG_PAGES)
+		c->max_pages = (uint32_t)a;
+	else if (word_is(w, k, "when") && vn && vn < sizeof(c->when))
+		copy_word(c->when, sizeof(c->when), v, vn);
+	else if (word_is(w, k, "arg") && vn) {
+		size_t have = strlen(c->args);
+		if (have + vn + 2 > sizeof(c->args))
+			return false;
+		if (have)
+			c->args[have++] = ' ';
+		copy_word(c->args + have, sizeof(c->args) - have, v, vn);
+	} else
+		return false;
+	return true;
+}
+
+/* Parses one line into c; false (after printing why) if it is malformed. */
+static bool parse_line(struct prog_cfg *c, const char *line, size_t len, unsigned lineno)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_pages = MAX_PROG_PAGES;
+	size_t i = 0;
+	for (bool first = true;; first = false) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i == len)
+			return true;
+		size_t s = i;
+		while (i < len && line[i] != ' ' && line[i] != '\t')
+			i++;
+		if (first) {
+			if (i - s >= MKVM_NAME_MAX) {
+				printf("root: boot.cfg line %u: program name too long\n", lineno);
+				return false;
+			}
+			copy_word(c->name, sizeof(c->name), line + s, i - s);
+		} else if (!parse_option(c, line + s, i - s)) {
+			char w[64];
+			copy_word(w, sizeof(w), line + s, i - s);
+			printf("root: boot.cfg line %u: bad option \"%s\"\n", lineno, w);
+			return false;
+		}
+	}
+}
+
+/* ---- the loader ---- */
+
+/* Checks the program's ELF: an x86-64 executable whose loadable segments
+ * lie in [MKVM_PROG_BASE, 2 GiB), each starting on its own page, none both
+ * writable and executable. Sets heap_base past the last one. */
+static bool elf_check(struct prog *p)
+{
+	const struct elf64_ehdr *eh = (const void *)p->elf;
+	if (p->elf_len < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->type != 2 ||
+	    eh->machine != 62 || eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > p->elf_len ||
+	    eh->phnum > (p->elf_len - eh->phoff) / sizeof(struct elf64_phdr))
+		return false;
+	const struct elf64_phdr *ph = (const void *)(p->elf + eh->phoff);
+	uint64_t end = MKVM_PROG_BASE;
+	for (unsigned i = 0; i < eh->phnum; i++) {
+		if (ph[i].type != PT_LOAD)
+			continue;
+		uint64_t va = ph[i].vaddr;
+		if (va < end || va & 0xfff || va >= (2ull << 30) || ph[i].memsz > (2ull << 30) - va ||
+		    ph[i].filesz > ph[i].memsz || ph[i].offset > p->elf_len ||
+		    ph[i].filesz > p->elf_len - ph[i].offset ||
+		    ((ph[i].flags & PF_W) && (ph[i].flags & PF_X)))
+			return false;
+		end = (va + ph[i].memsz + 0xfff) & ~0xfffull;
+	}
+	p->entry = eh->entry;
+	p->heap_base = end;
+	return end > MKVM_PROG_BASE && eh->entry >= MKVM_PROG_BASE && eh->entry < end;
+}
+
+/* The loadable segment holding va, or NULL. */
+static const struct elf64_phdr *segment_of(const struct prog *p, uint64_t va)
+{
+	const struct elf64_ehdr *eh = (const void *)p->elf;
+	const struct elf64_phdr *ph = (const void *)(p->elf + eh->phoff);
+	for (unsigned i = 0; i < eh->phnum; i++)
+		if (ph[i].type == PT_LOAD && va >= ph[i].vaddr && va - ph[i].vaddr < ph[i].memsz)
+			return &ph[i];
+	return NULL;
+}
+
+/* ---- programs ---- */
+
+static struct prog *prog_of(uint64_t tid)
+{
+	for (unsigned i = 0; i < nprogs; i++)
+		if (progs[i].tid && L4_TID_NUM(progs[i].tid) == L4_TID_NUM(tid) && progs[i].tid == tid)
+			return &progs[i];
+	return NULL;
+}
+
+static struct prog *prog_named(const char *name)
+{
+	for (unsigned i = 0; i < nprogs; i++)
+		if (!strcmp(progs[i].cfg.name, name))
+			return &progs[i];
+	return NULL;
+}
+
+/* The frame behind va in p, allocating it (and counting it) if new. */
+static uint64_t prog_frame(struct prog *p, uint64_t va, bool *fresh)
+{
+	*fresh = false;
+	for (unsigned i = 0; i < p->npages; i++)
+		if (p->pages[i].va == va)
+			return p->pages[i].pa;
+	if (p->npages >= p->cfg.max_pages)
+		return 0;
+	uint64_t pa = frame_get();
+	if (pa) {
+		p->pages[p->npages++] = (struct page){ va, pa };
+		*fresh = true;
+	}
+	return pa;
+}
+
+static void prog_start(struct prog *p);
+
+/* p ended (why: a reason to print, or NULL for a clean exit): everything
+ * it held goes back, and a failed program with `restart` starts again. */
+static void prog_end(struct prog *p, const char *why, uint64_t a, uint64_t b)
+{
+	uint64_t tid = p->tid;
+	l4_thread_control(tid, L4_NILTHREAD, L4_NILTHREAD, 0);
+	for (unsigned i = 0; i < p->npages; i++)
+		if (p->pages[i].va < MKVM_DMA_OFFSET)   /* a device may still write DMA pages: never reused */
+			frame_put(p->pages[i].pa);
+	p->npages = 0;
+	for (unsigned i = 0; i < MAX_NAMES; i++)
+		if (names[i].owner == p)
+			names[i] = (struct name){ 0 };
+	p->state = P_ENDED;
+	if (!why)
+		return;
+	printf("root: %s (thread %lx) %s %lx, ip %lx\n", p->cfg.name, tid, why, a, b);
+	if (p->cfg.restart && p->restarts < MAX_RESTARTS) {
+		p->restarts++;
+		p->tid = L4_TID(L4_TID_NUM(tid), L4_TID_VER(tid) + 1);
+		prog_start(p);
+	}
+}
+
+/* Creates p's space and first thread and starts it at its ELF entry. */
+static void prog_start(struct prog *p)
+{
+	if (!p->info_pa && !(p->info_pa = frame_get())) {
+		printf("root: no memory to start %s\n", p->cfg.name);
+		return;
+	}
+	struct mkvm_prog_info *info = (void *)p->info_pa;
+	memset(info, 0, sizeof(*info));
+	info->root = programs_server;
+	info->heap_base = p->heap_base;
+	info->heap_end = p->heap_base + MKVM_PROG_HEAP_MAX;
+	info->instance = ++p->instance;
+	info->ecam = p->cfg.ecam ? bi->ecam_paddr : 0;
+	memcpy(info->name, p->cfg.name, sizeof(info->name));
+	memcpy(info->args, p->cfg.args, sizeof(info->args));
+	memcpy(info->cmdline, bi->cmdline, sizeof(info->cmdline));
+	int err = l4_thread_control_exc(p->tid, p->tid, programs_server, MKVM_PROG_UTCB, programs_server);
+	if (!err && p->cfg.irq_msi) {
+		uint64_t line, data, addr;
+		err = l4_irq_attach_msi(p->tid, &line, &data, &addr);
+		info->irq_line = line;
+		info->msi_data = data;
+		info->msi_addr = addr;
+		info->flags |= MKVM_PROG_HAS_IRQ;
+	}
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(0, 3, 0);
+	mr[1] = p->entry;
+	mr[2] = MKVM_PROG_STACK_TOP;
+	mr[3] = MKVM_PROG_INFO;
+	if (err || l4_send(p->tid, 0)) {
+		printf("root: cannot start %s (error %d)\n", p->cfg.name, err);
+		l4_thread_control(p->tid, L4_NILTHREAD, L4_NILTHREAD, 0);
+		p->state = P_ENDED;
+		return;
+	}
+	p->state = P_STARTING;
+}
+
+/* A page fault of p at addr (low bits: the access) from ip: the reply's
+ * map item in mr[], or false if the program must end. */
+static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
+{
+	uint64_t va = addr & ~0xfffull, access = addr & L4_RWX, pa;
+	unsigned rights = L4_R | L4_W;
+	const struct elf64_phdr *seg = NULL;
+	bool fresh;
+	if (va == MKVM_PROG_INFO) {
+		pa = p->info_pa;
+		rights = L4_R;
+	} else if ((seg = segment_of(p, va))) {
+		rights = L4_R | (seg->flags & PF_W ? L4_W : 0) | (seg->flags & PF_X ? L4_X : 0);
+	} else if (!(va >= MKVM_PROG_STACK_TOP - MKVM_PROG_STACK_MAX && va < MKVM_PROG_STACK_TOP) &&
+		   !(va >= p->heap_base && va < p->heap_base + MKVM_PROG_HEAP_MAX)) {
+		prog_end(p, "faulted at", addr, ip);
+		return false;
+	}
+	if ((access & ~rights) != 0) {
+		prog_end(p, access & L4_W ? "wrote to read-only" : "executed non-executable", addr, ip);
+		return false;
+	}
+	if (va != MKVM_PROG_INFO) {
+		if (!(pa = prog_frame(p, va, &fresh))) {
+			prog_end(p, "exceeded its page limit at", addr, ip);
+			return false;
+		}
+		if (fresh && seg) {
+			uint64_t off = va - seg->vaddr;
+			if (off < seg->filesz) {
+				uint64_t n = seg->filesz - off < 4096 ? seg->filesz - off : 4096;
+				memcpy((void *)pa, p->elf + seg->offset + off, n);
+			}
+		}
+	}
+	mr[0] = L4_TAG(0, 0, 2);
+	mr[1] = va | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE(pa, 12, rights);
+	return true;
+}
+
+/* ---- requests (shared/mkvm/root.h) ---- */
+
+static void reply_error(uint64_t *mr, uint64_t err)
+{
+	mr[0] = L4_TAG(MKVM_ROOT_ERROR, 1, 0);
+	mr[1] = err;
+}
+
+static void get_name(const uint64_t *mr, char *name)
+{
+	memcpy(name, &mr[1], MKVM_NAME_MAX);
+	name[MKVM_NAME_MAX - 1] = 0;
+}
+
+static void do_register(struct prog *p, uint64_t *mr, uint64_t from)
+{
+	char name[MKVM_NAME_MAX];
+	get_name(mr, name);
+	if (!p || strcmp(name, p->cfg.name)) {
+		reply_error(mr, MKVM_ROOT_EPERM);
+		return;
+	}
+	for (unsigned i = 0; i < MAX_NAMES; i++) {
+		if (!names[i].tid || names[i].owner == p) {
+			memcpy(names[i].name, name, sizeof(name));
+			names[i].tid = from;
+			names[i].owner = p;
+			p->state = P_RUNNING;
+			mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
+			return;
+		}
+	}
+	reply_error(mr, MKVM_ROOT_ENOMEM);
+}
+
+static void do_lookup(uint64_t *mr)
+{
+	char name[MKVM_NAME_MAX];
+	get_name(mr, name);
+	for (unsigned i = 0; i < MAX_NAMES; i++) {
+		if (names[i].tid && !strcmp(names[i].name, name)) {
+			mr[0] = L4_TAG(MKVM_ROOT_OK, 1, 0);
+			mr[1] = names[i].tid;
+			return;
+		}
+	}
+	struct prog *p = prog_named(name);
+	reply_error(mr, p && p->state == P_STARTING ? MKVM_ROOT_EAGAIN : MKVM_ROOT_ENOENT);
+}
+
+static void do_dma(struct prog *p, uint64_t *mr)
+{
+	uint64_t pa;
+	if (!p->cfg.dma || p->npages >= p->cfg.max_pages || !(pa = frame_get())) {
+		reply_error(mr, p->cfg.dma ? MKVM_ROOT_ENOMEM : MKVM_ROOT_EPERM);
+		return;
+	}
+	p->pages[p->npages++] = (struct page){ MKVM_DMA_VA(pa), pa };
+	mr[0] = L4_TAG(MKVM_ROOT_OK, 1, 2);
+	mr[1] = pa;
+	mr[2] = MKVM_DMA_VA(pa) | L4_ITEM_MAP;
+	mr[3] = L4_FPAGE(pa, 12, L4_R | L4_W);
+}
+
+/* Is [base, base + size) device memory (above RAM, not the kernel's)? */
+static bool is_devmem(uint64_t base, uint64_t size)
+{
+	if (base < ram_top || base + size < base)
+		return false;
+	for (uint64_t i = 0; i < bi->nfree; i++)
+		if (base < bi->free[i].base + bi->free[i].size && bi->free[i].base < base + size)
+			return false;
+	return true;
+}
+
+static void do_map(struct prog *p, uint64_t *mr)
+{
+	uint64_t fp = mr[1];
+	bool ok;
+	if (L4_FPAGE_IS_IO(fp)) {
+		uint64_t port = L4_FPAGE_PORT(fp), n = 1ull << L4_FPAGE_SIZE(fp);
+		ok = L4_FPAGE_SIZE(fp) <= 16 && p->cfg.io_count && port >= p->cfg.io_port &&
+		     port + n <= (uint64_t)p->cfg.io_port + p->cfg.io_count;
+	} else {
+		uint64_t base = L4_FPAGE_BASE(fp), size = 1ull << L4_FPAGE_SIZE(fp);
+		ok = L4_FPAGE_SIZE(fp) >= 12 && L4_FPAGE_SIZE(fp) <= 22 && !(base & (size - 1)) &&
+		     ((p->cfg.ecam && bi->ecam_paddr && base >= bi->ecam_paddr && base + size <= bi->ecam_paddr + (256ull << 20)) ||
+		      (p->cfg.devmem && is_devmem(base, size)));
+		fp = L4_FPAGE(base, L4_FPAGE_SIZE(fp), L4_FPAGE_RIGHTS(fp) & (L4_R | L4_W));
+	}
+	if (!ok || sigma0_request(fp)) {
+		reply_error(mr, MKVM_ROOT_EPERM);
+		return;
+	}
+	mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 2);
+	mr[1] = (L4_FPAGE_IS_IO(fp) ? 0 : L4_FPAGE_BASE(fp)) | L4_ITEM_MAP;
+	mr[2] = fp;
+}
+
+static bool is_root_thread(uint64_t tid)
+{
+	return L4_TID_NUM(tid) >= L4_TID_NUM(L4_ROOT_TID) &&
+	       L4_TID_NUM(tid) < L4_TID_NUM(L4_ROOT_TID) + L4_ROOT_THREADS;
+}
+
+/* May thread mr[1] drive the function of id mr[2]? Its program if the
+ * configuration says so, and the root task's own threads (which hold
+ * every resource anyway) always. */
+static void do_pci_check(struct prog *p, uint64_t *mr)
+{
+	struct prog *d = prog_of(mr[1]);
+	if (!p->cfg.pci_admin || L4_TAG_U(mr[0]) < 2) {
+		reply_error(mr, MKVM_ROOT_EPERM);
+		return;
+	}
+	if (is_root_thread(mr[1]))
+		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
+	else if (!d || d->state == P_ENDED || !d->cfg.pci_id || d->cfg.pci_id != (uint32_t)mr[2])
+		reply_error(mr, MKVM_ROOT_EPERM);
+	else
+		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
+}
+
+/* Handles one message; true if mr[] holds a reply for from. */
+static bool serve(uint64_t *mr, uint64_t from)
+{
+	uint64_t label = L4_TAG_LABEL(mr[0]);
+	struct prog *p = prog_of(from);
+	if (label == L4_LABEL_PAGEFAULT)
+		return p && prog_fault(p, mr, mr[1], mr[2]);
+	if (label == L4_LABEL_EXCEPTION) {
+		if (p)
+			prog_end(p, "raised exception", mr[1], mr[3]);
+		return false;
+	}
+	if (label == MKVM_ROOT_LOOKUP && L4_TAG_U(mr[0]) >= 3) {
+		do_lookup(mr);
+		return true;
+	}
+	if (label == MKVM_ROOT_CRASH && is_root_thread(from) && L4_TAG_U(mr[0]) >= 3) {
+		char name[MKVM_NAME_MAX];
+		get_name(mr, name);
+		struct prog *victim = prog_named(name);
+		if (victim && victim->state == P_RUNNING) {
+			prog_end(victim, "was killed on request at", 0, 0);
+			mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
+		} else {
+			reply_error(mr, MKVM_ROOT_ENOENT);
+		}
+		return true;
+	}
+	if (!p) {
+		reply_error(mr, MKVM_ROOT_EPERM);
+		return true;
+	}
+	if (label == MKVM_ROOT_EXIT) {
+		prog_end(p, NULL, 0, 0);
+		return false;
+	}
+	if (label == MKVM_ROOT_REGISTER && L4_TAG_U(mr[0]) >= 3)
+		do_register(p, mr, from);
+	else if (label == MKVM_ROOT_DMA)
+		do_dma(p, mr);
+	else if (label == MKVM_ROOT_MAP && L4_TAG_U(mr[0]) >= 1)
+		do_map(p, mr);
+	else if (label == MKVM_ROOT_PCI_CHECK)
+		do_pci_check(p, mr);
+	else
+		reply_error(mr, MKVM_ROOT_EINVAL);
+	return true;
+}
+
+static void server(void)
+{
+	uint64_t *mr = l4_utcb()->mr, from;
+	for (unsigned i = 0; i < nprogs; i++)
+		prog_start(&progs[i]);
+	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	for (;;) {
+		if (!err && serve(mr, from))
+			err = l4_ipc(from, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), &from);
+		else
+			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	}
+}
+
+/* Reads boot.cfg and sets up progs[] for the programs that start on this
+ * command line. */
+static int config_read(void)
+{
+	const uint8_t *mod = (const uint8_t *)bi->module_paddr;
+	uint64_t len;
+	const char *cfg = (const char *)cpio_find(mod, bi->module_size, "boot.cfg", &len);
+	if (!cfg) {
+		printf("root: the boot module has no boot.cfg\n");
+		return -1;
+	}
+	unsigned lineno = 0;
+	for (uint64_t i = 0; i < len;) {
+		uint64_t s = i;
+		while (i < len && cfg[i] != '\n')
+			i++;
+		uint64_t e = i++;
+		lineno++;
+		for (uint64_t k = s; k < e; k++)
+			if (cfg[k] == '#')
+				e = k;
+		struct prog_cfg c;
+		if (!parse_line(&c, cfg + s, e - s, lineno))
+			continue;
+		if (!c.name[0] || (c.when[0] && !cmdline_has(bi->cmdline, c.when)))
+			continue;
+		if (nprogs == MAX_PROGS || prog_named(c.name)) {
+			printf("root: boot.cfg line %u: too many programs, or %s twice\n", lineno, c.name);
+			continue;
+		}
+		struct prog *p = &progs[nprogs];
+		p->cfg = c;
+		p->elf = cpio_find(mod, bi->module_size, c.name, &p->elf_len);
+		if (!p->elf || !elf_check(p)) {
+			printf("root: boot.cfg line %u: %s is %s\n", lineno, c.name,
+			       p->elf ? "not a valid program ELF" : "not in the boot module");
+			continue;
+		}
+		p->tid = tid_alloc();
+		nprogs++;
+	}
+	return (int)nprogs;
+}
+
+int programs_start(const struct l4_bootinfo *info)
+{
+	bi = info;
+	for (uint64_t i = 0; i < bi->nfree; i++) {
+		uint64_t end = bi->free[i].base + bi->free[i].size;
+		if (end <= (4ull << 30) && end > ram_top)
+			ram_top = end;
+	}
+	if (config_read() < 0)
+		return -1;
+	programs_server = thread_new_service(server);
+	if (!programs_server) {
+		printf("root: cannot create the program server\n");
+		return -1;
+	}
+	prog_root_server = programs_server;
+	return (int)nprogs;
+}
+
+const char *program_name(uint64_t tid)
+{
+	for (unsigned i = 0; i < nprogs; i++)
+		if (progs[i].tid == tid && progs[i].state != P_ENDED)
+			return progs[i].cfg.name;
+	return NULL;
+}
+
+int programs_list(uint64_t *tid, const char **name, int max)
+{
+	int n = 0;
+	for (unsigned i = 0; i < nprogs && n < max; i++)
+		if (progs[i].state == P_STARTING || progs[i].state == P_RUNNING)
+			tid[n] = progs[i].tid, name[n++] = progs[i].cfg.name;
+	return n;
+}
+
+int program_crash(const char *name)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(MKVM_ROOT_CRASH, 3, 0);
+	mr[1] = mr[2] = mr[3] = 0;
+	memcpy(&mr[1], name, strlen(name) < MKVM_NAME_MAX ? strlen(name) : MKVM_NAME_MAX - 1);
+	return l4_call(programs_server) || L4_TAG_LABEL(mr[0]) != MKVM_ROOT_OK ? -1 : 0;
+}

@@ -1,0 +1,91 @@
+/* The root task's protocol: what a program may ask of the root task, which
+ * loaded it, pages it, hands it its resources and restarts it.
+ *
+ * Every program runs in a space of its own, from its own ELF in the boot
+ * module, started as one line of the boot configuration (boot.cfg in the
+ * module; docs/ARCHITECTURE.md). Its first thread starts at the ELF entry
+ * with rdi = MKVM_PROG_INFO, a read-only page (struct mkvm_prog_info), and
+ * a stack below MKVM_PROG_STACK_TOP whose lowest page is an unmapped guard.
+ * The root task is its pager and exception handler: text is mapped
+ * read-execute, read-only data read-only, data and bss as private
+ * read-write non-executable copies, and [heap_base, heap_end) grows on
+ * demand. A fault anywhere else, or any exception, ends the program; the
+ * root task then starts it again if its configuration line says so.
+ *
+ * Requests are calls to info->root (MR0's label below); the reply's label
+ * is MKVM_ROOT_OK or MKVM_ROOT_ERROR with MR1 = MKVM_ROOT_E*:
+ *   MKVM_ROOT_REGISTER  MR1..MR3 = name (up to 24 bytes, NUL-padded): the
+ *                       caller's thread serves that name from now on. A
+ *                       program may register only the names its
+ *                       configuration line gives it (its own name by
+ *                       default).
+ *   MKVM_ROOT_LOOKUP    MR1..MR3 = name. Reply MR1 = the thread serving it.
+ *                       MKVM_ROOT_EAGAIN: the program that will serve it is
+ *                       starting (or restarting); ask again later.
+ *                       MKVM_ROOT_ENOENT: no program serves that name.
+ *   MKVM_ROOT_DMA       no words. Reply MR1 = the physical address of a
+ *                       fresh zeroed page, with a map item (read-write)
+ *                       that lands at MKVM_DMA_VA(MR1) when the caller's
+ *                       acceptor is L4_COMPLETE. Counts against the
+ *                       program's page limit. Only for programs given `dma`.
+ *   MKVM_ROOT_MAP       MR1 = an fpage of device memory or I/O ports. Reply:
+ *                       its map item (landing at the physical address, or
+ *                       the ports), if the configuration gives the program
+ *                       that range; MKVM_ROOT_EPERM otherwise.
+ *   MKVM_ROOT_PCI_CHECK MR1 = a thread, MR2 = vendor | device << 16: may that
+ *                       thread's program drive that PCI function? OK or
+ *                       MKVM_ROOT_EPERM. Only for the program given
+ *                       `pci-admin` (the PCI bus server, before a claim).
+ *   MKVM_ROOT_EXIT      MR1 = status: the program ends (no reply).
+ *   MKVM_ROOT_CRASH     MR1..MR3 = a program's name: the root task ends it
+ *                       as if it had faulted (and restarts it). Only from
+ *                       the root task's own threads (the tests of restart). */
+#ifndef MKVM_ROOT_H
+#define MKVM_ROOT_H
+
+#include <stdint.h>
+
+#define MKVM_ROOT_REGISTER 0xa01
+#define MKVM_ROOT_LOOKUP   0xa02
+#define MKVM_ROOT_DMA      0xa03
+#define MKVM_ROOT_MAP      0xa04
+#define MKVM_ROOT_EXIT     0xa05
+#define MKVM_ROOT_PCI_CHECK 0xa06
+#define MKVM_ROOT_CRASH    0xa07
+#define MKVM_ROOT_OK       0
+#define MKVM_ROOT_ERROR    0xa0f
+
+#define MKVM_ROOT_EINVAL 1      /* malformed request */
+#define MKVM_ROOT_ENOENT 2      /* no such name */
+#define MKVM_ROOT_EAGAIN 3      /* its server is starting: ask again */
+#define MKVM_ROOT_EPERM  4      /* not given to this program */
+#define MKVM_ROOT_ENOMEM 5      /* the program's page limit is reached, or no memory left */
+
+#define MKVM_NAME_MAX 24        /* bytes of a name, NUL-padded in three words */
+
+/* A program's virtual layout (every program the same; spaces are apart). */
+#define MKVM_PROG_INFO      0x1000ull       /* struct mkvm_prog_info, read-only */
+#define MKVM_PROG_UTCB      0x2000ull       /* the first thread's UTCB */
+#define MKVM_PROG_BASE      0x400000ull     /* programs' link address */
+#define MKVM_PROG_STACK_TOP 0x7fff00000000ull
+#define MKVM_PROG_STACK_MAX (64ull << 10)   /* below it: the guard page */
+#define MKVM_PROG_HEAP_MAX  (64ull << 20)
+#define MKVM_DMA_OFFSET     (1ull << 40)    /* DMA pages: virtual = this + physical */
+#define MKVM_DMA_VA(pa)     (MKVM_DMA_OFFSET + (pa))
+
+/* What a program learns at its start (the page at MKVM_PROG_INFO). */
+struct mkvm_prog_info {
+	uint64_t root;          /* the root task's server thread */
+	uint64_t heap_base, heap_end;
+	uint64_t irq_line;      /* its interrupt (L4_IRQ_TID(irq_line)), if given */
+	uint64_t msi_addr, msi_data;    /* for an MSI line: what the device sends */
+	uint64_t flags;         /* MKVM_PROG_HAS_IRQ */
+	uint64_t instance;      /* 1 at the first start, +1 at each restart */
+	uint64_t ecam;          /* PCI ECAM of segment 0, for a program given `ecam` */
+	char name[MKVM_NAME_MAX];
+	char args[256];         /* the rest of its configuration line's arguments */
+	char cmdline[256];      /* the kernel command line */
+};
+#define MKVM_PROG_HAS_IRQ 1
+
+#endif
