@@ -71,6 +71,17 @@ int root_map(uint64_t fpage)
 	return root_call(mr);
 }
 
+void prog_crash_if_asked(uint64_t from)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	if (from != root_server() || L4_TAG_LABEL(mr[0]) != MKVM_PROG_CRASH)
+		return;
+	printf("%s: crashing on purpose (%s)\n", prog_info->name,
+	       mr[1] == MKVM_CRASH_NULL ? "null dereference" : "wild write");
+	uint64_t *volatile target = mr[1] == MKVM_CRASH_NULL ? NULL : (uint64_t *)0x7654321000ull;
+	*target = 1;
+}
+
 _Noreturn void prog_exit(int status)
 {
 	uint64_t *mr = l4_utcb()->mr;

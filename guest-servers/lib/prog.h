@@ -28,5 +28,8 @@ void *dma_alloc(uint64_t *pa);
  * program: 0 or an MKVM_ROOT_E*. */
 int root_map(uint64_t fpage);
 _Noreturn void prog_exit(int status);
+/* A server loop calls this with each message it receives: a crash order
+ * from the root task (shared/mkvm/root.h, MKVM_PROG_CRASH) is obeyed. */
+void prog_crash_if_asked(uint64_t from);
 
 #endif

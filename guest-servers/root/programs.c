@@ -21,6 +21,10 @@ struct prog {
 	uint64_t elf_len, entry, heap_base;
 	uint64_t tid;                   /* its first thread (and its space), or 0 */
 	uint64_t instance, restarts;
+	uint64_t ends;                  /* how often it ended, and the last time how: */
+	int status;                     /* its exit status, or 0 */
+	const char *why;                /* "" for an exit */
+	uint64_t why_addr;
 	uint64_t info_pa;               /* its info page (root's frame) */
 	struct mkvm_prog_info *info;
 	unsigned npages;
@@ -96,6 +100,8 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 	const char *v = eq + 1;
 	if (word_is(w, n, "restart"))
 		c->restart = true;
+	else if (word_is(w, n, "manual"))
+		c->manual = true;
 	else if (word_is(w, n, "dma"))
 		c->dma = true;
 	else if (word_is(w, n, "pci-admin"))
@@ -254,6 +260,11 @@ static void prog_end(struct prog *p, const char *why, uint64_t a, uint64_t b)
 		if (names[i].owner == p)
 			names[i] = (struct name){ 0 };
 	p->state = P_ENDED;
+	p->why = why ? why : "";
+	if (why)
+		p->status = 0;
+	p->why_addr = a;
+	p->ends++;
 	if (!why)
 		return;
 	printf("root: %s (thread %lx) %s %lx, ip %lx\n", p->cfg.name, tid, why, a, b);
@@ -468,6 +479,44 @@ static void do_pci_check(struct prog *p, uint64_t *mr)
 		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
 }
 
+/* Forwards a crash order to the thread serving a name. */
+static void do_crash(uint64_t *mr)
+{
+	char name[MKVM_NAME_MAX];
+	get_name(mr, name);
+	uint64_t how = mr[4];
+	for (unsigned i = 0; i < MAX_NAMES; i++) {
+		if (names[i].tid && !strcmp(names[i].name, name)) {
+			mr[0] = L4_TAG(MKVM_PROG_CRASH, 1, 0);
+			mr[1] = how;
+			int err = l4_send(names[i].tid, 100000);
+			mr[0] = err ? L4_TAG(MKVM_ROOT_ERROR, 1, 0) : L4_TAG(MKVM_ROOT_OK, 0, 0);
+			mr[1] = MKVM_ROOT_EAGAIN;
+			return;
+		}
+	}
+	reply_error(mr, MKVM_ROOT_ENOENT);
+}
+
+/* Starts a `manual` program (again) with the argument in MR4..MR7. */
+static void do_run(uint64_t *mr)
+{
+	char name[MKVM_NAME_MAX];
+	get_name(mr, name);
+	struct prog *p = prog_named(name);
+	if (!p || !p->cfg.manual || p->state == P_STARTING || p->state == P_RUNNING) {
+		reply_error(mr, p ? MKVM_ROOT_EAGAIN : MKVM_ROOT_ENOENT);
+		return;
+	}
+	memcpy(p->cfg.args, &mr[4], 32);
+	p->cfg.args[32] = 0;
+	if (p->instance)
+		p->tid = L4_TID(L4_TID_NUM(p->tid), L4_TID_VER(p->tid) + 1);
+	prog_start(p);
+	mr[0] = p->state == P_STARTING ? L4_TAG(MKVM_ROOT_OK, 0, 0) : L4_TAG(MKVM_ROOT_ERROR, 1, 0);
+	mr[1] = MKVM_ROOT_ENOMEM;
+}
+
 /* Handles one message; true if mr[] holds a reply for from. */
 static bool serve(uint64_t *mr, uint64_t from)
 {
@@ -480,20 +529,20 @@ static bool serve(uint64_t *mr, uint64_t from)
 			prog_end(p, "raised exception", mr[1], mr[3]);
 		return false;
 	}
-	if (label == MKVM_ROOT_LOOKUP && L4_TAG_U(mr[0]) >= 3) {
-		do_lookup(mr);
+	if (label == MKVM_ROOT_LOOKUP) {
+		if (L4_TAG_U(mr[0]) < 3)
+			reply_error(mr, MKVM_ROOT_EINVAL);
+		else
+			do_lookup(mr);
 		return true;
 	}
-	if (label == MKVM_ROOT_CRASH && is_root_thread(from) && L4_TAG_U(mr[0]) >= 3) {
-		char name[MKVM_NAME_MAX];
-		get_name(mr, name);
-		struct prog *victim = prog_named(name);
-		if (victim && victim->state == P_RUNNING) {
-			prog_end(victim, "was killed on request at", 0, 0);
-			mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
-		} else {
-			reply_error(mr, MKVM_ROOT_ENOENT);
-		}
+	if ((label == MKVM_ROOT_CRASH || label == MKVM_ROOT_RUN) && is_root_thread(from)) {
+		if (L4_TAG_U(mr[0]) < 4)
+			reply_error(mr, MKVM_ROOT_EINVAL);
+		else if (label == MKVM_ROOT_CRASH)
+			do_crash(mr);
+		else
+			do_run(mr);
 		return true;
 	}
 	if (!p) {
@@ -501,6 +550,7 @@ static bool serve(uint64_t *mr, uint64_t from)
 		return true;
 	}
 	if (label == MKVM_ROOT_EXIT) {
+		p->status = (int)mr[1];
 		prog_end(p, NULL, 0, 0);
 		return false;
 	}
@@ -521,7 +571,8 @@ static void server(void)
 {
 	uint64_t *mr = l4_utcb()->mr, from;
 	for (unsigned i = 0; i < nprogs; i++)
-		prog_start(&progs[i]);
+		if (!progs[i].cfg.manual)
+			prog_start(&progs[i]);
 	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
 	for (;;) {
 		if (!err && serve(mr, from))
@@ -611,11 +662,35 @@ int programs_list(uint64_t *tid, const char **name, int max)
 	return n;
 }
 
-int program_crash(const char *name)
+/* A request of the root task's own to its server: name in MR1..MR3,
+ * four more words in MR4..MR7. */
+static int self_request(uint64_t label, const char *name, const void *more, size_t n)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(MKVM_ROOT_CRASH, 3, 0);
-	mr[1] = mr[2] = mr[3] = 0;
+	mr[0] = L4_TAG(label, 7, 0);
+	memset(&mr[1], 0, 7 * 8);
 	memcpy(&mr[1], name, strlen(name) < MKVM_NAME_MAX ? strlen(name) : MKVM_NAME_MAX - 1);
+	memcpy(&mr[4], more, n < 32 ? n : 31);
 	return l4_call(programs_server) || L4_TAG_LABEL(mr[0]) != MKVM_ROOT_OK ? -1 : 0;
+}
+
+int program_crash(const char *name, uint64_t how)
+{
+	return self_request(MKVM_ROOT_CRASH, name, &how, sizeof(how));
+}
+
+int program_run(const char *name, const char *arg)
+{
+	return self_request(MKVM_ROOT_RUN, name, arg, strlen(arg));
+}
+
+int program_ends(const char *name, int *status, const char **why, uint64_t *addr)
+{
+	struct prog *p = prog_named(name);
+	if (!p)
+		return -1;
+	*status = p->status;
+	*why = p->why;
+	*addr = p->why_addr;
+	return (int)p->ends;
 }

@@ -16,7 +16,7 @@ struct prog_cfg {
 	char name[MKVM_NAME_MAX];       /* its ELF in the boot module, and its name */
 	char args[256];                 /* words the root task does not interpret */
 	char when[32];                  /* start only with this kernel command-line word */
-	bool restart, dma, pci_admin, ecam, devmem;
+	bool restart, manual, dma, pci_admin, ecam, devmem;
 	bool irq_msi;
 	uint32_t pci_id;                /* vendor | device << 16 it may claim, or 0 */
 	uint16_t io_port, io_count;     /* I/O ports it may map, if io_count */
@@ -33,8 +33,14 @@ extern uint64_t programs_server;
  * NULL; and the running programs' first threads. */
 const char *program_name(uint64_t tid);
 int programs_list(uint64_t *tid, const char **name, int max);
-/* Has root's server end the program named name (for the tests of restart):
- * as if it had faulted. 0, or -1 if no such running program. */
-int program_crash(const char *name);
+/* For the tests, from the root task's threads: has the program serving
+ * name fault on purpose (MKVM_CRASH_*); starts the `manual` program name
+ * with arg; 0, or -1 if there is no such program. */
+int program_crash(const char *name, uint64_t how);
+int program_run(const char *name, const char *arg);
+/* How often the program named name has ended so far, and how the last
+ * time: its exit status (0 on a fault) and the reason ("" on an exit);
+ * -1 if there is no such program. */
+int program_ends(const char *name, int *status, const char **why, uint64_t *addr);
 
 #endif

@@ -68,6 +68,16 @@ bool virtio_present(uint16_t virtio_id);   /* t_virtio.c: asks the PCI bus serve
 void t_pci_bus(void);
 void t_virtio_net(void);
 void t_virtio_net_loopback(void);
+void t_names(void);         /* t_isolation.c */
+void t_isolation_memory(void);
+void t_isolation_sigma0(void);
+void t_isolation_device(void);
+void t_isolation_irq(void);
+void t_wx_user_pages(void);
+void t_restart_blk(void);
+void t_restart_net(void);
+void t_restart_console(void);
+void t_restart_rng(void);
 
 /* The PCI bus server (a program of boot.cfg), or 0. */
 static inline uint64_t pci_bus(void) { return name_lookup("pci-bus", SERVER_TIMEOUT_US); }

@@ -32,6 +32,16 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "pci-bus", t_pci_bus },
 	{ "virtio-net", t_virtio_net },
 	{ "virtio-net-loopback", t_virtio_net_loopback },
+	{ "names", t_names },
+	{ "isolation-memory", t_isolation_memory },
+	{ "isolation-sigma0", t_isolation_sigma0 },
+	{ "isolation-device", t_isolation_device },
+	{ "isolation-irq", t_isolation_irq },
+	{ "wx-user-pages", t_wx_user_pages },
+	{ "driver-restart-blk", t_restart_blk },
+	{ "driver-restart-net", t_restart_net },
+	{ "driver-restart-console", t_restart_console },
+	{ "driver-restart-rng", t_restart_rng },
 };
 
 static bool failed, skipped;

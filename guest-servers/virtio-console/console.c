@@ -161,6 +161,7 @@ int main(void)
 				console_interrupt(&c);
 				vpci_ack();
 			} else {
+				prog_crash_if_asked(from);
 				console_request(&c, from);
 			}
 		}

@@ -194,6 +194,7 @@ int main(void)
 			net_interrupt(&n, mr);
 			vpci_ack();
 		} else {
+			prog_crash_if_asked(from);
 			reply = net_request(&n, mr, from);
 		}
 		uint32_t wait = L4_NEVER;

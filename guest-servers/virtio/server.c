@@ -60,6 +60,7 @@ _Noreturn void vpci_serve(struct vpci_server *s)
 			}
 			vpci_ack();
 		} else {
+			prog_crash_if_asked(from);
 			reply = s->request(s, mr, from);
 		}
 		if (reply)

@@ -37,9 +37,17 @@
  *                       MKVM_ROOT_EPERM. Only for the program given
  *                       `pci-admin` (the PCI bus server, before a claim).
  *   MKVM_ROOT_EXIT      MR1 = status: the program ends (no reply).
- *   MKVM_ROOT_CRASH     MR1..MR3 = a program's name: the root task ends it
- *                       as if it had faulted (and restarts it). Only from
- *                       the root task's own threads (the tests of restart). */
+ *   MKVM_ROOT_CRASH     MR1..MR3 = a program's name, MR4 = MKVM_CRASH_*:
+ *                       the root task asks the thread serving that name to
+ *                       fault on purpose (MKVM_PROG_CRASH below). Only from
+ *                       the root task's own threads (the tests of restart).
+ *   MKVM_ROOT_RUN       MR1..MR3 = the name of a `manual` program, MR4..MR7 =
+ *                       an argument (up to 32 bytes): starts it with that
+ *                       argument. Only from the root task's own threads.
+ *
+ * A program's server thread obeys one message from the root task's server
+ * thread alone: MKVM_PROG_CRASH, MR1 = MKVM_CRASH_WILD (a write to an
+ * unmapped address) or MKVM_CRASH_NULL (a null pointer dereference). */
 #ifndef MKVM_ROOT_H
 #define MKVM_ROOT_H
 
@@ -52,6 +60,10 @@
 #define MKVM_ROOT_EXIT     0xa05
 #define MKVM_ROOT_PCI_CHECK 0xa06
 #define MKVM_ROOT_CRASH    0xa07
+#define MKVM_ROOT_RUN      0xa08
+#define MKVM_PROG_CRASH    0xa09
+#define MKVM_CRASH_WILD    1
+#define MKVM_CRASH_NULL    2
 #define MKVM_ROOT_OK       0
 #define MKVM_ROOT_ERROR    0xa0f
 
