@@ -1,5 +1,5 @@
 /* "benchblk" on the command line: 4 KiB requests through the virtio-blk
- * driver server (blk_client.c), sequential and random, writes then reads,
+ * driver server (disk.c), sequential and random, writes then reads,
  * BENCH_BLK_REQS of each (or blkreqs=N). Printed, never asserted; driven by
  * `make bench-virtio` (tests/bench/virtio.sh). Each phase prints its raw
  * TSC cycles, and seconds by the TSC rate measured against the kernel's

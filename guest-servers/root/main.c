@@ -24,7 +24,7 @@ int main(const struct l4_bootinfo *bi)
 		durable_run();
 	printf("root: system up\n");
 	if (cmdline_has(bi->cmdline, "shell"))
-		shell_run();
+		shell_serve();
 	if (cmdline_has(bi->cmdline, "exit") && !sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)))
 		__asm__ volatile("outb %0, %1" :: "a"((uint8_t)MKVM_TEST_PASS), "Nd"((uint16_t)MKVM_DEBUG_EXIT_PORT));
 	for (;;)

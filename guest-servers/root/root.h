@@ -4,6 +4,7 @@
 
 #include "../lib/prog.h"
 #include "programs.h"
+#include "../lib/blk_client.h"
 
 extern const struct l4_bootinfo *bootinfo;
 
@@ -82,18 +83,13 @@ void t_restart_rng(void);
 /* The PCI bus server (a program of boot.cfg), or 0. */
 static inline uint64_t pci_bus(void) { return name_lookup("pci-bus", SERVER_TIMEOUT_US); }
 
-/* shell.c: the console shell ("shell" on the command line); never returns */
-_Noreturn void shell_run(void);
+/* shell.c: answers the shell program ("shell" on the command line) */
+_Noreturn void shell_serve(void);
 
 /* bench.c */
 void bench_run(void);
 
-/* blk_client.c: the virtio-blk protocol's calls, for any client: the IPC
- * error, or 0 with the reply in mr[]. blk_setbuf maps the (present) page at
- * page to the server as the buffer of reads and writes. */
-int blk_request(uint64_t srv, uint64_t label, uint64_t sector, uint64_t count);
-int blk_setbuf(uint64_t srv, uint64_t page);
-/* blk_client.c: the root task's own virtio-blk client; blk_open starts a
+/* disk.c: the root task's own virtio-blk client; blk_open starts a
  * driver server and returns the 4 KiB buffer page of read/write requests */
 uint8_t *blk_open(uint64_t *capacity);
 int blk_read(uint64_t sector, uint64_t count);

@@ -45,6 +45,12 @@
  *                       an argument (up to 32 bytes): starts it with that
  *                       argument. Only from the root task's own threads.
  *
+ * The root task's main thread answers the program called "shell", and no
+ * other, with no words: MKVM_SHELL_THREADS: MR1 = n, MR2.. = n (thread,
+ * space) pairs, the root task's threads and the programs'; MKVM_SHELL_BENCH:
+ * runs the kernel microbenchmarks, then replies; MKVM_SHELL_EXIT: powers
+ * off through isa-debug-exit (no reply).
+ *
  * A program's server thread obeys one message from the root task's server
  * thread alone: MKVM_PROG_CRASH, MR1 = MKVM_CRASH_WILD (a write to an
  * unmapped address) or MKVM_CRASH_NULL (a null pointer dereference). */
@@ -62,6 +68,9 @@
 #define MKVM_ROOT_CRASH    0xa07
 #define MKVM_ROOT_RUN      0xa08
 #define MKVM_PROG_CRASH    0xa09
+#define MKVM_SHELL_THREADS 0x861
+#define MKVM_SHELL_BENCH   0x862
+#define MKVM_SHELL_EXIT    0x863
 #define MKVM_CRASH_WILD    1
 #define MKVM_CRASH_NULL    2
 #define MKVM_ROOT_OK       0

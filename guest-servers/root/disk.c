@@ -1,28 +1,8 @@
-/* Clients of the virtio-blk driver server (shared/mkvm/blk.h). The two
- * protocol calls serve every client: the in-guest test (t_virtio.c, which
- * also sends malformed requests), the shell, and the root task's own uses
- * of the disk below: the durability run (durable.c) and the block
- * benchmark (bench_blk.c). */
+/* The root task's own virtio-blk client (shared/mkvm/blk.h, through the
+ * protocol calls of lib/blk_client.c): the durability run (durable.c) and
+ * the block benchmark (bench_blk.c). */
 #include <mkvm/blk.h>
 #include "root.h"
-
-int blk_request(uint64_t srv, uint64_t label, uint64_t sector, uint64_t count)
-{
-	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(label, label == MKVM_BLK_FLUSH ? 0 : 2, 0);
-	mr[1] = sector;
-	mr[2] = count;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
-}
-
-int blk_setbuf(uint64_t srv, uint64_t page)
-{
-	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(MKVM_BLK_SETBUF, 0, 2);
-	mr[1] = page | L4_ITEM_MAP;
-	mr[2] = L4_FPAGE(page, 12, L4_R | L4_W);
-	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
-}
 
 static uint8_t page[4096] __attribute__((aligned(4096)));
 static uint64_t srv;
