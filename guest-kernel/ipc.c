@@ -36,8 +36,10 @@ static int transfer(struct tcb *src, struct tcb *dst)
 	uint64_t acceptor = dst->kmsg ? L4_COMPLETE : dst->utcb->acceptor;
 	for (unsigned i = 1 + u; i < n && !err; i += 2)
 		err = space_map_fpage(src, *mr(src, i), *mr(src, i + 1), dst, acceptor);
-	if (!dst->kmsg)
+	if (!dst->kmsg) {
 		dst->frame->rsi = src->tid;
+		dst->frame->rdx = src->space->id;
+	}
 	if (dst->startup) {
 		/* a bad start ip or sp leaves rip 0: the thread faults to its pager */
 		if (USER_IP_OK(dst->kmr[1]) && USER_IP_OK(dst->kmr[2])) {

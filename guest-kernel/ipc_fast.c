@@ -26,6 +26,7 @@ bool ipc_fastpath(struct trapframe *f)
 	d->r10 = f->r10;
 	d->r12 = f->r12;
 	d->rsi = self->tid;
+	d->rdx = self->space->id;
 	dst->ipc_result = L4_OK;
 	timeout_cancel(dst);
 	dst->state = T_READY;

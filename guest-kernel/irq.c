@@ -32,7 +32,7 @@ static void deliver(struct tcb *t, int irq)
 	uint64_t *m = t->kmsg ? &t->kmr[0] : &t->frame->r8;
 	*m = L4_TAG(L4_LABEL_INTERRUPT, 0, 0);
 	if (!t->kmsg)
-		t->frame->rsi = L4_IRQ_TID(irq);
+		t->frame->rsi = L4_IRQ_TID(irq), t->frame->rdx = 0;
 }
 
 static bool wants(struct tcb *t, uint64_t from, int irq)
@@ -105,7 +105,7 @@ int irq_control(struct tcb *self, struct trapframe *f)
 	if (!self->space->privileged)
 		return L4_EPERM;
 	struct tcb *t = f->rdx == L4_NILTHREAD ? self : thread_lookup(f->rdx);
-	if (!t || t->state == T_DEAD)
+	if (!t || t->state == T_DEAD || !space_controls(self->space, t->space))
 		return L4_EINVAL;
 	if (op == L4_IRQ_ATTACH_MSI)
 		return attach_msi(t, f);

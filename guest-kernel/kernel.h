@@ -32,6 +32,8 @@ struct space {
 	uint32_t pcid_gen;
 	bool needs_flush;      /* stale TLB entries under pcid (no INVPCID) */
 	bool privileged;       /* may create threads and attach interrupts */
+	struct space *owner;   /* the space that created it; NULL for the boot tasks */
+	uint64_t id;           /* the id of the thread it was created with */
 	bool sigma0;           /* idempotent view of physical memory */
 	int nthreads;
 	uint8_t *iobitmap;     /* 8 KiB, bit set = port denied; NULL = no ports */
@@ -243,6 +245,9 @@ void sched_yield_to(struct tcb *t);
 void timeout_set(struct tcb *t, uint32_t us);
 void timeout_cancel(struct tcb *t);
 _Noreturn void sched_start(void);
+
+/* syscall.c */
+bool space_controls(const struct space *self, const struct space *s);
 
 /* ipc.c */
 /* A label only the kernel may send (abi.h, L4_LABEL_KERNEL_MIN). */

@@ -3,6 +3,17 @@
  * half, and user memory read only through the page tables. */
 #include "kernel.h"
 
+/* Does space self control s: is s self or created by self, directly or
+ * through spaces self created? The root task controls every space but
+ * sigma0's; a privileged space it created, only its own and its children. */
+bool space_controls(const struct space *self, const struct space *s)
+{
+	for (int depth = 0; s && depth < 64; s = s->owner, depth++)
+		if (s == self)
+			return true;
+	return false;
+}
+
 static int sys_thread_control(struct tcb *self, struct trapframe *f)
 {
 	uint64_t dest = f->rdi, space_tid = f->rsi, pager = f->rdx, utcb = f->r8;
@@ -10,7 +21,7 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 		return L4_EPERM;
 	if (space_tid == L4_NILTHREAD) {             /* delete */
 		struct tcb *t = thread_lookup(dest);
-		if (!t || t == self)
+		if (!t || t == self || !space_controls(self->space, t->space))
 			return L4_EINVAL;
 		thread_delete(t);
 		return L4_OK;
@@ -22,9 +33,12 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 		s = space_create();
 		if (!s)
 			return L4_ENOMEM;
+		s->owner = self->space;
+		s->id = dest;
+		s->privileged = f->r10 & L4_TC_PRIVILEGED;
 	} else {
 		struct tcb *other = thread_lookup(space_tid);
-		if (!other)
+		if (!other || !space_controls(self->space, other->space))
 			return L4_EINVAL;
 		s = other->space;
 	}
@@ -68,7 +82,7 @@ static int sys_schedule(struct tcb *self, struct trapframe *f)
 	struct tcb *t = thread_lookup(f->rdi);
 	if (!self->space->privileged)
 		return L4_EPERM;
-	if (!t || f->rsi > 255 || f->rdx == 0 || f->rdx > 1000)
+	if (!t || !space_controls(self->space, t->space) || f->rsi > 255 || f->rdx == 0 || f->rdx > 1000)
 		return L4_EINVAL;
 	bool queued = t->state == T_READY && t != self;
 	if (queued)

@@ -16,22 +16,31 @@ static inline struct l4_utcb *l4_utcb(void)
 
 static inline uint64_t l4_myself(void) { return l4_utcb()->tid; }
 
-/* IPC with MR0..MR3 in registers: mr[] in, mr[] out (mr[0] is the tag). */
-static inline int l4_ipc_regs(uint64_t to, uint64_t from, uint64_t timeouts, uint64_t mr[4], uint64_t *sender)
+/* IPC with MR0..MR3 in registers: mr[] in, mr[] out (mr[0] is the tag);
+ * the sender's thread in *sender and its space's id in *space (either may
+ * be NULL). */
+static inline int l4_ipc_space(uint64_t to, uint64_t from, uint64_t timeouts, uint64_t mr[4],
+			       uint64_t *sender, uint64_t *space)
 {
 	register uint64_t r8 __asm__("r8") = mr[0];
 	register uint64_t r9 __asm__("r9") = mr[1];
 	register uint64_t r10 __asm__("r10") = mr[2];
 	register uint64_t r12 __asm__("r12") = mr[3];
-	uint64_t rax = L4_SYS_IPC, rsi = from;
+	uint64_t rax = L4_SYS_IPC, rsi = from, rdx = timeouts;
 	__asm__ volatile("syscall"
-			 : "+a"(rax), "+S"(rsi), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r12)
-			 : "D"(to), "d"(timeouts)
+			 : "+a"(rax), "+S"(rsi), "+d"(rdx), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r12)
+			 : "D"(to)
 			 : "rcx", "r11", "memory");
 	mr[0] = r8, mr[1] = r9, mr[2] = r10, mr[3] = r12;
 	if (sender)
 		*sender = rsi;
+	if (space)
+		*space = rdx;
 	return (int)rax;
+}
+static inline int l4_ipc_regs(uint64_t to, uint64_t from, uint64_t timeouts, uint64_t mr[4], uint64_t *sender)
+{
+	return l4_ipc_space(to, from, timeouts, mr, sender, NULL);
 }
 
 /* IPC with the whole message in the UTCB's mr[] (MR0..MR3 copied to and
@@ -56,10 +65,10 @@ static inline uint64_t l4_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_
 				  uint64_t *out0, uint64_t *out1)
 {
 	register uint64_t r8 __asm__("r8") = a3;
-	uint64_t rax = nr, rdi = a0, rsi = a1;
+	uint64_t rax = nr, rdi = a0, rsi = a1, rdx = a2;
 	__asm__ volatile("syscall"
-			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+r"(r8)
-			 : "d"(a2)
+			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8)
+			 :
 			 : "rcx", "r11", "r9", "r10", "r12", "memory");
 	if (out0)
 		*out0 = rdi;
@@ -68,18 +77,24 @@ static inline uint64_t l4_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_
 	return rax;
 }
 
-/* exc_handler: where exceptions go (nil: the pager). */
-static inline int l4_thread_control_exc(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
-					uint64_t exc_handler)
+/* exc_handler: where exceptions go (nil: the pager); flags: L4_TC_*. */
+static inline int l4_thread_control_flags(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
+					  uint64_t exc_handler, uint64_t flags)
 {
 	register uint64_t r8 __asm__("r8") = utcb;
 	register uint64_t r9 __asm__("r9") = exc_handler;
+	register uint64_t r10 __asm__("r10") = flags;
 	uint64_t rax = L4_SYS_THREAD_CONTROL;
 	__asm__ volatile("syscall"
-			 : "+a"(rax), "+r"(r8), "+r"(r9)
+			 : "+a"(rax), "+r"(r8), "+r"(r9), "+r"(r10)
 			 : "D"(dest), "S"(space), "d"(pager)
-			 : "rcx", "r11", "r10", "r12", "memory");
+			 : "rcx", "r11", "r12", "memory");
 	return (int)rax;
+}
+static inline int l4_thread_control_exc(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
+					uint64_t exc_handler)
+{
+	return l4_thread_control_flags(dest, space, pager, utcb, exc_handler, 0);
 }
 static inline int l4_thread_control(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb)
 {

@@ -15,7 +15,7 @@ struct func {
 	uint32_t id, class_rev;
 	uint64_t cfg;                   /* its ECAM page, mapped 1:1 here */
 	uint64_t bar[6], size[6];       /* base (bit 0: I/O), size; 0 if none */
-	uint64_t owner;                 /* the claiming thread, or 0 */
+	uint64_t owner;                 /* the claimer's space (shared/mkvm/abi.h), or 0 */
 };
 
 static struct func funcs[MAX_FUNCS];
@@ -145,8 +145,9 @@ static bool matches(const struct func *f, uint64_t id, uint64_t class)
 	       (class == MKVM_PCI_ANY_CLASS || class == f->class_rev >> 8);
 }
 
-/* Does the root task let thread t drive f (MKVM_ROOT_PCI_CHECK)? A
- * function's owner that no longer may (it ended) loses it. */
+/* Does the root task let the program of space t drive f
+ * (MKVM_ROOT_PCI_CHECK)? A function's owner that no longer may (it ended)
+ * loses it. */
 static bool may_drive(uint64_t t, const struct func *f)
 {
 	uint64_t *mr = l4_utcb()->mr, saved[3] = { mr[0], mr[1], mr[2] };
@@ -158,7 +159,7 @@ static bool may_drive(uint64_t t, const struct func *f)
 	return ok;
 }
 
-static void claim(uint64_t *mr, uint64_t from)
+static void claim(uint64_t *mr, uint64_t space)
 {
 	struct func *f = NULL;
 	bool busy = false, denied = false;
@@ -167,7 +168,7 @@ static void claim(uint64_t *mr, uint64_t from)
 			continue;
 		if (funcs[i].owner && may_drive(funcs[i].owner, &funcs[i]))
 			busy = true;
-		else if (!may_drive(from, &funcs[i]))
+		else if (!may_drive(space, &funcs[i]))
 			denied = true;
 		else
 			f = &funcs[i];
@@ -176,7 +177,7 @@ static void claim(uint64_t *mr, uint64_t from)
 		reply_error(mr, busy ? MKVM_PCI_EBUSY : denied ? MKVM_PCI_EPERM : MKVM_PCI_ENODEV);
 		return;
 	}
-	f->owner = from;
+	f->owner = space;
 	mr[0] = L4_TAG(MKVM_PCI_OK, MKVM_PCI_INFO_WORDS, 2);
 	mr[1] = (uint64_t)(f - funcs) + 1;
 	info(f, &mr[2]);                /* its owner word is overwritten next */
@@ -188,7 +189,7 @@ static void claim(uint64_t *mr, uint64_t from)
 	mr[18] = L4_FPAGE(f->cfg, 12, L4_R | L4_W);
 }
 
-static void map(uint64_t *mr, uint64_t from)
+static void map(uint64_t *mr, uint64_t space)
 {
 	uint64_t h = mr[1], bar = mr[2], off = mr[3];
 	if (L4_TAG_U(mr[0]) < 3 || !h || h > nfuncs) {
@@ -196,7 +197,7 @@ static void map(uint64_t *mr, uint64_t from)
 		return;
 	}
 	struct func *f = &funcs[h - 1];
-	if (f->owner != from) {
+	if (f->owner != space) {
 		reply_error(mr, MKVM_PCI_EPERM);
 		return;
 	}
@@ -216,7 +217,7 @@ static void map(uint64_t *mr, uint64_t from)
 
 int main(void)
 {
-	uint64_t *mr = l4_utcb()->mr, from;
+	uint64_t *mr = l4_utcb()->mr, from, space;
 	ecam_base = prog_info->ecam;
 	if (ecam_base)
 		enumerate();
@@ -224,17 +225,17 @@ int main(void)
 		printf("pci: no ECAM; no devices to hand out\n");
 	if (name_register(prog_info->name))
 		printf("pci: cannot register its name\n");
-	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	int err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	for (;;) {
 		if (err) {
-			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+			err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 			continue;
 		}
 		uint64_t label = L4_TAG_LABEL(mr[0]);
 		if (label == MKVM_PCI_CLAIM && L4_TAG_U(mr[0]) >= 2) {
-			claim(mr, from);
+			claim(mr, space);
 		} else if (label == MKVM_PCI_MAP) {
-			map(mr, from);
+			map(mr, space);
 		} else if (label == MKVM_PCI_INFO && L4_TAG_U(mr[0]) >= 1) {
 			if (mr[1] < nfuncs) {
 				info(&funcs[mr[1]], &mr[1]);
@@ -245,6 +246,6 @@ int main(void)
 		} else {
 			reply_error(mr, MKVM_PCI_EINVAL);
 		}
-		err = l4_reply_wait(from, &from);
+		err = l4_ipc_space(from, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	}
 }

@@ -211,10 +211,11 @@ static const struct elf64_phdr *segment_of(const struct prog *p, uint64_t va)
 
 /* ---- programs ---- */
 
-static struct prog *prog_of(uint64_t tid)
+/* The running program whose space has this id (its first thread's). */
+static struct prog *prog_of(uint64_t space)
 {
 	for (unsigned i = 0; i < nprogs; i++)
-		if (progs[i].tid && L4_TID_NUM(progs[i].tid) == L4_TID_NUM(tid) && progs[i].tid == tid)
+		if (progs[i].tid == space && progs[i].state != P_ENDED && progs[i].state != P_FREE)
 			return &progs[i];
 	return NULL;
 }
@@ -455,15 +456,9 @@ static void do_map(struct prog *p, uint64_t *mr)
 	mr[2] = fp;
 }
 
-static bool is_root_thread(uint64_t tid)
-{
-	return L4_TID_NUM(tid) >= L4_TID_NUM(L4_ROOT_TID) &&
-	       L4_TID_NUM(tid) < L4_TID_NUM(L4_ROOT_TID) + L4_ROOT_THREADS;
-}
-
-/* May thread mr[1] drive the function of id mr[2]? Its program if the
- * configuration says so, and the root task's own threads (which hold
- * every resource anyway) always. */
+/* May the program of space mr[1] drive the function of id mr[2]? If the
+ * configuration says so; the root task (which holds every resource
+ * anyway) always. */
 static void do_pci_check(struct prog *p, uint64_t *mr)
 {
 	struct prog *d = prog_of(mr[1]);
@@ -471,9 +466,9 @@ static void do_pci_check(struct prog *p, uint64_t *mr)
 		reply_error(mr, MKVM_ROOT_EPERM);
 		return;
 	}
-	if (is_root_thread(mr[1]))
+	if (mr[1] == L4_ROOT_TID)
 		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
-	else if (!d || d->state == P_ENDED || !d->cfg.pci_id || d->cfg.pci_id != (uint32_t)mr[2])
+	else if (!d || !d->cfg.pci_id || d->cfg.pci_id != (uint32_t)mr[2])
 		reply_error(mr, MKVM_ROOT_EPERM);
 	else
 		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
@@ -517,11 +512,12 @@ static void do_run(uint64_t *mr)
 	mr[1] = MKVM_ROOT_ENOMEM;
 }
 
-/* Handles one message; true if mr[] holds a reply for from. */
-static bool serve(uint64_t *mr, uint64_t from)
+/* Handles one message from thread `from` of space `space`; true if mr[]
+ * holds a reply for from. */
+static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 {
 	uint64_t label = L4_TAG_LABEL(mr[0]);
-	struct prog *p = prog_of(from);
+	struct prog *p = prog_of(space);
 	if (label == L4_LABEL_PAGEFAULT)
 		return p && prog_fault(p, mr, mr[1], mr[2]);
 	if (label == L4_LABEL_EXCEPTION) {
@@ -536,7 +532,7 @@ static bool serve(uint64_t *mr, uint64_t from)
 			do_lookup(mr);
 		return true;
 	}
-	if ((label == MKVM_ROOT_CRASH || label == MKVM_ROOT_RUN) && is_root_thread(from)) {
+	if ((label == MKVM_ROOT_CRASH || label == MKVM_ROOT_RUN) && space == L4_ROOT_TID) {
 		if (L4_TAG_U(mr[0]) < 4)
 			reply_error(mr, MKVM_ROOT_EINVAL);
 		else if (label == MKVM_ROOT_CRASH)
@@ -569,16 +565,16 @@ static bool serve(uint64_t *mr, uint64_t from)
 
 static void server(void)
 {
-	uint64_t *mr = l4_utcb()->mr, from;
+	uint64_t *mr = l4_utcb()->mr, from, space;
 	for (unsigned i = 0; i < nprogs; i++)
 		if (!progs[i].cfg.manual)
 			prog_start(&progs[i]);
-	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	int err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	for (;;) {
-		if (!err && serve(mr, from))
-			err = l4_ipc(from, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), &from);
+		if (!err && serve(mr, from, space))
+			err = l4_ipc_space(from, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 		else
-			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+			err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	}
 }
 
@@ -636,7 +632,7 @@ int programs_start(const struct l4_bootinfo *info)
 	}
 	if (config_read() < 0)
 		return -1;
-	programs_server = thread_new_service(server);
+	programs_server = thread_new_local(server, 0);
 	if (!programs_server) {
 		printf("root: cannot create the program server\n");
 		return -1;

@@ -21,7 +21,6 @@ struct pager_log {
 extern struct pager_log plog;
 void threads_init(void);
 uint64_t tid_alloc(void);
-uint64_t thread_new_service(void (*fn)(void));
 uint64_t thread_new_local(void (*fn)(void), uint64_t arg);
 uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg);
 uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg);

@@ -7,12 +7,12 @@
 
 _Noreturn void shell_serve(void)
 {
-	uint64_t *mr = l4_utcb()->mr, from;
+	uint64_t *mr = l4_utcb()->mr, from, space;
 	bool can_exit = !sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2));
 	for (;;) {
-		if (l4_receive(L4_ANYTHREAD, L4_NEVER, &from))
+		if (l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space))
 			continue;
-		const char *who = program_name(from);
+		const char *who = program_name(space);
 		if (!who || strcmp(who, "shell"))
 			continue;
 		uint64_t label = L4_TAG_LABEL(mr[0]);

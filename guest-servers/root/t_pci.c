@@ -23,12 +23,12 @@ static bool refused(int err, const uint64_t *mr, uint64_t code)
 
 static uint64_t tester;
 
-/* A second thread of this space asks to map a page of our claim. */
-static void intruder(void)
+/* A thread of another space asks to map a page of our claim. */
+static void intruder(uint64_t handle)
 {
 	uint64_t *mr = l4_utcb()->mr, bus = pci_bus();
 	mr[0] = L4_TAG(MKVM_PCI_MAP, 3, 0);
-	mr[1] = thread_arg();
+	mr[1] = handle;
 	mr[2] = 0;
 	mr[3] = 0;
 	int err = bus_call(bus);
@@ -109,12 +109,12 @@ void t_pci_bus(void)
 	       pick_id, U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 
 	tester = l4_myself();
-	uint64_t other = thread_new_local(intruder, handle), from = 0;
-	EXPECT(other, "cannot create a second thread");
+	uint64_t other = thread_new_space(intruder, handle), from = 0;
+	EXPECT(other, "cannot create a thread in another space");
 	err = l4_receive(other, SERVER_TIMEOUT_US, &from);
 	uint64_t ok = mr[1], code = mr[2];
 	thread_delete(other);
-	EXPECT(!err && ok, "a map by a thread that did not claim: error %x, IPC error or code %lu", U(err), code);
+	EXPECT(!err && ok, "a map by another space: error %x, IPC error or code %lu", U(err), code);
 
 	struct { uint64_t label, u, w1, w2, w3, code; const char *what; } bad[] = {
 		{ MKVM_PCI_CLAIM, 2, 0xbeefdead, MKVM_PCI_ANY_CLASS, 0, MKVM_PCI_ENODEV, "claim of no device" },

@@ -15,8 +15,7 @@ struct pager_log plog;
 static uint8_t stacks[NSTACKS][STACK_SIZE] __attribute__((aligned(16)));
 static uint64_t stack_owner[NSTACKS];
 static uint64_t stack_space[NSTACKS];    /* the space of stack_owner's thread */
-static uint64_t next_num = L4_TID_NUM(L4_ROOT_TID) + L4_ROOT_THREADS;
-static uint64_t next_service = L4_TID_NUM(L4_ROOT_TID) + 1;
+static uint64_t next_num = 40;
 
 uint64_t tid_alloc(void)
 {
@@ -64,9 +63,10 @@ _Noreturn void sleep_forever(void)
 		l4_receive(l4_myself(), L4_NEVER, NULL);
 }
 
-static uint64_t thread_local_tid(uint64_t tid, void (*fn)(void), uint64_t arg)
+/* A thread in the root task's space, pager sigma0, started by exregs. */
+uint64_t thread_new_local(void (*fn)(void), uint64_t arg)
 {
-	uint64_t utcb = LOCAL_UTCB_BASE + L4_TID_NUM(tid) * 4096;
+	uint64_t tid = tid_alloc(), utcb = LOCAL_UTCB_BASE + L4_TID_NUM(tid) * 4096;
 	if (l4_thread_control(tid, l4_myself(), L4_SIGMA0_TID, utcb))
 		return 0;
 	((struct l4_utcb *)utcb)->user[0] = arg;
@@ -74,20 +74,6 @@ static uint64_t thread_local_tid(uint64_t tid, void (*fn)(void), uint64_t arg)
 		return 0;
 	space_note(tid, l4_myself());
 	return tid;
-}
-
-/* A thread in the root task's space, pager sigma0, started by exregs. */
-uint64_t thread_new_local(void (*fn)(void), uint64_t arg)
-{
-	return thread_local_tid(tid_alloc(), fn, arg);
-}
-
-/* The same, with one of the service thread ids sigma0 answers (abi.h). */
-uint64_t thread_new_service(void (*fn)(void))
-{
-	if (next_service == L4_TID_NUM(L4_ROOT_TID) + L4_ROOT_THREADS)
-		return 0;
-	return thread_local_tid(L4_TID(next_service++, 1), fn, 0);
 }
 
 static int rpager_start(uint64_t tid, void (*fn)(uint64_t), uint64_t arg)
@@ -220,7 +206,7 @@ void threads_init(void)
 {
 	if (rpager_tid)
 		return;
-	rpager_tid = thread_new_service(rpager);
+	rpager_tid = thread_new_local(rpager, 0);
 	if (!rpager_tid)
 		printf("FAIL threads: cannot create rpager\n");
 }

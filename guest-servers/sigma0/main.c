@@ -22,14 +22,6 @@ static uint64_t alloc_page(void)
 	return 0;
 }
 
-/* Only the root task's own service threads may ask for memory (abi.h);
- * page faults come only from threads whose pager the root task made sigma0
- * (the kernel refuses a page-fault label from anyone else's IPC). */
-static bool from_root(uint64_t from)
-{
-	return L4_TID_NUM(from) >= L4_TID_NUM(L4_ROOT_TID) &&
-	       L4_TID_NUM(from) < L4_TID_NUM(L4_ROOT_TID) + L4_ROOT_THREADS;
-}
 
 /* A fault on page: mapped 1:1, read-execute in the root task's text and
  * read-write (never executable) elsewhere; false for an access those
@@ -50,15 +42,18 @@ static bool fault(uint64_t *mr)
 	return true;
 }
 
-/* Builds the reply to the request in mr[]; false: do not answer. */
-static bool handle(uint64_t *mr, uint64_t from)
+/* Builds the reply to the request in mr[] from thread `from` of space
+ * `space`; false: do not answer. Only the root task's threads may ask for
+ * memory; page faults come only from threads whose pager the root task
+ * made sigma0 (the kernel refuses a page-fault label in anyone's IPC). */
+static bool handle(uint64_t *mr, uint64_t from, uint64_t space)
 {
 	uint64_t label = L4_TAG_LABEL(mr[0]);
 	if (label == L4_LABEL_PAGEFAULT) {
 		mr[3] = from;
 		return fault(mr);
 	}
-	if (!from_root(from))
+	if (space != L4_ROOT_TID)
 		return false;
 	if (label == L4_SIGMA0_ALLOC) {
 		uint64_t p = alloc_page();
@@ -83,12 +78,12 @@ int main(const struct l4_bootinfo *info)
 {
 	bi = info;
 	printf("sigma0: %lu free memory ranges\n", bi->nfree);
-	uint64_t *mr = l4_utcb()->mr, from;
-	int err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+	uint64_t *mr = l4_utcb()->mr, from, space;
+	int err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	for (;;) {
-		if (!err && handle(mr, from))
-			err = l4_reply_wait(from, &from);
+		if (!err && handle(mr, from, space))
+			err = l4_ipc_space(from, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 		else
-			err = l4_receive(L4_ANYTHREAD, L4_NEVER, &from);
+			err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	}
 }

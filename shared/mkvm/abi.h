@@ -5,8 +5,11 @@
  *   rdi, rsi, rdx  arguments 0..2
  *   r8, r9, r10, r12  message registers MR0..MR3 for IPC (else arguments 3..6)
  * On return rax holds an L4_E* result (0 = success) and, for IPC, rsi the
- * sender's thread id and r8, r9, r10, r12 the received MR0..MR3. rcx and r11
- * are destroyed (SYSCALL/SYSRET use them); every other register is preserved.
+ * sender's thread id, rdx the id of the sender's space (the id of the
+ * thread it was created with; 0 for an interrupt), which no sender can
+ * forge, and r8, r9, r10, r12 the received MR0..MR3. rcx and r11 are
+ * destroyed (SYSCALL/SYSRET use them), and rdx by an IPC; every other
+ * register is preserved.
  * Message registers MR4..MR63 live in the thread's UTCB.
  */
 #ifndef MKVM_ABI_H
@@ -17,7 +20,9 @@
 /* System calls. */
 #define L4_SYS_IPC            0 /* to, from-spec, timeouts; MR0..MR3 */
 #define L4_SYS_THREAD_CONTROL 1 /* dest, space, pager, utcb address, exception
-                                  handler (r9; nil = the pager) (privileged) */
+                                  handler (r9; nil = the pager), flags (r10,
+                                  L4_TC_*) (privileged: only on spaces the
+                                  caller controls, see below) */
 #define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags */
 #define L4_SYS_EXREGS         3 /* dest (same space), ip, sp; returns old ip, sp */
 #define L4_SYS_THREAD_SWITCH  4 /* donate the rest of the time slice to dest or nil */
@@ -57,10 +62,6 @@
 #define L4_IRQ_TID(n)  L4_TID((n), 1)
 #define L4_SIGMA0_TID  L4_TID(32, 1)
 #define L4_ROOT_TID    L4_TID(33, 1)
-/* Thread numbers 33 .. 33 + L4_ROOT_THREADS - 1 are the root task's own
- * service threads: it creates no thread of any other space there, so
- * sigma0 answers requests (L4_SIGMA0_ALLOC/REQUEST) only from them. */
-#define L4_ROOT_THREADS 16
 
 /* Timeouts (rdx of IPC): send timeout in bits 63..32, receive in 31..0,
  * each in microseconds; 0 = zero timeout (fail at once), all ones = never. */
@@ -108,6 +109,12 @@
  *   word 1: the sender's fpage */
 #define L4_ITEM_MAP   0x8
 #define L4_ITEM_GRANT 0xa
+
+/* L4_SYS_THREAD_CONTROL: a privileged space controls the spaces it
+ * creates and, through them, theirs; it may create and delete threads,
+ * set priorities and attach interrupts only there (and in itself). With
+ * L4_TC_PRIVILEGED a new space is privileged too (within what it creates). */
+#define L4_TC_PRIVILEGED 1
 
 /* L4_SYS_UNMAP flags: revoke the fpage's rights from every space that got
  * the pages from the caller, directly or indirectly; with L4_UNMAP_SELF the
@@ -159,7 +166,8 @@ struct l4_bootinfo {
 #define L4_BOOTINFO_ADDR 0x1000ull
 #define L4_BOOT_UTCB     0x2000ull
 
-/* Sigma0's protocol (besides page faults, which it resolves 1:1):
+/* Sigma0's protocol (besides page faults, which it resolves 1:1), for
+ * threads of the root task's space (space id L4_ROOT_TID) and nobody else:
  * label L4_SIGMA0_ALLOC, no words: reply maps one free page (MR1 = its
  * address, 0 if none left), with the map item in MR2/MR3.
  * label L4_SIGMA0_REQUEST, MR1 = an fpage (memory up to 4 MiB, RAM or

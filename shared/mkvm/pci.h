@@ -17,12 +17,12 @@
  *   set for an I/O BAR; 0, 0 for none or for a 64-bit BAR's upper half),
  *   MR17/MR18 = map item of the configuration page (read-write).
  *   The first unclaimed match in bus/device/function order is claimed for
- *   the calling thread, if the root task lets its program drive that
+ *   the caller's space, if the root task lets its program drive that
  *   function (boot.cfg `pci=`); a function whose owner ended is free
  *   again. MKVM_PCI_EPERM: the caller may not drive any match;
  *   MKVM_PCI_EBUSY: every match is claimed already;
  *   MKVM_PCI_ENODEV: nothing matches.
- * Map (a call by the claiming thread): MR0 = L4_TAG(MKVM_PCI_MAP, 3, 0),
+ * Map (a call by a thread of the claiming space): MR0 = L4_TAG(MKVM_PCI_MAP, 3, 0),
  *   MR1 = handle, MR2 = BAR index, MR3 = offset into the BAR.
  *   Reply: MR0 = L4_TAG(MKVM_PCI_OK, 0, 2), MR1/MR2 = map item of the
  *   BAR's 4 KiB page that holds the offset (read-write, uncached).
@@ -31,7 +31,7 @@
  * Info (a call): MR0 = L4_TAG(MKVM_PCI_INFO, 1, 0), MR1 = index (0..).
  *   Reply: MR0 = L4_TAG(MKVM_PCI_OK, 4, 0), MR1 = bus << 8 | device << 3 |
  *   function, MR2 = vendor | device << 16, MR3 = class code << 8 |
- *   revision, MR4 = thread that claimed it or 0. MKVM_PCI_ENODEV past the
+ *   revision, MR4 = the space that claimed it (shared/mkvm/abi.h) or 0. MKVM_PCI_ENODEV past the
  *   last function.
  * Failure: MR0 = L4_TAG(MKVM_PCI_ERROR, 1, 0), MR1 = MKVM_PCI_E*; an
  *   unknown or malformed request gets MKVM_PCI_EINVAL. */
