@@ -23,6 +23,8 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 		struct tcb *t = thread_lookup(dest);
 		if (!t || t == self || !space_controls(self->space, t->space))
 			return L4_EINVAL;
+		if (f->r10 & L4_TC_WHOLE_SPACE)
+			return thread_delete_space(self, t->space);
 		thread_delete(t);
 		return L4_OK;
 	}

@@ -127,6 +127,22 @@ void thread_delete(struct tcb *t)
 		space_destroy(t->space);
 }
 
+/* Deletes every thread of space s and of the spaces s controls (not the
+ * caller's own): who is doomed is decided before anyone is deleted, as
+ * deleting a space's last thread frees the space. */
+int thread_delete_space(struct tcb *self, struct space *s)
+{
+	static bool doomed[MAX_THREADS];
+	if (space_controls(s, self->space))
+		return L4_EINVAL;
+	for (int i = 0; i < MAX_THREADS; i++)
+		doomed[i] = tcbs[i].state != T_FREE && space_controls(s, tcbs[i].space);
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (doomed[i])
+			thread_delete(&tcbs[i]);
+	return L4_OK;
+}
+
 static void idle_loop(void)
 {
 	for (;;) {

@@ -14,15 +14,16 @@ SIGMA0_BASE := 0x400000
 ROOT_BASE   := 0x800000
 PROG_BASE   := 0x400000
 
-PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 hostile
+PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 testsuite hostile
 
 sigma0_LIBS := lib/ulib.c lib/crt0.S
-root_LIBS   := lib/ulib.c lib/crt0.S lib/prog.c lib/blk_client.c
+root_LIBS   := lib/ulib.c lib/crt0.S lib/prog.c
 PROG_LIBS   := lib/ulib.c lib/prog_crt0.S lib/prog.c
 VIRTIO_LIBS := virtio/virtio_pci.c virtio/server.c
 $(foreach p,$(PROGRAMS),$(eval $(p)_LIBS := $(PROG_LIBS)))
 $(foreach p,$(filter virtio-%,$(PROGRAMS)),$(eval $(p)_LIBS += $(VIRTIO_LIBS)))
 shell_LIBS  += lib/blk_client.c
+testsuite_LIBS += lib/blk_client.c
 
 define program_rules
 $(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c $(SRC)/guest-servers/$(1)/*.S) \

@@ -1,8 +1,8 @@
-/* The root task: the first privileged task. It starts the system; with
- * "test" on the kernel command line it runs the in-guest test suite, with
- * "bench" the microbenchmarks; "exit" ends a plain boot through
- * isa-debug-exit once the system is up (for the boot test case). */
-#include "../lib/l4.h"
+/* The root task: the first privileged task. It reads the boot
+ * configuration and starts its programs (programs.c), which are everything
+ * else: drivers, the PCI bus server, the shell, the test suite. With
+ * "exit" on the command line it ends a plain boot through isa-debug-exit
+ * once the system is up (after the programs given `wait` have ended). */
 #include <mkvm/testexit.h>
 #include "root.h"
 
@@ -14,14 +14,7 @@ int main(const struct l4_bootinfo *bi)
 	printf("root: started (thread %lx), cmdline \"%s\"\n", l4_myself(), bi->cmdline);
 	if (programs_start(bi) < 0)
 		printf("root: no programs started\n");
-	if (cmdline_has(bi->cmdline, "test"))
-		tests_run();
-	if (cmdline_has(bi->cmdline, "bench"))
-		bench_run();
-	if (cmdline_has(bi->cmdline, "benchblk"))
-		bench_blk_run();
-	if (cmdline_has(bi->cmdline, "durable"))
-		durable_run();
+	programs_wait();
 	printf("root: system up\n");
 	if (cmdline_has(bi->cmdline, "shell"))
 		shell_serve();

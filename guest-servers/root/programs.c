@@ -22,8 +22,8 @@ struct prog {
 	uint64_t tid;                   /* its first thread (and its space), or 0 */
 	uint64_t instance, restarts;
 	uint64_t ends;                  /* how often it ended, and the last time how: */
-	int status;                     /* its exit status, or 0 */
-	const char *why;                /* "" for an exit */
+	uint64_t status;                /* its exit status, or 0 */
+	uint64_t why;                   /* MKVM_END_* */
 	uint64_t why_addr;
 	uint64_t info_pa;               /* its info page (root's frame) */
 	struct mkvm_prog_info *info;
@@ -102,6 +102,14 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 		c->restart = true;
 	else if (word_is(w, n, "manual"))
 		c->manual = true;
+	else if (word_is(w, n, "privileged"))
+		c->privileged = true;
+	else if (word_is(w, n, "supervise"))
+		c->supervise = true;
+	else if (word_is(w, n, "wait"))
+		c->wait = true;
+	else if (word_is(w, n, "pci=any"))
+		c->pci_any = true;
 	else if (word_is(w, n, "dma"))
 		c->dma = true;
 	else if (word_is(w, n, "pci-admin"))
@@ -119,10 +127,11 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 		while (plus < v + vn && *plus != '+')
 			plus++;
 		if (plus == v + vn || !parse_hex(v, (size_t)(plus - v), &a) ||
-		    !parse_hex(plus + 1, (size_t)(v + vn - plus - 1), &b) || !b || a + b > 0x10000)
+		    !parse_hex(plus + 1, (size_t)(v + vn - plus - 1), &b) || !b || a + b > 0x10000 ||
+		    c->nio == MAX_IO)
 			return false;
-		c->io_port = (uint16_t)a;
-		c->io_count = (uint16_t)b;
+		c->io[c->nio].port = (uint16_t)a;
+		c->io[c->nio++].count = (uint16_t)b;
 	} else if (word_is(w, k, "pages") && parse_hex(v, vn, &a) && a && a <= MAX_PROG_PAGES)
 		c->max_pages = (uint32_t)a;
 	else if (word_is(w, k, "when") && vn && vn < sizeof(c->when))
@@ -143,7 +152,7 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 static bool parse_line(struct prog_cfg *c, const char *line, size_t len, unsigned lineno)
 {
 	memset(c, 0, sizeof(*c));
-	c->max_pages = MAX_PROG_PAGES;
+	c->max_pages = DEFAULT_PAGES;
 	size_t i = 0;
 	for (bool first = true;; first = false) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -247,12 +256,23 @@ static uint64_t prog_frame(struct prog *p, uint64_t va, bool *fresh)
 
 static void prog_start(struct prog *p);
 
-/* p ended (why: a reason to print, or NULL for a clean exit): everything
- * it held goes back, and a failed program with `restart` starts again. */
-static void prog_end(struct prog *p, const char *why, uint64_t a, uint64_t b)
+static const char *const end_text[] = {
+	[MKVM_END_EXIT] = "exited",
+	[MKVM_END_FAULT] = "faulted at",
+	[MKVM_END_WRITE_RO] = "wrote to read-only",
+	[MKVM_END_EXEC_NX] = "executed non-executable",
+	[MKVM_END_LIMIT] = "exceeded its page limit at",
+	[MKVM_END_EXCEPTION] = "raised exception",
+	[MKVM_END_CRASHED] = "could not start",
+};
+
+/* p ended (why: MKVM_END_*; a: the fault address or vector, b: the ip):
+ * every thread of its space and of the spaces it made goes, everything it
+ * held comes back, and a failed program with `restart` starts again. */
+static void prog_end(struct prog *p, uint64_t why, uint64_t a, uint64_t b)
 {
 	uint64_t tid = p->tid;
-	l4_thread_control(tid, L4_NILTHREAD, L4_NILTHREAD, 0);
+	l4_thread_control_flags(tid, L4_NILTHREAD, L4_NILTHREAD, 0, 0, L4_TC_WHOLE_SPACE);
 	for (unsigned i = 0; i < p->npages; i++)
 		if (p->pages[i].va < MKVM_DMA_OFFSET)   /* a device may still write DMA pages: never reused */
 			frame_put(p->pages[i].pa);
@@ -261,14 +281,13 @@ static void prog_end(struct prog *p, const char *why, uint64_t a, uint64_t b)
 		if (names[i].owner == p)
 			names[i] = (struct name){ 0 };
 	p->state = P_ENDED;
-	p->why = why ? why : "";
-	if (why)
-		p->status = 0;
+	p->why = why;
 	p->why_addr = a;
 	p->ends++;
-	if (!why)
+	if (why == MKVM_END_EXIT)
 		return;
-	printf("root: %s (thread %lx) %s %lx, ip %lx\n", p->cfg.name, tid, why, a, b);
+	p->status = 0;
+	printf("root: %s (thread %lx) %s %lx, ip %lx\n", p->cfg.name, tid, end_text[why], a, b);
 	if (p->cfg.restart && p->restarts < MAX_RESTARTS) {
 		p->restarts++;
 		p->tid = L4_TID(L4_TID_NUM(tid), L4_TID_VER(tid) + 1);
@@ -293,7 +312,8 @@ static void prog_start(struct prog *p)
 	memcpy(info->name, p->cfg.name, sizeof(info->name));
 	memcpy(info->args, p->cfg.args, sizeof(info->args));
 	memcpy(info->cmdline, bi->cmdline, sizeof(info->cmdline));
-	int err = l4_thread_control_exc(p->tid, p->tid, programs_server, MKVM_PROG_UTCB, programs_server);
+	int err = l4_thread_control_flags(p->tid, p->tid, programs_server, MKVM_PROG_UTCB, programs_server,
+					  p->cfg.privileged ? L4_TC_PRIVILEGED : 0);
 	if (!err && p->cfg.irq_msi) {
 		uint64_t line, data, addr;
 		err = l4_irq_attach_msi(p->tid, &line, &data, &addr);
@@ -311,6 +331,8 @@ static void prog_start(struct prog *p)
 		printf("root: cannot start %s (error %d)\n", p->cfg.name, err);
 		l4_thread_control(p->tid, L4_NILTHREAD, L4_NILTHREAD, 0);
 		p->state = P_ENDED;
+		p->why = MKVM_END_CRASHED;
+		p->ends++;
 		return;
 	}
 	p->state = P_STARTING;
@@ -331,16 +353,16 @@ static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 		rights = L4_R | (seg->flags & PF_W ? L4_W : 0) | (seg->flags & PF_X ? L4_X : 0);
 	} else if (!(va >= MKVM_PROG_STACK_TOP - MKVM_PROG_STACK_MAX && va < MKVM_PROG_STACK_TOP) &&
 		   !(va >= p->heap_base && va < p->heap_base + MKVM_PROG_HEAP_MAX)) {
-		prog_end(p, "faulted at", addr, ip);
+		prog_end(p, MKVM_END_FAULT, addr, ip);
 		return false;
 	}
 	if ((access & ~rights) != 0) {
-		prog_end(p, access & L4_W ? "wrote to read-only" : "executed non-executable", addr, ip);
+		prog_end(p, access & L4_W ? MKVM_END_WRITE_RO : MKVM_END_EXEC_NX, addr, ip);
 		return false;
 	}
 	if (va != MKVM_PROG_INFO) {
 		if (!(pa = prog_frame(p, va, &fresh))) {
-			prog_end(p, "exceeded its page limit at", addr, ip);
+			prog_end(p, MKVM_END_LIMIT, addr, ip);
 			return false;
 		}
 		if (fresh && seg) {
@@ -438,8 +460,9 @@ static void do_map(struct prog *p, uint64_t *mr)
 	bool ok;
 	if (L4_FPAGE_IS_IO(fp)) {
 		uint64_t port = L4_FPAGE_PORT(fp), n = 1ull << L4_FPAGE_SIZE(fp);
-		ok = L4_FPAGE_SIZE(fp) <= 16 && p->cfg.io_count && port >= p->cfg.io_port &&
-		     port + n <= (uint64_t)p->cfg.io_port + p->cfg.io_count;
+		ok = false;
+		for (unsigned i = 0; i < p->cfg.nio && L4_FPAGE_SIZE(fp) <= 16; i++)
+			ok |= port >= p->cfg.io[i].port && port + n <= (uint64_t)p->cfg.io[i].port + p->cfg.io[i].count;
 	} else {
 		uint64_t base = L4_FPAGE_BASE(fp), size = 1ull << L4_FPAGE_SIZE(fp);
 		ok = L4_FPAGE_SIZE(fp) >= 12 && L4_FPAGE_SIZE(fp) <= 22 && !(base & (size - 1)) &&
@@ -468,7 +491,7 @@ static void do_pci_check(struct prog *p, uint64_t *mr)
 	}
 	if (mr[1] == L4_ROOT_TID)
 		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
-	else if (!d || !d->cfg.pci_id || d->cfg.pci_id != (uint32_t)mr[2])
+	else if (!d || (!d->cfg.pci_any && (!d->cfg.pci_id || d->cfg.pci_id != (uint32_t)mr[2])))
 		reply_error(mr, MKVM_ROOT_EPERM);
 	else
 		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
@@ -493,18 +516,35 @@ static void do_crash(uint64_t *mr)
 	reply_error(mr, MKVM_ROOT_ENOENT);
 }
 
-/* Starts a `manual` program (again) with the argument in MR4..MR7. */
+static void do_ends(uint64_t *mr)
+{
+	char name[MKVM_NAME_MAX];
+	get_name(mr, name);
+	struct prog *p = prog_named(name);
+	if (!p) {
+		reply_error(mr, MKVM_ROOT_ENOENT);
+		return;
+	}
+	mr[0] = L4_TAG(MKVM_ROOT_OK, 4, 0);
+	mr[1] = p->ends;
+	mr[2] = p->why;
+	mr[3] = p->why_addr;
+	mr[4] = p->status;
+}
+
+/* Starts a program that is not running (again) with the argument in
+ * MR4..MR7. */
 static void do_run(uint64_t *mr)
 {
 	char name[MKVM_NAME_MAX];
 	get_name(mr, name);
 	struct prog *p = prog_named(name);
-	if (!p || !p->cfg.manual || p->state == P_STARTING || p->state == P_RUNNING) {
+	if (!p || p->state == P_STARTING || p->state == P_RUNNING) {
 		reply_error(mr, p ? MKVM_ROOT_EAGAIN : MKVM_ROOT_ENOENT);
 		return;
 	}
 	memcpy(p->cfg.args, &mr[4], 32);
-	p->cfg.args[32] = 0;
+	p->cfg.args[31] = 0;
 	if (p->instance)
 		p->tid = L4_TID(L4_TID_NUM(p->tid), L4_TID_VER(p->tid) + 1);
 	prog_start(p);
@@ -522,7 +562,7 @@ static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 		return p && prog_fault(p, mr, mr[1], mr[2]);
 	if (label == L4_LABEL_EXCEPTION) {
 		if (p)
-			prog_end(p, "raised exception", mr[1], mr[3]);
+			prog_end(p, MKVM_END_EXCEPTION, mr[1], mr[3]);
 		return false;
 	}
 	if (label == MKVM_ROOT_LOOKUP) {
@@ -532,13 +572,17 @@ static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 			do_lookup(mr);
 		return true;
 	}
-	if ((label == MKVM_ROOT_CRASH || label == MKVM_ROOT_RUN) && space == L4_ROOT_TID) {
-		if (L4_TAG_U(mr[0]) < 4)
+	if (label == MKVM_ROOT_CRASH || label == MKVM_ROOT_RUN || label == MKVM_ROOT_ENDS) {
+		if (space != L4_ROOT_TID && !(p && p->cfg.supervise))
+			reply_error(mr, MKVM_ROOT_EPERM);
+		else if (L4_TAG_U(mr[0]) < (label == MKVM_ROOT_ENDS ? 3u : 4u))
 			reply_error(mr, MKVM_ROOT_EINVAL);
 		else if (label == MKVM_ROOT_CRASH)
 			do_crash(mr);
-		else
+		else if (label == MKVM_ROOT_RUN)
 			do_run(mr);
+		else
+			do_ends(mr);
 		return true;
 	}
 	if (!p) {
@@ -546,8 +590,8 @@ static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 		return true;
 	}
 	if (label == MKVM_ROOT_EXIT) {
-		p->status = (int)mr[1];
-		prog_end(p, NULL, 0, 0);
+		p->status = mr[1];
+		prog_end(p, MKVM_END_EXIT, 0, 0);
 		return false;
 	}
 	if (label == MKVM_ROOT_REGISTER && L4_TAG_U(mr[0]) >= 3)
@@ -563,11 +607,32 @@ static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 	return true;
 }
 
+/* Is one of the words of when (comma-separated) on the command line? */
+static bool when_matches(const char *when)
+{
+	char w[64];
+	for (const char *p = when; *p;) {
+		size_t n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		copy_word(w, sizeof(w), p, n);
+		if (cmdline_has(bi->cmdline, w))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+static bool autostart(const struct prog_cfg *c)
+{
+	return !c->manual && (!c->when[0] || when_matches(c->when));
+}
+
 static void server(void)
 {
 	uint64_t *mr = l4_utcb()->mr, from, space;
 	for (unsigned i = 0; i < nprogs; i++)
-		if (!progs[i].cfg.manual)
+		if (autostart(&progs[i].cfg))
 			prog_start(&progs[i]);
 	int err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	for (;;) {
@@ -602,7 +667,7 @@ static int config_read(void)
 		struct prog_cfg c;
 		if (!parse_line(&c, cfg + s, e - s, lineno))
 			continue;
-		if (!c.name[0] || (c.when[0] && !cmdline_has(bi->cmdline, c.when)))
+		if (!c.name[0])
 			continue;
 		if (nprogs == MAX_PROGS || prog_named(c.name)) {
 			printf("root: boot.cfg line %u: too many programs, or %s twice\n", lineno, c.name);
@@ -617,6 +682,8 @@ static int config_read(void)
 			continue;
 		}
 		p->tid = tid_alloc();
+		if (autostart(&c))
+			p->state = P_STARTING;          /* the server starts it first thing */
 		nprogs++;
 	}
 	return (int)nprogs;
@@ -658,35 +725,26 @@ int programs_list(uint64_t *tid, const char **name, int max)
 	return n;
 }
 
-/* A request of the root task's own to its server: name in MR1..MR3,
- * four more words in MR4..MR7. */
-static int self_request(uint64_t label, const char *name, const void *more, size_t n)
+int program_run(const char *name, const char *arg)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(label, 7, 0);
+	mr[0] = L4_TAG(MKVM_ROOT_RUN, 7, 0);
 	memset(&mr[1], 0, 7 * 8);
 	memcpy(&mr[1], name, strlen(name) < MKVM_NAME_MAX ? strlen(name) : MKVM_NAME_MAX - 1);
-	memcpy(&mr[4], more, n < 32 ? n : 31);
+	memcpy(&mr[4], arg, strlen(arg) < 32 ? strlen(arg) : 31);
 	return l4_call(programs_server) || L4_TAG_LABEL(mr[0]) != MKVM_ROOT_OK ? -1 : 0;
 }
 
-int program_crash(const char *name, uint64_t how)
-{
-	return self_request(MKVM_ROOT_CRASH, name, &how, sizeof(how));
-}
-
-int program_run(const char *name, const char *arg)
-{
-	return self_request(MKVM_ROOT_RUN, name, arg, strlen(arg));
-}
-
-int program_ends(const char *name, int *status, const char **why, uint64_t *addr)
+void programs_wait_for(const char *name)
 {
 	struct prog *p = prog_named(name);
-	if (!p)
-		return -1;
-	*status = p->status;
-	*why = p->why;
-	*addr = p->why_addr;
-	return (int)p->ends;
+	while (p && (p->state == P_STARTING || p->state == P_RUNNING))
+		l4_receive(l4_myself(), 10000, NULL);   /* 10 ms */
+}
+
+void programs_wait(void)
+{
+	for (unsigned i = 0; i < nprogs; i++)
+		while (progs[i].cfg.wait && (progs[i].state == P_STARTING || progs[i].state == P_RUNNING))
+			l4_receive(l4_myself(), 10000, NULL);   /* 10 ms */
 }

@@ -8,18 +8,21 @@
 #include "../lib/l4.h"
 
 #define MAX_PROGS 16
-#define MAX_PROG_PAGES 512      /* a program's default page limit */
+#define MAX_PROG_PAGES 1024     /* the largest page limit */
+#define DEFAULT_PAGES 256       /* a program's page limit unless pages= says */
+#define MAX_IO 4
 
 enum prog_state { P_FREE, P_STARTING, P_RUNNING, P_ENDED };
 
 struct prog_cfg {
 	char name[MKVM_NAME_MAX];       /* its ELF in the boot module, and its name */
 	char args[256];                 /* words the root task does not interpret */
-	char when[32];                  /* start only with this kernel command-line word */
+	char when[64];                  /* start with one of these kernel command-line words */
 	bool restart, manual, dma, pci_admin, ecam, devmem;
-	bool irq_msi;
+	bool irq_msi, privileged, supervise, wait, pci_any;
 	uint32_t pci_id;                /* vendor | device << 16 it may claim, or 0 */
-	uint16_t io_port, io_count;     /* I/O ports it may map, if io_count */
+	unsigned nio;
+	struct { uint16_t port, count; } io[MAX_IO];    /* I/O ports it may map */
 	uint32_t max_pages;
 };
 
@@ -33,14 +36,13 @@ extern uint64_t programs_server;
  * NULL; and the running programs' first threads. */
 const char *program_name(uint64_t tid);
 int programs_list(uint64_t *tid, const char **name, int max);
-/* For the tests, from the root task's threads: has the program serving
- * name fault on purpose (MKVM_CRASH_*); starts the `manual` program name
- * with arg; 0, or -1 if there is no such program. */
-int program_crash(const char *name, uint64_t how);
+/* Starts the program name (not running) with arg, from the root task's
+ * own threads; 0, or -1. */
 int program_run(const char *name, const char *arg);
-/* How often the program named name has ended so far, and how the last
- * time: its exit status (0 on a fault) and the reason ("" on an exit);
- * -1 if there is no such program. */
-int program_ends(const char *name, int *status, const char **why, uint64_t *addr);
+/* Returns once every program of boot.cfg given `wait` that started has
+ * ended (the test suite). */
+void programs_wait(void);
+/* Returns once the program name is not running. */
+void programs_wait_for(const char *name);
 
 #endif

@@ -4,97 +4,17 @@
 
 #include "../lib/prog.h"
 #include "programs.h"
-#include "../lib/blk_client.h"
 
 extern const struct l4_bootinfo *bootinfo;
 
-/* threads.c: thread ids, thread creation, the pager of child spaces. */
-#define ANON_BASE 0x40000000ull /* child-space region backed by fresh pages */
-#define ANON_END  0x50000000ull
-#define LABEL_START 0x800       /* to rpager: MR1 tid, MR2 ip, MR3 sp, MR4 arg */
-extern uint64_t rpager_tid;
-struct pager_log {
-	volatile uint64_t faults, last_addr, last_tid, last_ip;
-	volatile uint64_t exceptions, exc_vector, exc_ip;
-	volatile uint64_t resume_ip, resume_sp;  /* where an exception resumes; 0 = kill */
-};
-extern struct pager_log plog;
-void threads_init(void);
+/* threads.c: threads of the root task's own space (pager sigma0), and
+ * sigma0's protocol */
 uint64_t tid_alloc(void);
 uint64_t thread_new_local(void (*fn)(void), uint64_t arg);
-uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg);
-uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg);
-uint64_t thread_new_exc(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg, uint64_t exc);
-void thread_delete(uint64_t tid);
-uint64_t thread_arg(void);
-/* the threads started here (with a stack) and their spaces; how many */
-int threads_list(uint64_t *tid, uint64_t *space, int max);
-uint64_t stack_top(void);
-_Noreturn void sleep_forever(void);
 uint64_t sigma0_alloc(void);
 int sigma0_request(uint64_t fpage);
 
-/* tests.c */
-void tests_run(void);
-void test_fail(const char *fmt, ...);
-void test_skip(const char *why);
-#define EXPECT(cond, ...) do { if (!(cond)) { test_fail(__VA_ARGS__); return; } } while (0)
-
-/* t_*.c: the tests */
-void t_pcid(void);
-void t_syscall_bad(void);
-void t_ipc_local(void);
-void t_ipc_long(void);
-void t_ipc_timeouts(void);
-void t_ipc_nopartner(void);
-void t_ipc_partner_gone(void);
-void t_ipc_spaces(void);
-void t_pagefault(void);
-void t_map_flush(void);
-void t_grant(void);
-void t_devmem(void);
-void t_privilege(void);
-void t_ioports(void);
-void t_irq(void);
-void t_msi(void);
-void t_fpu(void);
-void t_preempt(void);
-void t_fuzz(void);
-void t_virtio_rng(void);
-void t_virtio_blk(void);
-void t_console_out(void);
-void t_console_in(void);
-bool virtio_present(uint16_t virtio_id);   /* t_virtio.c: asks the PCI bus server */
-void t_pci_bus(void);
-void t_virtio_net(void);
-void t_virtio_net_loopback(void);
-void t_names(void);         /* t_isolation.c */
-void t_isolation_memory(void);
-void t_isolation_sigma0(void);
-void t_isolation_device(void);
-void t_isolation_irq(void);
-void t_wx_user_pages(void);
-void t_restart_blk(void);
-void t_restart_net(void);
-void t_restart_console(void);
-void t_restart_rng(void);
-
-/* The PCI bus server (a program of boot.cfg), or 0. */
-static inline uint64_t pci_bus(void) { return name_lookup("pci-bus", SERVER_TIMEOUT_US); }
-
 /* shell.c: answers the shell program ("shell" on the command line) */
 _Noreturn void shell_serve(void);
-
-/* bench.c */
-void bench_run(void);
-
-/* disk.c: the root task's own virtio-blk client; blk_open starts a
- * driver server and returns the 4 KiB buffer page of read/write requests */
-uint8_t *blk_open(uint64_t *capacity);
-int blk_read(uint64_t sector, uint64_t count);
-int blk_write(uint64_t sector, uint64_t count);
-int blk_flush(void);
-void durable_run(void);         /* durable.c */
-void bench_blk_run(void);       /* bench_blk.c */
 
 #endif

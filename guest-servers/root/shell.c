@@ -1,7 +1,8 @@
 /* The root task's side of the shell (a program of boot.cfg, started with
  * "shell" on the command line): its main thread answers the shell's
  * questions about the system (shared/mkvm/root.h, MKVM_SHELL_*), and
- * nobody else's. */
+ * nobody else's: the threads of the root task and of the programs, the
+ * kernel microbenchmarks (a run of the test suite), power off. */
 #include <mkvm/testexit.h>
 #include "root.h"
 
@@ -17,21 +18,20 @@ _Noreturn void shell_serve(void)
 			continue;
 		uint64_t label = L4_TAG_LABEL(mr[0]);
 		if (label == MKVM_SHELL_THREADS) {
-			uint64_t tid[31], space[31];
+			uint64_t tid[31];
 			const char *names[29];
-			int n = threads_list(tid, space, 29);
-			int np = programs_list(&tid[n], names, 29 - n);
-			for (int i = n; i < n + np; i++)
-				space[i] = tid[i];
-			n += np;
+			int n = programs_list(tid, names, 28);
 			mr[2] = L4_ROOT_TID, mr[3] = L4_ROOT_TID;
 			mr[4] = L4_SIGMA0_TID, mr[5] = L4_SIGMA0_TID;
+			mr[6] = programs_server, mr[7] = L4_ROOT_TID;
 			for (int i = 0; i < n; i++)
-				mr[6 + 2 * i] = tid[i], mr[7 + 2 * i] = space[i];
-			mr[0] = L4_TAG(0, 1 + 2 * (2 + n), 0);
-			mr[1] = 2 + (uint64_t)n;
+				mr[8 + 2 * i] = tid[i], mr[9 + 2 * i] = tid[i];
+			mr[0] = L4_TAG(0, 1 + 2 * (3 + n), 0);
+			mr[1] = 3 + (uint64_t)n;
 		} else if (label == MKVM_SHELL_BENCH) {
-			bench_run();
+			/* the test suite runs the kernel microbenchmarks */
+			if (!program_run("testsuite", "bench"))
+				programs_wait_for("testsuite");
 			mr[0] = L4_TAG(0, 0, 0);
 		} else if (label == MKVM_SHELL_EXIT && can_exit) {
 			__asm__ volatile("outb %0, %1" :: "a"((uint8_t)MKVM_TEST_PASS), "Nd"((uint16_t)MKVM_DEBUG_EXIT_PORT));

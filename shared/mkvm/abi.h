@@ -115,6 +115,9 @@
  * set priorities and attach interrupts only there (and in itself). With
  * L4_TC_PRIVILEGED a new space is privileged too (within what it creates). */
 #define L4_TC_PRIVILEGED 1
+/* With L4_TC_WHOLE_SPACE, deleting a thread deletes every thread of its
+ * space and of the spaces that space controls. */
+#define L4_TC_WHOLE_SPACE 2
 
 /* L4_SYS_UNMAP flags: revoke the fpage's rights from every space that got
  * the pages from the caller, directly or indirectly; with L4_UNMAP_SELF the

@@ -37,13 +37,16 @@
  *                       MKVM_ROOT_EPERM. Only for the program given
  *                       `pci-admin` (the PCI bus server, before a claim).
  *   MKVM_ROOT_EXIT      MR1 = status: the program ends (no reply).
+ * Only for a program given `supervise` (the test suite):
  *   MKVM_ROOT_CRASH     MR1..MR3 = a program's name, MR4 = MKVM_CRASH_*:
  *                       the root task asks the thread serving that name to
- *                       fault on purpose (MKVM_PROG_CRASH below). Only from
- *                       the root task's own threads (the tests of restart).
- *   MKVM_ROOT_RUN       MR1..MR3 = the name of a `manual` program, MR4..MR7 =
- *                       an argument (up to 32 bytes): starts it with that
- *                       argument. Only from the root task's own threads.
+ *                       fault on purpose (MKVM_PROG_CRASH below).
+ *   MKVM_ROOT_RUN       MR1..MR3 = the name of a program that is not
+ *                       running, MR4..MR7 = an argument (up to 31 bytes):
+ *                       starts it with that argument.
+ *   MKVM_ROOT_ENDS      MR1..MR3 = a program's name. Reply MR1 = how often
+ *                       it has ended, MR2 = how the last time (MKVM_END_*),
+ *                       MR3 = the fault address, MR4 = its exit status.
  *
  * The root task's main thread answers the program called "shell", and no
  * other, with no words: MKVM_SHELL_THREADS: MR1 = n, MR2.. = n (thread,
@@ -67,6 +70,7 @@
 #define MKVM_ROOT_PCI_CHECK 0xa06
 #define MKVM_ROOT_CRASH    0xa07
 #define MKVM_ROOT_RUN      0xa08
+#define MKVM_ROOT_ENDS     0xa0a
 #define MKVM_PROG_CRASH    0xa09
 #define MKVM_SHELL_THREADS 0x861
 #define MKVM_SHELL_BENCH   0x862
@@ -75,6 +79,15 @@
 #define MKVM_CRASH_NULL    2
 #define MKVM_ROOT_OK       0
 #define MKVM_ROOT_ERROR    0xa0f
+
+/* How a program ended. */
+#define MKVM_END_EXIT      0    /* it asked to (MKVM_ROOT_EXIT) */
+#define MKVM_END_FAULT     1    /* a page fault outside its memory */
+#define MKVM_END_WRITE_RO  2    /* a write to its text or read-only data */
+#define MKVM_END_EXEC_NX   3    /* an instruction fetch from a non-executable page */
+#define MKVM_END_LIMIT     4    /* a page past its limit */
+#define MKVM_END_EXCEPTION 5    /* a processor exception */
+#define MKVM_END_CRASHED   6    /* it could not be started */
 
 #define MKVM_ROOT_EINVAL 1      /* malformed request */
 #define MKVM_ROOT_ENOENT 2      /* no such name */

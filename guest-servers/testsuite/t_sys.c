@@ -1,6 +1,6 @@
 /* Kernel entry and resources: PCID choice, bad arguments, ring-3
  * privilege faults as exception IPC, I/O ports, interrupts as IPC. */
-#include "root.h"
+#include "suite.h"
 
 #define U(x) ((uint64_t)(x))
 
@@ -16,7 +16,7 @@ void t_pcid(void)
 	bool cpu_invpcid = (b >> 10) & 1;
 	uint64_t k = l4_kinfo();
 	/* "nopcid" on the command line forces the fallback */
-	bool want = cpu_pcid && !cmdline_has(bootinfo->cmdline, "nopcid");
+	bool want = cpu_pcid && !cmdline_has(prog_info->cmdline, "nopcid");
 	printf("pcid: cpu has pcid=%d invpcid=%d; kernel uses %s\n", cpu_pcid, cpu_invpcid,
 	       (k & L4_KINFO_PCID) ? ((k & L4_KINFO_INVPCID) ? "pcid+invpcid" : "pcid") : "cr3 reload");
 	EXPECT(!!(k & L4_KINFO_PCID) == want, "kernel pcid=%d, cpu pcid=%d", U(!!(k & L4_KINFO_PCID)), U(cpu_pcid));
@@ -248,15 +248,15 @@ static uint64_t find_edu(uint64_t ecam)
 
 void t_msi(void)
 {
-	uint64_t ecam = bootinfo->ecam_paddr, cfg, line, data, addr;
-	if (!ecam || sigma0_request(L4_FPAGE(ecam, 20, L4_R | L4_W)) || !(cfg = find_edu(ecam))) {
+	uint64_t ecam = prog_info->ecam, cfg, line, data, addr;
+	if (!ecam || root_map(L4_FPAGE(ecam, 20, L4_R | L4_W)) || !(cfg = find_edu(ecam))) {
 		test_skip("no QEMU edu device on PCI bus 0 (add -device edu)");
 		return;
 	}
 	volatile uint8_t *c8 = (volatile uint8_t *)cfg;
 	volatile uint32_t *c32 = (volatile uint32_t *)cfg;
 	uint64_t bar = c32[4] & ~0xfull;
-	EXPECT(bar && !sigma0_request(L4_FPAGE(bar, 20, L4_R | L4_W)), "cannot map the edu BAR at %lx", bar);
+	EXPECT(bar && !root_map(L4_FPAGE(bar, 20, L4_R | L4_W)), "cannot map the edu BAR at %lx", bar);
 	volatile uint32_t *edu = (volatile uint32_t *)bar;
 	EXPECT(edu[0] >> 16 == 0x0100 || (edu[0] & 0xff) == 0xed, "edu BAR reads id %x", (uint64_t)edu[0]);
 	unsigned cap = c8[0x34];

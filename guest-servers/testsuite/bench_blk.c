@@ -10,7 +10,7 @@
  * Every number is printed at a fixed width, so a run
  * with blkreqs=0 writes exactly as many serial bytes: the harness subtracts
  * its exit count to get the exits the requests alone cost. */
-#include "root.h"
+#include "suite.h"
 
 #define BENCH_BLK_REQS 256
 #define BLOCK_SECTORS  8        /* 4 KiB, the client's buffer page */
@@ -19,8 +19,8 @@
 static uint64_t bench_reqs(void)
 {
 	static const char key[] = "blkreqs=";
-	for (const char *p = bootinfo->cmdline; *p; p++) {
-		if ((p != bootinfo->cmdline && p[-1] != ' ') || memcmp(p, key, sizeof(key) - 1))
+	for (const char *p = prog_info->cmdline; *p; p++) {
+		if ((p != prog_info->cmdline && p[-1] != ' ') || memcmp(p, key, sizeof(key) - 1))
 			continue;
 		uint64_t n = 0;
 		for (p += sizeof(key) - 1; *p >= '0' && *p <= '9'; p++)

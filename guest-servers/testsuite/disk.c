@@ -2,7 +2,7 @@
  * protocol calls of lib/blk_client.c): the durability run (durable.c) and
  * the block benchmark (bench_blk.c). */
 #include <mkvm/blk.h>
-#include "root.h"
+#include "suite.h"
 
 static uint8_t page[4096] __attribute__((aligned(4096)));
 static uint64_t srv;

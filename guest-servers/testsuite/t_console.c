@@ -6,7 +6,7 @@
  * "console-input" says (tests/console/kernel-suite.in). */
 #include <mkvm/console.h>
 #include <mkvm/virtio.h>
-#include "root.h"
+#include "suite.h"
 
 #define CONSOLE_OUTPUT "virtio-console: hello from the guest\n"
 #define CONSOLE_INPUT "ping from the host"
@@ -81,7 +81,7 @@ void t_console_out(void)
 void t_console_in(void)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	if (!cmdline_has(bootinfo->cmdline, "console-input")) {
+	if (!cmdline_has(prog_info->cmdline, "console-input")) {
 		test_skip("the harness types nothing on the console here (no console-input on the command line)");
 		return;
 	}

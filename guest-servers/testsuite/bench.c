@@ -1,7 +1,7 @@
 /* Microbenchmarks, printed and not asserted: cycles (rdtsc) per operation.
  * Under QEMU with -icount shift=0 the TSC advances once per instruction,
  * so the same numbers read as instructions per operation. */
-#include "root.h"
+#include "suite.h"
 
 #define N 20000
 

@@ -1,6 +1,6 @@
 /* Scheduling: lazy FPU switching, timer preemption; and the hostile-task
  * test, a system-call fuzzer. */
-#include "root.h"
+#include "suite.h"
 
 #define U(x) ((uint64_t)(x))
 
@@ -129,7 +129,7 @@ static void fuzzer(uint64_t iterations)
 void t_fuzz(void)
 {
 	/* "fuzzlong" on the command line: a long run */
-	const uint64_t n = cmdline_has(bootinfo->cmdline, "fuzzlong") ? 2000000 : 20000;
+	const uint64_t n = cmdline_has(prog_info->cmdline, "fuzzlong") ? 2000000 : 20000;
 	fuzz_done = 0;
 	plog.resume_ip = 0;
 	uint64_t f = thread_new_space(fuzzer, n);
@@ -141,7 +141,7 @@ void t_fuzz(void)
 	thread_delete(fuzz_partner);
 	thread_delete(f);
 	/* the kernel and everyone else must still work */
-	uint64_t page = sigma0_alloc();
+	uint64_t page = page_alloc();
 	EXPECT(page, "sigma0 no longer serves");
 	*(volatile uint64_t *)page = 42;
 	EXPECT(*(volatile uint64_t *)page == 42, "fresh page unusable");

@@ -3,7 +3,7 @@
  * MKVM_TEST_PASS only if every test passed. */
 #include <stdarg.h>
 #include <mkvm/testexit.h>
-#include "root.h"
+#include "suite.h"
 
 static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "pcid-choice", t_pcid },
@@ -99,8 +99,8 @@ static void debug_exit(uint8_t code)
 void tests_run(void)
 {
 	/* the exit port, the UART for the interrupt test, port 0x80 for the I/O test */
-	if (sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)) ||
-	    sigma0_request(L4_IOFPAGE(0x3f8, 3)) || sigma0_request(L4_IOFPAGE(0x80, 0))) {
+	if (root_map(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)) ||
+	    root_map(L4_IOFPAGE(0x3f8, 3)) || root_map(L4_IOFPAGE(0x80, 0))) {
 		printf("FAIL setup: sigma0 refused I/O ports\n");
 		return;
 	}

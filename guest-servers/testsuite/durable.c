@@ -5,7 +5,7 @@
  * kills mkvm with SIGKILL on the blkstamp line and then reads the image:
  * what a completed flush promised must be in the host file. */
 #include <mkvm/testexit.h>
-#include "root.h"
+#include "suite.h"
 
 #define DURABLE_SECTOR 16
 #define DURABLE_COUNT  8        /* one 4 KiB request */
@@ -15,7 +15,7 @@
 static void durable_fail(void)
 {
 	printf("durable: FAIL\n");
-	if (!sigma0_request(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)))
+	if (!root_map(L4_IOFPAGE(MKVM_DEBUG_EXIT_PORT, 2)))
 		__asm__ volatile("outb %0, %1" :: "a"((uint8_t)MKVM_TEST_FAIL), "Nd"((uint16_t)MKVM_DEBUG_EXIT_PORT));
 }
 

@@ -4,7 +4,7 @@
 #include <mkvm/pci.h>
 #include <mkvm/rng.h>
 #include <mkvm/virtio.h>
-#include "root.h"
+#include "suite.h"
 
 /* Does the PCI bus server list a modern virtio device of this type? */
 bool virtio_present(uint16_t virtio_id)

@@ -1,6 +1,6 @@
 /* Address spaces: page faults as IPC to the pager, map and recursive
  * flush through the mapping database, grant. */
-#include "root.h"
+#include "suite.h"
 
 #define U(x) ((uint64_t)(x))
 #define WIN_A 0x60000000ull
@@ -83,7 +83,7 @@ static bool refaults(uint64_t t, uint64_t win)
 
 void t_map_flush(void)
 {
-	uint64_t page = sigma0_alloc();
+	uint64_t page = page_alloc();
 	EXPECT(page, "sigma0 gave no page");
 	*(volatile uint64_t *)page = 0xfeedbeef;
 	result_a = result_b = 0;
@@ -106,7 +106,7 @@ void t_map_flush(void)
 
 void t_grant(void)
 {
-	uint64_t page = sigma0_alloc();
+	uint64_t page = page_alloc();
 	EXPECT(page, "sigma0 gave no page");
 	*(volatile uint64_t *)page = 0xabcd0001;
 	result_a = result_b = 0;
@@ -132,8 +132,9 @@ void t_grant(void)
 
 static volatile uint64_t lapic_read_done;
 
-static void touch_lapic(void)
+static void touch_lapic(uint64_t unused)
 {
+	(void)unused;
 	(void)*(volatile uint32_t *)0xfee00030ull;   /* the kernel's local APIC */
 	lapic_read_done = 1;
 	sleep_forever();
@@ -141,21 +142,21 @@ static void touch_lapic(void)
 
 void t_devmem(void)
 {
-	/* the kernel's own devices are not sigma0's to give: the toucher dies */
+	/* the kernel's own devices are nobody's to give: the toucher dies */
 	lapic_read_done = 0;
-	uint64_t t = thread_new_local(touch_lapic, 0);
+	uint64_t t = thread_new_space(touch_lapic, 0);
 	EXPECT(t, "cannot create a thread");
 	for (int i = 0; i < 2000; i++)
 		l4_yield();
 	thread_delete(t);
 	EXPECT(!lapic_read_done, "a user thread read the kernel's local APIC");
-	uint64_t ecam = bootinfo->ecam_paddr;
+	uint64_t ecam = prog_info->ecam;
 	if (!ecam) {
 		test_skip("no PCI ECAM in the ACPI tables (not q35?)");
 		return;
 	}
 	/* bus 0: 32 devices of 32 KiB of configuration space each */
-	EXPECT(!sigma0_request(L4_FPAGE(ecam, 20, L4_R | L4_W)), "sigma0 refused bus 0's ECAM");
+	EXPECT(!root_map(L4_FPAGE(ecam, 20, L4_R | L4_W)), "sigma0 refused bus 0's ECAM");
 	int found = 0;
 	for (uint64_t dev = 0; dev < 32; dev++) {
 		uint32_t id = *(volatile uint32_t *)(ecam + (dev << 15));

@@ -9,7 +9,7 @@
 #include <mkvm/net.h>
 #include <mkvm/pci.h>
 #include <mkvm/virtio.h>
-#include "root.h"
+#include "suite.h"
 
 #define U(x) ((uint64_t)(x))
 
@@ -113,7 +113,7 @@ void t_virtio_net(void)
 void t_virtio_net_loopback(void)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	if (!cmdline_has(bootinfo->cmdline, "net-loopback")) {
+	if (!cmdline_has(prog_info->cmdline, "net-loopback")) {
 		test_skip("the network here does not return our frames (no net-loopback on the command line)");
 		return;
 	}

@@ -1,6 +1,6 @@
 /* IPC semantics: call/reply, long messages, timeouts, unknown and stale
  * ids, calls between address spaces (the fast path). */
-#include "root.h"
+#include "suite.h"
 
 #define U(x) ((uint64_t)(x))
 

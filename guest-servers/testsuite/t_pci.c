@@ -1,7 +1,7 @@
 /* Test of the PCI bus server (guest-servers/pci/bus.c) through its IPC
  * protocol (shared/mkvm/pci.h). */
 #include <mkvm/pci.h>
-#include "root.h"
+#include "suite.h"
 
 #define U(x) ((uint64_t)(x))
 #define WINDOW 0x5f000000ull    /* where a claimed configuration page lands */
@@ -21,12 +21,13 @@ static bool refused(int err, const uint64_t *mr, uint64_t code)
 	return !err && L4_TAG_LABEL(mr[0]) == MKVM_PCI_ERROR && mr[1] == code;
 }
 
-static uint64_t tester;
+static uint64_t tester, bus_tid;
 
-/* A thread of another space asks to map a page of our claim. */
+/* A thread of another space (which shares this image, not our info
+ * page) asks to map a page of our claim. */
 static void intruder(uint64_t handle)
 {
-	uint64_t *mr = l4_utcb()->mr, bus = pci_bus();
+	uint64_t *mr = l4_utcb()->mr, bus = bus_tid;
 	mr[0] = L4_TAG(MKVM_PCI_MAP, 3, 0);
 	mr[1] = handle;
 	mr[2] = 0;
@@ -43,7 +44,7 @@ static void intruder(uint64_t handle)
 void t_pci_bus(void)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	if (!bootinfo->ecam_paddr) {
+	if (!prog_info->ecam) {
 		test_skip("no PCI ECAM (no ACPI MCFG)");
 		return;
 	}
@@ -109,6 +110,7 @@ void t_pci_bus(void)
 	       pick_id, U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 
 	tester = l4_myself();
+	bus_tid = bus;
 	uint64_t other = thread_new_space(intruder, handle), from = 0;
 	EXPECT(other, "cannot create a thread in another space");
 	err = l4_receive(other, SERVER_TIMEOUT_US, &from);

@@ -1,0 +1,24 @@
+/* The test suite: a privileged program of boot.cfg (it controls the spaces
+ * it creates and nothing else), started when the kernel command line has
+ * one of its words and waited for by the root task. "test" runs the
+ * in-guest tests (tests.c; the run ends through isa-debug-exit), "bench"
+ * the kernel microbenchmarks, "benchblk" the block benchmark, "durable"
+ * the durability run. Started with an argument (the shell's bench), it
+ * runs that one. */
+#include "suite.h"
+
+static const struct { const char *word; void (*run)(void); } modes[] = {
+	{ "test", tests_run },
+	{ "bench", bench_run },
+	{ "benchblk", bench_blk_run },
+	{ "durable", durable_run },
+};
+
+int main(void)
+{
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (prog_info->args[0] ? !strcmp(prog_info->args, modes[i].word)
+				       : cmdline_has(prog_info->cmdline, modes[i].word))
+			modes[i].run();
+	return 0;
+}
