@@ -31,7 +31,8 @@
 #define PCI_MMIO_START     0xC0000000ull
 #define PCI_MMIO_SIZE      0x20000000ull
 #define PCI_ECAM_START     0xE0000000ull
-#define PCI_ECAM_SIZE      0x100000ull  /* bus 0: 32 slots x 8 fns x 4 KiB */
+#define PCI_BUS_LAST       0            /* one bus; MCFG and the DSDT say 0..0 */
+#define PCI_ECAM_SIZE      ((PCI_BUS_LAST + 1) * 0x100000ull)  /* 32 slots x 8 fns x 4 KiB a bus */
 #define PCI_PIO_START      0x6000ull
 #define PCI_PIO_SIZE       0xA000ull
 
