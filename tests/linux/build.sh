@@ -58,7 +58,7 @@ fi
 
 # Dependencies first, each module once (l1_module_deps reads .modinfo).
 L1_KDIR=$dir
-order=$(for d in "${DRIVERS[@]}"; do l1_module_deps "$d" || exit 1; done | awk '!seen[$0]++')
+order=$(for d in "${DRIVERS[@]}"; do l1_module_deps "$d" || exit 1; done | awk '!seen[$0]++' | tr '\n' ' ')
 root=$OUT/root
 rm -rf "$root" && mkdir -p "$root/bin" "$root/etc" "$root/lib/modules"
 for m in $order; do

@@ -11,6 +11,7 @@
  *       fresh payload and waits up to 5 s for that frame to come back in
  *       from the device (mkvm's --net user-loopback, QEMU's socket pair):
  *       frames Linux itself loops to packet sockets as outgoing don't count.
+ *       IFACE is down again afterwards, so Linux sends nothing more on it.
  *   vcheck rng DEV N   reads N bytes (8..64) from DEV (/dev/hwrng) and
  *       prints them in hex; fails on a short read or N equal bytes. */
 #include <arpa/inet.h>
@@ -80,15 +81,23 @@ static int blk(const char *dev, long sector, long count)
 	return 0;
 }
 
-static int if_up(int s, const char *ifname, int *index, uint8_t mac[6])
+static int if_set_up(int s, const char *ifname, int up)
 {
 	struct ifreq ifr = { 0 };
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(s, SIOCGIFFLAGS, &ifr))
 		return -1;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) || ioctl(s, SIOCGIFHWADDR, &ifr))
+	ifr.ifr_flags = (short)(up ? ifr.ifr_flags | IFF_UP : ifr.ifr_flags & ~IFF_UP);
+	return ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+static int if_up(int s, const char *ifname, int *index, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (if_set_up(s, ifname, 1) || ioctl(s, SIOCGIFHWADDR, &ifr))
 		return -1;
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	if (ioctl(s, SIOCGIFINDEX, &ifr))
@@ -151,7 +160,10 @@ static int net(const char *ifname)
 	memset(to.sll_addr, 0xff, 6);
 	if (sendto(s, frame, sizeof(frame), 0, (struct sockaddr *)&to, sizeof(to)) != FRAME_LEN)
 		return fail("net: send", strerror(errno));
-	if (!await_frame(s, frame, &outgoing))
+	int back = await_frame(s, frame, &outgoing);
+
+	if_set_up(s, ifname, 0);
+	if (!back)
 		return fail(ifname, outgoing ? "the frame went out but never came back in"
 					     : "no frame came back within 5 s");
 	printf("net: %s (%02x:%02x:%02x:%02x:%02x:%02x) sent a %d-byte frame and received it back\n",
