@@ -39,3 +39,4 @@ include $(SRC)/tests/fuzz/fuzz.mk
 include $(SRC)/tests/gdb/gdb.mk
 include $(SRC)/tests/virtio/virtio.mk
 include $(SRC)/tests/linux/linux.mk
+include $(SRC)/tests/acpi/acpi.mk

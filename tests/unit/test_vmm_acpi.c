@@ -254,8 +254,23 @@ struct crs {
 	int end_ok;
 };
 
+/* The length a descriptor of this tag must give (large items: the bytes
+ * after the 3-byte header; small: after the tag byte), or -1. */
+static int desc_len(uint8_t tag)
+{
+	switch (tag) {
+	case 0x47: return 7;     /* I/O port */
+	case 0x79: return 1;     /* End Tag */
+	case 0x86: return 9;     /* 32-bit fixed memory */
+	case 0x87: return 23;    /* DWord address space */
+	case 0x88: return 13;    /* Word address space */
+	}
+	return -1;
+}
+
 /* Walks a resource template (ACPI 6.4 section 6.4): bus range, I/O and
- * memory windows; end_ok when an End Tag closes it exactly. */
+ * memory windows; end_ok when every descriptor has its type's length and
+ * an End Tag closes the template exactly. */
 static struct crs parse_crs(struct span r)
 {
 	struct crs c = { .bus_min = -1, .bus_max = -1 };
@@ -265,18 +280,21 @@ static struct crs parse_crs(struct span r)
 		const uint8_t *d = r.p + i;
 		uint16_t min16, max16;
 		uint32_t min32, max32, len;
+		int small = !(d[0] & 0x80);
 
+		len = small ? (uint32_t)(d[0] & 7) : (uint32_t)(d[1] | d[2] << 8);
+		if (desc_len(d[0]) != (int)len)
+			break;
 		if (d[0] == 0x79) {
 			c.end_ok = i + 2 == r.len;
 			break;
 		}
-		if (!(d[0] & 0x80)) {            /* small item */
+		if (small) {
 			if (d[0] == 0x47 && d[2] == 0xf8 && d[3] == 0x0c && d[7] == 8)
 				c.cf8 = 1;
-			i += 1 + (d[0] & 7);
+			i += 1 + len;
 			continue;
 		}
-		len = (uint32_t)(d[1] | d[2] << 8);
 		if (d[0] == 0x88) {              /* Word Address Space */
 			memcpy(&min16, d + 8, 2);
 			memcpy(&max16, d + 10, 2);
@@ -395,7 +413,7 @@ TEST(vmm_acpi_dsdt_crs_matches_mcfg_and_windows)
 	struct span r = name_buffer(mres, "_CRS");
 	uint32_t base, size;
 
-	REQUIRE(r.p && r.len == 12 + 2 && r.p[0] == 0x86);
+	REQUIRE(r.p && r.len == 12 + 2 && r.p[0] == 0x86 && r.p[1] == 9 && r.p[2] == 0);
 	memcpy(&base, r.p + 4, 4);
 	memcpy(&size, r.p + 8, 4);
 	CHECK(base == ecam && size == (uint32_t)(last - first + 1) << 20);
