@@ -65,34 +65,43 @@ void aml__name(struct aml *a, const char *path)
 {
 	int segs = 0;
 
-	if (*path == '\\')
-		aml__byte(a, AML_ROOT), path++;
+	if (*path == '\\') {
+		aml__byte(a, AML_ROOT);
+		path++;
+	}
 	if (*path)
 		segs = 1;
 	for (const char *p = path; *p; p++)
 		segs += *p == '.';
-	if (segs == 0)
+	if (segs == 0) {
 		aml__byte(a, 0x00);          /* NullName */
-	else if (segs == 2)
+	} else if (segs == 2) {
 		aml__byte(a, AML_DUAL_NAME);
-	else if (segs > 2)
-		aml__byte(a, AML_MULTI_NAME), aml__byte(a, (uint8_t)segs);
+	} else if (segs > 2) {
+		aml__byte(a, AML_MULTI_NAME);
+		aml__byte(a, (uint8_t)segs);
+	}
 	while (segs--)
 		path = name_seg(a, path);
 }
 
 void aml__int(struct aml *a, uint64_t v)
 {
+	static const struct { uint64_t max; uint8_t prefix; int bytes; } sizes[] = {
+		{ 0xff, AML_BYTE, 1 }, { 0xffff, AML_WORD, 2 },
+		{ 0xffffffff, AML_DWORD, 4 }, { UINT64_MAX, AML_QWORD, 8 },
+	};
+
 	if (v <= 1) {
 		aml__byte(a, v ? AML_ONE : AML_ZERO);
-	} else if (v <= 0xff) {
-		aml__byte(a, AML_BYTE), le(a, v, 1);
-	} else if (v <= 0xffff) {
-		aml__byte(a, AML_WORD), le(a, v, 2);
-	} else if (v <= 0xffffffff) {
-		aml__byte(a, AML_DWORD), le(a, v, 4);
-	} else {
-		aml__byte(a, AML_QWORD), le(a, v, 8);
+		return;
+	}
+	for (int i = 0; ; i++) {
+		if (v <= sizes[i].max) {
+			aml__byte(a, sizes[i].prefix);
+			le(a, v, sizes[i].bytes);
+			return;
+		}
 	}
 }
 
