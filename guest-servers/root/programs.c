@@ -725,14 +725,26 @@ int programs_list(uint64_t *tid, const char **name, int max)
 	return n;
 }
 
-int program_run(const char *name, const char *arg)
+/* A request of the root task's own to its server: a name in MR1..MR3,
+ * up to 31 more bytes in MR4..MR7. */
+static int self_request(uint64_t label, const char *name, const void *more, size_t n)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(MKVM_ROOT_RUN, 7, 0);
+	mr[0] = L4_TAG(label, 7, 0);
 	memset(&mr[1], 0, 7 * 8);
 	memcpy(&mr[1], name, strlen(name) < MKVM_NAME_MAX ? strlen(name) : MKVM_NAME_MAX - 1);
-	memcpy(&mr[4], arg, strlen(arg) < 32 ? strlen(arg) : 31);
+	memcpy(&mr[4], more, n < 32 ? n : 31);
 	return l4_call(programs_server) || L4_TAG_LABEL(mr[0]) != MKVM_ROOT_OK ? -1 : 0;
+}
+
+int program_run(const char *name, const char *arg)
+{
+	return self_request(MKVM_ROOT_RUN, name, arg, strlen(arg));
+}
+
+int program_crash(const char *name, uint64_t how)
+{
+	return self_request(MKVM_ROOT_CRASH, name, &how, sizeof(how));
 }
 
 void programs_wait_for(const char *name)

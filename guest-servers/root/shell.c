@@ -33,6 +33,11 @@ _Noreturn void shell_serve(void)
 			if (!program_run("testsuite", "bench"))
 				programs_wait_for("testsuite");
 			mr[0] = L4_TAG(0, 0, 0);
+		} else if (label == MKVM_SHELL_CRASH && L4_TAG_U(mr[0]) >= 4) {
+			char name[MKVM_NAME_MAX] = { 0 };
+			memcpy(name, &mr[1], MKVM_NAME_MAX - 1);
+			uint64_t ok = !program_crash(name, mr[4]);
+			mr[0] = L4_TAG(ok ? MKVM_ROOT_OK : MKVM_ROOT_ERROR, 0, 0);
 		} else if (label == MKVM_SHELL_EXIT && can_exit) {
 			__asm__ volatile("outb %0, %1" :: "a"((uint8_t)MKVM_TEST_PASS), "Nd"((uint16_t)MKVM_DEBUG_EXIT_PORT));
 		} else {

@@ -24,7 +24,8 @@
 #define NET_TYPE 0x88b5     /* IEEE local experimental EtherType */
 
 struct sys {
-	uint64_t con, rng, blk, kind, net, bus;
+	uint64_t con, rng, blk, kind, net, bus, com1;
+	bool stale;             /* a server gave an IPC error: look the names up again */
 	uint64_t blk_capacity;  /* 0: not set up yet */
 	uint64_t mac;           /* the net device's address; 0: not set up yet */
 };
@@ -43,9 +44,11 @@ static void out_flush(void)
 	mr[0] = L4_TAG(MKVM_CONSOLE_WRITE, 1 + (on + 7) / 8, 0);
 	mr[1] = on;
 	memcpy(&mr[2], obuf, on);
-	if (l4_ipc(out_con, out_con, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
-	    L4_TAG_LABEL(mr[0]) != MKVM_CONSOLE_OK)
-		printf("shell: console write failed (label %lx)\n", L4_TAG_LABEL(mr[0]));
+	int err = l4_ipc(out_con, out_con, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	if (err || L4_TAG_LABEL(mr[0]) != MKVM_CONSOLE_OK)
+		printf("shell: console write failed (IPC error %d, label %lx)\n", err, L4_TAG_LABEL(mr[0]));
+	if (err)
+		out_con = 0;    /* the console server ended: looked up again before the next line */
 	on = 0;
 }
 
@@ -198,6 +201,8 @@ static const char *thread_name(struct sys *s, uint64_t tid, uint64_t space)
 		return "virtio-net driver";
 	if (tid == s->bus)
 		return "PCI bus server";
+	if (tid == s->com1)
+		return "COM1 console server";
 	if (tid == l4_myself())
 		return "shell";
 	return space == L4_ROOT_TID ? "root task thread" : "";
@@ -248,9 +253,10 @@ static void cmd_rand(struct sys *s, char *args)
 	for (uint64_t got = 0; got < n;) {
 		mr[0] = L4_TAG(MKVM_RNG_READ, 1, 0);
 		mr[1] = n - got;
-		if (l4_ipc(s->rng, s->rng, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
-		    L4_TAG_LABEL(mr[0]) != MKVM_RNG_OK || !mr[1] || mr[1] > n - got) {
+		int err = l4_ipc(s->rng, s->rng, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+		if (err || L4_TAG_LABEL(mr[0]) != MKVM_RNG_OK || !mr[1] || mr[1] > n - got) {
 			out_str(" (the rng server failed)\n");
+			s->stale |= err != 0;
 			return;
 		}
 		for (uint64_t i = 0; i < mr[1]; i++) {
@@ -269,6 +275,7 @@ static bool blk_call(struct sys *s, uint64_t label, uint64_t sector)
 	int err = blk_request(s->blk, label, sector, 1);
 	if (!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_OK)
 		return true;
+	s->stale |= err != 0;
 	out_str("blk: the driver answered error ");
 	out_num(err ? (uint64_t)err : mr[1], 10, 0);
 	out_str(err ? " (IPC)\n" : " (shared/mkvm/blk.h MKVM_BLK_E*)\n");
@@ -290,8 +297,10 @@ static void cmd_blk(struct sys *s, char *args)
 	}
 	if (!s->blk_capacity) {
 		*(volatile uint8_t *)SH_BUF = 0;        /* the page is ours before it is mapped on */
-		if (blk_setbuf(s->blk, SH_BUF) || L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK || !mr[1]) {
+		int err = blk_setbuf(s->blk, SH_BUF);
+		if (err || L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK || !mr[1]) {
 			out_str("blk: the driver refused the buffer\n");
+			s->stale |= err != 0;
 			return;
 		}
 		s->blk_capacity = mr[1];
@@ -347,6 +356,7 @@ static bool net_call(struct sys *s, uint64_t label, unsigned u, uint64_t w1, uin
 	int err = l4_ipc(s->net, s->net, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US + wait_us), NULL);
 	if (!err && L4_TAG_LABEL(mr[0]) == MKVM_NET_OK)
 		return true;
+	s->stale |= err != 0;
 	if (!err && mr[1] == MKVM_NET_ETIMEOUT) {
 		out_str("net: no frame came within 1 s\n");
 		return false;
@@ -387,9 +397,10 @@ static void cmd_net(struct sys *s, char *args)
 		mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
 		mr[1] = SH_NETBUF | L4_ITEM_MAP;
 		mr[2] = L4_FPAGE(SH_NETBUF, 12, L4_R | L4_W);
-		if (l4_ipc(s->net, s->net, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL) ||
-		    L4_TAG_LABEL(mr[0]) != MKVM_NET_OK || !net_call(s, MKVM_NET_MAC, 0, 0, 0)) {
+		int err = l4_ipc(s->net, s->net, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+		if (err || L4_TAG_LABEL(mr[0]) != MKVM_NET_OK || !net_call(s, MKVM_NET_MAC, 0, 0, 0)) {
 			out_str("net: the driver refused the buffer\n");
+			s->stale |= err != 0;
 			return;
 		}
 		s->mac = mr[1] | 1ull << 48;            /* bit 48: known, even if all zero */
@@ -448,62 +459,118 @@ static const char help[] =
 	"  net send [TEXT]          a broadcast frame carrying TEXT (virtio-net)\n"
 	"  net recv                 the next frame that comes within 1 s\n"
 	"  rand N                   N random bytes from virtio-rng (1..256)\n"
+	"  crash DRIVER [null]      make a driver program fault (a wild write, or a null\n"
+	"                           dereference); the root task starts it again\n"
 	"  bench                    the kernel microbenchmarks (results on the kernel console)\n"
 	"  exit                     power off (isa-debug-exit)\n";
 
+/* Finds every server by name (waiting while one starts), forgetting what
+ * was set up with the earlier instances. */
+static void lookup_all(struct sys *s)
+{
+	s->kind = KIND_VIRTIO;
+	s->con = name_lookup("virtio-console", SERVER_TIMEOUT_US);
+	if (!s->con) {
+		s->con = name_lookup("com1", SERVER_TIMEOUT_US);
+		s->kind = KIND_COM1;
+	}
+	s->rng = name_lookup("virtio-rng", SERVER_TIMEOUT_US);
+	s->blk = name_lookup("virtio-blk", SERVER_TIMEOUT_US);
+	s->net = name_lookup("virtio-net", SERVER_TIMEOUT_US);
+	s->bus = name_lookup("pci-bus", SERVER_TIMEOUT_US);
+	s->com1 = name_lookup("com1", SERVER_TIMEOUT_US);
+	s->blk_capacity = s->mac = 0;
+	s->stale = false;
+	out_con = s->con;
+}
+
+/* crash DRIVER [null]: the root task has the driver fault on purpose (a
+ * wild write, or a null dereference) and starts it again. */
+static void cmd_crash(char *args)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	char *name = next_word(&args), *how = next_word(&args);
+	if (!name || strlen(name) >= MKVM_NAME_MAX || (how && !streq(how, "null"))) {
+		out_str("usage: crash DRIVER [null]\n");
+		return;
+	}
+	out_flush();
+	mr[0] = L4_TAG(MKVM_SHELL_CRASH, 4, 0);
+	mr[1] = mr[2] = mr[3] = 0;
+	memcpy(&mr[1], name, strlen(name));
+	mr[4] = how ? MKVM_CRASH_NULL : MKVM_CRASH_WILD;
+	if (l4_call(L4_ROOT_TID) || L4_TAG_LABEL(mr[0]) != MKVM_ROOT_OK) {
+		out_str("crash: no program serves ");
+		out_str(name);
+		out_ch('\n');
+		return;
+	}
+	out_str("crash: ");
+	out_str(name);
+	out_str(" was told to fault\n");
+}
+
+/* One command line; the words of line are cut up. */
+static void command(struct sys *s, char *line)
+{
+	char *p = line, *cmd = next_word(&p);
+	if (!cmd)
+		return;
+	if (streq(cmd, "help")) {
+		out_str(help);
+	} else if (streq(cmd, "threads") || streq(cmd, "spaces")) {
+		cmd_threads(s, cmd[0] == 's');
+	} else if (streq(cmd, "blk")) {
+		cmd_blk(s, p);
+	} else if (streq(cmd, "net")) {
+		cmd_net(s, p);
+	} else if (streq(cmd, "rand")) {
+		cmd_rand(s, p);
+	} else if (streq(cmd, "crash")) {
+		cmd_crash(p);
+	} else if (streq(cmd, "bench")) {
+		out_str("bench: running (results on the kernel console)\n");
+		out_flush();
+		out_str(root_call(MKVM_SHELL_BENCH) ? "bench: the root task did not answer\n" : "bench: done\n");
+	} else if (streq(cmd, "exit")) {
+		out_str("bye\n");
+		out_flush();
+		root_call(MKVM_SHELL_EXIT);
+	} else {
+		out_str("unknown command '");
+		out_str(cmd);
+		out_str("' (try help)\n");
+	}
+}
+
 int main(void)
 {
-	static char line[128];
-	struct sys s = { .kind = KIND_VIRTIO };
-	/* each waits while its program sets up, so their lines on COM1 all come
-	 * before the shell's first output (which may share the terminal) */
-	s.con = name_lookup("virtio-console", SERVER_TIMEOUT_US);
-	if (!s.con) {
-		s.con = name_lookup("com1", SERVER_TIMEOUT_US);
-		s.kind = KIND_COM1;
-	}
-	s.rng = name_lookup("virtio-rng", SERVER_TIMEOUT_US);
-	s.blk = name_lookup("virtio-blk", SERVER_TIMEOUT_US);
-	s.net = name_lookup("virtio-net", SERVER_TIMEOUT_US);
-	s.bus = name_lookup("pci-bus", SERVER_TIMEOUT_US);
+	static char line[128], again[128];
+	static struct sys s;
+	/* each lookup waits while its program sets up, so their lines on COM1
+	 * all come before the shell's first output (which may share the
+	 * terminal) */
+	lookup_all(&s);
 	printf("shell: console: %s\n", !s.con ? "none" : s.kind == KIND_VIRTIO ? "virtio-console" : "COM1");
 	if (!s.con)
 		return 1;
-	out_con = s.con;
 	out_str(s.kind == KIND_VIRTIO ? "mkvm shell on the virtio console; type help\n"
 				      : "mkvm shell on COM1 (no virtio console); type help\n");
 	for (;;) {
+		if (!out_con)
+			lookup_all(&s);
 		out_str("mkvm> ");
 		if (!read_line(&s, line, sizeof(line))) {
 			printf("shell: console read failed; the shell stops\n");
 			return 1;
 		}
-		char *p = line, *cmd = next_word(&p);
-		if (!cmd)
-			continue;
-		if (streq(cmd, "help")) {
-			out_str(help);
-		} else if (streq(cmd, "threads") || streq(cmd, "spaces")) {
-			cmd_threads(&s, cmd[0] == 's');
-		} else if (streq(cmd, "blk")) {
-			cmd_blk(&s, p);
-		} else if (streq(cmd, "net")) {
-			cmd_net(&s, p);
-		} else if (streq(cmd, "rand")) {
-			cmd_rand(&s, p);
-		} else if (streq(cmd, "bench")) {
-			out_str("bench: running (results on the kernel console)\n");
-			out_flush();
-			out_str(root_call(MKVM_SHELL_BENCH) ? "bench: the root task did not answer\n" : "bench: done\n");
-		} else if (streq(cmd, "exit")) {
-			out_str("bye\n");
-			out_flush();
-			root_call(MKVM_SHELL_EXIT);
-		} else {
-			out_str("unknown command '");
-			out_str(cmd);
-			out_str("' (try help)\n");
+		memcpy(again, line, sizeof(line));
+		command(&s, line);
+		if (s.stale) {
+			/* a server ended under the command: once more, with its new instance */
+			out_str("(a server was restarted: trying again)\n");
+			lookup_all(&s);
+			command(&s, again);
 		}
 	}
 }
-

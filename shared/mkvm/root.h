@@ -52,7 +52,8 @@
  * other, with no words: MKVM_SHELL_THREADS: MR1 = n, MR2.. = n (thread,
  * space) pairs, the root task's threads and the programs'; MKVM_SHELL_BENCH:
  * runs the kernel microbenchmarks, then replies; MKVM_SHELL_EXIT: powers
- * off through isa-debug-exit (no reply).
+ * off through isa-debug-exit (no reply); MKVM_SHELL_CRASH, MR1..MR3 = a
+ * program's name, MR4 = MKVM_CRASH_*: as MKVM_ROOT_CRASH.
  *
  * A program's server thread obeys one message from the root task's server
  * thread alone: MKVM_PROG_CRASH, MR1 = MKVM_CRASH_WILD (a write to an
@@ -75,6 +76,7 @@
 #define MKVM_SHELL_THREADS 0x861
 #define MKVM_SHELL_BENCH   0x862
 #define MKVM_SHELL_EXIT    0x863
+#define MKVM_SHELL_CRASH   0x864
 #define MKVM_CRASH_WILD    1
 #define MKVM_CRASH_NULL    2
 #define MKVM_ROOT_OK       0
