@@ -1,4 +1,4 @@
-/* The root task's own virtio-blk client (shared/mkvm/blk.h, through the
+/* The test suite's own virtio-blk client (shared/mkvm/blk.h, through the
  * protocol calls of lib/blk_client.c): the durability run (durable.c) and
  * the block benchmark (bench_blk.c). */
 #include <mkvm/blk.h>

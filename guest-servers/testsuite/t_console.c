@@ -1,4 +1,4 @@
-/* Tests of the virtio-console driver server (guest-servers/virtio/console.c)
+/* Tests of the virtio-console driver server (guest-servers/virtio-console/console.c)
  * through its protocol (shared/mkvm/console.h). virtio-console: a line out
  * (the harness checks that it reached the host side) and malformed
  * requests. virtio-console-input: the host side typed CONSOLE_INPUT; runs

@@ -123,7 +123,7 @@ void t_grant(void)
 	l4_utcb()->mr[0] = L4_TAG(0, 0, 0);
 	EXPECT(!l4_send(b, L4_NEVER), "command to B failed");
 	EXPECT(wait_eq(&result_b, 0xabcd0002), "B lost the granted page (%lx)", result_b);
-	/* the granted mapping is still derived from the root's page */
+	/* the granted mapping is still derived from the suite's page */
 	plog.last_tid = 0;
 	EXPECT(!l4_unmap(L4_FPAGE(page, 12, L4_RWX), 0), "unmap failed");
 	thread_delete(a);

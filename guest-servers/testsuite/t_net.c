@@ -1,4 +1,4 @@
-/* Tests of the virtio-net driver server (guest-servers/virtio/net.c) through
+/* Tests of the virtio-net driver server (guest-servers/virtio-net/net.c) through
  * its IPC protocol (shared/mkvm/net.h). virtio-net: set-up, MAC and bad
  * requests, on any network; skips without a modern virtio-net.
  * virtio-net-loopback: frames out and back, which needs a device whose every

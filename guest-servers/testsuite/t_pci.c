@@ -1,4 +1,4 @@
-/* Test of the PCI bus server (guest-servers/pci/bus.c) through its IPC
+/* Test of the PCI bus server (guest-servers/pci-bus/bus.c) through its IPC
  * protocol (shared/mkvm/pci.h). */
 #include <mkvm/pci.h>
 #include "suite.h"

@@ -35,7 +35,7 @@ void t_fpu(void)
 	thread_delete(b);
 	EXPECT(fpu_done == 2, "workers did not finish");
 	EXPECT(!fpu_bad, "%d corrupted register reads", fpu_bad);
-	EXPECT(got == mine, "root's xmm3 corrupted: %lx", got);
+	EXPECT(got == mine, "the suite's xmm3 corrupted: %lx", got);
 }
 
 static volatile uint64_t spins;

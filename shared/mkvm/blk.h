@@ -1,4 +1,4 @@
-/* The IPC protocol of the virtio-blk driver server (guest-servers/virtio/blk.c).
+/* The IPC protocol of the virtio-blk driver server (guest-servers/virtio-blk/blk.c).
  *
  * Data travels through one page of the client's that the client maps to
  * the server; sectors are 512 bytes, at most MKVM_BLK_MAX_SECTORS a request.

@@ -1,5 +1,5 @@
 /* The IPC protocol of the virtio-console driver server
- * (guest-servers/virtio/console.c): one port (port 0, no multiport), bytes
+ * (guest-servers/virtio-console/console.c): one port (port 0, no multiport), bytes
  * out through the transmitq, bytes in from the receiveq.
  *
  * Write (a call to the server's thread):

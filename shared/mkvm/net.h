@@ -1,4 +1,4 @@
-/* The IPC protocol of the virtio-net driver server (guest-servers/virtio/net.c).
+/* The IPC protocol of the virtio-net driver server (guest-servers/virtio-net/net.c).
  *
  * Frames travel through one 4 KiB buffer page the client maps to the
  * server first: a frame to send at offset MKVM_NET_TXBUF, a received one at

@@ -1,4 +1,4 @@
-/* The IPC protocol of the PCI bus server (guest-servers/pci/bus.c).
+/* The IPC protocol of the PCI bus server (guest-servers/pci-bus/bus.c).
  *
  * The bus server owns the PCI ECAM: it enumerates every function on bus 0
  * and on the buses behind PCI-to-PCI bridges, sizes their BARs, and hands

@@ -1,4 +1,4 @@
-/* The IPC protocol of the virtio-rng driver server (guest-servers/virtio/rng.c).
+/* The IPC protocol of the virtio-rng driver server (guest-servers/virtio-rng/rng.c).
  *
  * Request (a call to the server's thread):
  *   MR0 = L4_TAG(MKVM_RNG_READ, 1, 0), MR1 = bytes wanted, 1..MKVM_RNG_MAX.
