@@ -49,6 +49,16 @@ void bench_run(void)
 	}
 	printf("bench: null-syscall %lu cycles/op\n", best);
 
+	/* fresh heap pages, each a page fault served by the root task's pager
+	 * (an IPC to it, a zeroed frame, a map item back) */
+	static uint64_t next = 1 << 20;
+	uint64_t base = prog_info->heap_base + next, t0 = rdtsc();
+	next += 64 * 4096;
+	for (int i = 0; i < 64; i++)
+		*(volatile uint8_t *)(base + 4096 * (uint64_t)i) = 1;
+	printf("bench: page-fault-root-pager %lu cycles/op (a fresh heap page: fault, zeroed frame, map)\n",
+	       (rdtsc() - t0) / 64);
+
 	uint64_t local = thread_new_local(echo, 0);
 	uint64_t same = round_trips(local);
 	printf("bench: ipc-call-reply-same-space %lu cycles/op\n", same);
