@@ -21,7 +21,7 @@ __attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
 	.tcb_state = offsetof(struct tcb, state),
 	.tcb_space = offsetof(struct tcb, space),
 	.tcb_prio = offsetof(struct tcb, prio),
-	.tcb_name = MKVM_KDEBUG_NONE,
+	.tcb_name = offsetof(struct tcb, name),
 	.space_cr3 = offsetof(struct space, pml4_phys),
 	.space_pcid = offsetof(struct space, pcid),
 };
@@ -29,6 +29,7 @@ __attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
 _Static_assert(sizeof(((struct tcb *)0)->tid) == 8, "kdebug v1: id is u64");
 _Static_assert(sizeof(enum thread_state) == 4, "kdebug v1: state is u32");
 _Static_assert(sizeof(((struct tcb *)0)->prio) == 1, "kdebug v1: prio is u8");
+_Static_assert(sizeof(((struct tcb *)0)->name) == MKVM_KDEBUG_NAME, "kdebug v1: name is 16 bytes");
 _Static_assert(sizeof(((struct space *)0)->pml4_phys) == 8, "kdebug v1: cr3 is u64");
 _Static_assert(sizeof(((struct space *)0)->pcid) == 2, "kdebug v1: pcid is u16");
 _Static_assert((int)T_FREE == MKVM_KDEBUG_T_FREE && (int)T_READY == MKVM_KDEBUG_T_READY &&

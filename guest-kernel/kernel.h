@@ -77,6 +77,7 @@ struct tcb {
 
 	/* scheduling */
 	uint8_t prio;
+	char name[16];               /* for debuggers (L4_SYS_DEBUG_NAME); NUL-padded */
 	uint32_t timeslice, remaining;
 	struct tcb *rq_next, *rq_prev;
 

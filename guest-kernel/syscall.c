@@ -115,6 +115,20 @@ static int sys_kdb_write(struct tcb *self, struct trapframe *f)
 	return L4_OK;
 }
 
+/* Names a thread for debuggers (the kernel's debug description). */
+static int sys_debug_name(struct tcb *self, struct trapframe *f)
+{
+	struct tcb *t = thread_lookup(f->rdi);
+	if (!self->space->privileged)
+		return L4_EPERM;
+	if (!t || !space_controls(self->space, t->space))
+		return L4_EINVAL;
+	memcpy(t->name, &f->rsi, 8);
+	memcpy(t->name + 8, &f->rdx, 8);
+	t->name[15] = 0;
+	return L4_OK;
+}
+
 static uint64_t kinfo_flags(void)
 {
 	return (feat.pcid ? L4_KINFO_PCID : 0) | (feat.invpcid ? L4_KINFO_INVPCID : 0) |
@@ -153,6 +167,9 @@ void syscall_dispatch(struct trapframe *f)
 		break;
 	case L4_SYS_KDB_WRITE:
 		f->rax = sys_kdb_write(self, f);
+		break;
+	case L4_SYS_DEBUG_NAME:
+		f->rax = sys_debug_name(self, f);
 		break;
 	case L4_SYS_KINFO:
 		f->rdi = kinfo_flags();

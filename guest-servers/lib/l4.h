@@ -117,6 +117,15 @@ static inline int l4_irq_control(unsigned line, unsigned op)
 {
 	return (int)l4_syscall(L4_SYS_IRQ_CONTROL, line, op, 0, 0, NULL, NULL);
 }
+/* Names a thread for debuggers (up to 15 bytes). */
+static inline int l4_debug_name(uint64_t tid, const char *name)
+{
+	uint64_t w[2] = { 0, 0 };
+	for (int i = 0; i < 15 && name[i]; i++)
+		((char *)w)[i] = name[i];
+	return (int)l4_syscall(L4_SYS_DEBUG_NAME, tid, w[0], w[1], 0, NULL, NULL);
+}
+
 /* An MSI line for handler (nil: the caller): its line, and the data and
  * address the device must send. */
 static inline int l4_irq_attach_msi(uint64_t handler, uint64_t *line, uint64_t *data, uint64_t *addr)

@@ -322,6 +322,8 @@ static void prog_start(struct prog *p)
 		info->msi_addr = addr;
 		info->flags |= MKVM_PROG_HAS_IRQ;
 	}
+	if (!err)
+		l4_debug_name(p->tid, p->cfg.name);
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = L4_TAG(0, 3, 0);
 	mr[1] = p->entry;

@@ -31,7 +31,10 @@
 #define L4_SYS_KDB_WRITE      7 /* user buffer, length: kernel debug console */
 #define L4_SYS_KINFO          8 /* returns L4_KINFO_* flags in rdi, tick length (us)
                                   in rsi, system clock (us since boot) in rdx */
-#define L4_SYS_COUNT          9
+#define L4_SYS_DEBUG_NAME     9 /* dest, name bytes 0..7 (rsi), 8..15 (rdx): what
+				  debuggers call the thread (privileged, a
+				  thread of a space the caller controls) */
+#define L4_SYS_COUNT          10
 
 /* Results. Errors found in the receive phase of an IPC have L4_E_RECV set. */
 #define L4_OK         0

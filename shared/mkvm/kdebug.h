@@ -6,7 +6,8 @@
  *
  * Version 1 fixes the field sizes: tcb id u64 (L4 id, number << 16 |
  * version), state u32 (MKVM_KDEBUG_T_*), space u64 (kernel virtual address
- * of an entry of the space table), priority u8; space cr3 u64 (physical
+ * of an entry of the space table), priority u8, name MKVM_KDEBUG_NAME bytes
+ * (NUL-padded, not trusted to be terminated or printable); space cr3 u64 (physical
  * address of the PML4), pcid u16. A field the kernel does not have has
  * offset MKVM_KDEBUG_NONE. All addresses are kernel virtual addresses,
  * mapped in every address space. Little-endian, no padding. */
@@ -18,6 +19,7 @@
 #define MKVM_KDEBUG_MAGIC   0x42444b4du /* "MKDB" */
 #define MKVM_KDEBUG_VERSION 1
 #define MKVM_KDEBUG_NONE    0xffffu
+#define MKVM_KDEBUG_NAME    16
 
 enum mkvm_kdebug_state {
 	MKVM_KDEBUG_T_FREE,		/* unused slot: not listed */

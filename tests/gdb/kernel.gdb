@@ -23,11 +23,13 @@ end
 continue
 
 eval "monitor kdesc %#lx", &mkvm_kdebug_desc
-# EXPECT: ^  32\.1 +[a-z-]+ +0 +[0-9]+$
-# EXPECT: ^  33\.1 +[a-z-]+ +1 +[0-9]+$
+# EXPECT: ^  32\.1 +[a-z-]+ +0 +[0-9]+  sigma0$
+# EXPECT: ^  33\.1 +[a-z-]+ +1 +[0-9]+  root$
+# EXPECT: ^ +[0-9]+\.1 +[a-z-]+ +[0-9]+ +[0-9]+  pci-bus$
 monitor threads
-# EXPECT: ^    0  0x[0-9a-f]+ +[0-9]+ +[0-9]+$
-# EXPECT: ^    1  0x[0-9a-f]+ +[0-9]+ +[0-9]+$
+# EXPECT: ^    0  0x[0-9a-f]+ +[0-9]+ +[0-9]+  sigma0$
+# EXPECT: ^    1  0x[0-9a-f]+ +[0-9]+ +[0-9]+  root$
+# EXPECT: ^ +[0-9]+  0x[0-9a-f]+ +[0-9]+ +[0-9]+  pci-bus$
 monitor spaces
 # EXPECT: ^addresses are virtual, through cr3 0x[0-9a-f]+$
 monitor space 1

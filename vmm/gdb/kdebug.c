@@ -91,6 +91,9 @@ static bool kdebug__load(struct gdb_stub *s, struct mkvm_kdebug *d,
 	if (d->space_pcid != MKVM_KDEBUG_NONE &&
 	    !field_ok(d->space_pcid, 2, d->space_stride))
 		d->space_pcid = MKVM_KDEBUG_NONE;
+	if (d->tcb_name != MKVM_KDEBUG_NONE &&
+	    !field_ok(d->tcb_name, MKVM_KDEBUG_NAME, d->thread_stride))
+		d->tcb_name = MKVM_KDEBUG_NONE;
 	return true;
 }
 
@@ -128,7 +131,28 @@ static long space_index(const struct mkvm_kdebug *d, uint64_t p)
 
 struct kthread {
 	uint64_t id, state, space, prio;
+	char name[MKVM_KDEBUG_NAME + 1];	/* printable, terminated */
 };
+
+/* The thread's name as printable text: bytes up to the first NUL, any
+ * other byte outside printable ASCII shown as '?'. */
+static bool name_read(struct gdb_stub *s, const struct mkvm_kdebug *d,
+		      uint32_t i, struct kthread *t)
+{
+	uint8_t b[MKVM_KDEBUG_NAME];
+	unsigned n = 0;
+
+	t->name[0] = 0;
+	if (d->tcb_name == MKVM_KDEBUG_NONE)
+		return true;
+	if (!kdebug__read(s, d->threads + (uint64_t)i * d->thread_stride +
+			  d->tcb_name, b, sizeof(b)))
+		return false;
+	for (; n < sizeof(b) && b[n]; n++)
+		t->name[n] = b[n] >= ' ' && b[n] < 0x7f ? (char)b[n] : '?';
+	t->name[n] = 0;
+	return true;
+}
 
 static bool thread_read(struct gdb_stub *s, const struct mkvm_kdebug *d,
 			uint32_t i, struct kthread *t)
@@ -142,7 +166,8 @@ static bool thread_read(struct gdb_stub *s, const struct mkvm_kdebug *d,
 			  &t->space) &&
 	       (d->tcb_prio == MKVM_KDEBUG_NONE ||
 		entry_read(s, d->threads, d->thread_stride, i, d->tcb_prio, 1,
-			   &t->prio));
+			   &t->prio)) &&
+	       name_read(s, d, i, t);
 }
 
 static bool fail(struct gdb_stub *s, const char *text)
@@ -160,7 +185,7 @@ bool gdb_kdebug__threads(struct gdb_stub *s)
 
 	if (!kdebug__load(s, &d, line, sizeof(line)))
 		return fail(s, line);
-	gdb_stub__console(s, "thread    state      space  prio\n");
+	gdb_stub__console(s, "thread    state      space  prio  name\n");
 	for (uint32_t i = 0; i < d.nthreads; i++) {
 		long sp;
 
@@ -172,12 +197,12 @@ bool gdb_kdebug__threads(struct gdb_stub *s)
 		if (t.state == MKVM_KDEBUG_T_FREE)
 			continue;
 		sp = space_index(&d, t.space);
-		snprintf(line, sizeof(line), "%4llu.%-4llu %-10s %5ld  %4llu\n",
+		snprintf(line, sizeof(line), "%4llu.%-4llu %-10s %5ld  %4llu  %s\n",
 			 (unsigned long long)(t.id >> 16),
 			 (unsigned long long)(t.id & 0xffff),
 			 t.state < sizeof(state_names) / sizeof(state_names[0])
 				 ? state_names[t.state] : "?",
-			 sp, (unsigned long long)t.prio);
+			 sp, (unsigned long long)t.prio, t.name);
 		gdb_stub__console(s, line);
 		listed++;
 	}
@@ -194,14 +219,18 @@ bool gdb_kdebug__spaces(struct gdb_stub *s)
 	struct kthread t;
 	char line[160];
 	uint16_t *count = NULL;
+	char (*names)[MKVM_KDEBUG_NAME + 1] = NULL;	/* a named thread's */
 	unsigned listed = 0;
 	bool ok = false;
 
 	if (!kdebug__load(s, &d, line, sizeof(line)))
 		return fail(s, line);
 	count = calloc(d.nspaces, sizeof(*count));
-	if (!count)
-		return fail(s, "out of memory\n");
+	names = calloc(d.nspaces, sizeof(*names));
+	if (!count || !names) {
+		fail(s, "out of memory\n");
+		goto out;
+	}
 	for (uint32_t i = 0; i < d.nthreads; i++) {
 		long sp;
 
@@ -215,8 +244,10 @@ bool gdb_kdebug__spaces(struct gdb_stub *s)
 		if (t.state != MKVM_KDEBUG_T_FREE && sp >= 0 &&
 		    count[sp] < UINT16_MAX)
 			count[sp]++;
+		if (t.state != MKVM_KDEBUG_T_FREE && sp >= 0 && !names[sp][0])
+			memcpy(names[sp], t.name, sizeof(names[sp]));
 	}
-	gdb_stub__console(s, "space  cr3                 pcid  threads\n");
+	gdb_stub__console(s, "space  cr3                 pcid  threads  name\n");
 	for (uint32_t i = 0; i < d.nspaces; i++) {
 		uint64_t cr3, pcid = 0;
 		char pcid_text[8] = "-";
@@ -236,8 +267,8 @@ bool gdb_kdebug__spaces(struct gdb_stub *s)
 		if (d.space_pcid != MKVM_KDEBUG_NONE)
 			snprintf(pcid_text, sizeof(pcid_text), "%llu",
 				 (unsigned long long)pcid);
-		snprintf(line, sizeof(line), "%5u  %#-18llx  %4s  %7u\n", i,
-			 (unsigned long long)cr3, pcid_text, count[i]);
+		snprintf(line, sizeof(line), "%5u  %#-18llx  %4s  %7u  %s\n", i,
+			 (unsigned long long)cr3, pcid_text, count[i], names[i]);
 		gdb_stub__console(s, line);
 		listed++;
 	}
@@ -246,6 +277,7 @@ bool gdb_kdebug__spaces(struct gdb_stub *s)
 	ok = true;
 out:
 	free(count);
+	free(names);
 	return ok;
 }
 
