@@ -10,7 +10,7 @@
 
 #define MAX_NAMES 32
 #define MAX_FREE 1024
-#define MAX_RESTARTS 8
+#define MAX_RESTARTS 8          /* in a program's life: a program that always fails stops */
 
 struct page { uint64_t va, pa; };
 
@@ -26,7 +26,6 @@ struct prog {
 	uint64_t why;                   /* MKVM_END_* */
 	uint64_t why_addr;
 	uint64_t info_pa;               /* its info page (root's frame) */
-	struct mkvm_prog_info *info;
 	unsigned npages;
 	struct page pages[MAX_PROG_PAGES];
 };
