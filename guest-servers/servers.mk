@@ -22,8 +22,8 @@ PROG_LIBS   := lib/ulib.c lib/prog_crt0.S lib/prog.c
 VIRTIO_LIBS := virtio/virtio_pci.c virtio/server.c
 $(foreach p,$(PROGRAMS),$(eval $(p)_LIBS := $(PROG_LIBS)))
 $(foreach p,$(filter virtio-%,$(PROGRAMS)),$(eval $(p)_LIBS += $(VIRTIO_LIBS)))
-shell_LIBS  += lib/blk_client.c
-testsuite_LIBS += lib/blk_client.c
+shell_LIBS  += lib/clients.c
+testsuite_LIBS += lib/clients.c
 
 define program_rules
 $(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c $(SRC)/guest-servers/$(1)/*.S) \

@@ -13,7 +13,7 @@
 #include <mkvm/rng.h>
 #include <mkvm/testexit.h>
 #include <mkvm/virtio.h>
-#include "../lib/blk_client.h"
+#include "../lib/clients.h"
 #include "../lib/prog.h"
 
 #define KIND_VIRTIO 1
@@ -41,10 +41,7 @@ static void out_flush(void)
 	uint64_t *mr = l4_utcb()->mr;
 	if (!on)
 		return;
-	mr[0] = L4_TAG(MKVM_CONSOLE_WRITE, 1 + (on + 7) / 8, 0);
-	mr[1] = on;
-	memcpy(&mr[2], obuf, on);
-	int err = l4_ipc(out_con, out_con, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	int err = console_write(out_con, obuf, on);
 	if (err || L4_TAG_LABEL(mr[0]) != MKVM_CONSOLE_OK)
 		printf("shell: console write failed (IPC error %d, label %lx)\n", err, L4_TAG_LABEL(mr[0]));
 	if (err)
@@ -95,10 +92,7 @@ static bool read_line(struct sys *s, char *buf, unsigned len)
 	for (;;) {
 		if (at == have) {
 			out_flush();
-			mr[0] = L4_TAG(MKVM_CONSOLE_READ, 2, 0);
-			mr[1] = sizeof(in);
-			mr[2] = MKVM_CONSOLE_FOREVER;
-			if (l4_ipc(s->con, s->con, L4_TIMEOUTS(SERVER_TIMEOUT_US, L4_NEVER), NULL) ||
+			if (console_read(s->con, sizeof(in), MKVM_CONSOLE_FOREVER) ||
 			    L4_TAG_LABEL(mr[0]) != MKVM_CONSOLE_OK || mr[1] > sizeof(in))
 				return false;
 			have = (unsigned)mr[1];
@@ -251,9 +245,7 @@ static void cmd_rand(struct sys *s, char *args)
 	}
 	out_str("rand:");
 	for (uint64_t got = 0; got < n;) {
-		mr[0] = L4_TAG(MKVM_RNG_READ, 1, 0);
-		mr[1] = n - got;
-		int err = l4_ipc(s->rng, s->rng, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+		int err = rng_read(s->rng, n - got);
 		if (err || L4_TAG_LABEL(mr[0]) != MKVM_RNG_OK || !mr[1] || mr[1] > n - got) {
 			out_str(" (the rng server failed)\n");
 			s->stale |= err != 0;
@@ -348,12 +340,10 @@ static void cmd_blk(struct sys *s, char *args)
 }
 
 /* One net request (MR1 = w1); true, or false after saying why. */
-static bool net_call(struct sys *s, uint64_t label, unsigned u, uint64_t w1, uint64_t wait_us)
+static bool net_call(struct sys *s, uint64_t label, uint64_t w1)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(label, u, 0);
-	mr[1] = w1;
-	int err = l4_ipc(s->net, s->net, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US + wait_us), NULL);
+	int err = net_request(s->net, label, w1);
 	if (!err && L4_TAG_LABEL(mr[0]) == MKVM_NET_OK)
 		return true;
 	s->stale |= err != 0;
@@ -394,11 +384,8 @@ static void cmd_net(struct sys *s, char *args)
 	}
 	if (!s->mac) {
 		*(volatile uint8_t *)SH_NETBUF = 0;     /* the page is ours before it is mapped on */
-		mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
-		mr[1] = SH_NETBUF | L4_ITEM_MAP;
-		mr[2] = L4_FPAGE(SH_NETBUF, 12, L4_R | L4_W);
-		int err = l4_ipc(s->net, s->net, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
-		if (err || L4_TAG_LABEL(mr[0]) != MKVM_NET_OK || !net_call(s, MKVM_NET_MAC, 0, 0, 0)) {
+		int err = net_setbuf(s->net, SH_NETBUF);
+		if (err || L4_TAG_LABEL(mr[0]) != MKVM_NET_OK || !net_call(s, MKVM_NET_MAC, 0)) {
 			out_str("net: the driver refused the buffer\n");
 			s->stale |= err != 0;
 			return;
@@ -419,7 +406,7 @@ static void cmd_net(struct sys *s, char *args)
 		f[12] = NET_TYPE >> 8;
 		f[13] = NET_TYPE & 0xff;
 		memcpy(f + 14, text, n);
-		if (net_call(s, MKVM_NET_SEND, 1, len, 0)) {
+		if (net_call(s, MKVM_NET_SEND, len)) {
 			out_str("net: sent ");
 			out_num(len, 10, 0);
 			out_str(" bytes from ");
@@ -428,7 +415,7 @@ static void cmd_net(struct sys *s, char *args)
 		}
 		return;
 	}
-	if (!net_call(s, MKVM_NET_RECV, 1, 1000000, 1000000))
+	if (!net_call(s, MKVM_NET_RECV, 1000000))
 		return;
 	uint64_t len = mr[1];
 	const uint8_t *f = buf + MKVM_NET_RXBUF;

@@ -1,5 +1,5 @@
 /* The test suite's own virtio-blk client (shared/mkvm/blk.h, through the
- * protocol calls of lib/blk_client.c): the durability run (durable.c) and
+ * protocol calls of lib/clients.c): the durability run (durable.c) and
  * the block benchmark (bench_blk.c). */
 #include <mkvm/blk.h>
 #include "suite.h"

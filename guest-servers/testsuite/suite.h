@@ -5,7 +5,7 @@
 #define SUITE_H
 
 #include "../lib/prog.h"
-#include "../lib/blk_client.h"
+#include "../lib/clients.h"
 
 /* threads.c: thread ids, thread creation, the pager of child spaces. */
 #define ANON_BASE 0x40000000ull /* child-space region backed by fresh pages */

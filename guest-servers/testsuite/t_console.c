@@ -28,26 +28,6 @@ static bool console_ready(void)
 	return srv;
 }
 
-/* A write of n bytes; the IPC error, or 0 with the reply in mr[]. */
-static int console_write(const char *s, uint64_t n)
-{
-	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(MKVM_CONSOLE_WRITE, 1 + (n + 7) / 8, 0);
-	mr[1] = n;
-	memcpy(&mr[2], s, n);
-	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
-}
-
-/* A read of at most n bytes waiting wait_us; the IPC error, or 0. */
-static int console_read(uint64_t n, uint64_t wait_us)
-{
-	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(MKVM_CONSOLE_READ, 2, 0);
-	mr[1] = n;
-	mr[2] = wait_us;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, (uint32_t)(wait_us + SERVER_TIMEOUT_US)), NULL);
-}
-
 #define CON_ERROR(err, mr, code) \
 	(!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_CONSOLE_ERROR && (mr)[1] == (code))
 
@@ -57,10 +37,10 @@ void t_console_out(void)
 	if (!console_ready())
 		return;
 	uint64_t n = sizeof(CONSOLE_OUTPUT) - 1;
-	int err = console_write(CONSOLE_OUTPUT, n);
+	int err = console_write(srv, CONSOLE_OUTPUT, n);
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_CONSOLE_OK && mr[1] == n,
 	       "write: error %x, label %x, value %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
-	err = console_write("", 0);
+	err = console_write(srv, "", 0);
 	EXPECT(CON_ERROR(err, mr, MKVM_CONSOLE_EINVAL), "empty write: error %x, label %x, value %lu",
 	       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	mr[0] = L4_TAG(MKVM_CONSOLE_WRITE, 1, 0);       /* claims 40 bytes, carries none */
@@ -68,7 +48,7 @@ void t_console_out(void)
 	err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
 	EXPECT(CON_ERROR(err, mr, MKVM_CONSOLE_EINVAL), "short write: error %x, label %x, value %lu",
 	       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
-	err = console_read(MKVM_CONSOLE_MAX + 1, 0);
+	err = console_read(srv, MKVM_CONSOLE_MAX + 1, 0);
 	EXPECT(CON_ERROR(err, mr, MKVM_CONSOLE_EINVAL), "oversized read: error %x, label %x, value %lu",
 	       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	mr[0] = L4_TAG(MKVM_CONSOLE_READ + 7, 0, 0);
@@ -90,7 +70,7 @@ void t_console_in(void)
 	char line[128];
 	uint64_t got = 0;
 	while (!got || line[got - 1] != '\n') {
-		int err = console_read(sizeof(line) - got, 5000000);
+		int err = console_read(srv, sizeof(line) - got, 5000000);
 		EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_CONSOLE_OK, "read: error %x, label %x, value %lu",
 		       (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 		uint64_t n = mr[1];
@@ -105,7 +85,7 @@ void t_console_in(void)
 	       "received \"%s\", the host typed \"" CONSOLE_INPUT "\"", line);
 	/* nothing more comes: the read ends empty, and not before its time */
 	uint64_t t0 = l4_clock_us();
-	int err = console_read(16, 100000);
+	int err = console_read(srv, 16, 100000);
 	uint64_t waited = l4_clock_us() - t0;
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_CONSOLE_OK && mr[1] == 0,
 	       "read after the line: error %x, label %x, %lu bytes", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);

@@ -13,17 +13,6 @@
 
 #define U(x) ((uint64_t)(x))
 
-/* One request, timeouts SERVER_TIMEOUT_US plus the receive timeout; the
- * IPC error, or 0 with the reply in mr[]. */
-static int net_call(uint64_t srv, uint64_t label, uint64_t w1)
-{
-	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(label, 1, 0);
-	mr[1] = w1;
-	uint64_t rcv = label == MKVM_NET_RECV ? SERVER_TIMEOUT_US + w1 : SERVER_TIMEOUT_US;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, rcv), NULL);
-}
-
 #define NET_OK(err, mr) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_NET_OK)
 #define NET_ERR(err, mr, code) (!(err) && L4_TAG_LABEL((mr)[0]) == MKVM_NET_ERROR && (mr)[1] == (code))
 
@@ -47,7 +36,7 @@ static bool frame_send(uint64_t srv, uint64_t mac, uint64_t stamp, unsigned k)
 {
 	uint64_t *mr = l4_utcb()->mr;
 	frame_fill(page + MKVM_NET_TXBUF, sizes[k], mac, stamp, k);
-	int err = net_call(srv, MKVM_NET_SEND, sizes[k]);
+	int err = net_request(srv, MKVM_NET_SEND, sizes[k]);
 	if (!NET_OK(err, mr))
 		test_fail("send of frame %d (%lu bytes): error %x, label %x, code %lu", U(k), sizes[k], U(err),
 			  L4_TAG_LABEL(mr[0]), mr[1]);
@@ -59,7 +48,7 @@ static bool frame_back(uint64_t srv, uint64_t mac, uint64_t stamp, unsigned k)
 	static uint8_t want[MKVM_NET_MAX];
 	uint64_t *mr = l4_utcb()->mr;
 	memset(page + MKVM_NET_RXBUF, 0, MKVM_NET_MAX);
-	int err = net_call(srv, MKVM_NET_RECV, 2000000);
+	int err = net_request(srv, MKVM_NET_RECV, 2000000);
 	if (!NET_OK(err, mr)) {
 		test_fail("receive of frame %d: error %x, label %x, code %lu", U(k), U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 		return false;
@@ -85,25 +74,21 @@ void t_virtio_net(void)
 	if (!started)
 		started = name_lookup("virtio-net", SERVER_TIMEOUT_US);
 	EXPECT(started, "cannot start the virtio-net server");
-	int err = net_call(started, MKVM_NET_RECV, 0);
+	int err = net_request(started, MKVM_NET_RECV, 0);
 	EXPECT(NET_ERR(err, mr, MKVM_NET_ENOBUF), "receive before setbuf: error %x, label %x, code %lu",
 	       U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 	memset(page, 0, sizeof(page));          /* only a page we have can be mapped on */
-	mr[0] = L4_TAG(MKVM_NET_SETBUF, 0, 2);
-	mr[1] = (uint64_t)page | L4_ITEM_MAP;
-	mr[2] = L4_FPAGE((uint64_t)page, 12, L4_R | L4_W);
-	err = l4_ipc(started, started, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	err = net_setbuf(started, (uint64_t)page);
 	EXPECT(NET_OK(err, mr), "setbuf: error %x, label %x, code %lu", U(err), L4_TAG_LABEL(mr[0]), mr[1]);
-	mr[0] = L4_TAG(MKVM_NET_MAC, 0, 0);
-	err = l4_ipc(started, started, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	err = net_request(started, MKVM_NET_MAC, 0);
 	EXPECT(NET_OK(err, mr), "mac: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
 	uint64_t m = mr[1];
 	EXPECT(m && m >> 48 == 0, "mac %lx", m);
-	err = net_call(started, MKVM_NET_SEND, MKVM_NET_MIN - 1);
+	err = net_request(started, MKVM_NET_SEND, MKVM_NET_MIN - 1);
 	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "runt send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
-	err = net_call(started, MKVM_NET_SEND, MKVM_NET_MAX + 1);
+	err = net_request(started, MKVM_NET_SEND, MKVM_NET_MAX + 1);
 	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "oversized send: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
-	err = net_call(started, MKVM_NET_ERROR + 1, 0);
+	err = net_request(started, MKVM_NET_ERROR + 1, 0);
 	EXPECT(NET_ERR(err, mr, MKVM_NET_EINVAL), "unknown request: error %x, label %x", U(err), L4_TAG_LABEL(mr[0]));
 	srv = started;
 	mac = m;
@@ -121,7 +106,7 @@ void t_virtio_net_loopback(void)
 
 	/* nothing sent yet: a short wait times out, and only after the time */
 	uint64_t t0 = l4_clock_us();
-	int err = net_call(srv, MKVM_NET_RECV, 100000);
+	int err = net_request(srv, MKVM_NET_RECV, 100000);
 	uint64_t waited = l4_clock_us() - t0;
 	EXPECT(NET_ERR(err, mr, MKVM_NET_ETIMEOUT), "receive of nothing: error %x, label %x, code %lu",
 	       U(err), L4_TAG_LABEL(mr[0]), mr[1]);

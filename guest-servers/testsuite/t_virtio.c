@@ -23,7 +23,7 @@ bool virtio_present(uint16_t virtio_id)
 	return false;
 }
 
-/* One request; the error, or 0 with the reply in mr[]. */
+/* A request with an unknown label; the error, or 0 with the reply in mr[]. */
 static int rng_call(uint64_t srv, uint64_t label, uint64_t n)
 {
 	uint64_t *mr = l4_utcb()->mr;
@@ -45,7 +45,7 @@ void t_virtio_rng(void)
 	EXPECT(srv, "cannot start the virtio-rng server");
 	uint8_t got[2][64];
 	for (int i = 0; i < 2; i++) {
-		int err = rng_call(srv, MKVM_RNG_READ, sizeof(got[i]));
+		int err = rng_read(srv, sizeof(got[i]));
 		EXPECT(!err, "read %d: IPC error %x", i, (uint64_t)err);
 		EXPECT(L4_TAG_LABEL(mr[0]) == MKVM_RNG_OK, "read %d: error reply %x (code %lu)", i,
 		       L4_TAG_LABEL(mr[0]), mr[1]);
@@ -60,7 +60,7 @@ void t_virtio_rng(void)
 		EXPECT(varied, "read %d: 16 equal bytes %x", i, got[i][0]);
 	}
 	EXPECT(memcmp(got[0], got[1], 16), "two reads gave the same 16 bytes");
-	int err = rng_call(srv, MKVM_RNG_READ, MKVM_RNG_MAX + 1);
+	int err = rng_read(srv, MKVM_RNG_MAX + 1);
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_RNG_ERROR && mr[1] == MKVM_RNG_EINVAL,
 	       "oversized read: error %x, label %x, code %lu", (uint64_t)err, L4_TAG_LABEL(mr[0]), mr[1]);
 	err = rng_call(srv, MKVM_RNG_READ + 7, 8);
