@@ -4,7 +4,10 @@
  * completing the request, MSI-X pending bits, DEVICE_NEEDS_RESET on a bad
  * ring, and reset. Guest accesses go through the I/O bus and the PCI core,
  * without KVM (no ioeventfd: the notify write traps). */
+#include <pthread.h>
 #include <stddef.h>
+#include <sys/eventfd.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include "io.h"
@@ -60,16 +63,21 @@ static bool wait_status(struct drv *d, uint8_t bit)
 	return false;
 }
 
-static int start(struct drv *d)
+static int start_dev(struct drv *d, const struct virtio_pci_ops *ops)
 {
 	memset(d, 0, sizeof(*d));
 	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init())
 		return -1;
 	virtq__disable(&d->f.vq); /* the device owns the ring from here */
-	if (virtio_pci__init(&d->vp, &virtio_rng__ops, NULL, NULL, &d->f.mem))
+	if (virtio_pci__init(&d->vp, ops, NULL, NULL, &d->f.mem))
 		return -1;
 	d->bar = pci__bar_address(&d->vp.pci, VIRTIO_PCI_BAR);
 	return d->bar ? 0 : -1;
+}
+
+static int start(struct drv *d)
+{
+	return start_dev(d, &virtio_rng__ops);
 }
 
 static void stop(struct drv *d)
@@ -298,4 +306,77 @@ TEST(virtio_pci_cfg_window)
 	CHECK(cfg_rd(&d, p + 3, 1) == VIRTIO_PCI_CAP_PCI_CFG);
 	wr(&d, CC(device_status), 1, 0);
 	stop(&d);
+}
+
+/* A device with a host fd, like virtio-console's input eventfd or
+ * virtio-net's backend: poll_ready consumes the fd's event. */
+static int host_fd = -1;
+static int host_polls;
+
+static int hostfd_queue_notify(struct virtio_pci *vp, int q)
+{
+	return virtio_pci__drain(vp, q, virtio_rng__handle, NULL);
+}
+
+static int hostfd_poll_fd(struct virtio_pci *vp)
+{
+	(void)vp;
+	return host_fd;
+}
+
+static int hostfd_poll_ready(struct virtio_pci *vp)
+{
+	uint64_t count;
+
+	(void)vp;
+	host_polls++;
+	return read(host_fd, &count, sizeof(count)) < 0 ? 0 : 1;
+}
+
+static const struct virtio_pci_ops hostfd_ops = {
+	.name = "virtio-hostfd", .device_id = VIRTIO_ID_RNG, .class_code = 0xff0000,
+	.num_queues = 1, .queue_notify = hostfd_queue_notify,
+	.poll_fd = hostfd_poll_fd, .poll_ready = hostfd_poll_ready,
+};
+
+static double thread_cpu_ms(pthread_t t)
+{
+	clockid_t id;
+	struct timespec ts;
+
+	if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
+		return -1;
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A device in DEVICE_NEEDS_RESET must not busy-poll a host fd it no
+ * longer serves: the worker stays asleep while host input waits. */
+TEST(virtio_pci_needs_reset_does_not_spin)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+
+	host_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	REQUIRE(host_fd >= 0);
+	REQUIRE(start_dev(&d, &hostfd_ops) == 0);
+	driver_init(&d, FX_FEATURES);
+	fx_set(fx_desc(&d.f, 0), FX_RAM + FX_RAM_SIZE, 32, VIRTQ_DESC_F_WRITE, 0);
+	fx_offer(&d.f, 0);
+	wr(&d, VIRTIO_PCI_NOTIFY, 2, 0);
+	REQUIRE(wait_status(&d, VIRTIO_STATUS_DEVICE_NEEDS_RESET));
+	uint64_t one = 1;
+	REQUIRE(write(host_fd, &one, sizeof(one)) == sizeof(one));
+	double before = thread_cpu_ms(d.vp.worker);
+	usleep(300 * 1000);
+	double used = thread_cpu_ms(d.vp.worker) - before;
+	CHECK(before >= 0 && used < 30);
+	CHECK(host_polls == 0);
+	/* After a reset and DRIVER_OK the host input is served again. */
+	wr(&d, CC(device_status), 1, 0);
+	memset(fx_avail(&d.f), 0, 0x100);
+	driver_init(&d, FX_FEATURES);
+	for (int i = 0; i < 2000 && !host_polls; i++)
+		usleep(1000);
+	CHECK(host_polls == 1);
+	stop(&d);
+	close(host_fd);
 }

@@ -412,6 +412,14 @@ static int add_caps(struct virtio_pci *vp)
 
 /* ---- the worker ---- */
 
+/* Whether the device processes buffers: the driver is ready and the
+ * device has not stopped on a malformed ring (vp->lock held). */
+static bool live(const struct virtio_pci *vp)
+{
+	return (vp->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
 static void serve_queue(struct virtio_pci *vp, int i)
 {
 	uint64_t count;
@@ -419,9 +427,7 @@ static void serve_queue(struct virtio_pci *vp, int i)
 	if (read(vp->q[i].kick_fd, &count, sizeof(count)) < 0)
 		return;
 	pthread_mutex_lock(&vp->lock);
-	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && vp->q[i].enabled &&
-	    !(vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) &&
-	    vp->ops->queue_notify(vp, i) < 0)
+	if (live(vp) && vp->q[i].enabled && vp->ops->queue_notify(vp, i) < 0)
 		needs_reset(vp, i);
 	pthread_mutex_unlock(&vp->lock);
 }
@@ -429,9 +435,8 @@ static void serve_queue(struct virtio_pci *vp, int i)
 static void serve_poll_fd(struct virtio_pci *vp)
 {
 	pthread_mutex_lock(&vp->lock);
-	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
-		vp->ops->poll_ready(vp);
+	if (live(vp) && vp->ops->poll_ready(vp) < 0)
+		needs_reset(vp, 0);
 	pthread_mutex_unlock(&vp->lock);
 }
 
@@ -448,8 +453,11 @@ static void *worker(void *arg)
 		for (int i = 0; i < nq; i++)
 			p[n++] = (struct pollfd){ .fd = vp->q[i].kick_fd, .events = POLLIN };
 		if (vp->ops->poll_fd) {
+			/* Only while the device serves it: an fd left unread
+			 * (a stopped device) would make poll() return at once
+			 * forever. */
 			pthread_mutex_lock(&vp->lock);
-			int fd = (vp->status & VIRTIO_STATUS_DRIVER_OK) ? vp->ops->poll_fd(vp) : -1;
+			int fd = live(vp) ? vp->ops->poll_fd(vp) : -1;
 			pthread_mutex_unlock(&vp->lock);
 			p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		}

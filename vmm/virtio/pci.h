@@ -56,8 +56,11 @@ struct virtio_pci_ops {
 	/* Serves available buffers of queue q, on the worker, with vp->lock
 	 * held. Returns the number of chains completed, -1 for a bad ring. */
 	int (*queue_notify)(struct virtio_pci *vp, int q);
-	/* Optional: a host fd the worker also polls (e.g. a TAP device); on
-	 * POLLIN it calls poll_ready with vp->lock held. -1 for none. */
+	/* Optional: a host fd the worker also polls (e.g. a TAP device)
+	 * while the device is live (DRIVER_OK, not DEVICE_NEEDS_RESET); on
+	 * POLLIN it calls poll_ready with vp->lock held, which must consume
+	 * the event or make poll_fd return -1 (none) next time. poll_ready
+	 * returns -1 for a malformed queue 0 (the device's receive queue). */
 	int (*poll_fd)(struct virtio_pci *vp);
 	int (*poll_ready)(struct virtio_pci *vp);
 };
