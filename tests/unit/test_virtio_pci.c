@@ -380,3 +380,29 @@ TEST(virtio_pci_needs_reset_does_not_spin)
 	stop(&d);
 	close(host_fd);
 }
+
+/* The queue's ioeventfd follows BAR 0 when the guest moves it, and goes
+ * away while memory decoding is off (without a VM only the bookkeeping of
+ * what would be registered with KVM is done). */
+TEST(virtio_pci_ioeventfd_follows_bar)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+	struct virtio_pci_queue *q = &d.vp.q[0];
+
+	REQUIRE(start(&d) == 0);
+	driver_init(&d, FX_FEATURES);
+	CHECK(q->ioeventfd && q->ioeventfd_addr == d.bar + VIRTIO_PCI_NOTIFY);
+	uint32_t moved = (uint32_t)d.bar + 0x100000;
+	cfg_wr(&d, 0x10, 4, moved);
+	REQUIRE(pci__bar_address(&d.vp.pci, VIRTIO_PCI_BAR) == moved);
+	CHECK(q->ioeventfd && q->ioeventfd_addr == moved + VIRTIO_PCI_NOTIFY);
+	uint32_t cmd = cfg_rd(&d, 4, 2);
+	cfg_wr(&d, 4, 2, cmd & ~2u); /* memory decoding off */
+	CHECK(!q->ioeventfd);
+	cfg_wr(&d, 4, 2, cmd);
+	CHECK(q->ioeventfd && q->ioeventfd_addr == moved + VIRTIO_PCI_NOTIFY);
+	cfg_wr(&d, 0x10, 4, (uint32_t)d.bar);
+	wr(&d, CC(device_status), 1, 0);
+	CHECK(!q->ioeventfd);
+	stop(&d);
+}

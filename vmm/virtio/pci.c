@@ -74,6 +74,9 @@ int virtio_pci__drain(struct virtio_pci *vp, int q, virtq_handler_fn fn,
 
 /* ---- ioeventfd: queue notifications that never leave the kernel ---- */
 
+/* Registers queue q's notify address as a KVM ioeventfd on kick_fd at
+ * BAR 0's current address (or removes it). Without a VM (unit tests) only
+ * the bookkeeping is done. Called with vp->lock held. */
 static void ioeventfd_set(struct virtio_pci *vp, struct virtio_pci_queue *q,
 			  bool assign)
 {
@@ -82,20 +85,39 @@ static void ioeventfd_set(struct virtio_pci *vp, struct virtio_pci_queue *q,
 		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
 	};
 
-	if (!vp->vm || assign == q->ioeventfd)
+	if (assign == q->ioeventfd)
 		return;
 	if (assign) {
-		/* The BAR may have moved since the last time. */
+		if (!pci__bar_enabled(&vp->pci, VIRTIO_PCI_BAR))
+			return; /* the guest cannot reach the BAR now */
 		io.addr = q->ioeventfd_addr = pci__bar_address(&vp->pci, VIRTIO_PCI_BAR) +
 			VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MUL * (uint64_t)(q - vp->q);
 	}
-	if (ioctl(vp->vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
-		/* Not fatal: the notify write then traps to notify_write(). */
+	if (vp->vm && ioctl(vp->vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+		/* Not fatal: the notify write then traps to bar_access(). */
 		fprintf(stderr, "mkvm: %s: KVM_IOEVENTFD: %s\n", vp->ops->name,
 			strerror(errno));
 		return;
 	}
 	q->ioeventfd = assign;
+}
+
+/* The PCI core's bar_changed: the guest moved BAR 0 or switched decoding
+ * on or off; the live queues' ioeventfds follow. */
+static void bar_moved(struct pci_device *pd, int bar)
+{
+	struct virtio_pci *vp = pd->opaque;
+
+	if (bar != VIRTIO_PCI_BAR)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	for (int i = 0; i < vp->ops->num_queues; i++) {
+		if (!vp->q[i].enabled)
+			continue;
+		ioeventfd_set(vp, &vp->q[i], false);
+		ioeventfd_set(vp, &vp->q[i], true);
+	}
+	pthread_mutex_unlock(&vp->lock);
 }
 
 /* ---- device status, reset, queue enable ---- */
@@ -525,6 +547,7 @@ static void pci_identity(struct virtio_pci *vp)
 	pd->class_code = o->class_code;
 	pd->bar[VIRTIO_PCI_BAR] = (struct pci_bar){ .size = VIRTIO_PCI_BAR_SIZE };
 	pd->bar_access = bar_access;
+	pd->bar_changed = bar_moved;
 	pd->msix_vectors = o->num_queues + 1; /* one per queue + config */
 	pd->msix_bar = VIRTIO_PCI_MSIX_BAR;
 	pd->opaque = vp;
