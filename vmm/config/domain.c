@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -624,6 +625,20 @@ static int parse_domain(struct ctx *c, xmlNode *root)
 	return 0;
 }
 
+/* SAX hook at a <!DOCTYPE ...>: before its internal subset is read, stops
+ * the parser and records the line in the int at _private. A domain file
+ * never needs a DTD, and entity declarations could read files (external)
+ * or expand a small file into gigabytes of text (internal). */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+			   const xmlChar *sys_id)
+{
+	xmlParserCtxtPtr pc = ctx;
+
+	(void)name, (void)ext_id, (void)sys_id;
+	*(int *)pc->_private = xmlSAX2GetLineNumber(ctx);
+	xmlStopParser(pc);
+}
+
 int domain__parse_buffer(struct domain *d, const char *buf, size_t len,
 			 const char *name, char *err, size_t errlen)
 {
@@ -639,9 +654,20 @@ int domain__parse_buffer(struct domain *d, const char *buf, size_t len,
 	pc = xmlNewParserCtxt();
 	if (!pc)
 		return fail(&c, NULL, "out of memory");
-	/* No network, no entity expansion, errors reported here not on stderr. */
+	/* No network, no DOCTYPE (so no entities), errors reported here not
+	 * on stderr. */
+	int doctype_line = 0;
+	pc->_private = &doctype_line;
+	pc->sax->internalSubset = refuse_doctype;
 	doc = xmlCtxtReadMemory(pc, buf, (int)len, name, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doctype_line) {
+		xmlFreeDoc(doc);
+		xmlFreeParserCtxt(pc);
+		snprintf(err, errlen, "%s:%d: a DOCTYPE (DTD or entity declarations) is "
+			 "not accepted in a domain file", name, doctype_line);
+		return -1;
+	}
 	if (!doc) {
 		const xmlError *e = xmlCtxtGetLastError(pc);
 		size_t off;
