@@ -1,6 +1,8 @@
 /* virtio-console: output reaches the host fd, input waits in the FIFO and
  * is split over the receive buffers the guest offers. */
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
 #include "virtio/console.h"
@@ -65,5 +67,36 @@ TEST(virtio_console_rx_fifo)
 	CHECK(virtio_console__fifo_put(&con, (const uint8_t *)"x", 1) == 1);
 	fx_offer(&f, 9);
 	CHECK(virtio_console__rx(&con, &f.vq, &f.chain) == -1);
+	fx_fini(&f);
+}
+
+/* Four requests of 256 descriptors over one 128 KiB buffer: each writes at
+ * most VIRTIO_CONSOLE_TX_MAX bytes to the host, and one drain stops after
+ * VIRTQ_DRAIN_BYTES of chains, leaving the rest for the next one. */
+TEST(virtio_console_tx_is_bounded)
+{
+	struct virtio_console con;
+	struct fx f;
+	struct stat st;
+	int fd = memfd_create("console-out", MFD_CLOEXEC);
+
+	REQUIRE(fd >= 0);
+	virtio_console__setup(&con, fd);
+	REQUIRE(fx_init(&f, 256, FX_FEATURES) == VIRTQ_OK);
+	for (unsigned i = 0; i < 255; i++)
+		fx_set(fx_desc(&f, i), FX_BUF, 0x20000, VIRTQ_DESC_F_NEXT, (uint16_t)(i + 1));
+	fx_set(fx_desc(&f, 255), FX_BUF, 0x20000, 0, 0);
+	for (int i = 0; i < 4; i++)
+		fx_offer(&f, 0);
+	int first = virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con);
+	CHECK(first >= 1 && first < 4);
+	CHECK(virtq__pending(&f.vq));
+	int n = first;
+	for (int i = 0; i < 4 && virtq__pending(&f.vq); i++)
+		n += virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con);
+	CHECK(n == 4);
+	REQUIRE(fstat(fd, &st) == 0);
+	CHECK(st.st_size == 4 * VIRTIO_CONSOLE_TX_MAX);
+	close(fd);
 	fx_fini(&f);
 }

@@ -15,6 +15,9 @@
 #define VIRTIO_CONSOLE_RX   0
 #define VIRTIO_CONSOLE_TX   1
 #define VIRTIO_CONSOLE_FIFO 4096
+/* The most one transmit request writes to the host (Linux sends at most
+ * 32 KiB per buffer); the rest of a longer chain is dropped. */
+#define VIRTIO_CONSOLE_TX_MAX (64u << 10)
 
 struct virtio_console {
 	int out_fd;                       /* guest output goes here */
@@ -25,8 +28,9 @@ struct virtio_console {
 
 void virtio_console__setup(struct virtio_console *c, int out_fd);
 
-/* Transmit handler (virtq_handler_fn): writes the chain's readable bytes
- * to out_fd. Returns 0: nothing is written into the chain. */
+/* Transmit handler (virtq_handler_fn): writes the chain's readable bytes,
+ * at most VIRTIO_CONSOLE_TX_MAX, to out_fd. Returns 0: nothing is written
+ * into the chain. */
 uint32_t virtio_console__tx(void *con, const struct virtq_chain *c);
 
 /* Moves FIFO bytes into available receive chains. Returns the number of

@@ -51,10 +51,11 @@ int virtio_net__rx(struct virtio_net *n, struct virtq *vq,
 		   struct virtq_chain *c)
 {
 	const struct virtio_net_hdr hdr = { .num_buffers = 1 };
-	int used = 0, r;
+	int used = 0, r = 0;
 
-	/* Pop first: an empty ring then asks the driver for a kick. */
-	while ((r = virtq__pop(vq, c)) == 1) {
+	/* Pop first: an empty ring then asks the driver for a kick. At most a
+	 * queue's worth per call: the worker polls the backend again. */
+	while (used < vq->size && (r = virtq__pop(vq, c)) == 1) {
 		ssize_t len = next_frame(n);
 
 		if (len == 0) {

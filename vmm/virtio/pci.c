@@ -52,6 +52,15 @@ void virtio_pci__queue_interrupt(struct virtio_pci *vp, int q)
 	msix_send(vp, vp->q[q].msix_vector);
 }
 
+/* Wakes the worker for queue q, as a guest notification does. */
+static void kick(struct virtio_pci_queue *q)
+{
+	uint64_t one = 1;
+
+	if (write(q->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		perror("mkvm: virtio kick");
+}
+
 static void needs_reset(struct virtio_pci *vp, int q)
 {
 	if (vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
@@ -69,6 +78,10 @@ int virtio_pci__drain(struct virtio_pci *vp, int q, virtq_handler_fn fn,
 
 	/* Chains completed before a bad one are pushed: tell the driver. */
 	virtio_pci__queue_interrupt(vp, q);
+	/* One wake-up does a bounded amount: the worker comes back for the
+	 * rest after dropping the lock and looking at its other fds. */
+	if (n > 0 && virtq__pending(&vp->q[q].vq))
+		kick(&vp->q[q]);
 	return n;
 }
 
@@ -140,14 +153,6 @@ static void reset(struct virtio_pci *vp)
 	vp->status = 0;
 	vp->queue_sel = 0;
 	vp->isr = 0;
-}
-
-static void kick(struct virtio_pci_queue *q)
-{
-	uint64_t one = 1;
-
-	if (write(q->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		perror("mkvm: virtio kick");
 }
 
 static void set_status(struct virtio_pci *vp, uint8_t v)

@@ -208,10 +208,13 @@ void virtq__push(struct virtq *vq, uint16_t head, uint32_t len)
 int virtq__drain(struct virtq *vq, struct virtq_chain *c, virtq_handler_fn fn,
 		 void *opaque)
 {
-	int n = 0, r;
+	uint64_t bytes = 0;
+	int n = 0, r = 0;
 
-	while ((r = virtq__pop(vq, c)) == 1) {
+	while (n < vq->size && bytes < VIRTQ_DRAIN_BYTES &&
+	       (r = virtq__pop(vq, c)) == 1) {
 		virtq__push(vq, c->head, fn(opaque, c));
+		bytes += c->rd_bytes + c->wr_bytes;
 		n++;
 	}
 	return r < 0 ? -1 : n;
