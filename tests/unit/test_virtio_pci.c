@@ -6,9 +6,10 @@
  * without KVM (no ioeventfd: the notify write traps). */
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
-#include <string.h>
 #include <unistd.h>
 #include "io.h"
 #include "unit.h"
@@ -404,5 +405,51 @@ TEST(virtio_pci_ioeventfd_follows_bar)
 	cfg_wr(&d, 0x10, 4, (uint32_t)d.bar);
 	wr(&d, CC(device_status), 1, 0);
 	CHECK(!q->ioeventfd);
+	stop(&d);
+}
+
+/* Runs fn with stderr going into a temporary file; returns how many lines
+ * it wrote that contain `needle`. */
+static int stderr_lines(void (*fn)(struct drv *), struct drv *d, const char *needle)
+{
+	char line[512];
+	int saved = dup(2), n = 0;
+	FILE *tmp = tmpfile();
+
+	if (saved < 0 || !tmp)
+		return -1;
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	fn(d);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	while (fgets(line, sizeof(line), tmp))
+		n += strstr(line, needle) != NULL;
+	fclose(tmp);
+	return n;
+}
+
+static void bad_enable_cycles(struct drv *d)
+{
+	for (int i = 0; i < 1000; i++) {
+		wr(d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+		wr(d, CC(queue_select), 2, 0);
+		wr(d, CC(queue_size), 2, 3); /* not a power of two */
+		wr(d, CC(queue_enable), 2, 1);
+		wr(d, CC(device_status), 1, 0);
+	}
+}
+
+/* A guest that breaks and resets its device in a loop gets a few lines
+ * logged, not one per cycle. */
+TEST(virtio_pci_guest_messages_rate_limited)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+
+	REQUIRE(start(&d) == 0);
+	int n = stderr_lines(bad_enable_cycles, &d, "device needs reset");
+	CHECK(n >= 1 && n <= 10);
 	stop(&d);
 }

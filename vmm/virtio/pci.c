@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "layout.h"
+#include "log.h"
 #include "virtio/pci.h"
 #include "vm.h"
 
@@ -65,8 +66,10 @@ static void needs_reset(struct virtio_pci *vp, int q)
 {
 	if (vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
 		return;
-	fprintf(stderr, "mkvm: %s: queue %d: %s; device needs reset\n",
-		vp->ops->name, q, virtq__strerror(vp->q[q].vq.err));
+	static struct log_limit lim;
+
+	log__guest(&lim, "mkvm: %s: queue %d: %s; device needs reset\n",
+		   vp->ops->name, q, virtq__strerror(vp->q[q].vq.err));
 	vp->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	virtio_pci__config_changed(vp);
 }
@@ -107,9 +110,13 @@ static void ioeventfd_set(struct virtio_pci *vp, struct virtio_pci_queue *q,
 			VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MUL * (uint64_t)(q - vp->q);
 	}
 	if (vp->vm && ioctl(vp->vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
-		/* Not fatal: the notify write then traps to bar_access(). */
-		fprintf(stderr, "mkvm: %s: KVM_IOEVENTFD: %s\n", vp->ops->name,
-			strerror(errno));
+		/* Not fatal: the notify write then traps to bar_access(). The
+		 * guest can cause this (a BAR moved onto another's notify
+		 * address), so the message is rate-limited. */
+		static struct log_limit lim;
+
+		log__guest(&lim, "mkvm: %s: KVM_IOEVENTFD: %s\n", vp->ops->name,
+			   strerror(errno));
 		return;
 	}
 	q->ioeventfd = assign;
