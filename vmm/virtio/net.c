@@ -21,7 +21,7 @@ uint32_t virtio_net__tx(void *net, const struct virtq_chain *c)
 	struct iovec iov[VIRTQ_DEV_SIZE_MAX];
 	int k;
 
-	if (c->rd_bytes < HDR ||
+	if (c->rd_bytes < HDR || c->rd_bytes - HDR > VIRTIO_NET_FRAME_MAX ||
 	    (k = virtq_chain__iov(c, false, HDR, c->rd_bytes - HDR, iov,
 				  VIRTQ_DEV_SIZE_MAX)) < 0) {
 		n->tx_dropped++;

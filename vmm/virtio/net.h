@@ -34,7 +34,8 @@ void virtio_net__close(struct virtio_net *n);
 uint64_t virtio_net__features(void);
 
 /* Transmit handler (virtq_handler_fn): sends the frame after the header.
- * Frames the backend cannot take are dropped and counted. Returns 0. */
+ * Frames longer than VIRTIO_NET_FRAME_MAX or that the backend cannot take
+ * are dropped and counted. Returns 0. */
 uint32_t virtio_net__tx(void *net, const struct virtq_chain *c);
 
 /* Moves waiting frames from the backend into receive chains while both
