@@ -118,13 +118,14 @@ static uint64_t load_guest(struct vm *vm, const struct config *cfg,
 static int setup_virtio(struct vm *vm, const struct config *cfg, int out)
 {
 	for (int i = 0; i < cfg->nr_disks; i++)
-		if (virtio_blk__init(vm, cfg->disks[i].path, cfg->disks[i].readonly))
+		if (virtio_blk__init(vm, cfg->disks[i].path, cfg->disks[i].readonly,
+				     &cfg->disks[i].limit))
 			return MKVM_EXIT_IMAGE;
 	for (int i = 0; i < cfg->nr_nets; i++)
-		if (virtio_net__init(vm, cfg->nets[i]))
+		if (virtio_net__init(vm, cfg->nets[i].spec, &cfg->nets[i].limit))
 			return MKVM_EXIT_USAGE;
 	if ((cfg->console && virtio_console__init(vm, out)) ||
-	    (cfg->rng && virtio_rng__init(vm)))
+	    (cfg->rng && virtio_rng__init(vm, &cfg->rng_limit)))
 		return MKVM_EXIT_INTERNAL;
 	return 0;
 }

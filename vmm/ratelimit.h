@@ -34,6 +34,12 @@ void token_bucket__take(struct token_bucket *b, uint64_t n);
 /* Nanoseconds until token_bucket__ready() will say yes; 0 if it does now. */
 uint64_t token_bucket__wait_ns(struct token_bucket *b, uint64_t now_ns);
 
+/* A limit as the user gives it (--disk ...,rate=,ops=): bytes and
+ * operations a second, 0 for no limit. */
+struct rate_limit {
+	uint64_t bytes_per_s, ops_per_s;
+};
+
 struct rate_limiter {
 	struct token_bucket bytes, ops;
 };

@@ -22,7 +22,7 @@ FUZZ_gdb_packet_SRCS := $(SRC)/tests/fuzz/gdb_packet.c \
 FUZZ_gdb_packet_RUNS := 20000
 FUZZ_gdb_packet_ARGS := -max_len=8192
 
-FUZZ_virtqueue_SRCS := $(SRC)/tests/fuzz/virtqueue.c \
+FUZZ_virtqueue_SRCS := $(SRC)/tests/fuzz/virtqueue.c $(SRC)/vmm/ratelimit.c \
 	$(addprefix $(SRC)/vmm/virtio/,virtqueue.c mem.c blk.c rng.c console.c \
 	  net.c net_backend.c)
 FUZZ_virtqueue_RUNS := 20000

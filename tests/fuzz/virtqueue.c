@@ -130,7 +130,7 @@ static void serve_rx(enum dev d, struct virtq *vq)
 {
 	uint16_t before = vq->used_idx;
 	int r = d == DEV_CON_RX ? virtio_console__rx(&con, vq, &chain)
-				: virtio_net__rx(&net, vq, &chain);
+				: virtio_net__rx(&net, vq, &chain, NULL);
 
 	ASSERT(r >= -1 && r <= vq->size);
 	if (r >= 0)

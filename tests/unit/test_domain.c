@@ -333,7 +333,7 @@ TEST(domain_apply_devices)
 	REQUIRE(domain__apply(&d, &c, err, sizeof(err)) == 0);
 	REQUIRE(c.nr_disks == 1 && c.nr_nets == 1);
 	CHECK(!strcmp(c.disks[0].path, "/img/disk.img") && !c.disks[0].readonly);
-	CHECK(!strcmp(c.nets[0], "tap=mkvmtap0"));
+	CHECK(!strcmp(c.nets[0].spec, "tap=mkvmtap0"));
 	CHECK(c.console && c.rng);
 	CHECK(!strcmp(c.initrd, "/img/boot.cpio") && !strcmp(c.cmdline, "test & more"));
 	domain__free(&d);
@@ -374,4 +374,32 @@ TEST(domain_cli_option)
 		CHECK(cli__parse(&c, 3, argv, err, sizeof(err)) == -1 &&
 		      strstr(err, "--domain gives the kernel"));
 	}
+}
+
+TEST(domain_rate_limits)
+{
+	struct domain d;
+	char err[300];
+
+	REQUIRE(parse_with(&d, "<devices><disk type='file'><source file='/d.img'/>"
+			   "<target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1048576"
+			   "</total_bytes_sec><total_iops_sec>200</total_iops_sec></iotune></disk>"
+			   "<rng model='virtio'><backend model='random'>/dev/urandom</backend>"
+			   "<rate bytes='1024' period='2000'/></rng></devices>",
+			   err, sizeof(err)) == 0);
+	CHECK(d.disks[0].limit.bytes_per_s == 1048576 && d.disks[0].limit.ops_per_s == 200);
+	CHECK(d.rng_limit.bytes_per_s == 512);
+	struct config c;
+	char *argv[] = { "mkvm", "--domain", "x.xml", NULL };
+	REQUIRE(cli__parse(&c, 3, argv, err, sizeof(err)) == 0);
+	REQUIRE(domain__apply(&d, &c, err, sizeof(err)) == 0);
+	CHECK(c.disks[0].limit.ops_per_s == 200 && c.rng_limit.bytes_per_s == 512);
+	domain__free(&d);
+	CHECK(parse_with(&d, "<devices><rng model='virtio'><rate bytes='0'/></rng></devices>",
+			 err, sizeof(err)) == -1);
+	CHECK(strstr(err, "<rate> needs bytes='N', a number above 0") != NULL);
+	CHECK(parse_with(&d, "<devices><disk type='file'><source file='/d.img'/>"
+			 "<iotune><read_bytes_sec>5</read_bytes_sec></iotune></disk></devices>",
+			 err, sizeof(err)) == -1);
+	CHECK(strstr(err, "<read_bytes_sec>") != NULL);
 }

@@ -23,7 +23,7 @@ TEST(virtio_console_tx_to_host)
 	fx_set(fx_desc(&f, 0), FX_BUF, 7, VIRTQ_DESC_F_NEXT, 1);
 	fx_set(fx_desc(&f, 1), FX_BUF + 0x100, 5, 0, 0);
 	fx_offer(&f, 0);
-	CHECK(virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con) == 1);
+	CHECK(virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con, NULL) == 1);
 	CHECK(fx_used(&f)->ring[0].len == 0);
 	CHECK(read(p[0], buf, sizeof(buf)) == 12);
 	CHECK(strcmp(buf, "hello, world") == 0);
@@ -88,12 +88,12 @@ TEST(virtio_console_tx_is_bounded)
 	fx_set(fx_desc(&f, 255), FX_BUF, 0x20000, 0, 0);
 	for (int i = 0; i < 4; i++)
 		fx_offer(&f, 0);
-	int first = virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con);
+	int first = virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con, NULL);
 	CHECK(first >= 1 && first < 4);
 	CHECK(virtq__pending(&f.vq));
 	int n = first;
 	for (int i = 0; i < 4 && virtq__pending(&f.vq); i++)
-		n += virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con);
+		n += virtq__drain(&f.vq, &f.chain, virtio_console__tx, &con, NULL);
 	CHECK(n == 4);
 	REQUIRE(fstat(fd, &st) == 0);
 	CHECK(st.st_size == 4 * VIRTIO_CONSOLE_TX_MAX);

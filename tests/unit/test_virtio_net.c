@@ -23,7 +23,7 @@ static void tx_frame(struct fx *f, struct virtq *tx, struct virtio_net *n,
 	fx_set(&d[1], FX_BUF + 0x4100, len, 0, 0);
 	a->ring[a->idx % 4] = 0;
 	a->idx++;
-	virtq__drain(tx, &f->chain, virtio_net__tx, n);
+	virtq__drain(tx, &f->chain, virtio_net__tx, n, NULL);
 }
 
 TEST(virtio_net_loopback)
@@ -42,12 +42,12 @@ TEST(virtio_net_loopback)
 	tx_frame(&f, &tx, &n, frame, sizeof(frame));
 	CHECK(n.tx_dropped == 0);
 	/* No receive buffer yet: the frame waits in the backend. */
-	CHECK(virtio_net__rx(&n, &f.vq, &f.chain) == 0);
+	CHECK(virtio_net__rx(&n, &f.vq, &f.chain, NULL) == 0);
 
 	fx_set(fx_desc(&f, 0), FX_BUF, 1526, VIRTQ_DESC_F_WRITE, 0);
 	fx_offer(&f, 0);
 	CHECK(virtq__pending(&f.vq));
-	CHECK(virtio_net__rx(&n, &f.vq, &f.chain) == 1);
+	CHECK(virtio_net__rx(&n, &f.vq, &f.chain, NULL) == 1);
 	CHECK(fx_used(&f)->ring[0].len == 12 + sizeof(frame));
 	struct virtio_net_hdr *h = fx_ptr(&f, FX_BUF);
 	CHECK(h->flags == 0 && h->gso_type == 0 && h->num_buffers == 1);
@@ -55,13 +55,13 @@ TEST(virtio_net_loopback)
 
 	/* A buffer but no frame: the chain stays available. */
 	fx_offer(&f, 0);
-	CHECK(virtio_net__rx(&n, &f.vq, &f.chain) == 0);
+	CHECK(virtio_net__rx(&n, &f.vq, &f.chain, NULL) == 0);
 	CHECK(virtq__pending(&f.vq));
 
 	/* A buffer too small for the frame: returned empty, frame dropped. */
 	fx_set(fx_desc(&f, 0), FX_BUF, 40, VIRTQ_DESC_F_WRITE, 0);
 	tx_frame(&f, &tx, &n, frame, sizeof(frame));
-	CHECK(virtio_net__rx(&n, &f.vq, &f.chain) == 1);
+	CHECK(virtio_net__rx(&n, &f.vq, &f.chain, NULL) == 1);
 	CHECK(fx_used(&f)->ring[1].len == 0 && n.rx_dropped == 1);
 	virtio_net__close(&n);
 	fx_fini(&f);

@@ -453,3 +453,32 @@ TEST(virtio_pci_guest_messages_rate_limited)
 	CHECK(n >= 1 && n <= 10);
 	stop(&d);
 }
+
+/* virtio-rng limited to 4 KiB a second (a burst of as much): of four 4 KiB
+ * requests the first empties the bucket, the second starts on the first
+ * token back (1/4096 s later) and leaves a second of debt, so the third
+ * completes about a second later; the worker sleeps (no CPU) meanwhile. */
+TEST(virtio_pci_rate_limited_device)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+
+	REQUIRE(start(&d) == 0);
+	virtio_pci__limit(&d.vp, &(struct rate_limit){ .bytes_per_s = 4096 });
+	driver_init(&d, FX_FEATURES);
+	for (uint16_t i = 0; i < 4; i++) {
+		fx_set(fx_desc(&d.f, i), FX_BUF + 0x1000 * i, 4096, VIRTQ_DESC_F_WRITE, 0);
+		fx_offer(&d.f, i);
+	}
+	double cpu0 = thread_cpu_ms(d.vp.worker);
+	uint64_t t0 = ratelimit__now_ns();
+	wr(&d, VIRTIO_PCI_NOTIFY, 2, 0);
+	REQUIRE(wait_change(&fx_used(&d.f)->idx, 0));
+	usleep(300 * 1000);
+	CHECK(fx_used(&d.f)->idx == 2);
+	CHECK(wait_change(&fx_used(&d.f)->idx, 2));
+	uint64_t ms = (ratelimit__now_ns() - t0) / 1000000;
+	CHECK(fx_used(&d.f)->idx == 3 && ms >= 900 && ms < 1500);
+	CHECK(thread_cpu_ms(d.vp.worker) - cpu0 < 50);
+	wr(&d, CC(device_status), 1, 0);
+	stop(&d);
+}

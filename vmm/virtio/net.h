@@ -39,12 +39,15 @@ uint64_t virtio_net__features(void);
 uint32_t virtio_net__tx(void *net, const struct virtq_chain *c);
 
 /* Moves waiting frames from the backend into receive chains while both
- * last. Returns the number of chains used, -1 for a malformed ring. */
+ * last and the rate limiter rl (optional) has tokens; each frame is one
+ * operation of its length. Returns the number of chains used, -1 for a
+ * malformed ring. */
 int virtio_net__rx(struct virtio_net *n, struct virtq *vq,
-		   struct virtq_chain *c);
+		   struct virtq_chain *c, struct rate_limiter *rl);
 
-/* Adds a virtio-net device with the given backend to the PCI bus. */
+/* Adds a virtio-net device with the given backend to the PCI bus, its
+ * traffic (both ways together) limited by lim. */
 struct vm;
-int virtio_net__init(struct vm *vm, const char *spec);
+int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *lim);
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "layout.h"
 #include "log.h"
@@ -74,16 +76,52 @@ static void needs_reset(struct virtio_pci *vp, int q)
 	virtio_pci__config_changed(vp);
 }
 
+/* ---- rate limiting ---- */
+
+void virtio_pci__limit(struct virtio_pci *vp, const struct rate_limit *l)
+{
+	pthread_mutex_lock(&vp->lock);
+	rate_limiter__init(&vp->limit, l->bytes_per_s, l->ops_per_s,
+			   ratelimit__now_ns());
+	pthread_mutex_unlock(&vp->lock);
+}
+
+struct rate_limiter *virtio_pci__limiter(struct virtio_pci *vp)
+{
+	return rate_limiter__active(&vp->limit) ? &vp->limit : NULL;
+}
+
+bool virtio_pci__throttled(struct virtio_pci *vp)
+{
+	uint64_t ns;
+
+	if (!rate_limiter__active(&vp->limit) ||
+	    !(ns = rate_limiter__wait_ns(&vp->limit, ratelimit__now_ns())))
+		return false;
+	if (!vp->timer_armed) {
+		struct itimerspec t = {
+			.it_value = { .tv_sec = (time_t)(ns / 1000000000),
+				      .tv_nsec = (long)(ns % 1000000000) },
+		};
+
+		if (timerfd_settime(vp->timer_fd, 0, &t, NULL) == 0)
+			vp->timer_armed = true;
+	}
+	return true;
+}
+
 int virtio_pci__drain(struct virtio_pci *vp, int q, virtq_handler_fn fn,
 		      void *opaque)
 {
-	int n = virtq__drain(&vp->q[q].vq, &vp->chain, fn, opaque);
+	int n = virtq__drain(&vp->q[q].vq, &vp->chain, fn, opaque,
+			     virtio_pci__limiter(vp));
 
 	/* Chains completed before a bad one are pushed: tell the driver. */
 	virtio_pci__queue_interrupt(vp, q);
 	/* One wake-up does a bounded amount: the worker comes back for the
-	 * rest after dropping the lock and looking at its other fds. */
-	if (n > 0 && virtq__pending(&vp->q[q].vq))
+	 * rest after dropping the lock and looking at its other fds, at once
+	 * or when the limiter has tokens again. */
+	if (n >= 0 && virtq__pending(&vp->q[q].vq) && !virtio_pci__throttled(vp))
 		kick(&vp->q[q]);
 	return n;
 }
@@ -474,16 +512,32 @@ static void serve_poll_fd(struct virtio_pci *vp)
 	pthread_mutex_unlock(&vp->lock);
 }
 
+/* The limiter's timer expired: every live queue is looked at again. */
+static void serve_timer(struct virtio_pci *vp)
+{
+	uint64_t count;
+
+	if (read(vp->timer_fd, &count, sizeof(count)) < 0)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	vp->timer_armed = false;
+	for (int i = 0; i < vp->ops->num_queues; i++)
+		if (live(vp) && vp->q[i].enabled)
+			kick(&vp->q[i]);
+	pthread_mutex_unlock(&vp->lock);
+}
+
 static void *worker(void *arg)
 {
 	struct virtio_pci *vp = arg;
 	int nq = vp->ops->num_queues;
 
 	for (;;) {
-		struct pollfd p[VIRTIO_PCI_MAX_QUEUES + 2];
+		struct pollfd p[VIRTIO_PCI_MAX_QUEUES + 3];
 		int n = 0;
 
 		p[n++] = (struct pollfd){ .fd = vp->stop_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = vp->timer_fd, .events = POLLIN };
 		for (int i = 0; i < nq; i++)
 			p[n++] = (struct pollfd){ .fd = vp->q[i].kick_fd, .events = POLLIN };
 		if (vp->ops->poll_fd) {
@@ -503,10 +557,12 @@ static void *worker(void *arg)
 		}
 		if (p[0].revents)
 			return NULL;
+		if (p[1].revents & POLLIN)
+			serve_timer(vp);
 		for (int i = 0; i < nq; i++)
-			if (p[1 + i].revents & POLLIN)
+			if (p[2 + i].revents & POLLIN)
 				serve_queue(vp, i);
-		if (vp->ops->poll_fd && (p[1 + nq].revents & POLLIN))
+		if (vp->ops->poll_fd && (p[2 + nq].revents & POLLIN))
 			serve_poll_fd(vp);
 	}
 }
@@ -529,6 +585,8 @@ static void close_fds(struct virtio_pci *vp)
 			close(vp->q[i].kick_fd);
 	if (vp->stop_fd >= 0)
 		close(vp->stop_fd);
+	if (vp->timer_fd >= 0)
+		close(vp->timer_fd);
 }
 
 static int open_fds(struct virtio_pci *vp)
@@ -536,9 +594,10 @@ static int open_fds(struct virtio_pci *vp)
 	int nq = vp->ops->num_queues;
 
 	vp->stop_fd = eventfd(0, EFD_CLOEXEC);
+	vp->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	for (int i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++)
 		vp->q[i].kick_fd = i < nq ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
-	if (vp->stop_fd < 0)
+	if (vp->stop_fd < 0 || vp->timer_fd < 0)
 		return -1;
 	for (int i = 0; i < nq; i++)
 		if (vp->q[i].kick_fd < 0)
@@ -585,7 +644,7 @@ int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_ops *ops,
 	}
 	pthread_mutex_init(&vp->lock, NULL);
 	if (open_fds(vp)) {
-		fprintf(stderr, "mkvm: %s: eventfd: %s\n", ops->name, strerror(errno));
+		fprintf(stderr, "mkvm: %s: eventfd or timerfd: %s\n", ops->name, strerror(errno));
 		goto fail;
 	}
 	reset(vp);

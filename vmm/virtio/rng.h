@@ -15,9 +15,9 @@ struct vm;
 
 extern const struct virtio_pci_ops virtio_rng__ops;
 
-/* Adds a virtio-rng device to the PCI bus. Prints why and returns -1 on
- * failure. */
-int virtio_rng__init(struct vm *vm);
+/* Adds a virtio-rng device to the PCI bus, its requests limited by lim.
+ * Prints why and returns -1 on failure. */
+int virtio_rng__init(struct vm *vm, const struct rate_limit *lim);
 
 /* Fills the chain's writable part, at most VIRTIO_RNG_MAX_REQ bytes of it;
  * returns the bytes written (fewer only if getrandom() fails). Matches
