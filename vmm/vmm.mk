@@ -25,7 +25,7 @@ $(VMM_LIB): $(VMM_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(VMM_BIN): $(BUILD)/vmm/main.o $(VMM_LIB)
-	$(CC) -o $@ $^ $(VMM_LDLIBS)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(VMM_LDLIBS)
 
 .PHONY: bench-vmm
 bench-vmm: $(VMM_BIN)
