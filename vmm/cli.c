@@ -9,11 +9,13 @@
 #include "cli.h"
 #include "errmsg.h"
 #include "gdb/gdb.h"
+#include "seccomp.h"
 
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT,
 	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_DOMAIN, OPT_NO_IRQFD,
+	OPT_NO_SECCOMP, OPT_SECCOMP_SELFTEST, OPT_USER, OPT_GROUP,
 };
 
 enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL /* only as --name=ARG */ };
@@ -45,6 +47,12 @@ static const struct option_def options[] = {
 	{ "gdb",           OPT_GDB,           ARG_REQUIRED, "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
 	{ "gdb-wait",      OPT_GDB_WAIT,      ARG_NONE,     "with --gdb: no guest instruction runs before gdb attaches" },
 	{ "domain",        OPT_DOMAIN,        ARG_REQUIRED, "boot the libvirt domain XML FILE (docs/libvirt.md)" },
+	{ "no-seccomp",    OPT_NO_SECCOMP,    ARG_NONE,     "no system call filters (for debugging; see below)" },
+	{ "user",          OPT_USER,          ARG_REQUIRED, "run as this user (name or id) once disks and TAPs are open" },
+	{ "group",         OPT_GROUP,         ARG_REQUIRED, "and this group (default: the user's primary group)" },
+	/* Test hook, not in --help: threads of kind ARG (main, vcpu, worker,
+	 * gdb) make a forbidden system call once confined. */
+	{ "seccomp-selftest", OPT_SECCOMP_SELFTEST, ARG_REQUIRED, NULL },
 };
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -261,6 +269,15 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 	case OPT_CONSOLE: cfg->console = true; break;
 	case OPT_RNG:     return parse_rng(cfg, arg, err, errlen);
 	case OPT_DOMAIN:  cfg->domain = arg;   break;
+	case OPT_NO_SECCOMP: cfg->no_seccomp = true; break;
+	case OPT_USER:    cfg->user = arg;     break;
+	case OPT_GROUP:   cfg->group = arg;    break;
+	case OPT_SECCOMP_SELFTEST:
+		if (!seccomp__kind_valid(arg))
+			return errmsg(err, errlen, "--seccomp-selftest: '%s' is not main, vcpu, "
+				      "worker or gdb", arg);
+		cfg->seccomp_selftest = arg;
+		break;
 	}
 	return 0;
 }
@@ -353,6 +370,11 @@ void cli__usage(FILE *out)
 	fprintf(out, "\nLIMITS (Firecracker-style token buckets, off unless given; a burst of one\n"
 		     "  second's worth):  rate=SIZE  bytes a second (suffix K/M/G)\n"
 		     "                    ops=N      requests (frames, for --net) a second\n");
+	fprintf(out, "\nconfinement: each thread runs under a seccomp allow-list of the system\n"
+		     "  calls (and ioctls) it needs once set up; any other call stops mkvm with a\n"
+		     "  message naming it (status 10). --no-seccomp turns the filters off.\n"
+		     "  mkvm sets no_new_privs; started as root for a TAP device or a disk, give\n"
+		     "  --user (and --group) to run as that user once they are open.\n");
 	fprintf(out, "\nconsole: COM1 on stdio; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
 		     "\nexit status: (V << 1) | 1 when the guest writes V to port 0xf4;\n"
 		     "  0 guest shutdown, 2 usage, 4 bad image, 6 host cannot run the guest,\n"

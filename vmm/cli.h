@@ -46,6 +46,9 @@ struct config {
 	bool rng;                /* --rng: a virtio-rng */
 	struct rate_limit rng_limit;          /* --rng=rate=SIZE,ops=N */
 	bool no_irqfd;           /* --no-irqfd: MSIs by KVM_SIGNAL_MSI */
+	bool no_seccomp;         /* --no-seccomp: no system call filters */
+	const char *user, *group; /* --user, --group: who to run as after set-up */
+	const char *seccomp_selftest; /* hidden: a thread kind that breaks its filter */
 	bool no_host_check;
 	bool probe;
 	bool stats;

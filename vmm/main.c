@@ -21,7 +21,9 @@
 #include "irq.h"
 #include "layout.h"
 #include "pci/pci.h"
+#include "privs.h"
 #include "probe/probe.h"
+#include "seccomp.h"
 #include "term.h"
 #include "vcpu.h"
 #include "virtio/blk.h"
@@ -178,9 +180,17 @@ static int boot(const struct config *cfg)
 	start_info = load_guest(&vm, cfg, &kernel, &img, &initrd);
 	if (!start_info)
 		return MKVM_EXIT_IMAGE;
+	/* Threads from here on confine themselves once set up (seccomp.h). */
+	if (privs__no_new_privs() ||
+	    (!cfg->no_seccomp && seccomp__enable(cfg->seccomp_selftest)))
+		return MKVM_EXIT_INTERNAL;
 	rc = setup_devices(&vm, cfg);
 	if (rc)
 		return rc;
+	/* Disks, TAPs, the serial log and /dev/kvm are open: root, if it was,
+	 * is no longer needed. */
+	if (privs__drop(cfg->user, cfg->group))
+		return MKVM_EXIT_USAGE;
 	for (int i = 0; i < cfg->cpus; i++)
 		if (!vcpu__create(&vm, i))
 			return MKVM_EXIT_INTERNAL;
@@ -193,6 +203,7 @@ static int boot(const struct config *cfg)
 	term__init();
 	if (vm__start(&vm))
 		return MKVM_EXIT_INTERNAL;
+	seccomp__install(SECCOMP_MAIN, "main");
 	rc = term__run(&vm);
 	if (cfg->stats) {
 		vm__print_stats(&vm, stderr);

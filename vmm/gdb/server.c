@@ -22,6 +22,7 @@
 #include <mkvm/testexit.h>
 #include "gdb/gdb.h"
 #include "gdb/kvm.h"
+#include "seccomp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -211,6 +212,7 @@ static void *srv__thread(void *arg)
 {
 	struct gdb_server *srv = arg;
 
+	seccomp__install(SECCOMP_GDB, "gdb");
 	while (atomic_load(&srv->vm->stop_code) < 0) {
 		struct pollfd p = { .fd = srv->listen_fd, .events = POLLIN };
 

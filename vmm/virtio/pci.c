@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "layout.h"
 #include "log.h"
+#include "seccomp.h"
 #include "virtio/pci.h"
 #include "vm.h"
 
@@ -531,7 +532,10 @@ static void *worker(void *arg)
 {
 	struct virtio_pci *vp = arg;
 	int nq = vp->ops->num_queues;
+	char name[48];
 
+	snprintf(name, sizeof(name), "%s worker", vp->ops->name);
+	seccomp__install(SECCOMP_WORKER, name);
 	for (;;) {
 		struct pollfd p[VIRTIO_PCI_MAX_QUEUES + 3];
 		int n = 0;
