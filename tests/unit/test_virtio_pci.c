@@ -477,7 +477,7 @@ TEST(virtio_pci_rate_limited_device)
 	CHECK(fx_used(&d.f)->idx == 2);
 	CHECK(wait_change(&fx_used(&d.f)->idx, 2));
 	uint64_t ms = (ratelimit__now_ns() - t0) / 1000000;
-	CHECK(fx_used(&d.f)->idx == 3 && ms >= 900 && ms < 1500);
+	CHECK(fx_used(&d.f)->idx == 3 && ms >= 900 && ms < 1900);
 	CHECK(thread_cpu_ms(d.vp.worker) - cpu0 < 50);
 	wr(&d, CC(device_status), 1, 0);
 	stop(&d);
