@@ -67,10 +67,10 @@ static void kick(struct virtio_pci_queue *q)
 
 static void needs_reset(struct virtio_pci *vp, int q)
 {
-	if (vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
-		return;
 	static struct log_limit lim;
 
+	if (vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+		return;
 	log__guest(&lim, "mkvm: %s: queue %d: %s; device needs reset\n",
 		   vp->ops->name, q, virtq__strerror(vp->q[q].vq.err));
 	vp->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
