@@ -19,6 +19,8 @@ PACKAGES+=(libvirt-daemon-system)
 # check-fuzz: clang's libFuzzer (-fsanitize=fuzzer lives in libclang-rt-14-dev,
 # only recommended by clang); without clang only the gcc-built drivers run.
 PACKAGES+=(clang libclang-rt-14-dev)
+# check-unit: ACPICA's iasl checks the ACPI tables (tests/acpi/iasl.sh).
+PACKAGES+=(acpica-tools)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

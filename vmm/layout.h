@@ -4,7 +4,8 @@
  *   0x0000_1000  struct hvm_start_info, module list, memory map
  *   0x0000_2000  kernel command line (BOOT_CMDLINE_MAX bytes)
  *   0x0000_3000  free low RAM ... 0x0009_FFFF
- *   0x000E_0000  ACPI tables (RSDP first), 128 KiB, typed ACPI in the map
+ *   0x000E_0000  ACPI tables (RSDP first), 64 KiB, typed ACPI in the map
+ *   0x000F_0000  SMBIOS entry point and tables, 64 KiB, typed reserved
  *   0x0010_0000  RAM: kernel segments at their p_paddr; the boot module
  *                goes page-aligned at the top of low RAM
  *   0xC000_0000  32-bit hole: PCI BAR window (memory)
@@ -22,7 +23,9 @@
 #define BOOT_CMDLINE_MAX   0x1000ull  /* including the NUL */
 #define LOW_RAM_END        0xA0000ull
 #define ACPI_ADDR          0xE0000ull
-#define ACPI_SIZE          0x20000ull
+#define ACPI_SIZE          0x10000ull
+#define SMBIOS_ADDR        0xF0000ull  /* where a non-EFI OS scans for _SM3_ */
+#define SMBIOS_SIZE        0x10000ull
 #define HIGH_RAM_START     0x100000ull
 
 #define MEM_HOLE_START     0xC0000000ull
@@ -31,7 +34,8 @@
 #define PCI_MMIO_START     0xC0000000ull
 #define PCI_MMIO_SIZE      0x20000000ull
 #define PCI_ECAM_START     0xE0000000ull
-#define PCI_ECAM_SIZE      0x100000ull  /* bus 0: 32 slots x 8 fns x 4 KiB */
+#define PCI_BUS_LAST       0            /* one bus; MCFG and the DSDT say 0..0 */
+#define PCI_ECAM_SIZE      ((PCI_BUS_LAST + 1) * 0x100000ull)  /* 32 slots x 8 fns x 4 KiB a bus */
 #define PCI_PIO_START      0x6000ull
 #define PCI_PIO_SIZE       0xA000ull
 

@@ -11,6 +11,7 @@
 #include <mkvm/testexit.h>
 
 #include "acpi/acpi.h"
+#include "boot/smbios.h"
 #include "boot/elf.h"
 #include "boot/pvh.h"
 #include "cli.h"
@@ -113,6 +114,10 @@ static uint64_t load_guest(struct vm *vm, const struct config *cfg,
 		return 0;
 	}
 	b.rsdp_addr = ACPI_ADDR;
+	if (!smbios__build(vm->ram + SMBIOS_ADDR, SMBIOS_SIZE, SMBIOS_ADDR, MKVM_VERSION)) {
+		fprintf(stderr, "mkvm: SMBIOS tables do not fit\n");
+		return 0;
+	}
 	return pvh__write(vm->ram, &b);
 }
 

@@ -21,11 +21,13 @@ TEST(vmm_pvh_memmap_small)
 	struct hvm_memmap_table_entry e[PVH_MAX_MEMMAP];
 	int n = pvh__memmap(256ull << 20, e, PVH_MAX_MEMMAP);
 
-	REQUIRE(n == 4);
+	REQUIRE(n == 5);
 	CHECK(e[0].addr == 0 && e[0].size == LOW_RAM_END && e[0].type == HVM_MEMMAP_TYPE_RAM);
 	CHECK(e[1].addr == ACPI_ADDR && e[1].type == HVM_MEMMAP_TYPE_ACPI);
-	CHECK(e[2].addr == HIGH_RAM_START && e[2].addr + e[2].size == 256ull << 20);
-	CHECK(e[3].addr == PCI_ECAM_START && e[3].type == HVM_MEMMAP_TYPE_RESERVED);
+	CHECK(e[2].addr == SMBIOS_ADDR && e[2].addr + e[2].size == HIGH_RAM_START &&
+	      e[2].type == HVM_MEMMAP_TYPE_RESERVED);
+	CHECK(e[3].addr == HIGH_RAM_START && e[3].addr + e[3].size == 256ull << 20);
+	CHECK(e[4].addr == PCI_ECAM_START && e[4].type == HVM_MEMMAP_TYPE_RESERVED);
 	/* Sorted, non-overlapping, reserved fields zero. */
 	for (int i = 1; i < n; i++)
 		CHECK(e[i - 1].addr + e[i - 1].size <= e[i].addr);
@@ -41,9 +43,9 @@ TEST(vmm_pvh_memmap_above_4g)
 	uint64_t mem = 6ull << 30;
 	int n = pvh__memmap(mem, e, PVH_MAX_MEMMAP);
 
-	REQUIRE(n == 5);
-	CHECK(e[2].addr + e[2].size == MEM_HOLE_START);
-	CHECK(e[4].addr == HIGH_MEM_START && e[4].size == mem - MEM_HOLE_START);
+	REQUIRE(n == 6);
+	CHECK(e[3].addr + e[3].size == MEM_HOLE_START);
+	CHECK(e[5].addr == HIGH_MEM_START && e[5].size == mem - MEM_HOLE_START);
 	CHECK(ram_total(e, n) == mem - (HIGH_RAM_START - LOW_RAM_END));
 }
 
@@ -79,12 +81,12 @@ TEST(vmm_pvh_start_info)
 	struct hvm_modlist_entry *m = (void *)(ram + si->modlist_paddr);
 
 	CHECK(m->paddr == 0x7000000 && m->size == 4321);
-	REQUIRE(si->memmap_entries == 4);
+	REQUIRE(si->memmap_entries == 5);
 	struct hvm_memmap_table_entry *e = (void *)(ram + si->memmap_paddr);
 
-	CHECK(e[0].type == HVM_MEMMAP_TYPE_RAM && e[2].addr == HIGH_RAM_START);
+	CHECK(e[0].type == HVM_MEMMAP_TYPE_RAM && e[3].addr == HIGH_RAM_START);
 	/* Everything inside the boot info page. */
-	CHECK(si->memmap_paddr + 4 * sizeof(*e) <= BOOT_INFO_ADDR + BOOT_INFO_SIZE);
+	CHECK(si->memmap_paddr + 5 * sizeof(*e) <= BOOT_INFO_ADDR + BOOT_INFO_SIZE);
 
 	char *long_cmdline = malloc(BOOT_CMDLINE_MAX + 1);
 

@@ -2,7 +2,7 @@
  * 5.2.8 XSDT, 5.2.9 FADT, 5.2.10 FACS, 5.2.12 MADT) and the PCI Firmware
  * specification (MCFG). The FADT is a full (not hardware-reduced) one so
  * the guest can power off through PM1a_CNT with the _S5 sleep type that
- * the DSDT defines. */
+ * the DSDT defines (dsdt.c). */
 #include <string.h>
 
 #include "acpi/acpi.h"
@@ -57,10 +57,7 @@ _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP is 36 bytes");
 #define BOOT_ARCH_NO_VGA    (1u << 2)
 #define BOOT_ARCH_NO_CMOS   (1u << 5)  /* no RTC at 0x70: do not poll it */
 
-/* DefinitionBlock body: Name (_S5, Package () { 5, 0, 0, 0 }) */
-static const uint8_t dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a, 0x05, 0x00, 0x00, 0x00,
-};
+#define DSDT_AML_MAX 1024
 
 struct builder {
 	uint8_t *buf;
@@ -110,14 +107,16 @@ static void seal(struct acpi_header *h)
 
 static uint64_t build_dsdt(struct builder *b)
 {
+	uint8_t aml[DSDT_AML_MAX];
+	size_t n = acpi__dsdt_aml(aml, sizeof(aml));
+	uint32_t len = (uint32_t)(sizeof(struct acpi_header) + n);
 	uint64_t gpa;
-	uint32_t len = sizeof(struct acpi_header) + sizeof(dsdt_aml);
-	struct acpi_header *h = alloc(b, len, &gpa);
+	struct acpi_header *h = n ? alloc(b, len, &gpa) : NULL;
 
 	if (!h)
 		return 0;
 	header(h, "DSDT", len, 2);
-	memcpy(h + 1, dsdt_aml, sizeof(dsdt_aml));
+	memcpy(h + 1, aml, n);
 	seal(h);
 	return gpa;
 }
@@ -218,7 +217,9 @@ static uint64_t build_mcfg(struct builder *b)
 	if (!h)
 		return 0;
 	header(h, "MCFG", len, 1);
-	memcpy(p, &ecam, 8);             /* segment 0, buses 0..0 */
+	memcpy(p, &ecam, 8);             /* segment 0 */
+	p[10] = 0;                       /* start bus, as the DSDT's _BBN */
+	p[11] = PCI_BUS_LAST;            /* end bus, as its _CRS bus range */
 	seal(h);
 	return gpa;
 }

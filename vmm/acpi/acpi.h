@@ -1,5 +1,6 @@
 /* ACPI tables built by mkvm: RSDP -> XSDT -> FADT (-> FACS, DSDT), MADT,
- * MCFG. Written into a buffer that the caller places at guest physical
+ * MCFG. The DSDT describes the PCI host bridge over the bus range that
+ * MCFG's ECAM covers (0..PCI_BUS_LAST). Written into a buffer that the caller places at guest physical
  * address base; every table carries a correct checksum. */
 #ifndef MKVM_ACPI_H
 #define MKVM_ACPI_H
@@ -40,6 +41,11 @@ struct acpi_rsdp {
  * caller), which the guest sees at base. The RSDP is at offset 0. Returns
  * the bytes used, or 0 when size is too small. */
 size_t acpi__build(uint8_t *buf, size_t size, uint64_t base, int nr_cpus);
+
+/* Writes the DSDT's AML (its definition block after the table header)
+ * into buf: \_S5 and the PCI host bridge \_SB.PCI0 (dsdt.c). Returns its
+ * length, or 0 when size is too small. */
+size_t acpi__dsdt_aml(uint8_t *buf, size_t size);
 
 /* Sum of len bytes (a valid table sums to 0). */
 uint8_t acpi__sum(const void *p, size_t len);

@@ -20,6 +20,7 @@ int pvh__memmap(uint64_t ram_size, struct hvm_memmap_table_entry *e, int max)
 
 	n = add(e, n, max, 0, LOW_RAM_END, HVM_MEMMAP_TYPE_RAM);
 	n = add(e, n, max, ACPI_ADDR, ACPI_SIZE, HVM_MEMMAP_TYPE_ACPI);
+	n = add(e, n, max, SMBIOS_ADDR, SMBIOS_SIZE, HVM_MEMMAP_TYPE_RESERVED);
 	n = add(e, n, max, HIGH_RAM_START, low - HIGH_RAM_START, HVM_MEMMAP_TYPE_RAM);
 	n = add(e, n, max, PCI_ECAM_START, PCI_ECAM_SIZE, HVM_MEMMAP_TYPE_RESERVED);
 	n = add(e, n, max, HIGH_MEM_START, ram_size - low, HVM_MEMMAP_TYPE_RAM);

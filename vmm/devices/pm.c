@@ -1,7 +1,15 @@
 /* Power management: the ACPI PM1a event/control blocks the FADT points at,
  * the FADT reset register (0xcf9) and the 8042 reset command (0xfe to port
  * 0x64). Entering S5 (SLP_TYP 5 with SLP_EN) or a reset ends the run with
- * status 0: mkvm has no reboot, a reset request means the guest is done. */
+ * status 0: mkvm has no reboot, a reset request means the guest is done.
+ *
+ * The PM1a event block (ACPI 6.4 section 4.8.3.1) is PM1_STS (2 bytes)
+ * then PM1_EN (2 bytes). PM1_EN keeps what the guest writes to its defined
+ * bits: an OS enables GBL_EN for the global lock and reads it back.
+ * PM1_STS reads 0: nothing in mkvm raises a fixed event (no PM timer, no
+ * fixed power or sleep button, no RTC alarm, no wake), so its
+ * write-1-to-clear bits never have anything to clear. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,13 +27,34 @@
 #define S5_SLP_TYP       5           /* the DSDT's \_S5 value */
 #define KBD_CMD_PORT     0x64
 #define KBD_CMD_RESET    0xfe
+/* PM1_EN: TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN, PCIEXP_WAKE_DIS */
+#define PM1_EN_DEFINED   0x4721
+#define PM1_EN_OFFSET    2
+
+static struct {
+	pthread_mutex_t lock;
+	uint8_t evt[4];              /* PM1_STS, PM1_EN, little-endian */
+} pm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void pm__evt(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 		    uint32_t len, bool is_write, void *opaque)
 {
-	(void)vcpu; (void)addr; (void)opaque;
+	uint32_t off = (uint32_t)(addr - PM1A_EVT_PORT);
+	const uint8_t en_mask[2] = { PM1_EN_DEFINED & 0xff, PM1_EN_DEFINED >> 8 };
+
+	(void)vcpu; (void)opaque;
 	if (!is_write)
-		memset(data, 0, len);    /* no status bits, nothing enabled */
+		memset(data, 0, len);
+	pthread_mutex_lock(&pm.lock);
+	for (uint32_t i = 0; i < len && off + i < sizeof(pm.evt); i++) {
+		uint32_t o = off + i;
+
+		if (!is_write)
+			data[i] = pm.evt[o];
+		else if (o >= PM1_EN_OFFSET)
+			pm.evt[o] = data[i] & en_mask[o - PM1_EN_OFFSET];
+	}
+	pthread_mutex_unlock(&pm.lock);
 }
 
 static void pm__cnt(struct vcpu *vcpu, uint64_t addr, uint8_t *data,

@@ -137,6 +137,20 @@ l1_copy_binary() {
 	done
 }
 
+# l1_stage_qemu: QEMU and the firmware a PVH -kernel boot of q35 reads,
+# at /qemu in L1 (for bench-virtio and the @qemu cases). Once per root.
+l1_stage_qemu() {
+	local f src qemu
+	[[ -x $L1_ROOT/qemu/qemu-system-x86_64 ]] && return 0
+	qemu=$(command -v qemu-system-x86_64) || { say "qemu-system-x86_64 is not installed"; return 1; }
+	l1_copy_binary "$qemu" qemu/qemu-system-x86_64 "$L1_ROOT" || return
+	for f in bios-256k.bin linuxboot_dma.bin pvh.bin kvmvapic.bin; do
+		src=$(for d in $("$qemu" -L help); do [[ -f $d/$f ]] && echo "$d/$f"; done | head -1)
+		[[ -n $src ]] || { say "no $f in $("$qemu" -L help | tr '\n' ' ')"; return 1; }
+		install -D -m 644 "$(readlink -f "$src")" "$L1_ROOT/qemu/fw/$f" || return
+	done
+}
+
 # l1_stage_image REL: copies build/REL into the initramfs at /build/REL.
 l1_stage_image() {
 	[[ -e $L1_ROOT/build/$1 ]] || install -D -m 644 "$BUILD/$1" "$L1_ROOT/build/$1"
@@ -182,7 +196,7 @@ l1_shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # l1_add_case: for_each_case callback; stages one case into $L1_ROOT.
 # Cases whose images are not built fail at once, without a run in L1.
 # The file of an @stdin:FILE option (relative to the source tree) is staged
-# at /src/FILE and the option rewritten to name it there.
+# at /src/FILE and the option rewritten to name it there; @qemu stages QEMU.
 l1_add_case() {
 	local name=$1 kernel=$2 initrd=$3 cmdline=$4 options=$7 f o opts=
 	if [[ ! -x $BUILD/vmm/mkvm ]]; then
@@ -204,6 +218,10 @@ l1_add_case() {
 			fi
 			install -D -m 644 "$SRC/$f" "$L1_ROOT/src/$f"
 			o=@stdin:/src/$f
+		fi
+		if [[ $o == @qemu ]] && ! l1_stage_qemu; then
+			fail "$name" "@qemu: cannot stage QEMU into L1"
+			return
 		fi
 		opts+="${opts:+ }$o"
 	done
