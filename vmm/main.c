@@ -131,7 +131,7 @@ static int setup_virtio(struct vm *vm, const struct config *cfg, int out)
 	for (int i = 0; i < cfg->nr_nets; i++)
 		if (virtio_net__init(vm, cfg->nets[i].spec, &cfg->nets[i].limit))
 			return MKVM_EXIT_USAGE;
-	if ((cfg->console && virtio_console__init(vm, out)) ||
+	if ((cfg->console && virtio_console__init(vm, NULL, out)) ||
 	    (cfg->rng && virtio_rng__init(vm, &cfg->rng_limit)))
 		return MKVM_EXIT_INTERNAL;
 	return 0;
