@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "ratelimit.h"
 
 #define CLI_DEFAULT_MEM   (256ull << 20)
 #define CLI_MIN_MEM       (4ull << 20)
@@ -19,6 +20,12 @@
 struct cli_disk {
 	const char *path;
 	bool readonly;
+	struct rate_limit limit;     /* ,rate=SIZE ,ops=N */
+};
+
+struct cli_net {
+	const char *spec;            /* tap=NAME or user-loopback */
+	struct rate_limit limit;
 };
 
 struct config {
@@ -33,11 +40,15 @@ struct config {
 	bool gdb_wait;
 	struct cli_disk disks[CLI_MAX_DISKS]; /* --disk, in order */
 	int nr_disks;
-	const char *nets[CLI_MAX_NETS];       /* --net backend specs */
+	struct cli_net nets[CLI_MAX_NETS];    /* --net, in order */
 	int nr_nets;
 	bool console;            /* --console: a virtio-console on stdio */
 	bool rng;                /* --rng: a virtio-rng */
+	struct rate_limit rng_limit;          /* --rng=rate=SIZE,ops=N */
 	bool no_irqfd;           /* --no-irqfd: MSIs by KVM_SIGNAL_MSI */
+	bool no_seccomp;         /* --no-seccomp: no system call filters */
+	const char *user, *group; /* --user, --group: who to run as after set-up */
+	const char *seccomp_selftest; /* hidden: a thread kind that breaks its filter */
 	bool no_host_check;
 	bool probe;
 	bool stats;

@@ -22,7 +22,9 @@
 #include "irq.h"
 #include "layout.h"
 #include "pci/pci.h"
+#include "privs.h"
 #include "probe/probe.h"
+#include "seccomp.h"
 #include "term.h"
 #include "vcpu.h"
 #include "virtio/blk.h"
@@ -123,13 +125,14 @@ static uint64_t load_guest(struct vm *vm, const struct config *cfg,
 static int setup_virtio(struct vm *vm, const struct config *cfg, int out)
 {
 	for (int i = 0; i < cfg->nr_disks; i++)
-		if (virtio_blk__init(vm, cfg->disks[i].path, cfg->disks[i].readonly))
+		if (virtio_blk__init(vm, cfg->disks[i].path, cfg->disks[i].readonly,
+				     &cfg->disks[i].limit))
 			return MKVM_EXIT_IMAGE;
 	for (int i = 0; i < cfg->nr_nets; i++)
-		if (virtio_net__init(vm, cfg->nets[i]))
+		if (virtio_net__init(vm, cfg->nets[i].spec, &cfg->nets[i].limit))
 			return MKVM_EXIT_USAGE;
-	if ((cfg->console && virtio_console__init(vm, out)) ||
-	    (cfg->rng && virtio_rng__init(vm)))
+	if ((cfg->console && virtio_console__init(vm, NULL, out)) ||
+	    (cfg->rng && virtio_rng__init(vm, &cfg->rng_limit)))
 		return MKVM_EXIT_INTERNAL;
 	return 0;
 }
@@ -182,9 +185,17 @@ static int boot(const struct config *cfg)
 	start_info = load_guest(&vm, cfg, &kernel, &img, &initrd);
 	if (!start_info)
 		return MKVM_EXIT_IMAGE;
+	/* Threads from here on confine themselves once set up (seccomp.h). */
+	if (privs__no_new_privs() ||
+	    (!cfg->no_seccomp && seccomp__enable(cfg->seccomp_selftest)))
+		return MKVM_EXIT_INTERNAL;
 	rc = setup_devices(&vm, cfg);
 	if (rc)
 		return rc;
+	/* Disks, TAPs, the serial log and /dev/kvm are open: root, if it was,
+	 * is no longer needed. */
+	if (privs__drop(cfg->user, cfg->group))
+		return MKVM_EXIT_USAGE;
 	for (int i = 0; i < cfg->cpus; i++)
 		if (!vcpu__create(&vm, i))
 			return MKVM_EXIT_INTERNAL;
@@ -197,6 +208,7 @@ static int boot(const struct config *cfg)
 	term__init();
 	if (vm__start(&vm))
 		return MKVM_EXIT_INTERNAL;
+	seccomp__install(SECCOMP_MAIN, "main");
 	rc = term__run(&vm);
 	if (cfg->stats) {
 		vm__print_stats(&vm, stderr);

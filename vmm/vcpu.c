@@ -11,6 +11,7 @@
 
 #include "cpuid.h"
 #include "io.h"
+#include "seccomp.h"
 #include "vcpu.h"
 #include "boot/pvh.h"
 #include "vm.h"
@@ -268,7 +269,10 @@ static void *vcpu__thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
+	char name[16];
 
+	snprintf(name, sizeof(name), "vCPU %d", vcpu->id);
+	seccomp__install(SECCOMP_VCPU, name);
 	while (atomic_load(&vm->stop_code) < 0) {
 		vcpu__park(vcpu);
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {

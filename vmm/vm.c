@@ -110,6 +110,11 @@ int vm__init(struct vm *vm, uint64_t ram_size, int nr_cpus)
 			(unsigned long long)ram_size, strerror(errno));
 		return -1;
 	}
+	/* A core dump of mkvm must not carry the guest's memory (its keys,
+	 * its users' data), nor take gigabytes. */
+	if (madvise(vm->ram, ram_size, MADV_DONTDUMP))
+		fprintf(stderr, "mkvm: madvise(MADV_DONTDUMP) on guest RAM: %s\n",
+			strerror(errno));
 	if (set_region(vm, 0, 0, vm->lowmem_size, vm->ram))
 		return -1;
 	if (ram_size > vm->lowmem_size &&

@@ -5,7 +5,8 @@
 VMM_SRCS   := $(shell find $(SRC)/vmm -name '*.c' ! -name main.c)
 VMM_ASRCS  := $(shell find $(SRC)/vmm -name '*.S')
 VMM_OBJS   := $(patsubst $(SRC)/vmm/%.c,$(BUILD)/vmm/%.o,$(VMM_SRCS)) \
-              $(patsubst $(SRC)/vmm/%.S,$(BUILD)/vmm/%.o,$(VMM_ASRCS))
+              $(patsubst $(SRC)/vmm/%.S,$(BUILD)/vmm/%.o,$(VMM_ASRCS)) \
+              $(BUILD)/vmm/syscall_names.o
 VMM_LIB    := $(BUILD)/vmm/libmkvm.a
 VMM_BIN    := $(BUILD)/vmm/mkvm
 VMM_LDLIBS := -lpthread
@@ -20,12 +21,29 @@ $(BUILD)/vmm/%.o: $(SRC)/vmm/%.S
 	@mkdir -p $(@D)
 	$(CC) -I$(SRC)/vmm -MMD -MP -c $< -o $@
 
+# The SIGSYS message names the system call: the x86-64 names, from the
+# kernel headers the filters are built against (vmm/seccomp.c).
+$(BUILD)/vmm/syscall_names.c: $(SRC)/vmm/vmm.mk
+	@mkdir -p $(@D)
+	{ echo '/* Generated from <asm/unistd_64.h> by vmm/vmm.mk. */'; \
+	  echo '#include <stddef.h>'; echo '#include "seccomp.h"'; \
+	  echo 'static const char *const names[] = {'; \
+	  echo '#include <asm/unistd_64.h>' | $(CC) -E -dM - | \
+	    sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' | sort -t[ -k2 -n; \
+	  echo '};'; \
+	  echo 'const char *seccomp__syscall_name(long nr)'; echo '{'; \
+	  echo '	return nr >= 0 && nr < (long)(sizeof(names) / sizeof(names[0])) ? names[nr] : NULL;'; \
+	  echo '}'; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/vmm/syscall_names.o: $(BUILD)/vmm/syscall_names.c
+	$(CC) $(HOST_CFLAGS) -I$(SRC)/vmm -c $< -o $@
+
 $(VMM_LIB): $(VMM_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
 $(VMM_BIN): $(BUILD)/vmm/main.o $(VMM_LIB)
-	$(CC) -o $@ $^ $(VMM_LDLIBS)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(VMM_LDLIBS)
 
 .PHONY: bench-vmm
 bench-vmm: $(VMM_BIN)

@@ -1,74 +1,69 @@
-# Fuzz targets. `make check-fuzz` runs each briefly: a deterministic driver
-# built with gcc and the sanitizers (always), then clang's libFuzzer for
-# FUZZ_SECONDS when clang is installed. The pure stub sources are compiled
-# straight into each target, without the KVM side.
+# Fuzz targets. Each runs two ways: a deterministic driver built with gcc
+# and the sanitizers (main() feeds it structure-aware inputs; always), then
+# clang's libFuzzer for FUZZ_SECONDS when clang is installed. `make
+# check-unit` (so `make test`) runs every target briefly; `make check-fuzz
+# FUZZ_SECONDS=60` runs them longer. The sources a target needs are
+# compiled straight into it with the sanitizers, without KVM.
+#
+#   gdb_packet  the gdb stub's packet layer and command dispatch
+#   virtqueue   the split-virtqueue walker with the request handlers of
+#               all four devices (blk, rng, console and net, both ways)
+#   virtio_pci  the virtio-pci transport and the PCI core under it, driven
+#               by programs of register accesses, worker running
 
-FUZZ_GDB_SRCS := $(addprefix $(SRC)/vmm/gdb/,packet.c regs.c pgwalk.c bp.c \
-                   stub.c mem.c monitor.c kdebug.c) $(SRC)/tests/fuzz/gdb_packet.c
 FUZZ_CFLAGS   := -std=c11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
                  -I$(SRC)/shared -I$(SRC)/vmm -fno-omit-frame-pointer
-FUZZ_SECONDS  ?= 10
+FUZZ_SECONDS  ?= 3
 CLANG         := $(shell command -v clang 2>/dev/null)
 
-$(BUILD)/fuzz/gdb_packet-driver: $(FUZZ_GDB_SRCS) $(wildcard $(SRC)/vmm/gdb/*.h)
-	@mkdir -p $(@D)
+FUZZ_gdb_packet_SRCS := $(SRC)/tests/fuzz/gdb_packet.c \
+	$(addprefix $(SRC)/vmm/gdb/,packet.c regs.c pgwalk.c bp.c stub.c mem.c \
+	  monitor.c kdebug.c)
+FUZZ_gdb_packet_RUNS := 20000
+FUZZ_gdb_packet_ARGS := -max_len=8192
+
+FUZZ_virtqueue_SRCS := $(SRC)/tests/fuzz/virtqueue.c $(SRC)/vmm/ratelimit.c \
+	$(addprefix $(SRC)/vmm/virtio/,virtqueue.c mem.c blk.c rng.c console.c \
+	  net.c net_backend.c)
+FUZZ_virtqueue_RUNS := 20000
+FUZZ_virtqueue_ARGS := -timeout=10
+
+FUZZ_virtio_pci_SRCS := $(SRC)/tests/fuzz/virtio_pci.c \
+	$(addprefix $(SRC)/vmm/,io.c irq.c log.c ratelimit.c seccomp.c pci/pci.c) \
+	$(BUILD)/vmm/syscall_names.c \
+	$(addprefix $(SRC)/vmm/virtio/,pci.c virtqueue.c mem.c rng.c rng_pci.c)
+FUZZ_virtio_pci_RUNS := 2000
+FUZZ_virtio_pci_ARGS := -timeout=10
+
+FUZZ_TARGETS := gdb_packet virtqueue virtio_pci
+FUZZ_HDRS    := $(wildcard $(SRC)/vmm/*.h $(SRC)/vmm/*/*.h $(SRC)/shared/mkvm/*.h)
+
+.PHONY: check-fuzz $(addprefix check-fuzz-,$(FUZZ_TARGETS))
+check-fuzz: $(addprefix check-fuzz-,$(FUZZ_TARGETS))
+check-unit: check-fuzz
+
+define fuzz_target
+$(BUILD)/fuzz/$(1)-driver: $$(FUZZ_$(1)_SRCS) $(FUZZ_HDRS)
+	@mkdir -p $$(@D)
 	$(CC) $(FUZZ_CFLAGS) -DFUZZ_DRIVER -fsanitize=address,undefined \
-	  -fno-sanitize-recover=all -o $@ $(FUZZ_GDB_SRCS)
+	  -fno-sanitize-recover=all -o $$@ $$(FUZZ_$(1)_SRCS) -lpthread
 
-$(BUILD)/fuzz/gdb_packet-libfuzzer: $(FUZZ_GDB_SRCS) $(wildcard $(SRC)/vmm/gdb/*.h)
-	@mkdir -p $(@D)
+$(BUILD)/fuzz/$(1)-libfuzzer: $$(FUZZ_$(1)_SRCS) $(FUZZ_HDRS)
+	@mkdir -p $$(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -o $@ $(FUZZ_GDB_SRCS)
+	  -fno-sanitize-recover=all -o $$@ $$(FUZZ_$(1)_SRCS) -lpthread
 
-.PHONY: check-fuzz check-fuzz-gdb-driver
-check-fuzz-gdb-driver: $(BUILD)/fuzz/gdb_packet-driver
-	@$(BUILD)/fuzz/gdb_packet-driver 20000
-
-# `make test` runs check-unit: the gdb driver (well under 1 s) runs with it.
-check-unit: check-fuzz-gdb-driver
-
-check-fuzz: check-fuzz-gdb-driver $(if $(CLANG),$(BUILD)/fuzz/gdb_packet-libfuzzer)
+check-fuzz-$(1): $(BUILD)/fuzz/$(1)-driver $(if $(CLANG),$(BUILD)/fuzz/$(1)-libfuzzer)
+	@$(BUILD)/fuzz/$(1)-driver $(FUZZ_$(1)_RUNS)
 ifneq ($(CLANG),)
-	@mkdir -p $(BUILD)/fuzz/gdb_packet-corpus
-	@$(BUILD)/fuzz/gdb_packet-libfuzzer -max_total_time=$(FUZZ_SECONDS) \
-	  -max_len=8192 $(BUILD)/fuzz/gdb_packet-corpus 2>$(BUILD)/fuzz/gdb_packet-libfuzzer.log \
-	  && echo "gdb_packet (libFuzzer, $(FUZZ_SECONDS) s): no failure" \
-	  || { tail -40 $(BUILD)/fuzz/gdb_packet-libfuzzer.log; exit 1; }
+	@mkdir -p $(BUILD)/fuzz/$(1)-corpus
+	@$(BUILD)/fuzz/$(1)-libfuzzer -max_total_time=$(FUZZ_SECONDS) $(FUZZ_$(1)_ARGS) \
+	  $(BUILD)/fuzz/$(1)-corpus 2>$(BUILD)/fuzz/$(1)-libfuzzer.log \
+	  && echo "$(1) (libFuzzer, $(FUZZ_SECONDS) s): no failure" \
+	  || { tail -40 $(BUILD)/fuzz/$(1)-libfuzzer.log; exit 1; }
 else
-	@echo "gdb_packet (libFuzzer): SKIP, clang is not installed"
+	@echo "$(1) (libFuzzer): SKIP, clang is not installed"
 endif
+endef
 
-# virtqueue: the split-virtqueue walker with the virtio-blk and virtio-rng
-# request handlers on top (tests/fuzz/virtqueue.c).
-FUZZ_VQ_SRCS := $(SRC)/tests/fuzz/virtqueue.c \
-                $(addprefix $(SRC)/vmm/virtio/,virtqueue.c mem.c blk.c rng.c)
-FUZZ_VQ_DEPS := $(FUZZ_VQ_SRCS) $(wildcard $(SRC)/vmm/virtio/*.h) \
-                $(SRC)/shared/mkvm/virtio.h
-FUZZ_VQ_SECONDS ?= 3
-
-$(BUILD)/fuzz/virtqueue-driver: $(FUZZ_VQ_DEPS)
-	@mkdir -p $(@D)
-	$(CC) $(FUZZ_CFLAGS) -DFUZZ_DRIVER -fsanitize=address,undefined \
-	  -fno-sanitize-recover=all -o $@ $(FUZZ_VQ_SRCS)
-
-$(BUILD)/fuzz/virtqueue-libfuzzer: $(FUZZ_VQ_DEPS)
-	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -o $@ $(FUZZ_VQ_SRCS)
-
-.PHONY: check-fuzz-virtqueue
-check-fuzz: check-fuzz-virtqueue
-check-fuzz-virtqueue: $(BUILD)/fuzz/virtqueue-driver $(if $(CLANG),$(BUILD)/fuzz/virtqueue-libfuzzer)
-	@$(BUILD)/fuzz/virtqueue-driver 20000
-ifneq ($(CLANG),)
-	@mkdir -p $(BUILD)/fuzz/virtqueue-corpus
-	@$(BUILD)/fuzz/virtqueue-libfuzzer -max_total_time=$(FUZZ_VQ_SECONDS) \
-	  -timeout=10 $(BUILD)/fuzz/virtqueue-corpus 2>$(BUILD)/fuzz/virtqueue-libfuzzer.log \
-	  && echo "virtqueue (libFuzzer, $(FUZZ_VQ_SECONDS) s): no failure" \
-	  || { tail -40 $(BUILD)/fuzz/virtqueue-libfuzzer.log; exit 1; }
-else
-	@echo "virtqueue (libFuzzer): SKIP, clang is not installed"
-endif
-
-# `make test` runs check-unit: the virtqueue target runs briefly with it.
-check-unit: check-fuzz-virtqueue
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))

@@ -1,16 +1,20 @@
 /* Fuzz target for the virtqueue module and the devices that sit on it.
  *
- * The input is a small guest: a header choosing the queue size, features
- * and ring placement, then the bytes of guest RAM (rings, descriptors,
- * indirect tables, request headers, data). The target enables the queue and
- * drains it through virtio-blk (a memfd image) and virtio-rng, checking the
- * module's promises: every segment lies in guest RAM, chains never exceed
- * the queue size, byte counts add up, the used index advances exactly once
- * per chain, and nothing loops.
+ * The input is a small guest: a header choosing the queue size, features,
+ * ring placement and device, then the bytes of guest RAM (rings,
+ * descriptors, indirect tables, request headers, data). The target enables
+ * the queue and serves it as one of: virtio-blk (a memfd image),
+ * virtio-rng, virtio-console's transmit or receive queue (host input
+ * waiting in its FIFO) and virtio-net's transmit or receive queue (frames
+ * waiting on a loopback backend), checking the module's promises: every
+ * segment lies in guest RAM, chains never exceed the queue size, byte
+ * counts add up, the used index advances exactly once per chain, used
+ * lengths never exceed what the chain offered, and nothing loops.
  *
  * Built two ways (tests/fuzz/fuzz.mk): as a libFuzzer target with clang, and
  * with -DFUZZ_DRIVER under gcc's sanitizers, where main() feeds it a bounded
  * number of deterministic pseudo-random, structure-aware inputs. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "virtio/virtqueue.h"
 
@@ -35,10 +41,14 @@ struct hdr {
 #define F_INDIRECT   2
 #define F_ALIGN      4  /* round the ring offsets to their alignment */
 #define F_CLAMP_DESC 8  /* pull descriptor addresses near RAM */
-#define F_RNG        16 /* drain through rng instead of blk */
+#define F_DEV_SHIFT  4  /* bits 4-6: enum dev */
+
+enum dev { DEV_BLK, DEV_RNG, DEV_CON_TX, DEV_CON_RX, DEV_NET_TX, DEV_NET_RX, DEVS };
 
 static uint8_t *ram;
 static struct virtio_blk blk;
+static struct virtio_console con;
+static struct virtio_net net;
 static struct virtq_chain chain;
 
 #define ASSERT(c)                                                          \
@@ -61,6 +71,32 @@ static void setup(void)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	ASSERT(virtio_blk__open(&blk, path, false) == 0);
 	close(fd);
+	virtio_console__setup(&con, open("/dev/null", O_WRONLY | O_CLOEXEC));
+	ASSERT(con.out_fd >= 0);
+	ASSERT(virtio_net__open(&net, "user-loopback") == 0);
+}
+
+/* Host input for the receive queues: console bytes in the FIFO, a few
+ * frames of assorted sizes on the net backend. */
+static void host_input(enum dev d)
+{
+	static uint8_t junk[2048];
+
+	if (d == DEV_CON_RX) {
+		con.head = con.len = 0;
+		virtio_console__fifo_put(&con, junk, 1 + junk[0] % sizeof(junk));
+	}
+	if (d == DEV_NET_RX)
+		for (size_t n = 14; n <= sizeof(junk); n *= 3)
+			ASSERT(write(net.tx_fd, junk, n) == (ssize_t)n);
+	junk[0] += 37;
+}
+
+/* Drops what net tx sent and net rx left, so every input starts empty. */
+static void host_drain(void)
+{
+	while (read(net.rx_fd, net.frame, sizeof(net.frame)) > 0)
+		;
 }
 
 static void check_chain(const struct virtq *vq, const struct virtq_chain *c)
@@ -79,9 +115,33 @@ static void check_chain(const struct virtq *vq, const struct virtq_chain *c)
 	ASSERT(rd == c->rd_bytes && wr == c->wr_bytes);
 }
 
-static uint32_t handle(void *rng, const struct virtq_chain *c)
+static uint32_t handle(enum dev d, const struct virtq_chain *c)
 {
-	return rng ? virtio_rng__handle(NULL, c) : virtio_blk__handle(&blk, c);
+	switch (d) {
+	case DEV_RNG:    return virtio_rng__handle(NULL, c);
+	case DEV_CON_TX: return virtio_console__tx(&con, c);
+	case DEV_NET_TX: return virtio_net__tx(&net, c);
+	default:         return virtio_blk__handle(&blk, c);
+	}
+}
+
+/* The receive queues pop by themselves: check what they pushed. */
+static void serve_rx(enum dev d, struct virtq *vq)
+{
+	uint16_t before = vq->used_idx;
+	int r = d == DEV_CON_RX ? virtio_console__rx(&con, vq, &chain)
+				: virtio_net__rx(&net, vq, &chain, NULL);
+
+	ASSERT(r >= -1 && r <= vq->size);
+	if (r >= 0)
+		ASSERT((uint16_t)(vq->used_idx - before) == r);
+	if (r <= 0)
+		return;
+	uint32_t last = vq->used->ring[(uint16_t)(vq->used_idx - 1) % vq->size].len;
+	if (d == DEV_CON_RX) /* it stops on a pushed chain: the last popped */
+		ASSERT(last <= chain.wr_bytes && last <= VIRTIO_CONSOLE_FIFO);
+	else
+		ASSERT(last <= sizeof(struct virtio_net_hdr) + VIRTIO_NET_FRAME_MAX);
 }
 
 /* Aims the descriptor table at RAM so walks go deeper than one bad address. */
@@ -136,6 +196,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  RAM_GPA + used, features) != VIRTQ_OK)
 		return 0;
 
+	enum dev d = (enum dev)((h.flags >> F_DEV_SHIFT) % DEVS);
+	if (d == DEV_CON_RX || d == DEV_NET_RX) {
+		host_input(d);
+		serve_rx(d, &vq);
+		host_drain();
+		return 0;
+	}
 	/* Every pop consumes one avail entry, and at most a queue's worth is
 	 * ever pending, so this ends; the bound catches a pop that loops. */
 	uint16_t used_before = vq.used_idx;
@@ -143,13 +210,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while ((r = virtq__pop(&vq, &chain)) == 1) {
 		ASSERT(++popped <= qsize);
 		check_chain(&vq, &chain);
-		virtq__push(&vq, chain.head, handle(h.flags & F_RNG ? &vq : NULL, &chain));
+		uint32_t len = handle(d, &chain);
+		ASSERT(len <= chain.wr_bytes);
+		virtq__push(&vq, chain.head, len);
 		virtq__should_notify(&vq);
 	}
 	ASSERT(r == 0 || (r == -1 && vq.err != VIRTQ_OK));
 	ASSERT((uint16_t)(vq.used_idx - used_before) == popped);
 	if (r == -1)
 		ASSERT(virtq__pop(&vq, &chain) == -1);
+	host_drain();
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* mkvm --domain: the libvirt domain subset (vmm/config/domain.c), what it
  * accepts and, with element and line, everything it refuses; the option. */
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "config/domain.h"
@@ -257,12 +258,44 @@ TEST(domain_refuses_bad_documents)
 	CHECK(parse(&d, "<domain type='kvm'><name> </name><memory>1024</memory>"
 		    "<os><kernel>k</kernel></os></domain>", err, sizeof(err)) == -1);
 	CHECK(strstr(err, "<name> is empty") != NULL);
-	/* An external entity is not loaded (no file, no network); an internal one is text. */
-	REQUIRE(parse(&d, "<!DOCTYPE d [<!ENTITY e SYSTEM 'file:///etc/passwd'><!ENTITY i 'in'>]>"
-		      "<domain type='kvm'><name>&e;|&i;</name><memory>1024</memory>"
-		      "<os><kernel>k</kernel></os></domain>", err, sizeof(err)) == 0);
-	CHECK(!strcmp(d.name, "|in"));
-	domain__free(&d);
+	/* A DOCTYPE is refused outright, with or without entities (external
+	 * ones could read files, internal ones expand without bound). */
+	CHECK(parse(&d, "<!DOCTYPE d [<!ENTITY e SYSTEM 'file:///etc/passwd'><!ENTITY i 'in'>]>"
+		    "<domain type='kvm'><name>&e;|&i;</name><memory>1024</memory>"
+		    "<os><kernel>k</kernel></os></domain>", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "t.xml:1: a DOCTYPE (DTD or entity declarations) is not accepted") != NULL);
+	CHECK(parse(&d, "<?xml version='1.0'?>\n<!DOCTYPE domain>\n<domain type='kvm'><name>x</name>"
+		    "<memory>1024</memory><os><kernel>k</kernel></os></domain>",
+		    err, sizeof(err)) == -1);
+	CHECK(strstr(err, "t.xml:2: a DOCTYPE") != NULL);
+	/* Without a DOCTYPE an entity reference is an undefined entity. */
+	CHECK(parse(&d, "<domain type='kvm'><name>&e;</name><memory>1024</memory>"
+		    "<os><kernel>k</kernel></os></domain>", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "not well-formed XML") != NULL);
+}
+
+/* One 64 KiB entity referenced 16,000 times would expand to 1 GB: refused
+ * at once, without the expansion. */
+TEST(domain_refuses_entity_expansion)
+{
+	static char xml[200000];
+	struct domain d;
+	char err[300];
+	size_t n = 0;
+
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n, "<!DOCTYPE domain [<!ENTITY big '");
+	for (int i = 0; i < 65536; i++)
+		xml[n++] = 'A';
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n, "'>]>\n<domain type='kvm'><name>");
+	while (n + 40 < sizeof(xml))
+		n += (size_t)snprintf(xml + n, sizeof(xml) - n, "&big;");
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n, "</name></domain>");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(domain__parse_buffer(&d, xml, n, "bomb.xml", err, sizeof(err)) == -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(strstr(err, "DOCTYPE") != NULL);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 500);
 }
 
 TEST(domain_file_errors)
@@ -300,7 +333,7 @@ TEST(domain_apply_devices)
 	REQUIRE(domain__apply(&d, &c, err, sizeof(err)) == 0);
 	REQUIRE(c.nr_disks == 1 && c.nr_nets == 1);
 	CHECK(!strcmp(c.disks[0].path, "/img/disk.img") && !c.disks[0].readonly);
-	CHECK(!strcmp(c.nets[0], "tap=mkvmtap0"));
+	CHECK(!strcmp(c.nets[0].spec, "tap=mkvmtap0"));
 	CHECK(c.console && c.rng);
 	CHECK(!strcmp(c.initrd, "/img/boot.cpio") && !strcmp(c.cmdline, "test & more"));
 	domain__free(&d);
@@ -341,4 +374,32 @@ TEST(domain_cli_option)
 		CHECK(cli__parse(&c, 3, argv, err, sizeof(err)) == -1 &&
 		      strstr(err, "--domain gives the kernel"));
 	}
+}
+
+TEST(domain_rate_limits)
+{
+	struct domain d;
+	char err[300];
+
+	REQUIRE(parse_with(&d, "<devices><disk type='file'><source file='/d.img'/>"
+			   "<target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1048576"
+			   "</total_bytes_sec><total_iops_sec>200</total_iops_sec></iotune></disk>"
+			   "<rng model='virtio'><backend model='random'>/dev/urandom</backend>"
+			   "<rate bytes='1024' period='2000'/></rng></devices>",
+			   err, sizeof(err)) == 0);
+	CHECK(d.disks[0].limit.bytes_per_s == 1048576 && d.disks[0].limit.ops_per_s == 200);
+	CHECK(d.rng_limit.bytes_per_s == 512);
+	struct config c;
+	char *argv[] = { "mkvm", "--domain", "x.xml", NULL };
+	REQUIRE(cli__parse(&c, 3, argv, err, sizeof(err)) == 0);
+	REQUIRE(domain__apply(&d, &c, err, sizeof(err)) == 0);
+	CHECK(c.disks[0].limit.ops_per_s == 200 && c.rng_limit.bytes_per_s == 512);
+	domain__free(&d);
+	CHECK(parse_with(&d, "<devices><rng model='virtio'><rate bytes='0'/></rng></devices>",
+			 err, sizeof(err)) == -1);
+	CHECK(strstr(err, "<rate> needs bytes='N', a number above 0") != NULL);
+	CHECK(parse_with(&d, "<devices><disk type='file'><source file='/d.img'/>"
+			 "<iotune><read_bytes_sec>5</read_bytes_sec></iotune></disk></devices>",
+			 err, sizeof(err)) == -1);
+	CHECK(strstr(err, "<read_bytes_sec>") != NULL);
 }

@@ -312,6 +312,24 @@ TEST(gdb_stub_detach_cleans_up)
 	CHECK(f.kills == 1 && stub.state == GDB_DETACHED);
 }
 
+/* gdb gone while the guest runs: the owner stops the vCPUs and detaches;
+ * the breakpoints leave guest memory and the guest runs on undebugged. */
+TEST(gdb_stub_disconnect_while_running)
+{
+	setup();
+	f.ram[0x200040] = 0x55;
+	ask("Z0,400040,1");
+	ask("Z2,400100,4");
+	CHECK(!strcmp(ask("c"), ""));
+	REQUIRE(stub.state == GDB_RUNNING && f.resumes == 1);
+	CHECK(f.ram[0x200040] == 0xcc);
+	gdb_stub__detach(&stub);
+	CHECK(f.ram[0x200040] == 0x55);
+	CHECK(f.resumes == 2 && f.cfg.dr7 == 0 && !f.cfg.sw_bp &&
+	      f.cfg.step_cpu == -1);
+	CHECK(stub.state == GDB_DETACHED);
+}
+
 TEST(gdb_stub_exit_is_reported)
 {
 	setup();

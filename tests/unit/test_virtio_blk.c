@@ -283,14 +283,14 @@ TEST(virtio_blk_through_ring)
 	fx_set(fx_desc(&f, 2), FX_BUF + 0x200, 412, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 3);
 	fx_set(fx_desc(&f, 3), FX_BUF + 0x400, 1, VIRTQ_DESC_F_WRITE, 0);
 	fx_offer(&f, 0);
-	CHECK(virtq__drain(&f.vq, &f.chain, virtio_blk__handle, &b) == 1);
+	CHECK(virtq__drain(&f.vq, &f.chain, virtio_blk__handle, &b, NULL) == 1);
 	CHECK(fx_used(&f)->idx == 1 && fx_used(&f)->ring[0].len == 513);
 	CHECK(*(uint8_t *)fx_ptr(&f, FX_BUF + 0x400) == VIRTIO_BLK_S_OK);
 	CHECK(*(uint8_t *)fx_ptr(&f, FX_BUF + 0x100 + 99) == (2 ^ 99));
 	CHECK(*(uint8_t *)fx_ptr(&f, FX_BUF + 0x200 + 411) == (uint8_t)(2 ^ 511));
 	/* A broken ring stops the drain with -1. */
 	fx_offer(&f, 9);
-	CHECK(virtq__drain(&f.vq, &f.chain, virtio_blk__handle, &b) == -1);
+	CHECK(virtq__drain(&f.vq, &f.chain, virtio_blk__handle, &b, NULL) == -1);
 	fx_fini(&f);
 	virtio_blk__close(&b);
 	unlink(path);

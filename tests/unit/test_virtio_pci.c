@@ -4,8 +4,12 @@
  * completing the request, MSI-X pending bits, DEVICE_NEEDS_RESET on a bad
  * ring, and reset. Guest accesses go through the I/O bus and the PCI core,
  * without KVM (no ioeventfd: the notify write traps). */
+#include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "io.h"
 #include "unit.h"
@@ -60,16 +64,21 @@ static bool wait_status(struct drv *d, uint8_t bit)
 	return false;
 }
 
-static int start(struct drv *d)
+static int start_dev(struct drv *d, const struct virtio_pci_ops *ops)
 {
 	memset(d, 0, sizeof(*d));
 	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init())
 		return -1;
 	virtq__disable(&d->f.vq); /* the device owns the ring from here */
-	if (virtio_pci__init(&d->vp, &virtio_rng__ops, NULL, NULL, &d->f.mem))
+	if (virtio_pci__init(&d->vp, ops, NULL, NULL, &d->f.mem))
 		return -1;
 	d->bar = pci__bar_address(&d->vp.pci, VIRTIO_PCI_BAR);
 	return d->bar ? 0 : -1;
+}
+
+static int start(struct drv *d)
+{
+	return start_dev(d, &virtio_rng__ops);
 }
 
 static void stop(struct drv *d)
@@ -296,6 +305,180 @@ TEST(virtio_pci_cfg_window)
 	/* The rest of the capability stays read-only. */
 	cfg_wr(&d, p + 3, 1, 0);
 	CHECK(cfg_rd(&d, p + 3, 1) == VIRTIO_PCI_CAP_PCI_CFG);
+	wr(&d, CC(device_status), 1, 0);
+	stop(&d);
+}
+
+/* A device with a host fd, like virtio-console's input eventfd or
+ * virtio-net's backend: poll_ready consumes the fd's event. */
+static int host_fd = -1;
+static int host_polls;
+
+static int hostfd_queue_notify(struct virtio_pci *vp, int q)
+{
+	return virtio_pci__drain(vp, q, virtio_rng__handle, NULL);
+}
+
+static int hostfd_poll_fd(struct virtio_pci *vp)
+{
+	(void)vp;
+	return host_fd;
+}
+
+static int hostfd_poll_ready(struct virtio_pci *vp)
+{
+	uint64_t count;
+
+	(void)vp;
+	host_polls++;
+	return read(host_fd, &count, sizeof(count)) < 0 ? 0 : 1;
+}
+
+static const struct virtio_pci_ops hostfd_ops = {
+	.name = "virtio-hostfd", .device_id = VIRTIO_ID_RNG, .class_code = 0xff0000,
+	.num_queues = 1, .queue_notify = hostfd_queue_notify,
+	.poll_fd = hostfd_poll_fd, .poll_ready = hostfd_poll_ready,
+};
+
+static double thread_cpu_ms(pthread_t t)
+{
+	clockid_t id;
+	struct timespec ts;
+
+	if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
+		return -1;
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A device in DEVICE_NEEDS_RESET must not busy-poll a host fd it no
+ * longer serves: the worker stays asleep while host input waits. */
+TEST(virtio_pci_needs_reset_does_not_spin)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+
+	host_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	REQUIRE(host_fd >= 0);
+	REQUIRE(start_dev(&d, &hostfd_ops) == 0);
+	driver_init(&d, FX_FEATURES);
+	fx_set(fx_desc(&d.f, 0), FX_RAM + FX_RAM_SIZE, 32, VIRTQ_DESC_F_WRITE, 0);
+	fx_offer(&d.f, 0);
+	wr(&d, VIRTIO_PCI_NOTIFY, 2, 0);
+	REQUIRE(wait_status(&d, VIRTIO_STATUS_DEVICE_NEEDS_RESET));
+	uint64_t one = 1;
+	REQUIRE(write(host_fd, &one, sizeof(one)) == sizeof(one));
+	double before = thread_cpu_ms(d.vp.worker);
+	usleep(300 * 1000);
+	double used = thread_cpu_ms(d.vp.worker) - before;
+	CHECK(before >= 0 && used < 30);
+	CHECK(host_polls == 0);
+	/* After a reset and DRIVER_OK the host input is served again. */
+	wr(&d, CC(device_status), 1, 0);
+	memset(fx_avail(&d.f), 0, 0x100);
+	driver_init(&d, FX_FEATURES);
+	for (int i = 0; i < 2000 && !host_polls; i++)
+		usleep(1000);
+	CHECK(host_polls == 1);
+	stop(&d);
+	close(host_fd);
+}
+
+/* The queue's ioeventfd follows BAR 0 when the guest moves it, and goes
+ * away while memory decoding is off (without a VM only the bookkeeping of
+ * what would be registered with KVM is done). */
+TEST(virtio_pci_ioeventfd_follows_bar)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+	struct virtio_pci_queue *q = &d.vp.q[0];
+
+	REQUIRE(start(&d) == 0);
+	driver_init(&d, FX_FEATURES);
+	CHECK(q->ioeventfd && q->ioeventfd_addr == d.bar + VIRTIO_PCI_NOTIFY);
+	uint32_t moved = (uint32_t)d.bar + 0x100000;
+	cfg_wr(&d, 0x10, 4, moved);
+	REQUIRE(pci__bar_address(&d.vp.pci, VIRTIO_PCI_BAR) == moved);
+	CHECK(q->ioeventfd && q->ioeventfd_addr == moved + VIRTIO_PCI_NOTIFY);
+	uint32_t cmd = cfg_rd(&d, 4, 2);
+	cfg_wr(&d, 4, 2, cmd & ~2u); /* memory decoding off */
+	CHECK(!q->ioeventfd);
+	cfg_wr(&d, 4, 2, cmd);
+	CHECK(q->ioeventfd && q->ioeventfd_addr == moved + VIRTIO_PCI_NOTIFY);
+	cfg_wr(&d, 0x10, 4, (uint32_t)d.bar);
+	wr(&d, CC(device_status), 1, 0);
+	CHECK(!q->ioeventfd);
+	stop(&d);
+}
+
+/* Runs fn with stderr going into a temporary file; returns how many lines
+ * it wrote that contain `needle`. */
+static int stderr_lines(void (*fn)(struct drv *), struct drv *d, const char *needle)
+{
+	char line[512];
+	int saved = dup(2), n = 0;
+	FILE *tmp = tmpfile();
+
+	if (saved < 0 || !tmp)
+		return -1;
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	fn(d);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	while (fgets(line, sizeof(line), tmp))
+		n += strstr(line, needle) != NULL;
+	fclose(tmp);
+	return n;
+}
+
+static void bad_enable_cycles(struct drv *d)
+{
+	for (int i = 0; i < 1000; i++) {
+		wr(d, CC(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+		wr(d, CC(queue_select), 2, 0);
+		wr(d, CC(queue_size), 2, 3); /* not a power of two */
+		wr(d, CC(queue_enable), 2, 1);
+		wr(d, CC(device_status), 1, 0);
+	}
+}
+
+/* A guest that breaks and resets its device in a loop gets a few lines
+ * logged, not one per cycle. */
+TEST(virtio_pci_guest_messages_rate_limited)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+
+	REQUIRE(start(&d) == 0);
+	int n = stderr_lines(bad_enable_cycles, &d, "device needs reset");
+	CHECK(n >= 1 && n <= 10);
+	stop(&d);
+}
+
+/* virtio-rng limited to 4 KiB a second (a burst of as much): of four 4 KiB
+ * requests the first empties the bucket, the second starts on the first
+ * token back (1/4096 s later) and leaves a second of debt, so the third
+ * completes about a second later; the worker sleeps (no CPU) meanwhile. */
+TEST(virtio_pci_rate_limited_device)
+{
+	static struct drv d; /* stays on the PCI bus after the test */
+
+	REQUIRE(start(&d) == 0);
+	virtio_pci__limit(&d.vp, &(struct rate_limit){ .bytes_per_s = 4096 });
+	driver_init(&d, FX_FEATURES);
+	for (uint16_t i = 0; i < 4; i++) {
+		fx_set(fx_desc(&d.f, i), FX_BUF + 0x1000 * i, 4096, VIRTQ_DESC_F_WRITE, 0);
+		fx_offer(&d.f, i);
+	}
+	double cpu0 = thread_cpu_ms(d.vp.worker);
+	uint64_t t0 = ratelimit__now_ns();
+	wr(&d, VIRTIO_PCI_NOTIFY, 2, 0);
+	REQUIRE(wait_change(&fx_used(&d.f)->idx, 0));
+	usleep(300 * 1000);
+	CHECK(fx_used(&d.f)->idx == 2);
+	CHECK(wait_change(&fx_used(&d.f)->idx, 2));
+	uint64_t ms = (ratelimit__now_ns() - t0) / 1000000;
+	CHECK(fx_used(&d.f)->idx == 3 && ms >= 900 && ms < 1900);
+	CHECK(thread_cpu_ms(d.vp.worker) - cpu0 < 50);
 	wr(&d, CC(device_status), 1, 0);
 	stop(&d);
 }

@@ -77,3 +77,19 @@ TEST(vmm_cli_rejects_bad_input)
 	CHECK(PARSE(&c, err, "--mem", "1G") < 0 && strstr(err, "no kernel"));
 }
 
+
+TEST(vmm_cli_confinement_options)
+{
+	struct config c;
+	char err[200];
+
+	REQUIRE(PARSE(&c, err, "k.elf") == 0);
+	CHECK(!c.no_seccomp && !c.user && !c.group && !c.seccomp_selftest);
+	REQUIRE(PARSE(&c, err, "--no-seccomp", "--user", "nobody", "--group=65534", "k.elf") == 0);
+	CHECK(c.no_seccomp && !strcmp(c.user, "nobody") && !strcmp(c.group, "65534"));
+	REQUIRE(PARSE(&c, err, "--seccomp-selftest=gdb", "k.elf") == 0);
+	CHECK(!strcmp(c.seccomp_selftest, "gdb"));
+	CHECK(PARSE(&c, err, "--seccomp-selftest", "cpu", "k.elf") == -1);
+	CHECK(strstr(err, "'cpu' is not main, vcpu, worker or gdb") != NULL);
+	CHECK(PARSE(&c, err, "--no-seccomp=1", "k.elf") == -1);
+}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -354,6 +355,26 @@ static int parse_disk_readonly(struct ctx *c, xmlNode *n)
 	return 0;
 }
 
+/* <iotune>: the totals, which mkvm's limiter has (read and write together). */
+static int parse_iotune_bytes(struct ctx *c, xmlNode *n)
+{
+	return parse_number(c, n, &c->d->disks[c->d->nr_disks].limit.bytes_per_s);
+}
+
+static int parse_iotune_iops(struct ctx *c, xmlNode *n)
+{
+	return parse_number(c, n, &c->d->disks[c->d->nr_disks].limit.ops_per_s);
+}
+
+static int parse_disk_iotune(struct ctx *c, xmlNode *n)
+{
+	static const struct elem iotune[] = {
+		{ "total_bytes_sec", NO_ATTRS, parse_iotune_bytes },
+		{ "total_iops_sec",  NO_ATTRS, parse_iotune_iops },
+	};
+	return CHILDREN(c, n, iotune);
+}
+
 static int parse_disk_target(struct ctx *c, xmlNode *n)
 {
 	return attr_in(c, n, "bus", "virtio", false);
@@ -366,6 +387,7 @@ static int parse_disk(struct ctx *c, xmlNode *n)
 		{ "source",   ATTRS("file"), parse_disk_source },
 		{ "target",   ATTRS("dev", "bus"), parse_disk_target },
 		{ "readonly", NO_ATTRS, parse_disk_readonly },
+		{ "iotune",   NO_ATTRS, parse_disk_iotune },
 		ADDRESS,
 	};
 	struct domain *d = c->d;
@@ -554,10 +576,37 @@ static int parse_rng_backend(struct ctx *c, xmlNode *n)
 	return rc;
 }
 
+/* <rate bytes='N' period='MS'/>: N bytes per period (1000 ms if absent). */
+static int parse_rng_rate(struct ctx *c, xmlNode *n)
+{
+	char *b = attr(n, "bytes"), *p = attr(n, "period"), *end;
+	uint64_t bytes = 0, period = 1000;
+	int rc = 0;
+
+	errno = 0;
+	if (b && *b >= '0' && *b <= '9')
+		bytes = strtoull(b, &end, 10);
+	if (!b || *b < '0' || *b > '9' || errno || *end || !bytes)
+		rc = fail(c, n, "<rate> needs bytes='N', a number above 0");
+	if (!rc && p) {
+		period = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : 0;
+		if (errno || *end || !period)
+			rc = fail(c, n, "<rate period='%s'> must be milliseconds above 0", p);
+	}
+	if (!rc && bytes > UINT64_MAX / 1000)
+		rc = fail(c, n, "<rate bytes='%s'> is too large", b);
+	if (!rc)
+		c->d->rng_limit.bytes_per_s = bytes * 1000 / period ? bytes * 1000 / period : 1;
+	free(b);
+	free(p);
+	return rc;
+}
+
 static int parse_rng(struct ctx *c, xmlNode *n)
 {
 	static const struct elem rng[] = {
 		{ "backend", ATTRS("model"), parse_rng_backend },
+		{ "rate",    ATTRS("bytes", "period"), parse_rng_rate },
 		ADDRESS,
 	};
 	if (attr_in(c, n, "model", "virtio|virtio-non-transitional", false) ||
@@ -624,6 +673,20 @@ static int parse_domain(struct ctx *c, xmlNode *root)
 	return 0;
 }
 
+/* SAX hook at a <!DOCTYPE ...>: before its internal subset is read, stops
+ * the parser and records the line in the int at _private. A domain file
+ * never needs a DTD, and entity declarations could read files (external)
+ * or expand a small file into gigabytes of text (internal). */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+			   const xmlChar *sys_id)
+{
+	xmlParserCtxtPtr pc = ctx;
+
+	(void)name, (void)ext_id, (void)sys_id;
+	*(int *)pc->_private = xmlSAX2GetLineNumber(ctx);
+	xmlStopParser(pc);
+}
+
 int domain__parse_buffer(struct domain *d, const char *buf, size_t len,
 			 const char *name, char *err, size_t errlen)
 {
@@ -639,9 +702,20 @@ int domain__parse_buffer(struct domain *d, const char *buf, size_t len,
 	pc = xmlNewParserCtxt();
 	if (!pc)
 		return fail(&c, NULL, "out of memory");
-	/* No network, no entity expansion, errors reported here not on stderr. */
+	/* No network, no DOCTYPE (so no entities), errors reported here not
+	 * on stderr. */
+	int doctype_line = 0;
+	pc->_private = &doctype_line;
+	pc->sax->internalSubset = refuse_doctype;
 	doc = xmlCtxtReadMemory(pc, buf, (int)len, name, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doctype_line) {
+		xmlFreeDoc(doc);
+		xmlFreeParserCtxt(pc);
+		snprintf(err, errlen, "%s:%d: a DOCTYPE (DTD or entity declarations) is "
+			 "not accepted in a domain file", name, doctype_line);
+		return -1;
+	}
 	if (!doc) {
 		const xmlError *e = xmlCtxtGetLastError(pc);
 		size_t off;
@@ -721,12 +795,15 @@ int domain__apply(const struct domain *d, struct config *cfg, char *err, size_t 
 	cfg->mem = d->mem;
 	cfg->cpus = d->cpus;
 	for (int i = 0; i < d->nr_disks; i++)
-		cfg->disks[i] = (struct cli_disk){ d->disks[i].path, d->disks[i].readonly };
+		cfg->disks[i] = (struct cli_disk){ .path = d->disks[i].path,
+						   .readonly = d->disks[i].readonly,
+						   .limit = d->disks[i].limit };
 	cfg->nr_disks = d->nr_disks;
 	for (int i = 0; i < d->nr_nets; i++)
-		cfg->nets[i] = d->nets[i];
+		cfg->nets[i] = (struct cli_net){ .spec = d->nets[i] };
 	cfg->nr_nets = d->nr_nets;
 	cfg->console = d->console;
 	cfg->rng = d->rng;
+	cfg->rng_limit = d->rng_limit;
 	return 0;
 }

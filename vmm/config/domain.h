@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ratelimit.h"
 
 #define DOMAIN_MAX_DISKS 8
 #define DOMAIN_MAX_NETS  4
@@ -15,6 +16,7 @@
 struct domain_disk {
 	char *path;             /* raw image */
 	bool readonly;
+	struct rate_limit limit; /* <iotune> total_bytes_sec, total_iops_sec */
 };
 
 struct domain {
@@ -31,6 +33,7 @@ struct domain {
 	int nr_nets;
 	bool console;           /* a virtio console */
 	bool rng;               /* a virtio-rng fed by the host's random source */
+	struct rate_limit rng_limit; /* <rng><rate bytes period> */
 };
 
 /* Parse a domain from a file or from memory (name is used in messages).

@@ -24,6 +24,11 @@ struct gdb_addr {
 int gdb__parse_addr(const char *spec, struct gdb_addr *out, char *err,
 		    size_t errlen);
 
+/* Opens the listening socket for a: a unix socket is created mode 0600,
+ * so only this user can drive the VM (a debugger can read and write all
+ * of guest memory). Returns the fd, or -1 with errno. */
+int gdb__listen(const struct gdb_addr *a);
+
 /* Opens the listening socket and starts the gdb thread. Call after the
  * vCPUs are created and before vm__start(). With wait, no vCPU executes a
  * guest instruction before gdb has attached and resumed it. Prints the

@@ -22,6 +22,7 @@
 #include <mkvm/testexit.h>
 #include "gdb/gdb.h"
 #include "gdb/kvm.h"
+#include "seccomp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -211,6 +212,7 @@ static void *srv__thread(void *arg)
 {
 	struct gdb_server *srv = arg;
 
+	seccomp__install(SECCOMP_GDB, "gdb");
 	while (atomic_load(&srv->vm->stop_code) < 0) {
 		struct pollfd p = { .fd = srv->listen_fd, .events = POLLIN };
 
@@ -261,7 +263,12 @@ static int listen__unix(const struct gdb_addr *a)
 	/* A socket left by an earlier run is replaced; anything else is not. */
 	if (lstat(a->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(a->path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 1)) {
+	/* bind() creates the file with the umask's mode: 0600 from the start,
+	 * with no window in which another user could connect. */
+	mode_t old = umask(0177);
+	int err = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (err || listen(fd, 1)) {
 		close(fd);
 		return -1;
 	}
@@ -298,6 +305,11 @@ static int listen__tcp(const struct gdb_addr *a)
 	return fd;
 }
 
+int gdb__listen(const struct gdb_addr *a)
+{
+	return a->is_unix ? listen__unix(a) : listen__tcp(a);
+}
+
 int gdb__start(struct vm *vm, const char *spec, bool wait)
 {
 	struct gdb_server *srv = &server;
@@ -317,7 +329,7 @@ int gdb__start(struct vm *vm, const char *spec, bool wait)
 		perror("mkvm: gdb");
 		return -1;
 	}
-	srv->listen_fd = a.is_unix ? listen__unix(&a) : listen__tcp(&a);
+	srv->listen_fd = gdb__listen(&a);
 	if (srv->listen_fd < 0) {
 		fprintf(stderr, "mkvm: --gdb %s: cannot listen%s%s\n", spec,
 			errno ? ": " : "", errno ? strerror(errno) : "");

@@ -157,7 +157,7 @@ static void sw_bp__remove_all(struct gdb_stub *s)
 
 void gdb_stub__detach(struct gdb_stub *s)
 {
-	if (s->state != GDB_STOPPED)
+	if (s->state == GDB_DETACHED)
 		return;
 	sw_bp__remove_all(s);
 	s->state = GDB_DETACHED;

@@ -90,8 +90,9 @@ void gdb_stub__input(struct gdb_stub *s, const uint8_t *buf, size_t len);
 void gdb_stub__stopped(struct gdb_stub *s, const struct gdb_stop *stop);
 /* The guest ended with this mkvm exit status: tells gdb ("W"). */
 void gdb_stub__exited(struct gdb_stub *s, int status);
-/* Ends the session with the guest stopped (the 'D' packet, or gdb gone):
- * removes every breakpoint and resumes all vCPUs without debugging. */
+/* Ends the session (the 'D' packet, or gdb gone, also while the guest
+ * runs): removes every breakpoint and resumes all vCPUs without debugging.
+ * From the running state the owner stops every vCPU first. */
 void gdb_stub__detach(struct gdb_stub *s);
 
 /* Guest memory access as the m/M/X packets see it (virtual through the

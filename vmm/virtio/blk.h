@@ -34,8 +34,10 @@ uint64_t virtio_blk__features(const struct virtio_blk *b);
 struct vm;
 
 /* Opens the image and adds a virtio-blk device for it to the PCI bus
- * (once per --disk). Prints why and returns -1 on failure. */
-int virtio_blk__init(struct vm *vm, const char *path, bool readonly);
+ * (once per --disk), its requests limited by lim. Prints why and returns
+ * -1 on failure. */
+int virtio_blk__init(struct vm *vm, const char *path, bool readonly,
+		     const struct rate_limit *lim);
 
 /* Serves one request chain; returns the bytes written into it. Matches
  * virtq_handler_fn with opaque = the struct virtio_blk. */

@@ -17,7 +17,8 @@ static int blk_queue_notify(struct virtio_pci *vp, int q)
 	return virtio_pci__drain(vp, q, virtio_blk__handle, &d->blk);
 }
 
-int virtio_blk__init(struct vm *vm, const char *path, bool readonly)
+int virtio_blk__init(struct vm *vm, const char *path, bool readonly,
+		     const struct rate_limit *lim)
 {
 	struct blk_pci *d = calloc(1, sizeof(*d));
 
@@ -40,5 +41,6 @@ int virtio_blk__init(struct vm *vm, const char *path, bool readonly)
 		free(d);
 		return -1;
 	}
+	virtio_pci__limit(&d->vp, lim);
 	return 0;
 }

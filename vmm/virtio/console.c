@@ -31,9 +31,14 @@ static void write_all(int fd, const uint8_t *p, size_t n)
 uint32_t virtio_console__tx(void *con, const struct virtq_chain *c)
 {
 	struct virtio_console *vc = con;
+	uint32_t left = VIRTIO_CONSOLE_TX_MAX;
 
-	for (unsigned i = 0; i < c->n_rd; i++)
-		write_all(vc->out_fd, c->seg[i].p, c->seg[i].len);
+	for (unsigned i = 0; i < c->n_rd && left; i++) {
+		uint32_t n = c->seg[i].len < left ? c->seg[i].len : left;
+
+		write_all(vc->out_fd, c->seg[i].p, n);
+		left -= n;
+	}
 	return 0;
 }
 

@@ -15,6 +15,9 @@
 #define VIRTIO_CONSOLE_RX   0
 #define VIRTIO_CONSOLE_TX   1
 #define VIRTIO_CONSOLE_FIFO 4096
+/* The most one transmit request writes to the host (Linux sends at most
+ * 32 KiB per buffer); the rest of a longer chain is dropped. */
+#define VIRTIO_CONSOLE_TX_MAX (64u << 10)
 
 struct virtio_console {
 	int out_fd;                       /* guest output goes here */
@@ -25,8 +28,9 @@ struct virtio_console {
 
 void virtio_console__setup(struct virtio_console *c, int out_fd);
 
-/* Transmit handler (virtq_handler_fn): writes the chain's readable bytes
- * to out_fd. Returns 0: nothing is written into the chain. */
+/* Transmit handler (virtq_handler_fn): writes the chain's readable bytes,
+ * at most VIRTIO_CONSOLE_TX_MAX, to out_fd. Returns 0: nothing is written
+ * into the chain. */
 uint32_t virtio_console__tx(void *con, const struct virtq_chain *c);
 
 /* Moves FIFO bytes into available receive chains. Returns the number of
@@ -39,11 +43,12 @@ size_t virtio_console__fifo_room(const struct virtio_console *c);
 size_t virtio_console__fifo_put(struct virtio_console *c, const uint8_t *buf,
 				size_t n);
 
-/* The device on the PCI bus, for main() and the terminal loop: at most one.
+/* The device on the PCI bus, for main() and the terminal loop: at most one,
+ * with guest memory from vm (or mem when vm is NULL, for tests).
  * virtio_console__receive() and __rx_room() are safe from any thread and
  * do nothing when there is no console. */
 struct vm;
-int virtio_console__init(struct vm *vm, int out_fd);
+int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd);
 bool virtio_console__active(void);
 size_t virtio_console__rx_room(void);
 void virtio_console__receive(const uint8_t *buf, size_t n);

@@ -1,6 +1,9 @@
 /* virtio-console on the PCI transport, and its host-input entry points.
- * Host input arrives on another thread: it goes into the FIFO under the
- * transport lock, and an eventfd wakes the worker to deliver it. */
+ * Host input arrives on the terminal thread: it goes into the FIFO under
+ * the FIFO's own lock, and an eventfd wakes the worker to deliver it. The
+ * terminal thread never takes the transport lock, which the worker holds
+ * while it writes guest output: a terminal that stops reading blocks the
+ * worker, not the terminal loop (and so not Ctrl-A x). */
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -10,14 +13,17 @@
 static struct {
 	struct virtio_console con;
 	struct virtio_pci vp;
-	int input_fd;          /* eventfd: FIFO has new bytes */
+	pthread_mutex_t fifo_lock; /* con's FIFO; taken after vp.lock */
+	int input_fd;              /* eventfd: FIFO has new bytes */
 	bool active;
-} vcon;
+} vcon = { .fifo_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int deliver(struct virtio_pci *vp)
 {
+	pthread_mutex_lock(&vcon.fifo_lock);
 	int n = virtio_console__rx(&vcon.con, &vp->q[VIRTIO_CONSOLE_RX].vq,
 				   &vp->chain);
+	pthread_mutex_unlock(&vcon.fifo_lock);
 
 	if (n > 0)
 		virtio_pci__queue_interrupt(vp, VIRTIO_CONSOLE_RX);
@@ -60,7 +66,7 @@ static const struct virtio_pci_ops console_ops = {
 	.poll_ready = console_poll_ready,
 };
 
-int virtio_console__init(struct vm *vm, int out_fd)
+int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd)
 {
 	if (vcon.active) {
 		fprintf(stderr, "mkvm: only one --console\n");
@@ -72,7 +78,7 @@ int virtio_console__init(struct vm *vm, int out_fd)
 		perror("mkvm: virtio-console: eventfd");
 		return -1;
 	}
-	if (virtio_pci__init(&vcon.vp, &console_ops, &vcon.con, vm, NULL)) {
+	if (virtio_pci__init(&vcon.vp, &console_ops, &vcon.con, vm, mem)) {
 		close(vcon.input_fd);
 		return -1;
 	}
@@ -91,9 +97,9 @@ size_t virtio_console__rx_room(void)
 
 	if (!vcon.active)
 		return 0;
-	pthread_mutex_lock(&vcon.vp.lock);
+	pthread_mutex_lock(&vcon.fifo_lock);
 	room = virtio_console__fifo_room(&vcon.con);
-	pthread_mutex_unlock(&vcon.vp.lock);
+	pthread_mutex_unlock(&vcon.fifo_lock);
 	return room;
 }
 
@@ -103,9 +109,9 @@ void virtio_console__receive(const uint8_t *buf, size_t n)
 
 	if (!vcon.active)
 		return;
-	pthread_mutex_lock(&vcon.vp.lock);
+	pthread_mutex_lock(&vcon.fifo_lock);
 	virtio_console__fifo_put(&vcon.con, buf, n);
-	pthread_mutex_unlock(&vcon.vp.lock);
+	pthread_mutex_unlock(&vcon.fifo_lock);
 	if (write(vcon.input_fd, &one, sizeof(one)) < 0)
 		perror("mkvm: virtio-console: eventfd");
 }

@@ -21,7 +21,7 @@ uint32_t virtio_net__tx(void *net, const struct virtq_chain *c)
 	struct iovec iov[VIRTQ_DEV_SIZE_MAX];
 	int k;
 
-	if (c->rd_bytes < HDR ||
+	if (c->rd_bytes < HDR || c->rd_bytes - HDR > VIRTIO_NET_FRAME_MAX ||
 	    (k = virtq_chain__iov(c, false, HDR, c->rd_bytes - HDR, iov,
 				  VIRTQ_DEV_SIZE_MAX)) < 0) {
 		n->tx_dropped++;
@@ -48,13 +48,16 @@ static ssize_t next_frame(struct virtio_net *n)
 }
 
 int virtio_net__rx(struct virtio_net *n, struct virtq *vq,
-		   struct virtq_chain *c)
+		   struct virtq_chain *c, struct rate_limiter *rl)
 {
+	uint64_t now = rl ? ratelimit__now_ns() : 0;
 	const struct virtio_net_hdr hdr = { .num_buffers = 1 };
-	int used = 0, r;
+	int used = 0, r = 0;
 
-	/* Pop first: an empty ring then asks the driver for a kick. */
-	while ((r = virtq__pop(vq, c)) == 1) {
+	/* Pop first: an empty ring then asks the driver for a kick. At most a
+	 * queue's worth per call: the worker polls the backend again. */
+	while (used < vq->size && (!rl || rate_limiter__ready(rl, now)) &&
+	       (r = virtq__pop(vq, c)) == 1) {
 		ssize_t len = next_frame(n);
 
 		if (len == 0) {
@@ -69,6 +72,8 @@ int virtio_net__rx(struct virtio_net *n, struct virtq *vq,
 			virtq_chain__write(c, HDR, n->frame, (size_t)len);
 			virtq__push(vq, c->head, (uint32_t)(HDR + len));
 		}
+		if (rl)
+			rate_limiter__charge(rl, (uint64_t)len);
 		used++;
 	}
 	return r < 0 ? -1 : used;

@@ -34,16 +34,20 @@ void virtio_net__close(struct virtio_net *n);
 uint64_t virtio_net__features(void);
 
 /* Transmit handler (virtq_handler_fn): sends the frame after the header.
- * Frames the backend cannot take are dropped and counted. Returns 0. */
+ * Frames longer than VIRTIO_NET_FRAME_MAX or that the backend cannot take
+ * are dropped and counted. Returns 0. */
 uint32_t virtio_net__tx(void *net, const struct virtq_chain *c);
 
 /* Moves waiting frames from the backend into receive chains while both
- * last. Returns the number of chains used, -1 for a malformed ring. */
+ * last and the rate limiter rl (optional) has tokens; each frame is one
+ * operation of its length. Returns the number of chains used, -1 for a
+ * malformed ring. */
 int virtio_net__rx(struct virtio_net *n, struct virtq *vq,
-		   struct virtq_chain *c);
+		   struct virtq_chain *c, struct rate_limiter *rl);
 
-/* Adds a virtio-net device with the given backend to the PCI bus. */
+/* Adds a virtio-net device with the given backend to the PCI bus, its
+ * traffic (both ways together) limited by lim. */
 struct vm;
-int virtio_net__init(struct vm *vm, const char *spec);
+int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *lim);
 
 #endif

@@ -1,6 +1,7 @@
 /* virtio-net on the PCI transport: one device per --net. The worker polls
- * the backend only while the guest has receive buffers available, so a
- * frame with nowhere to go waits in the backend instead of spinning. */
+ * the backend only while the guest has receive buffers available and the
+ * rate limiter (if any) has tokens, so a frame with nowhere to go waits in
+ * the backend instead of spinning. */
 #include <stdlib.h>
 #include "virtio/net.h"
 #include "virtio/pci.h"
@@ -14,10 +15,12 @@ struct net_pci {
 static int receive(struct virtio_pci *vp)
 {
 	struct net_pci *d = vp->dev;
-	int n = virtio_net__rx(&d->net, &vp->q[VIRTIO_NET_RX].vq, &vp->chain);
+	int n = virtio_net__rx(&d->net, &vp->q[VIRTIO_NET_RX].vq, &vp->chain,
+			       virtio_pci__limiter(vp));
 
 	if (n > 0)
 		virtio_pci__queue_interrupt(vp, VIRTIO_NET_RX);
+	virtio_pci__throttled(vp); /* arms the timer that comes back */
 	return n;
 }
 
@@ -34,7 +37,8 @@ static int net_poll_fd(struct virtio_pci *vp)
 {
 	struct net_pci *d = vp->dev;
 
-	return virtq__pending(&vp->q[VIRTIO_NET_RX].vq) ? d->net.rx_fd : -1;
+	return virtq__pending(&vp->q[VIRTIO_NET_RX].vq) && !virtio_pci__throttled(vp) ?
+	       d->net.rx_fd : -1;
 }
 
 static int net_poll_ready(struct virtio_pci *vp)
@@ -42,7 +46,7 @@ static int net_poll_ready(struct virtio_pci *vp)
 	return receive(vp);
 }
 
-int virtio_net__init(struct vm *vm, const char *spec)
+int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *lim)
 {
 	struct net_pci *d = calloc(1, sizeof(*d));
 
@@ -67,5 +71,6 @@ int virtio_net__init(struct vm *vm, const char *spec)
 		free(d);
 		return -1;
 	}
+	virtio_pci__limit(&d->vp, lim);
 	return 0;
 }

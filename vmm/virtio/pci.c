@@ -7,8 +7,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "layout.h"
+#include "log.h"
+#include "seccomp.h"
 #include "virtio/pci.h"
 #include "vm.h"
 
@@ -52,28 +56,82 @@ void virtio_pci__queue_interrupt(struct virtio_pci *vp, int q)
 	msix_send(vp, vp->q[q].msix_vector);
 }
 
+/* Wakes the worker for queue q, as a guest notification does. */
+static void kick(struct virtio_pci_queue *q)
+{
+	uint64_t one = 1;
+
+	if (write(q->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		perror("mkvm: virtio kick");
+}
+
 static void needs_reset(struct virtio_pci *vp, int q)
 {
+	static struct log_limit lim;
+
 	if (vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
 		return;
-	fprintf(stderr, "mkvm: %s: queue %d: %s; device needs reset\n",
-		vp->ops->name, q, virtq__strerror(vp->q[q].vq.err));
+	log__guest(&lim, "mkvm: %s: queue %d: %s; device needs reset\n",
+		   vp->ops->name, q, virtq__strerror(vp->q[q].vq.err));
 	vp->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	virtio_pci__config_changed(vp);
+}
+
+/* ---- rate limiting ---- */
+
+void virtio_pci__limit(struct virtio_pci *vp, const struct rate_limit *l)
+{
+	pthread_mutex_lock(&vp->lock);
+	rate_limiter__init(&vp->limit, l->bytes_per_s, l->ops_per_s,
+			   ratelimit__now_ns());
+	pthread_mutex_unlock(&vp->lock);
+}
+
+struct rate_limiter *virtio_pci__limiter(struct virtio_pci *vp)
+{
+	return rate_limiter__active(&vp->limit) ? &vp->limit : NULL;
+}
+
+bool virtio_pci__throttled(struct virtio_pci *vp)
+{
+	uint64_t ns;
+
+	if (!rate_limiter__active(&vp->limit) ||
+	    !(ns = rate_limiter__wait_ns(&vp->limit, ratelimit__now_ns())))
+		return false;
+	if (!vp->timer_armed) {
+		struct itimerspec t = {
+			.it_value = { .tv_sec = (time_t)(ns / 1000000000),
+				      .tv_nsec = (long)(ns % 1000000000) },
+		};
+
+		if (timerfd_settime(vp->timer_fd, 0, &t, NULL) == 0)
+			vp->timer_armed = true;
+	}
+	return true;
 }
 
 int virtio_pci__drain(struct virtio_pci *vp, int q, virtq_handler_fn fn,
 		      void *opaque)
 {
-	int n = virtq__drain(&vp->q[q].vq, &vp->chain, fn, opaque);
+	int n = virtq__drain(&vp->q[q].vq, &vp->chain, fn, opaque,
+			     virtio_pci__limiter(vp));
 
 	/* Chains completed before a bad one are pushed: tell the driver. */
 	virtio_pci__queue_interrupt(vp, q);
+	/* One wake-up does a bounded amount: the worker comes back for the
+	 * rest after dropping the lock and looking at its other fds, at once
+	 * or when the limiter has tokens again. */
+	if (n >= 0 && virtq__pending(&vp->q[q].vq) && !virtio_pci__throttled(vp))
+		kick(&vp->q[q]);
 	return n;
 }
 
 /* ---- ioeventfd: queue notifications that never leave the kernel ---- */
 
+/* Registers queue q's notify address as a KVM ioeventfd on kick_fd at
+ * BAR 0's current address (or removes it). Without a VM (unit tests) only
+ * the bookkeeping is done. Called with vp->lock held. */
 static void ioeventfd_set(struct virtio_pci *vp, struct virtio_pci_queue *q,
 			  bool assign)
 {
@@ -82,20 +140,43 @@ static void ioeventfd_set(struct virtio_pci *vp, struct virtio_pci_queue *q,
 		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
 	};
 
-	if (!vp->vm || assign == q->ioeventfd)
+	if (assign == q->ioeventfd)
 		return;
 	if (assign) {
-		/* The BAR may have moved since the last time. */
+		if (!pci__bar_enabled(&vp->pci, VIRTIO_PCI_BAR))
+			return; /* the guest cannot reach the BAR now */
 		io.addr = q->ioeventfd_addr = pci__bar_address(&vp->pci, VIRTIO_PCI_BAR) +
 			VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MUL * (uint64_t)(q - vp->q);
 	}
-	if (ioctl(vp->vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
-		/* Not fatal: the notify write then traps to notify_write(). */
-		fprintf(stderr, "mkvm: %s: KVM_IOEVENTFD: %s\n", vp->ops->name,
-			strerror(errno));
+	if (vp->vm && ioctl(vp->vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+		/* Not fatal: the notify write then traps to bar_access(). The
+		 * guest can cause this (a BAR moved onto another's notify
+		 * address), so the message is rate-limited. */
+		static struct log_limit lim;
+
+		log__guest(&lim, "mkvm: %s: KVM_IOEVENTFD: %s\n", vp->ops->name,
+			   strerror(errno));
 		return;
 	}
 	q->ioeventfd = assign;
+}
+
+/* The PCI core's bar_changed: the guest moved BAR 0 or switched decoding
+ * on or off; the live queues' ioeventfds follow. */
+static void bar_moved(struct pci_device *pd, int bar)
+{
+	struct virtio_pci *vp = pd->opaque;
+
+	if (bar != VIRTIO_PCI_BAR)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	for (int i = 0; i < vp->ops->num_queues; i++) {
+		if (!vp->q[i].enabled)
+			continue;
+		ioeventfd_set(vp, &vp->q[i], false);
+		ioeventfd_set(vp, &vp->q[i], true);
+	}
+	pthread_mutex_unlock(&vp->lock);
 }
 
 /* ---- device status, reset, queue enable ---- */
@@ -118,14 +199,6 @@ static void reset(struct virtio_pci *vp)
 	vp->status = 0;
 	vp->queue_sel = 0;
 	vp->isr = 0;
-}
-
-static void kick(struct virtio_pci_queue *q)
-{
-	uint64_t one = 1;
-
-	if (write(q->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		perror("mkvm: virtio kick");
 }
 
 static void set_status(struct virtio_pci *vp, uint8_t v)
@@ -412,6 +485,14 @@ static int add_caps(struct virtio_pci *vp)
 
 /* ---- the worker ---- */
 
+/* Whether the device processes buffers: the driver is ready and the
+ * device has not stopped on a malformed ring (vp->lock held). */
+static bool live(const struct virtio_pci *vp)
+{
+	return (vp->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
 static void serve_queue(struct virtio_pci *vp, int i)
 {
 	uint64_t count;
@@ -419,9 +500,7 @@ static void serve_queue(struct virtio_pci *vp, int i)
 	if (read(vp->q[i].kick_fd, &count, sizeof(count)) < 0)
 		return;
 	pthread_mutex_lock(&vp->lock);
-	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && vp->q[i].enabled &&
-	    !(vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) &&
-	    vp->ops->queue_notify(vp, i) < 0)
+	if (live(vp) && vp->q[i].enabled && vp->ops->queue_notify(vp, i) < 0)
 		needs_reset(vp, i);
 	pthread_mutex_unlock(&vp->lock);
 }
@@ -429,9 +508,23 @@ static void serve_queue(struct virtio_pci *vp, int i)
 static void serve_poll_fd(struct virtio_pci *vp)
 {
 	pthread_mutex_lock(&vp->lock);
-	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
-		vp->ops->poll_ready(vp);
+	if (live(vp) && vp->ops->poll_ready(vp) < 0)
+		needs_reset(vp, 0);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+/* The limiter's timer expired: every live queue is looked at again. */
+static void serve_timer(struct virtio_pci *vp)
+{
+	uint64_t count;
+
+	if (read(vp->timer_fd, &count, sizeof(count)) < 0)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	vp->timer_armed = false;
+	for (int i = 0; i < vp->ops->num_queues; i++)
+		if (live(vp) && vp->q[i].enabled)
+			kick(&vp->q[i]);
 	pthread_mutex_unlock(&vp->lock);
 }
 
@@ -439,17 +532,24 @@ static void *worker(void *arg)
 {
 	struct virtio_pci *vp = arg;
 	int nq = vp->ops->num_queues;
+	char name[48];
 
+	snprintf(name, sizeof(name), "%s worker", vp->ops->name);
+	seccomp__install(SECCOMP_WORKER, name);
 	for (;;) {
-		struct pollfd p[VIRTIO_PCI_MAX_QUEUES + 2];
+		struct pollfd p[VIRTIO_PCI_MAX_QUEUES + 3];
 		int n = 0;
 
 		p[n++] = (struct pollfd){ .fd = vp->stop_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = vp->timer_fd, .events = POLLIN };
 		for (int i = 0; i < nq; i++)
 			p[n++] = (struct pollfd){ .fd = vp->q[i].kick_fd, .events = POLLIN };
 		if (vp->ops->poll_fd) {
+			/* Only while the device serves it: an fd left unread
+			 * (a stopped device) would make poll() return at once
+			 * forever. */
 			pthread_mutex_lock(&vp->lock);
-			int fd = (vp->status & VIRTIO_STATUS_DRIVER_OK) ? vp->ops->poll_fd(vp) : -1;
+			int fd = live(vp) ? vp->ops->poll_fd(vp) : -1;
 			pthread_mutex_unlock(&vp->lock);
 			p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		}
@@ -461,10 +561,12 @@ static void *worker(void *arg)
 		}
 		if (p[0].revents)
 			return NULL;
+		if (p[1].revents & POLLIN)
+			serve_timer(vp);
 		for (int i = 0; i < nq; i++)
-			if (p[1 + i].revents & POLLIN)
+			if (p[2 + i].revents & POLLIN)
 				serve_queue(vp, i);
-		if (vp->ops->poll_fd && (p[1 + nq].revents & POLLIN))
+		if (vp->ops->poll_fd && (p[2 + nq].revents & POLLIN))
 			serve_poll_fd(vp);
 	}
 }
@@ -487,6 +589,8 @@ static void close_fds(struct virtio_pci *vp)
 			close(vp->q[i].kick_fd);
 	if (vp->stop_fd >= 0)
 		close(vp->stop_fd);
+	if (vp->timer_fd >= 0)
+		close(vp->timer_fd);
 }
 
 static int open_fds(struct virtio_pci *vp)
@@ -494,9 +598,10 @@ static int open_fds(struct virtio_pci *vp)
 	int nq = vp->ops->num_queues;
 
 	vp->stop_fd = eventfd(0, EFD_CLOEXEC);
+	vp->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	for (int i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++)
 		vp->q[i].kick_fd = i < nq ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
-	if (vp->stop_fd < 0)
+	if (vp->stop_fd < 0 || vp->timer_fd < 0)
 		return -1;
 	for (int i = 0; i < nq; i++)
 		if (vp->q[i].kick_fd < 0)
@@ -517,6 +622,7 @@ static void pci_identity(struct virtio_pci *vp)
 	pd->class_code = o->class_code;
 	pd->bar[VIRTIO_PCI_BAR] = (struct pci_bar){ .size = VIRTIO_PCI_BAR_SIZE };
 	pd->bar_access = bar_access;
+	pd->bar_changed = bar_moved;
 	pd->msix_vectors = o->num_queues + 1; /* one per queue + config */
 	pd->msix_bar = VIRTIO_PCI_MSIX_BAR;
 	pd->opaque = vp;
@@ -542,7 +648,7 @@ int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_ops *ops,
 	}
 	pthread_mutex_init(&vp->lock, NULL);
 	if (open_fds(vp)) {
-		fprintf(stderr, "mkvm: %s: eventfd: %s\n", ops->name, strerror(errno));
+		fprintf(stderr, "mkvm: %s: eventfd or timerfd: %s\n", ops->name, strerror(errno));
 		goto fail;
 	}
 	reset(vp);

@@ -20,6 +20,10 @@
  * A malformed ring stops its device: DEVICE_NEEDS_RESET is set, a
  * configuration interrupt is sent, and nothing more is processed until the
  * driver resets the device.
+ *
+ * A device may have a rate limiter (virtio_pci__limit()): chains wait in
+ * the ring while it is dry, and a timerfd the worker polls wakes it when
+ * the limiter has tokens again.
  */
 #ifndef MKVM_VIRTIO_PCI_H
 #define MKVM_VIRTIO_PCI_H
@@ -56,8 +60,11 @@ struct virtio_pci_ops {
 	/* Serves available buffers of queue q, on the worker, with vp->lock
 	 * held. Returns the number of chains completed, -1 for a bad ring. */
 	int (*queue_notify)(struct virtio_pci *vp, int q);
-	/* Optional: a host fd the worker also polls (e.g. a TAP device); on
-	 * POLLIN it calls poll_ready with vp->lock held. -1 for none. */
+	/* Optional: a host fd the worker also polls (e.g. a TAP device)
+	 * while the device is live (DRIVER_OK, not DEVICE_NEEDS_RESET); on
+	 * POLLIN it calls poll_ready with vp->lock held, which must consume
+	 * the event or make poll_fd return -1 (none) next time. poll_ready
+	 * returns -1 for a malformed queue 0 (the device's receive queue). */
 	int (*poll_fd)(struct virtio_pci *vp);
 	int (*poll_ready)(struct virtio_pci *vp);
 };
@@ -92,6 +99,10 @@ struct virtio_pci {
 	uint8_t cfg_cap;           /* config offset of the PCI_CFG capability */
 	uint8_t cfg_data[4];       /* its pci_cfg_data (vCPU threads only) */
 
+	struct rate_limiter limit; /* inactive unless virtio_pci__limit() */
+	int timer_fd;              /* timerfd: the limiter has tokens again */
+	bool timer_armed;
+
 	pthread_t worker;
 	int stop_fd;               /* eventfd: ends the worker */
 	struct virtq_chain chain;  /* scratch for the devices' handlers */
@@ -118,8 +129,21 @@ void virtio_pci__queue_interrupt(struct virtio_pci *vp, int q);
 void virtio_pci__config_changed(struct virtio_pci *vp);
 
 /* Drains queue q through a chain handler and interrupts as needed; the
- * common queue_notify for request/response devices. */
+ * common queue_notify for request/response devices. A bounded amount per
+ * call, the rest later (at once, or when the rate limiter allows). */
 int virtio_pci__drain(struct virtio_pci *vp, int q, virtq_handler_fn fn,
 		      void *opaque);
+
+/* Limits the device's requests (bytes and operations a second, both
+ * directions together); call after virtio_pci__init(). */
+void virtio_pci__limit(struct virtio_pci *vp, const struct rate_limit *l);
+
+/* The device's limiter, or NULL when it has none (vp->lock held). */
+struct rate_limiter *virtio_pci__limiter(struct virtio_pci *vp);
+
+/* Whether the limiter is dry now; if so the worker's timer is armed for
+ * when it is not, and every live queue is looked at again then (vp->lock
+ * held). */
+bool virtio_pci__throttled(struct virtio_pci *vp);
 
 #endif

@@ -1,5 +1,5 @@
-/* virtio-rng (spec 5.4): one queue; every writable byte offered is filled
- * from getrandom(). No configuration space, no feature bits. */
+/* virtio-rng (spec 5.4): one queue; the writable bytes offered are filled
+ * from getrandom(), up to VIRTIO_RNG_MAX_REQ per request. No configuration space, no feature bits. */
 #ifndef MKVM_VIRTIO_RNG_H
 #define MKVM_VIRTIO_RNG_H
 
@@ -7,16 +7,21 @@
 #include "virtio/pci.h"
 #include "virtio/virtqueue.h"
 
+/* The most one request fills, however many bytes its chain offers (the
+ * driver takes the used length as what it got; 5.4.6.1). */
+#define VIRTIO_RNG_MAX_REQ (64u << 10)
+
 struct vm;
 
 extern const struct virtio_pci_ops virtio_rng__ops;
 
-/* Adds a virtio-rng device to the PCI bus. Prints why and returns -1 on
- * failure. */
-int virtio_rng__init(struct vm *vm);
+/* Adds a virtio-rng device to the PCI bus, its requests limited by lim.
+ * Prints why and returns -1 on failure. */
+int virtio_rng__init(struct vm *vm, const struct rate_limit *lim);
 
-/* Fills the chain's writable part; returns the bytes written (fewer only if
- * getrandom() fails). Matches virtq_handler_fn; opaque is unused. */
+/* Fills the chain's writable part, at most VIRTIO_RNG_MAX_REQ bytes of it;
+ * returns the bytes written (fewer only if getrandom() fails). Matches
+ * virtq_handler_fn; opaque is unused. */
 uint32_t virtio_rng__handle(void *opaque, const struct virtq_chain *c);
 
 #endif

@@ -15,9 +15,12 @@ const struct virtio_pci_ops virtio_rng__ops = {
 	.queue_notify = rng_queue_notify,
 };
 
-int virtio_rng__init(struct vm *vm)
+int virtio_rng__init(struct vm *vm, const struct rate_limit *lim)
 {
 	static struct virtio_pci vp;
 
-	return virtio_pci__init(&vp, &virtio_rng__ops, NULL, vm, NULL);
+	if (virtio_pci__init(&vp, &virtio_rng__ops, NULL, vm, NULL))
+		return -1;
+	virtio_pci__limit(&vp, lim);
+	return 0;
 }

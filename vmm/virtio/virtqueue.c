@@ -206,12 +206,20 @@ void virtq__push(struct virtq *vq, uint16_t head, uint32_t len)
 }
 
 int virtq__drain(struct virtq *vq, struct virtq_chain *c, virtq_handler_fn fn,
-		 void *opaque)
+		 void *opaque, struct rate_limiter *rl)
 {
-	int n = 0, r;
+	uint64_t bytes = 0, now = rl ? ratelimit__now_ns() : 0;
+	int n = 0, r = 0;
 
-	while ((r = virtq__pop(vq, c)) == 1) {
-		virtq__push(vq, c->head, fn(opaque, c));
+	while (n < vq->size && bytes < VIRTQ_DRAIN_BYTES &&
+	       (!rl || rate_limiter__ready(rl, now)) &&
+	       (r = virtq__pop(vq, c)) == 1) {
+		uint32_t len = fn(opaque, c);
+
+		virtq__push(vq, c->head, len);
+		bytes += c->rd_bytes + c->wr_bytes;
+		if (rl)
+			rate_limiter__charge(rl, c->rd_bytes + len);
 		n++;
 	}
 	return r < 0 ? -1 : n;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 #include <mkvm/virtio.h>
+#include "ratelimit.h"
 #include "virtio/mem.h"
 
 /* The largest queue mkvm's devices offer; a chain never has more segments
@@ -104,11 +105,20 @@ const char *virtq__strerror(enum virtq_err err);
  * wrote into the chain's writable part. */
 typedef uint32_t (*virtq_handler_fn)(void *opaque, const struct virtq_chain *c);
 
-/* Pops every available chain into *c, hands it to fn and pushes it back.
- * Returns the number of chains handled, or -1 when the ring is malformed
- * (chains handled before that are pushed). */
+/* The most bytes of chains (readable plus writable) one virtq__drain()
+ * takes: a chain may alias one large buffer many times, and a guest may
+ * refill the ring as fast as the device empties it. */
+#define VIRTQ_DRAIN_BYTES (1u << 20)
+
+/* Pops available chains into *c, hands each to fn and pushes it back,
+ * until the ring is empty, a queue's worth of chains was handled, the
+ * chains handled carried VIRTQ_DRAIN_BYTES or more, or the rate limiter rl
+ * (optional) ran dry; what is left is virtq__pending() and waits for the
+ * next call. Each chain is charged to rl as one operation of its readable
+ * bytes plus the bytes fn wrote. Returns the number of chains handled, or
+ * -1 when the ring is malformed (chains handled before that are pushed). */
 int virtq__drain(struct virtq *vq, struct virtq_chain *c, virtq_handler_fn fn,
-		 void *opaque);
+		 void *opaque, struct rate_limiter *rl);
 
 /* Copy from the readable / into the writable bytes of a chain, starting at
  * byte `off` of that part. Return the number of bytes copied (short at the
