@@ -57,7 +57,7 @@ check-fuzz-$(1): $(BUILD)/fuzz/$(1)-driver $(if $(CLANG),$(BUILD)/fuzz/$(1)-libf
 	@$(BUILD)/fuzz/$(1)-driver $(FUZZ_$(1)_RUNS)
 ifneq ($(CLANG),)
 	@mkdir -p $(BUILD)/fuzz/$(1)-corpus
-	@$(BUILD)/fuzz/$(1)-libfuzzer -max_total_time=$(FUZZ_SECONDS) $(FUZZ_$(1)_ARGS) \
+	@$(BUILD)/fuzz/$(1)-libfuzzer -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/$(1)- $(FUZZ_$(1)_ARGS) \
 	  $(BUILD)/fuzz/$(1)-corpus 2>$(BUILD)/fuzz/$(1)-libfuzzer.log \
 	  && echo "$(1) (libFuzzer, $(FUZZ_SECONDS) s): no failure" \
 	  || { tail -40 $(BUILD)/fuzz/$(1)-libfuzzer.log; exit 1; }
