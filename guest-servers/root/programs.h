@@ -26,6 +26,12 @@ struct prog_cfg {
 	uint32_t max_pages;
 };
 
+/* config.c: calls add for each well-formed line of the configuration
+ * text cfg (a malformed line is reported and skipped); does c start on
+ * this command line? */
+void config_parse(const char *cfg, uint64_t len, void (*add)(const struct prog_cfg *c, unsigned lineno));
+bool config_autostart(const struct prog_cfg *c, const char *cmdline);
+
 /* Reads boot.cfg from the boot module and starts its programs (the
  * server thread of shared/mkvm/root.h runs from now on); the number of
  * programs started, or -1 after printing why. */
