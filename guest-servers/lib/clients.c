@@ -6,15 +6,16 @@
 #include "clients.h"
 #include "prog.h"
 
-/* A call with MR0..MR2 set; the receive phase waits wait_us longer. */
+/* A call with MR0..MR2 set; the receive phase waits wait_us longer
+ * (L4_NEVER: for ever). */
 static int call(uint64_t srv, uint64_t tag, uint64_t w1, uint64_t w2, uint64_t wait_us)
 {
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = tag;
 	mr[1] = w1;
 	mr[2] = w2;
-	uint64_t rcv = SERVER_TIMEOUT_US + wait_us;
-	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, rcv < L4_NEVER ? rcv : L4_NEVER - 1), NULL);
+	uint64_t rcv = wait_us >= L4_NEVER - SERVER_TIMEOUT_US ? L4_NEVER : SERVER_TIMEOUT_US + wait_us;
+	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, rcv), NULL);
 }
 
 /* A call carrying a map item of one read-write page. */
