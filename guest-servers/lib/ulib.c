@@ -1,6 +1,7 @@
 /* A tiny C library for the servers: console output through the kernel
  * debug console, string functions. */
 #include <stdarg.h>
+#include <mkvm/fmt.h>
 #include "l4.h"
 
 void *memset(void *d, int c, size_t n)
@@ -49,72 +50,44 @@ void kdb_puts(const char *s)
 	l4_syscall(L4_SYS_KDB_WRITE, (uint64_t)s, strlen(s), 0, 0, NULL, NULL);
 }
 
-struct out { char buf[256]; size_t n; };
+struct out { char *buf; size_t cap, n; };
 
-static void put(struct out *o, char c)
+static void put(char c, void *ctx)
 {
-	if (o->n < sizeof(o->buf) - 1)
-		o->buf[o->n++] = c;
+	struct out *o = ctx;
+	if (o->n + 1 < o->cap)
+		o->buf[o->n] = c;
+	o->n++;
 }
 
-static void put_num(struct out *o, uint64_t v, unsigned base, int width, char pad)
+int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 {
-	char tmp[24];
-	int n = 0;
-	do {
-		tmp[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n < width)
-		tmp[n++] = pad;
-	while (n)
-		put(o, tmp[--n]);
+	struct out o = { buf, cap, 0 };
+	fmt_format(put, &o, fmt, ap);
+	if (cap)
+		buf[o.n < cap ? o.n : cap - 1] = 0;
+	return (int)o.n;
 }
 
-int printf(const char *fmt, ...)
+int snprintf(char *buf, size_t cap, const char *fmt, ...)
 {
-	struct out o = { .n = 0 };
 	va_list ap;
 	va_start(ap, fmt);
-	for (; *fmt; fmt++) {
-		if (*fmt != '%') {
-			put(&o, *fmt);
-			continue;
-		}
-		char pad = ' ';
-		int width = 0, lng = 0;
-		if (*++fmt == '0')
-			pad = '0', fmt++;
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l')
-			lng++, fmt++;
-		switch (*fmt) {
-		case 'd': {
-			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-			if (v < 0)
-				put(&o, '-'), v = -v;
-			put_num(&o, (uint64_t)v, 10, width, pad);
-			break;
-		}
-		case 'u':
-			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad);
-			break;
-		case 'x':
-			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad);
-			break;
-		case 's':
-			for (const char *s = va_arg(ap, const char *); *s; s++)
-				put(&o, *s);
-			break;
-		default:
-			put(&o, *fmt);
-		}
-	}
+	int n = vsnprintf(buf, cap, fmt, ap);
 	va_end(ap);
-	o.buf[o.n] = 0;
-	kdb_puts(o.buf);
-	return (int)o.n;
+	return n;
+}
+
+/* One line at most 255 bytes, to the kernel console in one write. */
+int printf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kdb_puts(buf);
+	return n;
 }
 
 bool cmdline_has(const char *cmdline, const char *word)

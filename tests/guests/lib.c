@@ -1,5 +1,6 @@
 /* Console (COM1), result reporting (isa-debug-exit) and the trap dispatcher. */
 #include <stdarg.h>
+#include <mkvm/fmt.h>
 #include "guest.h"
 
 #define COM1     0x3f8
@@ -39,66 +40,20 @@ static void serial_putc(char c)
 	outb(COM1, (uint8_t)c);
 }
 
-static void put_str(const char *s)
+static void put(char c, void *unused)
 {
-	for (; *s; s++) {
-		if (*s == '\n')
-			serial_putc('\r');
-		serial_putc(*s);
-	}
+	(void)unused;
+	if (c == '\n')
+		serial_putc('\r');
+	serial_putc(c);
 }
 
-static void put_num(uint64_t n, unsigned base, int negative)
-{
-	char buf[24], *p = buf + sizeof(buf) - 1;
-
-	*p = 0;
-	do
-		*--p = "0123456789abcdef"[n % base];
-	while (n /= base);
-	if (negative)
-		*--p = '-';
-	put_str(p);
-}
-
-/* A printf subset: %s %c %d %u %x, with an optional l for 64-bit values. */
+/* printf-style output on COM1 (shared/mkvm/fmt.h). */
 void print(const char *fmt, ...)
 {
 	va_list ap;
-	char one[2] = { 0, 0 };
-
 	va_start(ap, fmt);
-	for (; *fmt; fmt++) {
-		if (*fmt != '%') {
-			one[0] = *fmt;
-			put_str(one);
-			continue;
-		}
-		int is_long = fmt[1] == 'l';
-		fmt += 1 + is_long;
-		int64_t sv;
-		uint64_t uv;
-		switch (*fmt) {
-		case 's':
-			put_str(va_arg(ap, const char *));
-			break;
-		case 'c':
-			one[0] = (char)va_arg(ap, int);
-			put_str(one);
-			break;
-		case 'd':
-			sv = is_long ? va_arg(ap, long) : va_arg(ap, int);
-			put_num(sv < 0 ? -(uint64_t)sv : (uint64_t)sv, 10, sv < 0);
-			break;
-		case 'u':
-		case 'x':
-			uv = is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
-			put_num(uv, *fmt == 'u' ? 10 : 16, 0);
-			break;
-		default:
-			put_str("%?");
-		}
-	}
+	fmt_format(put, 0, fmt, ap);
 	va_end(ap);
 }
 
