@@ -188,6 +188,7 @@ void trap_dispatch(struct trapframe *f);
 /* arch/x86_64/lapic.c */
 void lapic_init(void);
 void lapic_eoi(void);
+bool lapic_in_service(unsigned vector);
 void lapic_timer_rearm(void);
 extern volatile uint64_t ticks;
 

@@ -364,7 +364,8 @@ static void do_map(struct prog *p, uint64_t *mr)
 
 /* May the program of space mr[1] drive the function of id mr[2]? If the
  * configuration says so; the root task (which holds every resource
- * anyway) always. */
+ * anyway) always. The reply carries the program's MSI line, if it has one
+ * (shared/mkvm/root.h). */
 static void do_pci_check(struct prog *p, uint64_t *mr)
 {
 	struct prog *d = prog_of(mr[1]);
@@ -376,8 +377,14 @@ static void do_pci_check(struct prog *p, uint64_t *mr)
 		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
 	else if (!d || (!d->cfg.pci_any && (!d->cfg.pci_id || d->cfg.pci_id != (uint32_t)mr[2])))
 		reply_error(mr, MKVM_ROOT_EPERM);
-	else
+	else if (!d->cfg.irq_msi || !(((const struct mkvm_prog_info *)d->info_pa)->flags & MKVM_PROG_HAS_IRQ))
 		mr[0] = L4_TAG(MKVM_ROOT_OK, 0, 0);
+	else {
+		const struct mkvm_prog_info *info = (const void *)d->info_pa;
+		mr[0] = L4_TAG(MKVM_ROOT_OK, 2, 0);
+		mr[1] = info->msi_addr;
+		mr[2] = info->msi_data;
+	}
 }
 
 /* Forwards a crash order to the thread serving a name. */

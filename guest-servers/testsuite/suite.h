@@ -72,6 +72,7 @@ void t_isolation_memory(void);
 void t_isolation_sigma0(void);
 void t_isolation_device(void);
 void t_isolation_irq(void);
+void t_isolation_msi_vector(void);
 void t_wx_user_pages(void);
 void t_restart_blk(void);
 void t_restart_net(void);

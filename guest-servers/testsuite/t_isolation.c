@@ -7,6 +7,7 @@
 #include <mkvm/net.h>
 #include <mkvm/pci.h>
 #include <mkvm/rng.h>
+#include <mkvm/virtio.h>
 #include "suite.h"
 
 #define U(x) ((uint64_t)(x))
@@ -207,4 +208,210 @@ void t_restart_net(void)
 	EXPECT(!call(srv, MKVM_NET_MAC, 0, 0, 0) && L4_TAG_LABEL(mr[0]) == MKVM_NET_OK && mr[1],
 	       "MAC after restart: label %x", L4_TAG_LABEL(mr[0]));
 	others_alive();
+}
+
+/* ---- MSI-X tables and exception vectors ---- */
+
+/* Where a claimed function's configuration page lands: a page of our own
+ * image (never touched before), so that rpager maps it on to a child
+ * space as we hold it. */
+static uint8_t cfg_window[4096] __attribute__((aligned(4096)));
+static volatile uint64_t child_wrote;
+
+static int bus_request(uint64_t bus, uint64_t label, unsigned u, uint64_t w1, uint64_t w2, uint64_t w3,
+		       uint64_t acceptor)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(label, u, 0);
+	mr[1] = w1;
+	mr[2] = w2;
+	mr[3] = w3;
+	l4_utcb()->acceptor = acceptor;
+	int err = l4_ipc(bus, bus, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+	l4_utcb()->acceptor = 0;
+	return err;
+}
+
+/* The offset of capability id in a configuration page, or 0. */
+static unsigned pci_cap(const volatile uint8_t *cfg, uint8_t id)
+{
+	if (!(*(const volatile uint16_t *)(cfg + 6) & 0x10))
+		return 0;
+	unsigned n = 0;
+	for (unsigned p = cfg[0x34] & ~3u; p && n < 48; p = cfg[p + 1] & ~3u, n++)
+		if (cfg[p] == id)
+			return p;
+	return 0;
+}
+
+/* A child space (paged by rpager from our image) writes the interrupt
+ * line register (0x3c) of the configuration page at cfg_window. */
+static void cfg_writer(uint64_t unused)
+{
+	(void)unused;
+	volatile uint8_t *r = cfg_window + 0x3c;
+	*r = (uint8_t)(*r ^ 0x5a);
+	child_wrote = 1;
+	sleep_forever();
+}
+
+/* A driver gets its function's configuration page read-only and no page
+ * of its MSI-X table: the test suite claims an unclaimed function (one
+ * with MSI-X if there is one) and tries both. */
+static void msix_table_refused(uint64_t bus)
+{
+	uint64_t *mr = l4_utcb()->mr, ecam = prog_info->ecam, pick = 0, pick_msix = 0;
+	EXPECT(!root_map(L4_FPAGE(ecam, 20, L4_R | L4_W)), "the root task refused bus 0's ECAM");
+	for (uint64_t i = 0; i < 64; i++) {
+		int err = bus_request(bus, MKVM_PCI_INFO, 1, i, 0, 0, 0);
+		if (err || L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK)
+			break;
+		if (mr[4] || MKVM_PCI_BDF_BUS(mr[1]))
+			continue;
+		if (!pick)
+			pick = mr[2];
+		if (!pick_msix && pci_cap((const volatile uint8_t *)(ecam + (mr[1] << 12)), 0x11))
+			pick_msix = mr[2];
+	}
+	if (pick_msix)
+		pick = pick_msix;
+	if (!pick) {
+		test_skip("no unclaimed function on bus 0 to claim");
+		return;
+	}
+	int err = bus_request(bus, MKVM_PCI_CLAIM, 2, pick, MKVM_PCI_ANY_CLASS, 0,
+			      L4_FPAGE((uint64_t)cfg_window, 12, L4_R | L4_W));
+	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_PCI_OK && L4_TAG_T(mr[0]) == 2,
+	       "claim of %x: error %x, label %x, code %lu", pick, U(err), L4_TAG_LABEL(mr[0]), mr[1]);
+	uint64_t handle = mr[1], bar[6];
+	for (unsigned i = 0; i < 6; i++)
+		bar[i] = mr[5 + 2 * i];
+	EXPECT(*(volatile uint32_t *)cfg_window == (uint32_t)pick, "the configuration page reads %x",
+	       U(*(volatile uint32_t *)cfg_window));
+	unsigned cap = pci_cap(cfg_window, 0x11);
+	EXPECT(!pick_msix || cap, "the claimed function %x has no MSI-X capability", pick);
+	if (cap) {
+		uint32_t table = *(volatile uint32_t *)(cfg_window + cap + 4);
+		uint32_t pba = *(volatile uint32_t *)(cfg_window + cap + 8);
+		unsigned n = (*(volatile uint16_t *)(cfg_window + cap + 2) & 0x7ff) + 1;
+		uint64_t first = table & ~7u, last = first + 16 * n - 1;
+		EXPECT(!bus_request(bus, MKVM_PCI_MAP, 3, handle, table & 7, first, L4_COMPLETE) &&
+		       L4_TAG_LABEL(mr[0]) == MKVM_PCI_ERROR && mr[1] == MKVM_PCI_EPERM,
+		       "map of the MSI-X table's first page (BAR %lu + %lx): label %x, code %lu", U(table & 7),
+		       first, L4_TAG_LABEL(mr[0]), mr[1]);
+		EXPECT(!bus_request(bus, MKVM_PCI_MAP, 3, handle, table & 7, last, L4_COMPLETE) &&
+		       L4_TAG_LABEL(mr[0]) == MKVM_PCI_ERROR && mr[1] == MKVM_PCI_EPERM,
+		       "map of the MSI-X table's last page: label %x, code %lu", L4_TAG_LABEL(mr[0]), mr[1]);
+		uint64_t p = pba & ~7u;
+		bool apart = (pba & 7) != (table & 7) || (p >> 12 < first >> 12 || p >> 12 > last >> 12);
+		if (apart)      /* the PBA's page holds none of the table: the driver may map it */
+			EXPECT(!bus_request(bus, MKVM_PCI_MAP, 3, handle, pba & 7, p, L4_COMPLETE) &&
+			       L4_TAG_LABEL(mr[0]) == MKVM_PCI_OK,
+			       "map of the PBA's page (BAR %lu + %lx): label %x, code %lu", U(pba & 7), p,
+			       L4_TAG_LABEL(mr[0]), mr[1]);
+		/* the bus server routes entries only to the claimer's own MSI line: we have none */
+		EXPECT(!bus_request(bus, MKVM_PCI_MSIX_ROUTE, 2, handle, 0, 0, 0) &&
+		       L4_TAG_LABEL(mr[0]) == MKVM_PCI_ERROR && mr[1] == MKVM_PCI_EPERM,
+		       "MSI-X route for a program without an MSI line: label %x, code %lu",
+		       L4_TAG_LABEL(mr[0]), mr[1]);
+		EXPECT(!bus_request(bus, MKVM_PCI_MSIX_ROUTE, 2, handle, n, 0, 0) &&
+		       L4_TAG_LABEL(mr[0]) == MKVM_PCI_ERROR && mr[1] == MKVM_PCI_EINVAL,
+		       "MSI-X route of entry %lu of %lu: label %x, code %lu", U(n), U(n),
+		       L4_TAG_LABEL(mr[0]), mr[1]);
+		printf("isolation-msi-vector: %04lx:%04lx: its MSI-X table (BAR %lu at %lx, %u entries) "
+		       "cannot be mapped%s\n", pick & 0xffff, pick >> 16, U(table & 7),
+		       U((bar[table & 7] & ~0xfull) + first), n, apart ? ", its PBA can" : "");
+	}
+	/* the configuration page: a child space's write kills it, the value stays */
+	uint8_t before = cfg_window[0x3c];
+	child_wrote = 0;
+	plog.last_tid = 0;
+	uint64_t child = thread_new_space(cfg_writer, 0);
+	EXPECT(child, "cannot create a child space");
+	for (uint64_t t0 = l4_clock_us(); l4_clock_us() - t0 < 200000 && !child_wrote;)
+		sleep_us(1000);
+	uint8_t after = cfg_window[0x3c];
+	thread_delete(child);
+	EXPECT(!child_wrote && after == before, "a child space wrote the configuration page "
+	       "(interrupt line %x, now %x)", U(before), U(after));
+	EXPECT(plog.last_tid == child && (plog.last_addr & ~0xfffull) == (uint64_t)cfg_window,
+	       "the child's last fault: thread %lx at %lx", plog.last_tid, plog.last_addr);
+	printf("isolation-msi-vector: %04lx:%04lx's configuration page is read-only to its claimer\n",
+	       pick & 0xffff, pick >> 16);
+}
+
+/* Points virtio-rng's MSI-X entry 0 at vector 17 (the privileged test
+ * suite may map any device memory) while the device holds an interrupt
+ * for it: the kernel takes it on vector 17 (#AC, which has an error
+ * code) and must go on. The driver never gets that interrupt, so it is
+ * restarted after. */
+static void msi_on_vector_17(uint64_t bus)
+{
+	uint64_t *mr = l4_utcb()->mr, ecam = prog_info->ecam, cfg = 0;
+	const uint64_t rng_id = (uint64_t)(VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_RNG) << 16 | VIRTIO_PCI_VENDOR_ID;
+	/* the driver serves from its first thread, whose id its space has */
+	uint64_t rng = name_lookup("virtio-rng", SERVER_TIMEOUT_US);
+	for (uint64_t i = 0; i < 64 && rng && !cfg; i++) {
+		int err = bus_request(bus, MKVM_PCI_INFO, 1, i, 0, 0, 0);
+		if (err || L4_TAG_LABEL(mr[0]) != MKVM_PCI_OK)
+			break;
+		if (mr[2] == rng_id && mr[4] == rng && !MKVM_PCI_BDF_BUS(mr[1]))
+			cfg = ecam + (mr[1] << 12);
+	}
+	if (!cfg) {
+		test_skip("no virtio-rng driving a device on bus 0 to send an MSI");
+		return;
+	}
+	const volatile uint8_t *c = (const volatile uint8_t *)cfg;
+	unsigned cap = pci_cap(c, 0x11);
+	EXPECT(cap, "virtio-rng's function has no MSI-X capability");
+	uint32_t table = *(volatile uint32_t *)(cfg + cap + 4), pba = *(volatile uint32_t *)(cfg + cap + 8);
+	uint64_t base[2];
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned b = (k ? pba : table) & 7;
+		uint32_t lo = *(volatile uint32_t *)(cfg + 0x10 + 4 * b);
+		base[k] = (lo & ~0xfull) + (k ? pba : table) - b;
+		if ((lo & 6) == 4)
+			base[k] += (uint64_t)*(volatile uint32_t *)(cfg + 0x14 + 4 * b) << 32;
+		EXPECT(!root_map(L4_FPAGE(base[k] & ~0xfffull, 12, L4_R | L4_W)), "cannot map %lx", base[k]);
+	}
+	volatile uint32_t *e = (volatile uint32_t *)base[0], *pending = (volatile uint32_t *)base[1];
+	uint32_t data = e[2];
+	e[3] = 1;                               /* masked: an interrupt waits in the PBA */
+	mr[0] = L4_TAG(MKVM_RNG_READ, 1, 0);
+	mr[1] = 16;
+	int err = l4_send(rng, SERVER_TIMEOUT_US);
+	EXPECT(!err, "request to virtio-rng: error %x", U(err));
+	uint64_t t0 = l4_clock_us();
+	while (!(*pending & 1) && l4_clock_us() - t0 < SERVER_TIMEOUT_US)
+		sleep_us(1000);
+	EXPECT(*pending & 1, "virtio-rng raised no interrupt for its request");
+	e[2] = (data & ~0xffu) | 17;
+	e[3] = 0;                               /* sent now, on vector 17 */
+	for (t0 = l4_clock_us(); (*pending & 1) && l4_clock_us() - t0 < 1000000;)
+		sleep_us(1000);
+	bool sent = !(*pending & 1);
+	e[3] = 1;
+	e[2] = data;
+	e[3] = 0;
+	EXPECT(sent, "the interrupt stayed pending after its entry was unmasked");
+	printf("isolation-msi-vector: virtio-rng sent an MSI on vector 17; the kernel goes on\n");
+	uint64_t srv = restart("virtio-rng", MKVM_CRASH_NULL, MKVM_RNG_READ);
+	if (!srv)
+		return;
+	EXPECT(!call(srv, MKVM_RNG_READ, 1, 16, 0) && L4_TAG_LABEL(mr[0]) == MKVM_RNG_OK && mr[1] >= 1,
+	       "read after restart: label %x, n %lu", L4_TAG_LABEL(mr[0]), mr[1]);
+	others_alive();
+}
+
+void t_isolation_msi_vector(void)
+{
+	if (!prog_info->ecam) {
+		test_skip("no PCI ECAM (no ACPI MCFG)");
+		return;
+	}
+	uint64_t bus = pci_bus();
+	EXPECT(bus, "no PCI bus server");
+	msix_table_refused(bus);
+	msi_on_vector_17(bus);
 }

@@ -24,7 +24,7 @@ static bool refused(int err, const uint64_t *mr, uint64_t code)
 static uint64_t tester, bus_tid;
 
 /* A thread of another space (which shares this image, not our info
- * page) asks to map a page of our claim. */
+ * page) asks to map a page of our claim, then to enable it. */
 static void intruder(uint64_t handle)
 {
 	uint64_t *mr = l4_utcb()->mr, bus = bus_tid;
@@ -34,6 +34,12 @@ static void intruder(uint64_t handle)
 	mr[3] = 0;
 	int err = bus_call(bus);
 	bool ok = refused(err, mr, MKVM_PCI_EPERM);
+	if (ok) {
+		mr[0] = L4_TAG(MKVM_PCI_ENABLE, 1, 0);
+		mr[1] = handle;
+		err = bus_call(bus);
+		ok = refused(err, mr, MKVM_PCI_EPERM);
+	}
 	mr[0] = L4_TAG(0, 2, 0);
 	mr[2] = err ? (uint64_t)err : mr[1];
 	mr[1] = ok;
@@ -102,6 +108,12 @@ void t_pci_bus(void)
 		       "map of BAR %lu: error %x, label %x, code %lu", U(membar), U(err), L4_TAG_LABEL(mr[0]), mr[1]);
 	}
 
+	mr[0] = L4_TAG(MKVM_PCI_ENABLE, 1, 0);
+	mr[1] = handle;
+	err = bus_call(bus);
+	uint16_t cmd = *(volatile uint16_t *)(WINDOW + 4);
+	EXPECT(!err && L4_TAG_LABEL(mr[0]) == MKVM_PCI_OK && (cmd & 0x406) == 0x406,
+	       "enable: error %x, label %x, command register %x", U(err), L4_TAG_LABEL(mr[0]), U(cmd));
 	mr[0] = L4_TAG(MKVM_PCI_CLAIM, 2, 0);
 	mr[1] = pick_id;
 	mr[2] = MKVM_PCI_ANY_CLASS;
@@ -116,7 +128,7 @@ void t_pci_bus(void)
 	err = l4_receive(other, SERVER_TIMEOUT_US, &from);
 	uint64_t ok = mr[1], code = mr[2];
 	thread_delete(other);
-	EXPECT(!err && ok, "a map by another space: error %x, IPC error or code %lu", U(err), code);
+	EXPECT(!err && ok, "a map or enable by another space: error %x, IPC error or code %lu", U(err), code);
 
 	struct { uint64_t label, u, w1, w2, w3, code; const char *what; } bad[] = {
 		{ MKVM_PCI_CLAIM, 2, 0xbeefdead, MKVM_PCI_ANY_CLASS, 0, MKVM_PCI_ENODEV, "claim of no device" },
@@ -124,6 +136,11 @@ void t_pci_bus(void)
 		{ MKVM_PCI_MAP, 3, 0, 0, 0, MKVM_PCI_EINVAL, "map of handle 0" },
 		{ MKVM_PCI_MAP, 3, handle, 6, 0, MKVM_PCI_EINVAL, "map of BAR 6" },
 		{ MKVM_PCI_MAP, 3, handle, 0, ~0ull, MKVM_PCI_EINVAL, "map beyond BAR 0" },
+		{ MKVM_PCI_ENABLE, 1, 0, 0, 0, MKVM_PCI_EINVAL, "enable of handle 0" },
+		{ MKVM_PCI_ENABLE, 0, handle, 0, 0, MKVM_PCI_EINVAL, "enable without a handle" },
+		{ MKVM_PCI_MSIX_ROUTE, 2, 0, 0, 0, MKVM_PCI_EINVAL, "MSI-X route of handle 0" },
+		{ MKVM_PCI_MSIX_ROUTE, 1, handle, 0, 0, MKVM_PCI_EINVAL, "MSI-X route without an entry" },
+		{ MKVM_PCI_MSIX_ROUTE, 2, handle, 2048, 0, MKVM_PCI_EINVAL, "MSI-X route of entry 2048" },
 		{ MKVM_PCI_INFO, 0, 0, 0, 0, MKVM_PCI_EINVAL, "info without an index" },
 		{ MKVM_PCI_ERROR + 1, 0, 0, 0, 0, MKVM_PCI_EINVAL, "an unknown request" },
 	};

@@ -37,6 +37,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "isolation-sigma0", t_isolation_sigma0 },
 	{ "isolation-device", t_isolation_device },
 	{ "isolation-irq", t_isolation_irq },
+	{ "isolation-msi-vector", t_isolation_msi_vector },
 	{ "wx-user-pages", t_wx_user_pages },
 	{ "driver-restart-blk", t_restart_blk },
 	{ "driver-restart-net", t_restart_net },

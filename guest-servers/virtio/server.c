@@ -7,8 +7,7 @@ int vpci_start(struct vpci_dev *d, uint16_t virtio_id, uint64_t want, struct vpc
 		printf("%s: no interrupt line given (irq=msi in boot.cfg)\n", who);
 		return -1;
 	}
-	*irq = (struct vpci_irq){ .line = prog_info->irq_line, .addr = prog_info->msi_addr,
-				  .data = prog_info->msi_data };
+	*irq = (struct vpci_irq){ .line = prog_info->irq_line };
 	uint64_t bus = name_lookup("pci-bus", SERVER_TIMEOUT_US);
 	if (!bus) {
 		printf("%s: no PCI bus server\n", who);
@@ -16,7 +15,7 @@ int vpci_start(struct vpci_dev *d, uint16_t virtio_id, uint64_t want, struct vpc
 	}
 	if (vpci_find(d, bus, virtio_id) || vpci_negotiate(d, want))
 		return -1;
-	return vpci_msix_route(d, 0, irq->addr, (uint32_t)irq->data);
+	return vpci_msix_route(d, 0);
 }
 
 void vpci_ready(void)

@@ -22,15 +22,15 @@ struct vpci_server {
 	void (*complete)(struct vpci_server *s, uint64_t *mr, uint32_t len);
 };
 
-/* The driver's interrupt, as the root task gave it (shared/mkvm/root.h). */
+/* The driver's interrupt line, as the root task gave it (shared/mkvm/root.h). */
 struct vpci_irq {
-	uint64_t line, addr, data;
+	uint64_t line;
 };
 
 /* Every driver's start: its device of virtio_id claimed through the PCI
- * bus server, features want negotiated and MSI-X vector 0 routed to the
- * driver's MSI line (the driver's queues then use vector 0; *irq says
- * which line). 0, or -1 after the reason was printed. */
+ * bus server, features want negotiated and MSI-X vector 0 routed by the
+ * bus server to the driver's MSI line (the driver's queues then use
+ * vector 0; *irq says which line). 0, or -1 after the reason was printed. */
 int vpci_start(struct vpci_dev *d, uint16_t virtio_id, uint64_t want, struct vpci_irq *irq);
 
 /* The device is set up: the driver registers its name with the root

@@ -83,11 +83,8 @@ int vpci_find(struct vpci_dev *d, uint64_t bus, uint16_t virtio_id)
 		return -1;
 	}
 	for (unsigned p = cfg8(d, 0x34) & ~3u; p; p = cfg8(d, p + 1) & ~3u) {
-		if (cfg8(d, p) == 0x11 && !d->msix_cap) {       /* MSI-X */
-			uint32_t table = cfg32(d, p + 4);
-			unsigned n = (cfg32(d, p) >> 16 & 0x7ff) + 1;
+		if (cfg8(d, p) == 0x11 && !d->msix_cap) {       /* MSI-X: the bus server programs it */
 			d->msix_cap = p;
-			d->msix_table = (volatile uint32_t *)bar_map(d, table & 7, table & ~7u, 16 * n);
 			continue;
 		}
 		if (cfg8(d, p) != VIRTIO_PCI_CAP_VNDR)
@@ -111,8 +108,9 @@ int vpci_find(struct vpci_dev *d, uint64_t bus, uint16_t virtio_id)
 		return -1;
 	}
 	/* memory space and bus mastering (DMA), legacy INTx off */
-	*(volatile uint16_t *)(d->cfg + 4) = (uint16_t)(cfg32(d, 4) | 0x406);
-	return 0;
+	mr[0] = L4_TAG(MKVM_PCI_ENABLE, 1, 0);
+	mr[1] = d->handle;
+	return bus_call(d->bus, mr);
 }
 
 int vpci_negotiate(struct vpci_dev *d, uint64_t want)
@@ -149,22 +147,19 @@ int vpci_negotiate(struct vpci_dev *d, uint64_t want)
 	return 0;
 }
 
-/* Programs MSI-X table entry `vector` and enables MSI-X (function unmasked). */
-int vpci_msix_route(struct vpci_dev *d, unsigned vector, uint64_t addr, uint32_t data)
+/* Has the bus server route MSI-X table entry `vector` to this program's
+ * MSI line and enable MSI-X (shared/mkvm/pci.h, MKVM_PCI_MSIX_ROUTE). */
+int vpci_msix_route(struct vpci_dev *d, unsigned vector)
 {
-	if (!d->msix_cap || !d->msix_table || vector > (cfg32(d, d->msix_cap) >> 16 & 0x7ff)) {
+	uint64_t *mr = l4_utcb()->mr;
+	if (!d->msix_cap || vector > (cfg32(d, d->msix_cap) >> 16 & 0x7ff)) {
 		printf("virtio: no MSI-X vector %u\n", vector);
 		return -1;
 	}
-	volatile uint32_t *e = d->msix_table + 4 * vector;
-	e[3] = 1;                                       /* masked while it changes */
-	e[0] = (uint32_t)addr;
-	e[1] = (uint32_t)(addr >> 32);
-	e[2] = data;
-	e[3] = 0;
-	volatile uint16_t *ctl = (volatile uint16_t *)(d->cfg + d->msix_cap + 2);
-	*ctl = (uint16_t)((*ctl | 0x8000) & ~0x4000);   /* enable, function mask off */
-	return 0;
+	mr[0] = L4_TAG(MKVM_PCI_MSIX_ROUTE, 2, 0);
+	mr[1] = d->handle;
+	mr[2] = vector;
+	return bus_call(d->bus, mr);
 }
 
 int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, uint16_t vector)

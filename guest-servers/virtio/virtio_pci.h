@@ -1,11 +1,12 @@
 /* A virtio 1.x PCI transport for user-level driver servers: claims a modern
  * virtio-pci device from the PCI bus server (shared/mkvm/pci.h), which maps
- * the function's configuration page and the BAR pages its virtio
- * capabilities point at (at their physical addresses), negotiates
- * features, sets up split virtqueues in DMA pages from the root task
- * (shared/mkvm/root.h: a DMA page's virtual address is MKVM_DMA_OFFSET
- * plus its physical address, which is what the device is told) and routes
- * queue interrupts through MSI-X to the driver's own MSI line. */
+ * the function's configuration page (read-only) and the BAR pages its
+ * virtio capabilities point at (at their physical addresses) and enables
+ * it, negotiates features, sets up split virtqueues in DMA pages from the
+ * root task (shared/mkvm/root.h: a DMA page's virtual address is
+ * MKVM_DMA_OFFSET plus its physical address, which is what the device is
+ * told) and has the bus server route queue interrupts through MSI-X to the
+ * driver's own MSI line. */
 #ifndef VIRTIO_PCI_H
 #define VIRTIO_PCI_H
 
@@ -28,7 +29,6 @@ struct vpci_dev {
 	uint64_t notify_base;
 	uint32_t notify_mul;
 	unsigned msix_cap;                        /* 0: no MSI-X capability */
-	volatile uint32_t *msix_table;
 	uint64_t features;                        /* negotiated */
 };
 
@@ -48,7 +48,7 @@ struct vpci_queue {
  * first unclaimed device of the type from the bus server `bus`. */
 int vpci_find(struct vpci_dev *d, uint64_t bus, uint16_t virtio_id);
 int vpci_negotiate(struct vpci_dev *d, uint64_t want);
-int vpci_msix_route(struct vpci_dev *d, unsigned vector, uint64_t addr, uint32_t data);
+int vpci_msix_route(struct vpci_dev *d, unsigned vector);
 int vpci_queue_setup(struct vpci_dev *d, struct vpci_queue *q, uint16_t index, uint16_t vector);
 void vpci_driver_ok(struct vpci_dev *d);
 

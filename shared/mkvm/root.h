@@ -34,8 +34,13 @@
  *                       that range; MKVM_ROOT_EPERM otherwise.
  *   MKVM_ROOT_PCI_CHECK MR1 = a thread, MR2 = vendor | device << 16: may that
  *                       thread's program drive that PCI function? OK or
- *                       MKVM_ROOT_EPERM. Only for the program given
- *                       `pci-admin` (the PCI bus server, before a claim).
+ *                       MKVM_ROOT_EPERM. An OK for a program given
+ *                       `irq=msi` carries MR1/MR2 = the address and data of
+ *                       its MSI line (as in its info page), for the bus
+ *                       server to write into its device's MSI-X entries; an
+ *                       OK without them has no words. Only for the program
+ *                       given `pci-admin` (the PCI bus server, before a
+ *                       claim and before it programs an MSI-X entry).
  *   MKVM_ROOT_EXIT      MR1 = status: the program ends (no reply).
  * Only for a program given `supervise` (the test suite):
  *   MKVM_ROOT_CRASH     MR1..MR3 = a program's name, MR4 = MKVM_CRASH_*:

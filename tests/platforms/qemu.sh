@@ -2,7 +2,9 @@
 # `make check-qemu`: every "qemu" case of tests/cases.list booted directly by
 # QEMU full-system emulation (TCG), PVH -kernel, -initrd as module 0,
 # -append as the command line. q35, because it has PCIe ECAM (ACPI MCFG);
-# QEMU's "edu" device gives the kernel suite an MSI source (msi-ipc).
+# QEMU's "edu" device gives the kernel suite an MSI source (msi-ipc); a
+# second virtio-rng, which no driver claims, a function with an MSI-X table
+# for the test suite to claim (isolation-msi-vector).
 # TCG emulates no PCID, so guests must take their non-PCID paths here.
 # Environment: ONLY=substr; VERBOSE=1 streams each serial log; CASE_TIMEOUT
 # (s, default 120; a timeout is a FAIL); QEMU_EXTRA_ARGS (appended, for
@@ -26,6 +28,7 @@ qemu_case() {
 		-no-reboot -serial "file:$log"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 		-device edu -device virtio-rng-pci,disable-legacy=on
+		-device virtio-rng-pci,disable-legacy=on
 		-drive "file=$disk,if=none,format=raw,id=vblk"
 		-device virtio-blk-pci,drive=vblk,disable-legacy=on
 		-device virtio-serial-pci,disable-legacy=on,max_ports=1

@@ -51,11 +51,20 @@
 .endm
 
 	.text
-/* Vectors that push an error code: 8, 10-14, 17, 21, 29, 30. */
+/* Vectors that push an error code: 8, 10-14, 17, 21, 29, 30. A device can
+ * still send an external interrupt on one of them (an MSI with vector 17),
+ * and an interrupt pushes none: the word above rip is then rflags, whose IF
+ * (bit 9) is set for every interrupt taken, where an exception's is cs,
+ * whose selector is below 0x200. Such a frame gets TRAP_NO_ERROR_CODE
+ * (x86.h) as its error code, and trap_dispatch drops the interrupt. */
 .macro ISR n
 	.p2align 4
 isr_\n:
 	.if (\n == 8) || (\n >= 10 && \n <= 14) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
+	testw $0x200, 16(%rsp)
+	jz 1f
+	push $-1                     /* TRAP_NO_ERROR_CODE */
+1:
 	.else
 	push $0
 	.endif

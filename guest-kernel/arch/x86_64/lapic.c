@@ -5,6 +5,7 @@
 #include "kernel.h"
 
 #define LAPIC_EOI     0xb0
+#define LAPIC_ISR     0x100
 #define LAPIC_SVR     0xf0
 #define LAPIC_LVT_TMR 0x320
 #define LAPIC_TMR_INIT 0x380
@@ -19,6 +20,12 @@ static uint32_t lapic_read(int r) { return lapic[r / 4]; }
 static void lapic_write(int r, uint32_t v) { lapic[r / 4] = v; }
 
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+/* Is an interrupt on this vector in service (its ISR bit set)? */
+bool lapic_in_service(unsigned vector)
+{
+	return lapic && vector < 256 && (lapic_read(LAPIC_ISR + 0x10 * (int)(vector / 32)) >> (vector % 32) & 1);
+}
 
 static void pic_disable(void)
 {

@@ -38,10 +38,41 @@ static _Noreturn void kernel_fault(struct trapframe *f)
 	      current() ? current()->tid : 0);
 }
 
+/* Is this exception vector's entry an external interrupt a device was
+ * told to send there (an MSI or IOAPIC entry can name any vector)? The
+ * frame says so for the vectors with an error code (entry.S); for the
+ * others, the local APIC has the vector in service. #NM and #PF, which
+ * are frequent, are not checked against the APIC: an interrupt on #NM
+ * only switches the FPU, and the APIC refuses vectors below 16 anyway. */
+static bool external_interrupt(const struct trapframe *f)
+{
+	if (f->error == TRAP_NO_ERROR_CODE)
+		return true;
+	return f->vector != 7 && f->vector != 14 && lapic_in_service((unsigned)f->vector);
+}
+
+/* An interrupt on an exception vector is acknowledged and dropped, never
+ * taken for the exception (which would panic the kernel or punish the
+ * thread that happened to run); it is reported once. */
+static void drop_external_interrupt(const struct trapframe *f)
+{
+	static bool reported;
+	if (!reported) {
+		reported = true;
+		kprintf("trap: an external interrupt on exception vector %lu: dropped (reported once)\n",
+			f->vector);
+	}
+	lapic_eoi();
+}
+
 void trap_dispatch(struct trapframe *f)
 {
 	bool user = (f->cs & 3) == 3;
 	uint64_t v = f->vector;
+	if (v < 32 && external_interrupt(f)) {
+		drop_external_interrupt(f);
+		return;
+	}
 	if (v == 7) {
 		fpu_trap();
 	} else if (v == 14 && user) {

@@ -98,5 +98,8 @@ struct trapframe {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 #define VEC_SYSCALL 0x100 /* frame was built by the SYSCALL entry */
+/* The error code of an exception vector's frame built for an external
+ * interrupt, which pushes none (entry.S); real error codes are 32 bits. */
+#define TRAP_NO_ERROR_CODE (~0ull)
 
 #endif
