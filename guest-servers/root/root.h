@@ -57,6 +57,15 @@ void t_msi(void);
 void t_fpu(void);
 void t_preempt(void);
 void t_fuzz(void);
+/* t_hostile.c */
+void t_fastpath_priority(void);
+void t_fastpath_mr_length(void);
+void t_recv_dead_partner(void);
+void t_irq_id_receive(void);
+void t_exregs_queued_sender(void);
+void t_timeout_long(void);
+void t_kmem_recover(void);
+void t_rflags_nt(void);
 void t_virtio_rng(void);
 void t_virtio_blk(void);
 void t_console_out(void);
