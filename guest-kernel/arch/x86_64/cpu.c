@@ -97,7 +97,9 @@ void cpu_init(void)
 	/* SYSRET loads CS = STAR[63:48] + 16, SS = STAR[63:48] + 8 */
 	wrmsr(MSR_STAR, (uint64_t)(SEL_KDATA | 0) << 48 | (uint64_t)SEL_KCODE << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_AC | (1u << 8) /* TF */ | (1u << 10) /* DF */);
+	/* the kernel runs with these clear whatever user mode left in them: NT
+	 * would make the next IRETQ fault in ring 0, AC would lift SMAP */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 	cpu0.self = &cpu0;
 	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);

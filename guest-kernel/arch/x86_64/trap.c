@@ -40,6 +40,10 @@ static _Noreturn void kernel_fault(struct trapframe *f)
 
 void trap_dispatch(struct trapframe *f)
 {
+	/* an interrupt gate clears NT but not AC: a user's AC must not lift
+	 * SMAP in the kernel (the frame keeps it for the return) */
+	if (feat.smap)
+		clac();
 	bool user = (f->cs & 3) == 3;
 	uint64_t v = f->vector;
 	if (v == 7) {

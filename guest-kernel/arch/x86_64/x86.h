@@ -32,7 +32,10 @@
 #define EFER_SCE (1ull << 0)
 #define EFER_NXE (1ull << 11)
 
+#define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_NT (1ull << 14)
 #define RFLAGS_AC (1ull << 18)
 
 /* Segment selectors (see gdt layout in cpu.c). SYSRET requires
