@@ -239,6 +239,7 @@ void sched_unready(struct tcb *t);
 void schedule(void);
 void sched_switch_to(struct tcb *next);
 void sched_tick(void);
+int sched_top_prio(void);
 void sched_yield_to(struct tcb *t);
 void timeout_set(struct tcb *t, uint32_t us);
 void timeout_cancel(struct tcb *t);

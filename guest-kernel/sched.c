@@ -49,12 +49,20 @@ void sched_unready(struct tcb *t)
 		rq_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
 }
 
-static struct tcb *highest(void)
+/* The highest priority among ready threads other than the running one, or
+ * -1 if there is none. */
+int sched_top_prio(void)
 {
 	for (int i = 3; i >= 0; i--)
 		if (rq_bits[i])
-			return rq_head[i * 64 + 63 - __builtin_clzll(rq_bits[i])];
-	return NULL;
+			return i * 64 + 63 - __builtin_clzll(rq_bits[i]);
+	return -1;
+}
+
+static struct tcb *highest(void)
+{
+	int p = sched_top_prio();
+	return p < 0 ? NULL : rq_head[p];
 }
 
 /* Makes next the running thread: kernel stack, address space, I/O bitmap,
