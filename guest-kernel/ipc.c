@@ -104,8 +104,11 @@ static void finish_send(struct tcb *s, int err)
 
 static int receive(struct tcb *self, uint64_t from, uint32_t timeout)
 {
-	if (from != L4_ANYTHREAD && !thread_lookup(from) && !irq_is_tid(from))
-		return L4_ENOPARTNER | L4_E_RECV;
+	if (from != L4_ANYTHREAD && !irq_is_tid(from)) {
+		struct tcb *partner = thread_lookup(from);
+		if (!partner || partner->state == T_DEAD)
+			return L4_ENOPARTNER | L4_E_RECV;
+	}
 	if (irq_try_receive(self, from))
 		return L4_OK;
 	struct tcb *s = queued_sender(self, from);

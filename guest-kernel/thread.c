@@ -112,8 +112,7 @@ void thread_kill(struct tcb *t, const char *why)
 /* Frees t (not the current thread); its space goes with its last thread. */
 void thread_delete(struct tcb *t)
 {
-	if (t->state != T_DEAD)
-		fail_receivers(t);
+	fail_receivers(t);
 	ipc_cancel(t, L4_ECANCELED);
 	sched_unready(t);
 	irq_thread_gone(t);
