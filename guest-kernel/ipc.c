@@ -139,9 +139,11 @@ int ipc_resume(struct tcb *self)
 int ipc(struct tcb *self, uint64_t to, uint64_t from, uint64_t timeouts)
 {
 	uint32_t snd_timeout = timeouts >> 32, rcv_timeout = (uint32_t)timeouts;
-	if (to != L4_NILTHREAD) {
-		if (irq_is_tid(to))
-			return irq_ack(self, to) ? L4_OK : L4_ENOPARTNER;
+	if (irq_is_tid(to)) {
+		/* the acknowledgement; a receive phase waits for the next interrupt */
+		if (!irq_ack(self, to))
+			return L4_ENOPARTNER;
+	} else if (to != L4_NILTHREAD) {
 		struct tcb *dst = thread_lookup(to);
 		if (!dst || dst->state == T_DEAD || dst == self)
 			return L4_ENOPARTNER;
