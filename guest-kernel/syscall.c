@@ -39,7 +39,8 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 }
 
 /* Sets ip/sp (unless ~0) of a thread in the caller's space, aborting any
- * IPC it is blocked in; returns the old values in rdi/rsi. */
+ * IPC it is blocked in (senders queued on it stay queued); returns the old
+ * values in rdi/rsi. */
 static int sys_exregs(struct tcb *self, struct trapframe *f)
 {
 	struct tcb *t = thread_lookup(f->rdi);
@@ -55,7 +56,7 @@ static int sys_exregs(struct tcb *self, struct trapframe *f)
 	if (sp != ~0ull)
 		t->frame->rsp = sp;
 	if (t->state != T_READY) {
-		ipc_cancel(t, L4_ECANCELED);
+		ipc_abort(t);
 		t->startup = false;
 		t->kmsg = false;
 		ipc_wake(t, L4_ECANCELED);
