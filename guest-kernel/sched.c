@@ -129,7 +129,7 @@ void timeout_set(struct tcb *t, uint32_t us)
 	timeout_cancel(t);
 	if (us == L4_NEVER)
 		return;
-	t->deadline = ticks + (us + TICK_US - 1) / TICK_US + 1;
+	t->deadline = ticks + ((uint64_t)us + TICK_US - 1) / TICK_US + 1;
 	t->timeout_next = timeouts;
 	if (timeouts)
 		timeouts->timeout_pprev = &t->timeout_next;
