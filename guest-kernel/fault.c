@@ -7,11 +7,24 @@
  * be handled is killed. */
 #include "kernel.h"
 
+/* The kernel pool ran out while resolving t's fault: t retries the access
+ * after the others have run (one of them may release memory). */
+static void wait_for_memory(struct tcb *t, uint64_t addr)
+{
+	static uint64_t reported;
+	if (ticks - reported >= 1000) {
+		kprintf("page fault at %lx (thread %lx) waits for kernel memory\n", addr, t->tid);
+		reported = ticks;
+	}
+	sched_yield_to(NULL);
+}
+
 void fault_page(struct trapframe *f, uint64_t addr)
 {
 	struct tcb *t = current();
 	if (t->space->sigma0) {
-		mapdb_sigma0_fault(t->space, addr);
+		if (mapdb_sigma0_fault(t->space, addr) == L4_ENOMEM)
+			wait_for_memory(t, addr);
 		return;
 	}
 	if (t->pager == L4_NILTHREAD) {
@@ -25,6 +38,10 @@ void fault_page(struct trapframe *f, uint64_t addr)
 	int err = ipc_kernel_call(t, t->pager);
 	if (err == L4_ECANCELED)
 		return;                      /* redirected by exregs: resume there */
+	if (err == (L4_ENOMEM | L4_E_RECV)) {
+		wait_for_memory(t, addr);
+		return;
+	}
 	if (err) {
 		kprintf("page fault at %lx (ip %lx): pager %lx error %d\n", addr, f->rip, t->pager, err);
 		thread_kill(t, "page fault IPC failed");

@@ -143,7 +143,8 @@ extern uint16_t irq_flags[16];
 void mem_init(void);
 void *page_alloc(void);               /* zeroed page, kernel VA; NULL if none */
 void page_free(void *p);
-void *pages_alloc(uint64_t n);          /* contiguous, never freed */
+void *pages_alloc(uint64_t n);        /* n contiguous zeroed pages; NULL if none */
+void pages_free(void *p, uint64_t n);
 bool mem_is_ram(uint64_t pa);
 bool mem_is_sigma0_frame(uint64_t pa); /* may sigma0 hand this frame out? */
 uint64_t mem_phys_top(void);
@@ -213,7 +214,7 @@ void mapdb_init(void);
 int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
 	      unsigned rights, bool grant);
 void mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self);
-void mapdb_sigma0_fault(struct space *s, uint64_t va);
+int mapdb_sigma0_fault(struct space *s, uint64_t va); /* L4_ENOMEM: retry later */
 void mapdb_space_destroy(struct space *s);
 
 /* space.c */

@@ -26,7 +26,7 @@ static struct mapnode *node_free;
 
 void mapdb_init(void)
 {
-	nleaves = mem_phys_top() / PAGE_SIZE / 512;
+	nleaves = (mem_phys_top() / PAGE_SIZE + 511) / 512;
 	frame_leaf = pages_alloc((nleaves * sizeof(*frame_leaf) + PAGE_SIZE - 1) / PAGE_SIZE);
 	if (!frame_leaf)
 		panic("no kernel memory for the mapping database");
@@ -171,38 +171,47 @@ static bool is_ancestor(struct mapnode *a, struct mapnode *n)
 }
 
 /* Sigma0 touched (or maps) a frame it has not used yet: install the
- * idempotent root mapping. False if va is not a frame sigma0 owns. */
-static bool sigma0_materialize(struct space *s, uint64_t va)
+ * idempotent root mapping. L4_EINVAL if va is not a frame sigma0 owns,
+ * L4_ENOMEM if the kernel pool is empty. */
+static int sigma0_materialize(struct space *s, uint64_t va)
 {
-	struct mapnode **root;
-	if (!s->sigma0 || !mem_is_sigma0_frame(va) || !(root = root_slot(va / PAGE_SIZE, true)))
-		return false;
-	uint64_t *pte = pte_walk(s, va, true);
-	if (!pte)
-		return false;
+	struct mapnode **root, *n;
+	uint64_t *pte;
+	if (!s->sigma0 || !mem_is_sigma0_frame(va))
+		return L4_EINVAL;
+	if (!(root = root_slot(va / PAGE_SIZE, true)) || !(pte = pte_walk(s, va, true)))
+		return L4_ENOMEM;
 	if (*pte & PTE_P)
-		return true;
-	struct mapnode *n = node_alloc();
-	if (!n)
-		return false;
+		return L4_OK;
+	if (!(n = node_alloc()))
+		return L4_ENOMEM;
 	*n = (struct mapnode){ .space = s, .va = va, .pfn = va / PAGE_SIZE, .rights = L4_RWX };
 	*root = n;
 	*pte = va | pte_bits(n->pfn, L4_RWX);
-	return true;
+	return L4_OK;
 }
 
-void mapdb_sigma0_fault(struct space *s, uint64_t va)
+int mapdb_sigma0_fault(struct space *s, uint64_t va)
 {
-	if (!sigma0_materialize(s, va & ~(PAGE_SIZE - 1)))
+	int err = sigma0_materialize(s, va & ~(PAGE_SIZE - 1));
+	if (err == L4_EINVAL)
 		panic("sigma0 touched %lx, which is not memory it owns", va);
+	return err;
 }
 
-/* The node behind the mapping at va in s, or NULL (absent or kernel-owned). */
-static struct mapnode *lookup(struct space *s, uint64_t va)
+/* The node behind the mapping at va in s, or NULL (absent or kernel-owned).
+ * With err, a frame sigma0 has not touched yet is materialized first, and
+ * *err says whether kernel memory ran out doing so. */
+static struct mapnode *lookup(struct space *s, uint64_t va, int *err)
 {
 	uint64_t *pte = pte_walk(s, va, false);
-	if ((!pte || !(*pte & PTE_P)) && sigma0_materialize(s, va))
+	if ((!pte || !(*pte & PTE_P)) && err && s->sigma0) {
+		if (sigma0_materialize(s, va) == L4_ENOMEM) {
+			*err = L4_ENOMEM;
+			return NULL;
+		}
 		pte = pte_walk(s, va, false);
+	}
 	if (!pte || !(*pte & PTE_P) || (*pte & PTE_KOWNED))
 		return NULL;
 	return find((*pte & PTE_ADDR) / PAGE_SIZE, s, va);
@@ -217,7 +226,10 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 	 * return to a non-canonical address */
 	if (to_va >= L4_USER_TOP)
 		return L4_OK;
-	struct mapnode *n = lookup(from, from_va);
+	int err = L4_OK;
+	struct mapnode *n = lookup(from, from_va, &err);
+	if (err)
+		return err;
 	if (!n || !(rights &= n->rights) || !(rights & L4_R))
 		return L4_OK;
 	if (from == to && from_va == to_va)
@@ -262,7 +274,7 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 
 void mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self)
 {
-	struct mapnode *n = lookup(s, va);
+	struct mapnode *n = lookup(s, va, NULL);
 	if (n)
 		revoke(n, rights, self);
 }

@@ -1,14 +1,22 @@
 /* Kernel memory: one contiguous pool of RAM reserved at boot for page
  * tables, stacks, UTCBs and the mapping database. Every other RAM frame
- * (except the kernel image) belongs to sigma0. */
+ * (except the kernel image) belongs to sigma0.
+ *
+ * The pool is a bitmap, one bit per page (set = in use): freed pages and
+ * freed multi-page blocks go back to it, so the kernel recovers from an
+ * exhaustion as soon as memory is released. Blocks of n pages are aligned
+ * to n, which keeps kernel stacks (4 pages) and I/O bitmaps (2) from being
+ * split by single pages. A search scans at most the whole bitmap (2 KiB). */
 #include "kernel.h"
 
 #define KPOOL_MIN_BASE (16ull << 20) /* below: kernel image, boot task images */
+#define KPOOL_MAX (64ull << 20)
+#define KPOOL_PAGES (KPOOL_MAX / PAGE_SIZE)
 
 extern char kernel_end[];
 uint64_t kpool_base, kpool_end;
-static uint64_t kpool_next;    /* bump pointer */
-static void *free_list;        /* freed pages, linked through their first word */
+static uint64_t used[KPOOL_PAGES / 64];
+static uint64_t npages, hint;  /* pages in the pool; where single pages are sought first */
 
 static bool overlaps(uint64_t b, uint64_t e, uint64_t b2, uint64_t e2)
 {
@@ -20,8 +28,8 @@ void mem_init(void)
 	uint64_t want = boot.mem_top / 8;
 	if (want < (8ull << 20))
 		want = 8ull << 20;
-	if (want > (64ull << 20))
-		want = 64ull << 20;
+	if (want > KPOOL_MAX)
+		want = KPOOL_MAX;
 	want &= ~((1ull << 20) - 1);
 	uint64_t mb = boot.module_paddr & ~(PAGE_SIZE - 1);
 	uint64_t me = boot.module_paddr + boot.module_size;
@@ -40,41 +48,75 @@ void mem_init(void)
 	if (!kpool_base)
 		panic("no room for a %lu MiB kernel pool", want >> 20);
 	kpool_end = kpool_base + want;
-	kpool_next = kpool_base;
+	npages = want / PAGE_SIZE;
 	kprintf("mem: kernel pool %lx-%lx (%lu MiB)\n", kpool_base, kpool_end, want >> 20);
 }
 
-void *page_alloc(void)
+static bool page_used(uint64_t i) { return used[i / 64] & (1ull << (i % 64)); }
+
+static void mark(uint64_t first, uint64_t n, bool in_use)
 {
-	void *p;
-	if (free_list) {
-		p = free_list;
-		free_list = *(void **)p;
-	} else if (kpool_next < kpool_end) {
-		p = P2V(kpool_next);
-		kpool_next += PAGE_SIZE;
-	} else {
-		return NULL;
+	for (uint64_t i = first; i < first + n; i++) {
+		if (in_use)
+			used[i / 64] |= 1ull << (i % 64);
+		else
+			used[i / 64] &= ~(1ull << (i % 64));
 	}
-	memset(p, 0, PAGE_SIZE);
-	return p;
 }
 
-/* n contiguous zeroed pages from the never-used part of the pool. */
+/* A free page, searched from the hint on: page index, or npages. */
+static uint64_t find_page(void)
+{
+	for (uint64_t k = 0, w = hint / 64; k < npages / 64; k++, w = (w + 1) % (npages / 64))
+		if (~used[w])
+			return w * 64 + __builtin_ctzll(~used[w]);
+	return npages;
+}
+
+/* The first n free pages starting at a multiple of n, or npages. */
+static uint64_t find_block(uint64_t n)
+{
+	for (uint64_t i = 0; i + n <= npages; i += n) {
+		if (64 % n == 0 && used[i / 64] == ~0ull) {
+			i = (i / 64 + 1) * 64 - n;   /* skip a full word */
+			continue;
+		}
+		uint64_t k = 0;
+		while (k < n && !page_used(i + k))
+			k++;
+		if (k == n)
+			return i;
+	}
+	return npages;
+}
+
+/* n contiguous zeroed pages, NULL if the pool has none. */
 void *pages_alloc(uint64_t n)
 {
-	if (kpool_end - kpool_next < n * PAGE_SIZE)
+	uint64_t i = n == 0 ? npages : n == 1 ? find_page() : find_block(n);
+	if (i >= npages)
 		return NULL;
-	void *p = P2V(kpool_next);
-	kpool_next += n * PAGE_SIZE;
+	mark(i, n, true);
+	if (n == 1)
+		hint = i;
+	void *p = P2V(kpool_base + i * PAGE_SIZE);
 	memset(p, 0, n * PAGE_SIZE);
 	return p;
 }
 
+void pages_free(void *p, uint64_t n)
+{
+	mark((V2P(p) - kpool_base) / PAGE_SIZE, n, false);
+}
+
+void *page_alloc(void)
+{
+	return pages_alloc(1);
+}
+
 void page_free(void *p)
 {
-	*(void **)p = free_list;
-	free_list = p;
+	pages_free(p, 1);
 }
 
 bool mem_is_ram(uint64_t pa)

@@ -6,7 +6,6 @@
 #define MAX_SPACES MAX_THREADS
 struct space spaces[MAX_SPACES];   /* also described by kdebug.c */
 static bool space_used[MAX_SPACES];
-static void *iobitmap_free;
 
 struct space *space_create(void)
 {
@@ -29,10 +28,8 @@ void space_destroy(struct space *s)
 	if (this_cpu()->space == s)
 		tlb_switch_kernel();
 	space_free_tables(s);
-	if (s->iobitmap) {
-		*(void **)s->iobitmap = iobitmap_free;
-		iobitmap_free = s->iobitmap;
-	}
+	if (s->iobitmap)
+		pages_free(s->iobitmap, 2);
 	if (this_cpu()->io_loaded == s)
 		this_cpu()->io_loaded = NULL;
 	space_used[s - spaces] = false;
@@ -43,12 +40,7 @@ static bool iobitmap_get(struct space *s)
 {
 	if (s->iobitmap)
 		return true;
-	if (iobitmap_free) {
-		s->iobitmap = iobitmap_free;
-		iobitmap_free = *(void **)iobitmap_free;
-	} else {
-		s->iobitmap = pages_alloc(2);
-	}
+	s->iobitmap = pages_alloc(2);
 	if (!s->iobitmap)
 		return false;
 	memset(s->iobitmap, 0xff, 8192);

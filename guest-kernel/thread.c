@@ -6,7 +6,6 @@
 struct tcb tcbs[MAX_THREADS];      /* also described by kdebug.c */
 static uint16_t last_version[MAX_THREADS];
 static struct tcb idle_tcb;
-static void *kstack_free;
 
 struct tcb *thread_lookup(uint64_t tid)
 {
@@ -18,12 +17,12 @@ struct tcb *thread_lookup(uint64_t tid)
 
 static void *kstack_alloc(void)
 {
-	void *s = kstack_free;
-	if (s) {
-		kstack_free = *(void **)s;
-		return s;
-	}
 	return pages_alloc(KSTACK_SIZE / PAGE_SIZE);
+}
+
+static void kstack_free(void *s)
+{
+	pages_free(s, KSTACK_SIZE / PAGE_SIZE);
 }
 
 /* Lays out a fresh kernel stack: the user frame at the top and, below it,
@@ -53,10 +52,8 @@ struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uin
 	if (!u || !ks || space_map_kernel_page(space, utcb, u, true)) {
 		if (u)
 			page_free(u);
-		if (ks) {
-			*(void **)ks = kstack_free;
-			kstack_free = ks;
-		}
+		if (ks)
+			kstack_free(ks);
 		return NULL;
 	}
 	memset(t, 0, sizeof(*t));
@@ -119,8 +116,7 @@ void thread_delete(struct tcb *t)
 	fpu_release(t);
 	space_unmap_kernel_page(t->space, t->utcb_uaddr);
 	page_free(t->utcb);
-	*(void **)t->kstack = kstack_free;
-	kstack_free = t->kstack;
+	kstack_free(t->kstack);
 	t->state = T_FREE;
 	if (--t->space->nthreads == 0)
 		space_destroy(t->space);
