@@ -344,3 +344,164 @@ void t_rflags_nt(void)
 	EXPECT(nt_rounds > 10 && spin_count > 0, "threads did not run (%d rounds, %d spins)", nt_rounds, spin_count);
 	EXPECT(nt_lost == 0, "the thread's own NT flag was lost %d times in %d system calls", nt_lost, nt_rounds);
 }
+
+/* thread-control-enomem: creating a thread with kernel memory exhausted
+ * reports L4_ENOMEM, not a malformed argument. */
+void t_thread_control_enomem(void)
+{
+	uint64_t x = thread_new_space(sink, 0);
+	EXPECT(x, "cannot create the sink space");
+	yield_n(10);
+	int err = exhaust(x);
+	int e2, got = create_threads(1, &e2);
+	delete_threads(got);
+	thread_delete(x);
+	EXPECT(err == L4_ENOMEM, "mapping page tables' worth gave %x, not L4_ENOMEM", U(err));
+	EXPECT(got == 0 && e2 == L4_ENOMEM, "thread_control with kernel memory exhausted gave %x", U(e2));
+}
+
+/* stale-thread-id: a slot's versions only grow, so no id a thread ever had
+ * names a later thread. */
+void t_stale_thread_id(void)
+{
+	uint64_t me = l4_myself(), utcb = 0x37000000;
+	EXPECT(!l4_thread_control(L4_TID(970, 1), me, L4_SIGMA0_TID, utcb), "version 1 refused");
+	l4_thread_control(L4_TID(970, 1), L4_NILTHREAD, L4_NILTHREAD, 0);
+	EXPECT(!l4_thread_control(L4_TID(970, 2), me, L4_SIGMA0_TID, utcb), "version 2 refused");
+	l4_thread_control(L4_TID(970, 2), L4_NILTHREAD, L4_NILTHREAD, 0);
+	int err = l4_thread_control(L4_TID(970, 1), me, L4_SIGMA0_TID, utcb);
+	if (!err)
+		l4_thread_control(L4_TID(970, 1), L4_NILTHREAD, L4_NILTHREAD, 0);
+	EXPECT(err == L4_EINVAL, "a slot got its first thread's id back (%x)", U(err));
+}
+
+/* Exceptions as IPC to rpager: the vector it saw after the child ran fn
+ * (it resumes at h_resume), or -1 if there was none. */
+static volatile uint64_t h_resumed, h_reached;
+
+static void h_resume(void)
+{
+	h_resumed++;
+	sleep_forever();
+}
+
+static int64_t vector_of(void (*fn)(uint64_t))
+{
+	uint64_t e0 = plog.exceptions, r0 = h_resumed;
+	h_reached = 0;
+	plog.resume_ip = (uint64_t)h_resume;
+	plog.resume_sp = (uint64_t)spare_stack + sizeof(spare_stack) - 8;
+	uint64_t c = thread_new_space(fn, 0);
+	for (int i = 0; c && i < 100000 && h_resumed == r0 && !h_reached; i++)
+		l4_yield();
+	yield_n(10);
+	thread_delete(c);
+	plog.resume_ip = 0;
+	return plog.exceptions == e0 + 1 && h_resumed == r0 + 1 ? (int64_t)plog.exc_vector : -1;
+}
+
+/* x87-exception: with CR0.NE an unmasked x87 exception is #MF (16), not
+ * the legacy FERR# line nobody listens to. */
+static void x87_child(uint64_t arg)
+{
+	(void)arg;
+	uint16_t cw = 0x037b;                   /* default, zero-divide unmasked */
+	__asm__ volatile("fldcw %0\n\tfldz\n\tfld1\n\tfdiv %%st(1), %%st\n\tfwait" :: "m"(cw));
+	h_reached = 1;
+	sleep_forever();
+}
+
+void t_x87_exception(void)
+{
+	int64_t v = vector_of(x87_child);
+	EXPECT(v == 16, "x87 divide by zero gave vector %d (reached after it: %d)", U(v), h_reached);
+}
+
+/* pagefault-unresolved: when the pager's reply does not map the page, the
+ * thread's exception handler (here the pager) gets vector 14 and may
+ * resume it; the thread does not die unseen. */
+static void unmapped_child(uint64_t arg)
+{
+	(void)arg;
+	*(volatile uint64_t *)0x7000000000ull = 1;
+	h_reached = 1;
+	sleep_forever();
+}
+
+void t_pagefault_unresolved(void)
+{
+	int64_t v = vector_of(unmapped_child);
+	EXPECT(v == 14, "an unresolved page fault gave vector %d to the handler", U(v));
+	EXPECT(!h_reached, "the faulting store completed");
+}
+
+/* int3-breakpoint: int3 and int $4 from user mode are #BP and #OF, not #GP. */
+static void int3_child(uint64_t arg) { (void)arg; __asm__ volatile("int3"); h_reached = 1; sleep_forever(); }
+static void int4_child(uint64_t arg) { (void)arg; __asm__ volatile("int $4"); h_reached = 1; sleep_forever(); }
+
+void t_int3_breakpoint(void)
+{
+	int64_t v = vector_of(int3_child);
+	EXPECT(v == 3, "int3 gave vector %d", U(v));
+	v = vector_of(int4_child);
+	EXPECT(v == 4, "int $4 gave vector %d", U(v));
+}
+
+/* exception-registers: the exception message carries every user register
+ * (MR5 rflags, MR6..MR20 rax rbx rcx rdx rsi rdi rbp r8..r15), and a reply
+ * of 18 words (ip, sp, rflags, then the same 15) sets them all. */
+static volatile uint64_t xr_seen[22], xr_after[3];
+
+static void xr_handler(void)
+{
+	uint64_t *mr = l4_utcb()->mr, from;
+	for (;;) {
+		if (l4_receive(L4_ANYTHREAD, L4_NEVER, &from) || L4_TAG_LABEL(mr[0]) != L4_LABEL_EXCEPTION)
+			continue;
+		for (unsigned i = 0; i < 22; i++)
+			xr_seen[i] = i <= L4_TAG_U(mr[0]) ? mr[i] : 0;
+		for (int i = 1; i <= 18; i++)
+			mr[i] = xr_seen[i + 2];
+		mr[0] = L4_TAG(0, 18, 0);
+		mr[1] += 2;                      /* ip: past the ud2 */
+		mr[4] = 0xa0a0;                  /* rax */
+		mr[5] = 0xb0b0;                  /* rbx */
+		mr[18] = 0xf0f0;                 /* r15 */
+		l4_send(from, 0);
+	}
+}
+
+static void xr_child(uint64_t arg)
+{
+	(void)arg;
+	register uint64_t r15 __asm__("r15");
+	uint64_t rax, rbx;
+	__asm__ volatile("mov $0x1111, %%rax\n\t"
+			 "mov $0x2222, %%rbx\n\t"
+			 "mov $0x3333, %%rcx\n\t"
+			 "mov $0xffff, %%r15\n\t"
+			 "ud2"
+			 : "=a"(rax), "=b"(rbx), "=r"(r15) :: "rcx");
+	xr_after[0] = rax, xr_after[1] = rbx, xr_after[2] = r15;
+	h_reached = 1;
+	sleep_forever();
+}
+
+void t_exception_registers(void)
+{
+	memset((void *)xr_seen, 0, sizeof(xr_seen));
+	h_reached = 0;
+	uint64_t h = thread_new_local(xr_handler, 0);
+	uint64_t c = h ? thread_new_exc(0, xr_child, 0, h) : 0;
+	for (int i = 0; c && i < 100000 && !h_reached; i++)
+		l4_yield();
+	thread_delete(c);
+	thread_delete(h);
+	EXPECT(h && c, "cannot create threads");
+	EXPECT(xr_seen[1] == 6, "handler saw vector %d", xr_seen[1]);
+	EXPECT(xr_seen[6] == 0x1111 && xr_seen[7] == 0x2222 && xr_seen[8] == 0x3333 && xr_seen[20] == 0xffff,
+	       "exception message: rax %lx rbx %lx rcx %lx r15 %lx", xr_seen[6], xr_seen[7], xr_seen[8], xr_seen[20]);
+	EXPECT(h_reached, "the reply with the full register set did not resume the thread");
+	EXPECT(xr_after[0] == 0xa0a0 && xr_after[1] == 0xb0b0 && xr_after[2] == 0xf0f0,
+	       "registers after the reply: rax %lx rbx %lx r15 %lx", xr_after[0], xr_after[1], xr_after[2]);
+}
