@@ -66,7 +66,7 @@ static uint64_t elf_load(const char *name, const uint8_t *img, uint64_t len)
 		if (ph[i].type != 1)
 			continue;
 		uint64_t va = ph[i].vaddr;
-		if (va < BOOT_IMG_BASE || ph[i].memsz > BOOT_IMG_END - va ||
+		if (va < BOOT_IMG_BASE || va >= BOOT_IMG_END || ph[i].memsz > BOOT_IMG_END - va ||
 		    ph[i].filesz > ph[i].memsz || ph[i].offset > len || ph[i].filesz > len - ph[i].offset)
 			panic("boot module: %s segment %d at %lx is outside the boot image area", name, i, va);
 		memcpy(P2V(va), img + ph[i].offset, ph[i].filesz);
