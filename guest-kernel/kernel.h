@@ -228,7 +228,7 @@ bool space_copy_from_user(struct space *s, void *dst, uint64_t src, size_t n);
 
 /* thread.c */
 struct tcb *thread_lookup(uint64_t tid);
-struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb);
+struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb, int *err);
 void thread_delete(struct tcb *t);
 bool thread_tid_usable(uint64_t tid);
 void thread_kill(struct tcb *t, const char *why);

@@ -128,7 +128,8 @@ static struct tcb *boot_task(uint64_t tid, const char *name, uint64_t pager,
 		panic("boot module has no \"%s\"", name);
 	uint64_t entry = elf_load(name, img, len);
 	struct space *s = space_create();
-	struct tcb *t = s ? thread_create(tid, s, pager, L4_BOOT_UTCB) : NULL;
+	int err;
+	struct tcb *t = s ? thread_create(tid, s, pager, L4_BOOT_UTCB, &err) : NULL;
 	if (!t || space_map_kernel_page(s, L4_BOOTINFO_ADDR, bi, false))
 		panic("cannot create boot task %s", name);
 	t->startup = t->kmsg = false;

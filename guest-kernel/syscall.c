@@ -28,11 +28,12 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 			return L4_EINVAL;
 		s = other->space;
 	}
-	struct tcb *t = thread_create(dest, s, pager, utcb);
+	int err;
+	struct tcb *t = thread_create(dest, s, pager, utcb, &err);
 	if (!t) {
 		if (s->nthreads == 0)
 			space_destroy(s);
-		return L4_EINVAL;
+		return err;
 	}
 	t->exc_handler = f->r9;
 	return L4_OK;

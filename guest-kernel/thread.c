@@ -42,14 +42,16 @@ static void kstack_prepare(struct tcb *t, void (*entry)(void))
 }
 
 /* Creates thread tid in space (which gains a thread). The thread waits for
- * its start message (MR1 ip, MR2 sp) from its pager. */
-struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb)
+ * its start message (MR1 ip, MR2 sp) from its pager. NULL with *err
+ * L4_ENOMEM (kernel memory) or L4_EINVAL (the UTCB address is unusable). */
+struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb, int *err)
 {
 	uint64_t n = L4_TID_NUM(tid);
 	struct tcb *t = &tcbs[n];
 	void *u = page_alloc();
 	uint8_t *ks = kstack_alloc();
-	if (!u || !ks || space_map_kernel_page(space, utcb, u, true)) {
+	*err = !u || !ks ? L4_ENOMEM : space_map_kernel_page(space, utcb, u, true);
+	if (*err) {
 		if (u)
 			page_free(u);
 		if (ks)

@@ -267,13 +267,17 @@ static int exhaust(uint64_t x)
 	return 0;
 }
 
-/* Creates n threads in our own space (never started); how many it got. */
+/* Creates n threads in our own space (never started), each batch with a
+ * new version (a slot's versions only grow); how many it got. */
+static unsigned batch;
+
 static int create_threads(int n, int *err)
 {
 	int i;
 	*err = 0;
+	batch++;
 	for (i = 0; i < n; i++) {
-		*err = l4_thread_control(L4_TID(980 + i, 1), l4_myself(), L4_SIGMA0_TID, KMEM_UTCB + i * 4096ull);
+		*err = l4_thread_control(L4_TID(980 + i, batch), l4_myself(), L4_SIGMA0_TID, KMEM_UTCB + i * 4096ull);
 		if (*err)
 			break;
 	}
@@ -283,7 +287,7 @@ static int create_threads(int n, int *err)
 static void delete_threads(int n)
 {
 	for (int i = 0; i < n; i++)
-		l4_thread_control(L4_TID(980 + i, 1), L4_NILTHREAD, L4_NILTHREAD, 0);
+		l4_thread_control(L4_TID(980 + i, batch), L4_NILTHREAD, L4_NILTHREAD, 0);
 }
 
 void t_kmem_recover(void)
