@@ -1,6 +1,7 @@
 /* Threads: creation in a space, deletion, killing, and the idle thread.
- * Thread ids carry a version: lookup compares the whole id, and a slot is
- * never re-created with the version it had before. */
+ * Thread ids carry a version: lookup compares the whole id, and a slot's
+ * versions only grow (a slot that reached 0xffff is used up), so no id a
+ * thread ever had names a later thread. */
 #include "kernel.h"
 
 struct tcb tcbs[MAX_THREADS];      /* also described by kdebug.c */
@@ -84,7 +85,7 @@ bool thread_tid_usable(uint64_t tid)
 {
 	uint64_t n = L4_TID_NUM(tid);
 	return n >= L4_TID_NUM(L4_SIGMA0_TID) && n < MAX_THREADS && L4_TID_VER(tid) != 0 &&
-	       tcbs[n].state == T_FREE && last_version[n] != L4_TID_VER(tid);
+	       tcbs[n].state == T_FREE && L4_TID_VER(tid) > last_version[n];
 }
 
 /* Threads waiting to receive from t (e.g. for its reply) would wait forever. */
