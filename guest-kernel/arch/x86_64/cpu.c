@@ -88,7 +88,8 @@ void cpu_init(void)
 	if (feat.fsgsbase)
 		cr4 |= CR4_FSGSBASE;
 	write_cr4(cr4);
-	write_cr0((read_cr0() | CR0_MP | CR0_WP) & ~CR0_EM);
+	/* NE: x87 errors are #MF, not the legacy FERR# line */
+	write_cr0((read_cr0() | CR0_MP | CR0_NE | CR0_WP) & ~CR0_EM);
 	uint64_t efer = rdmsr(MSR_EFER) | EFER_SCE;
 	if (feat.nx)
 		efer |= EFER_NXE;

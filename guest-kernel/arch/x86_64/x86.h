@@ -8,6 +8,7 @@
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
 
