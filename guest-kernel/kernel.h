@@ -69,7 +69,7 @@ struct tcb {
 	int ipc_result;              /* set by whoever wakes us */
 	bool kmsg;                   /* IPC uses kmr[] (kernel protocol), not user regs */
 	bool startup;                /* waiting for the start message from pager */
-	uint64_t kmr[8];
+	uint64_t kmr[24];               /* fits the exception message */
 	uint64_t deadline;           /* tick, 0 = none */
 	struct tcb *timeout_next, **timeout_pprev;
 

@@ -13,7 +13,7 @@ extern const struct l4_bootinfo *bootinfo;
 extern uint64_t rpager_tid;
 struct pager_log {
 	volatile uint64_t faults, last_addr, last_tid, last_ip;
-	volatile uint64_t exceptions, exc_vector, exc_ip;
+	volatile uint64_t exceptions, exc_vector, exc_ip, exc_addr;
 	volatile uint64_t resume_ip, resume_sp;  /* where an exception resumes; 0 = kill */
 };
 extern struct pager_log plog;

@@ -179,6 +179,7 @@ static void rpager(void)
 			plog.exceptions++;
 			plog.exc_vector = mr[1];
 			plog.exc_ip = mr[3];
+			plog.exc_addr = mr[21];
 			mr[0] = L4_TAG(0, plog.resume_ip ? 2 : 0, 0);
 			mr[1] = plog.resume_ip;
 			mr[2] = plog.resume_sp;

@@ -73,8 +73,19 @@
 
 /* Labels of messages the kernel sends on a thread's behalf. */
 #define L4_LABEL_PAGEFAULT (0xffe) /* MR1 fault address | access, MR2 ip */
-#define L4_LABEL_EXCEPTION (0xffc) /* MR1 vector, MR2 error code, MR3 ip, MR4 sp */
+#define L4_LABEL_EXCEPTION (0xffc) /* see below */
 #define L4_LABEL_INTERRUPT (0xfff) /* from L4_IRQ_TID(line); no words */
+
+/* The exception message (also for a page fault the pager left unresolved):
+ * MR1 vector, MR2 error code, MR3 ip, MR4 sp, MR5 rflags, MR6..MR20 rax,
+ * rbx, rcx, rdx, rsi, rdi, rbp, r8..r15, MR21 the fault address (vector 14)
+ * or 0. The handler's reply resumes the thread: two words set ip and sp;
+ * L4_EXC_REPLY_WORDS words set ip, sp, rflags (arithmetic flags, TF, DF,
+ * NT, AC, ID) and the 15 registers in the same order. Any other reply, or
+ * none, ends the thread. */
+#define L4_EXC_GPRS        15
+#define L4_EXC_WORDS       (5 + L4_EXC_GPRS + 1)
+#define L4_EXC_REPLY_WORDS (3 + L4_EXC_GPRS)
 
 /* Access bits: fpage rights, and the low bits of a page-fault address. */
 #define L4_X 1
