@@ -98,11 +98,14 @@ static uint64_t pte_bits(uint64_t pfn, unsigned rights)
 	return f;
 }
 
+/* Writes n's PTE; only an entry that was present can be in a TLB. */
 static void pte_set(struct mapnode *n)
 {
 	uint64_t *pte = pte_walk(n->space, n->va, false);
+	bool was_present = *pte & PTE_P;
 	*pte = (n->pfn << 12) | pte_bits(n->pfn, n->rights);
-	tlb_flush_page(n->space, n->va);
+	if (was_present)
+		tlb_flush_page(n->space, n->va);
 }
 
 static void pte_clear(struct mapnode *n)
