@@ -102,6 +102,7 @@ static inline struct tcb *current(void) { return cpu0.current; }
 /* Features chosen at boot. */
 struct features {
 	bool nx, smep, smap, fsgsbase, pcid, invpcid, pge, tsc_deadline;
+	bool fxsave_leak;  /* AMD without XSAVEERPTR: FXSAVE omits FIP/FDP/FOP */
 };
 extern struct features feat;
 

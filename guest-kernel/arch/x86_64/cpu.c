@@ -37,6 +37,12 @@ void cpu_detect(void)
 	feat.smap = r[1] & (1u << 20);
 	cpuid(0x80000001, 0, r);
 	feat.nx = r[3] & (1u << 20);
+	cpuid(0, 0, r);
+	bool amd = r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163; /* AuthenticAMD */
+	cpuid(0x80000000, 0, r);
+	uint32_t max_ext = r[0];
+	cpuid(0x80000008, 0, r);
+	feat.fxsave_leak = amd && !(max_ext >= 0x80000008 && (r[1] & (1u << 2)));
 	kprintf("cpu: nx=%d smep=%d smap=%d fsgsbase=%d pcid=%d invpcid=%d tsc-deadline=%d\n",
 		feat.nx, feat.smep, feat.smap, feat.fsgsbase, feat.pcid, feat.invpcid,
 		feat.tsc_deadline);

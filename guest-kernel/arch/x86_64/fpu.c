@@ -33,6 +33,12 @@ void fpu_trap(void)
 		return;
 	if (c->fpu_owner)
 		fxsave(c->fpu_owner->fpu);
+	if (feat.fxsave_leak) {
+		/* FXRSTOR without a pending exception leaves the previous owner's
+		 * FIP/FDP/FOP; an x87 load from a kernel address overwrites them */
+		static const uint32_t zero;
+		__asm__ volatile("fnclex\n\temms\n\tfildl %0" :: "m"(zero));
+	}
 	fxrstor(t->fpu_valid ? t->fpu : fpu_initial);
 	t->fpu_valid = true;
 	c->fpu_owner = t;
