@@ -146,6 +146,7 @@ void *page_alloc(void);               /* zeroed page, kernel VA; NULL if none */
 void page_free(void *p);
 void *pages_alloc(uint64_t n);        /* n contiguous zeroed pages; NULL if none */
 void pages_free(void *p, uint64_t n);
+uint64_t *mem_page_meta(void *page);  /* a word per pool page for its owner */
 bool mem_is_ram(uint64_t pa);
 bool mem_is_sigma0_frame(uint64_t pa); /* may sigma0 hand this frame out? */
 uint64_t mem_phys_top(void);

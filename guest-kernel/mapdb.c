@@ -15,7 +15,8 @@ struct mapnode {
 	uint64_t va;
 	uint64_t pfn;
 	unsigned rights;
-	struct mapnode *parent, *child, *next;  /* next: sibling */
+	struct mapnode *parent, *child;
+	struct mapnode *next, *prev;            /* siblings */
 };
 
 /* Tree roots by frame number, in 512-entry leaves allocated on first use
@@ -74,16 +75,29 @@ static struct mapnode *after_subtree(struct mapnode *n, struct mapnode *top)
 	return NULL;
 }
 
-static struct mapnode *find(uint64_t pfn, struct space *s, uint64_t va)
+/* Where the node of the mapping at va in s is kept: each leaf page table
+ * has a companion page of 512 node pointers (found through the table's
+ * page meta, mem.c), so a mapping's node is found in O(1). NULL if there
+ * is no page table there, or alloc found no memory. */
+static struct mapnode **node_slot(struct space *s, uint64_t va, bool alloc)
 {
-	struct mapnode **root = root_slot(pfn, false);
-	if (!root)
+	uint64_t *pte = pte_walk(s, va, alloc);
+	if (!pte)
 		return NULL;
-	for (struct mapnode *n = *root; n;
-	     n = n->child ? n->child : after_subtree(n, NULL))
-		if (n->space == s && n->va == va)
-			return n;
-	return NULL;
+	uint64_t *meta = mem_page_meta((void *)((uint64_t)pte & ~(PAGE_SIZE - 1)));
+	if (!*meta) {
+		void *companion = alloc ? page_alloc() : NULL;
+		if (!companion)
+			return NULL;
+		*meta = (uint64_t)companion;
+	}
+	return (struct mapnode **)*meta + ((va >> 12) & 511);
+}
+
+static struct mapnode *find(struct space *s, uint64_t va)
+{
+	struct mapnode **slot = node_slot(s, va, false);
+	return slot ? *slot : NULL;
 }
 
 static uint64_t pte_bits(uint64_t pfn, unsigned rights)
@@ -108,20 +122,37 @@ static void pte_set(struct mapnode *n)
 		tlb_flush_page(n->space, n->va);
 }
 
+/* Removes n's PTE and its entry in the companion page. */
 static void pte_clear(struct mapnode *n)
 {
 	uint64_t *pte = pte_walk(n->space, n->va, false);
 	*pte = 0;
+	*node_slot(n->space, n->va, false) = NULL;
 	tlb_flush_page(n->space, n->va);
 }
 
+static void link_child(struct mapnode *parent, struct mapnode *c)
+{
+	c->parent = parent;
+	c->prev = NULL;
+	c->next = parent->child;
+	if (c->next)
+		c->next->prev = c;
+	parent->child = c;
+}
+
+/* Takes n out of its parent's children (or its frame's root) in O(1). */
 static void unlink(struct mapnode *n)
 {
-	struct mapnode **pp = n->parent ? &n->parent->child : root_slot(n->pfn, false);
-	while (*pp != n)
-		pp = &(*pp)->next;
-	*pp = n->next;
-	n->next = NULL;
+	if (n->prev)
+		n->prev->next = n->next;
+	else if (n->parent)
+		n->parent->child = n->next;
+	else
+		*root_slot(n->pfn, false) = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	n->next = n->prev = NULL;
 }
 
 /* Removes n and all mappings derived from it. */
@@ -138,7 +169,7 @@ static void remove_subtree(struct mapnode *n)
 			node_release(cur);
 			return;
 		}
-		parent->child = cur->next;   /* cur was parent's first child */
+		unlink(cur);                 /* parent's first child */
 		node_release(cur);
 		cur = parent;
 	}
@@ -178,18 +209,20 @@ static bool is_ancestor(struct mapnode *a, struct mapnode *n)
  * L4_ENOMEM if the kernel pool is empty. */
 static int sigma0_materialize(struct space *s, uint64_t va)
 {
-	struct mapnode **root, *n;
+	struct mapnode **root, **slot, *n;
 	uint64_t *pte;
 	if (!s->sigma0 || !mem_is_sigma0_frame(va))
 		return L4_EINVAL;
-	if (!(root = root_slot(va / PAGE_SIZE, true)) || !(pte = pte_walk(s, va, true)))
+	if (!(root = root_slot(va / PAGE_SIZE, true)) || !(slot = node_slot(s, va, true)))
 		return L4_ENOMEM;
+	pte = pte_walk(s, va, false);
 	if (*pte & PTE_P)
 		return L4_OK;
 	if (!(n = node_alloc()))
 		return L4_ENOMEM;
 	*n = (struct mapnode){ .space = s, .va = va, .pfn = va / PAGE_SIZE, .rights = L4_RWX };
 	*root = n;
+	*slot = n;
 	*pte = va | pte_bits(n->pfn, L4_RWX);
 	return L4_OK;
 }
@@ -217,7 +250,7 @@ static struct mapnode *lookup(struct space *s, uint64_t va, int *err)
 	}
 	if (!pte || !(*pte & PTE_P) || (*pte & PTE_KOWNED))
 		return NULL;
-	return find((*pte & PTE_ADDR) / PAGE_SIZE, s, va);
+	return find(s, va);
 }
 
 /* Maps (or grants) the page at from_va to to_va with at most rights.
@@ -237,40 +270,33 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 		return L4_OK;
 	if (from == to && from_va == to_va)
 		return L4_OK;
-	uint64_t *dpte = pte_walk(to, to_va, true);
-	if (!dpte)
+	struct mapnode **slot = node_slot(to, to_va, true);
+	if (!slot)
 		return L4_ENOMEM;
+	uint64_t *dpte = pte_walk(to, to_va, false);
 	if (*dpte & PTE_KOWNED)
 		return L4_OK;
 	if (*dpte & PTE_P) {
-		struct mapnode *old = find((*dpte & PTE_ADDR) / PAGE_SIZE, to, to_va);
+		struct mapnode *old = find(to, to_va);
 		if (old && is_ancestor(old, n))
 			return L4_OK;        /* would revoke its own source */
 		if (old)
 			remove_subtree(old);
 	}
-	struct mapnode *c = node_alloc();
-	if (!c)
-		return L4_ENOMEM;
-	*c = (struct mapnode){ .space = to, .va = to_va, .pfn = n->pfn, .rights = rights };
+	struct mapnode *c = n;
 	if (grant) {
-		/* c takes n's place in the tree; n's mapping disappears */
-		struct mapnode **pp = n->parent ? &n->parent->child : root_slot(n->pfn, false);
-		while (*pp != n)
-			pp = &(*pp)->next;
-		*pp = c;
-		c->parent = n->parent;
-		c->next = n->next;
-		c->child = n->child;
-		for (struct mapnode *k = c->child; k; k = k->next)
-			k->parent = c;
+		/* the node itself moves, keeping its place and its children */
 		pte_clear(n);
-		node_release(n);
+	} else if ((c = node_alloc())) {
+		c->pfn = n->pfn;
+		link_child(n, c);
 	} else {
-		c->parent = n;
-		c->next = n->child;
-		n->child = c;
+		return L4_ENOMEM;
 	}
+	c->space = to;
+	c->va = to_va;
+	c->rights = rights;
+	*slot = c;
 	pte_set(c);
 	return L4_OK;
 }
@@ -296,7 +322,7 @@ void mapdb_space_destroy(struct space *s)
 				break;
 			if (shift == 12) {
 				if (!(e & PTE_KOWNED)) {
-					struct mapnode *n = find((e & PTE_ADDR) / PAGE_SIZE, s, va);
+					struct mapnode *n = find(s, va);
 					if (n)
 						remove_subtree(n);
 				}

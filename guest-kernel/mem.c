@@ -16,6 +16,7 @@
 extern char kernel_end[];
 uint64_t kpool_base, kpool_end;
 static uint64_t used[KPOOL_PAGES / 64];
+static uint64_t meta[KPOOL_PAGES];
 static uint64_t npages, hint;  /* pages in the pool; where single pages are sought first */
 
 static bool overlaps(uint64_t b, uint64_t e, uint64_t b2, uint64_t e2)
@@ -97,6 +98,7 @@ void *pages_alloc(uint64_t n)
 	if (i >= npages)
 		return NULL;
 	mark(i, n, true);
+	memset(&meta[i], 0, n * sizeof(meta[0]));
 	if (n == 1)
 		hint = i;
 	void *p = P2V(kpool_base + i * PAGE_SIZE);
@@ -107,6 +109,14 @@ void *pages_alloc(uint64_t n)
 void pages_free(void *p, uint64_t n)
 {
 	mark((V2P(p) - kpool_base) / PAGE_SIZE, n, false);
+}
+
+/* One word of bookkeeping per pool page for whoever owns the page (a leaf
+ * page table's companion page of mapping nodes, mapdb.c); zero when the
+ * page is allocated. */
+uint64_t *mem_page_meta(void *page)
+{
+	return &meta[(V2P(page) - kpool_base) / PAGE_SIZE];
 }
 
 void *page_alloc(void)

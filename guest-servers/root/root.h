@@ -72,6 +72,7 @@ void t_x87_exception(void);
 void t_pagefault_unresolved(void);
 void t_int3_breakpoint(void);
 void t_exception_registers(void);
+void t_mapdb_lookup_bound(void);
 void t_virtio_rng(void);
 void t_virtio_blk(void);
 void t_console_out(void);

@@ -509,3 +509,54 @@ void t_exception_registers(void)
 	EXPECT(xr_after[0] == 0xa0a0 && xr_after[1] == 0xb0b0 && xr_after[2] == 0xf0f0,
 	       "registers after the reply: rax %lx rbx %lx r15 %lx", xr_after[0], xr_after[1], xr_after[2]);
 }
+
+/* mapdb-lookup-bound: finding a mapping's node does not walk its frame's
+ * whole mapping tree. One page is mapped into a space 8,000 times; then
+ * re-mapping over the newest mapping (first in the tree) and over the
+ * oldest ones (last) must cost about the same. */
+#define WIDE_N 7998                     /* a multiple of 31 items */
+#define WIDE_BASE 0x200000000ull
+
+/* Maps kmem_page into x at each of 31 addresses from va on (step: bytes
+ * between them); the rdtsc cycles the IPC took, or 0 on an error. */
+static uint64_t map31(uint64_t x, uint64_t va, uint64_t step)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(0, 0, 62);
+	for (int i = 0; i < 31; i++, va += step) {
+		mr[1 + 2 * i] = va | L4_ITEM_MAP;
+		mr[2 + 2 * i] = L4_FPAGE((uint64_t)kmem_page, 12, L4_R);
+	}
+	uint64_t t0 = rdtsc();
+	int err = l4_send(x, L4_NEVER);
+	return err ? 0 : rdtsc() - t0 + 1;
+}
+
+void t_mapdb_lookup_bound(void)
+{
+	uint64_t x = thread_new_space(sink, 0), newest = 0, oldest = 0;
+	EXPECT(x, "cannot create the sink space");
+	kmem_page[0] = 1;
+	yield_n(10);
+	bool ok = true;
+	for (uint64_t k = 0; k < WIDE_N && ok; k += 31)
+		ok = map31(x, WIDE_BASE + k * 4096, 4096);
+	/* over the newest mapping again and again, then over the oldest ones,
+	 * each of which becomes the newest as it is replaced */
+	for (int r = 0; r < 16 && ok; r++) {
+		uint64_t t = map31(x, WIDE_BASE + (WIDE_N - 1) * 4096, 0);
+		newest += t;
+		ok = t;
+	}
+	for (int r = 0; r < 16 && ok; r++) {
+		uint64_t t = map31(x, WIDE_BASE + r * 31 * 4096, 4096);
+		oldest += t;
+		ok = t;
+	}
+	thread_delete(x);
+	EXPECT(ok, "a map IPC failed");
+	printf("mapdb: 496 re-maps over the newest of %d mappings %lu cycles, over the oldest %lu\n",
+	       WIDE_N, newest, oldest);
+	EXPECT(oldest < 3 * newest, "re-mapping over the oldest of a frame's mappings took %d times as long",
+	       oldest / newest);
+}

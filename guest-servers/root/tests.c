@@ -38,6 +38,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "pagefault-unresolved", t_pagefault_unresolved },
 	{ "int3-breakpoint", t_int3_breakpoint },
 	{ "exception-registers", t_exception_registers },
+	{ "mapdb-lookup-bound", t_mapdb_lookup_bound },
 	{ "syscall-fuzzer", t_fuzz },
 	{ "virtio-rng", t_virtio_rng },
 	{ "virtio-blk", t_virtio_blk },
