@@ -149,6 +149,7 @@ void pages_free(void *p, uint64_t n);
 uint64_t *mem_page_meta(void *page);  /* a word per pool page for its owner */
 bool mem_is_ram(uint64_t pa);
 bool mem_is_sigma0_frame(uint64_t pa); /* may sigma0 hand this frame out? */
+uint64_t mem_next_sigma0_frame(uint64_t pa, uint64_t end);
 uint64_t mem_phys_top(void);
 extern uint64_t kpool_base, kpool_end;
 
@@ -190,6 +191,7 @@ void lapic_init(void);
 void lapic_eoi(void);
 void lapic_timer_rearm(void);
 extern volatile uint64_t ticks;
+extern uint64_t lapic_phys;
 
 /* arch/x86_64/ioapic.c */
 void ioapic_init(void);
@@ -215,7 +217,7 @@ extern uint64_t isr_table[256];
 void mapdb_init(void);
 int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
 	      unsigned rights, bool grant);
-void mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self);
+bool mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self, unsigned *work);
 int mapdb_sigma0_fault(struct space *s, uint64_t va); /* L4_ENOMEM: retry later */
 void mapdb_space_destroy(struct space *s);
 
@@ -223,7 +225,7 @@ void mapdb_space_destroy(struct space *s);
 struct space *space_create(void);
 void space_destroy(struct space *s);
 int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb *to, uint64_t acceptor);
-int space_unmap_fpage(struct space *s, uint64_t fpage, bool self);
+int space_unmap_fpage(struct space *s, uint64_t fpage, bool self, uint64_t *resume);
 int space_map_kernel_page(struct space *s, uint64_t va, void *page, bool writable);
 void space_unmap_kernel_page(struct space *s, uint64_t va);
 bool space_copy_from_user(struct space *s, void *dst, uint64_t src, size_t n);
@@ -243,6 +245,8 @@ void schedule(void);
 void sched_switch_to(struct tcb *next);
 void sched_tick(void);
 int sched_top_prio(void);
+bool sched_preempt_point(void);
+#define PREEMPT_EVERY 64 /* units of work between preemption points */
 void sched_yield_to(struct tcb *t);
 void timeout_set(struct tcb *t, uint32_t us);
 void timeout_cancel(struct tcb *t);
@@ -269,6 +273,7 @@ void irq_thread_gone(struct tcb *t);
 
 /* syscall.c */
 void syscall_dispatch(struct trapframe *f);
+#define SYSCALL_RESTART (-2) /* internal: stopped at a preemption point */
 
 /* fault.c */
 void fault_page(struct trapframe *f, uint64_t addr);

@@ -155,28 +155,36 @@ static void unlink(struct mapnode *n)
 	n->next = n->prev = NULL;
 }
 
-/* Removes n and all mappings derived from it. */
-static void remove_subtree(struct mapnode *n)
+/* Counts one unit of work; true at a preemption point that wants the CPU. */
+static bool preempt(unsigned *work)
 {
-	unlink(n);
+	return work && ++*work % PREEMPT_EVERY == 0 && sched_preempt_point();
+}
+
+/* Removes n and all mappings derived from it, leaves first. With work, it
+ * may stop at a preemption point (false): the tree stays consistent, with
+ * n and what is left below it in place, for a restart to finish. */
+static bool remove_subtree(struct mapnode *n, unsigned *work)
+{
 	struct mapnode *cur = n;
 	for (;;) {
 		while (cur->child)
 			cur = cur->child;
 		struct mapnode *parent = cur->parent;
 		pte_clear(cur);
-		if (cur == n) {
-			node_release(cur);
-			return;
-		}
-		unlink(cur);                 /* parent's first child */
+		unlink(cur);
 		node_release(cur);
+		bool stop = preempt(work);
+		if (cur == n || stop)
+			return !stop;
 		cur = parent;
 	}
 }
 
-/* Takes rights away from every mapping below top (and top itself if asked). */
-static void revoke(struct mapnode *top, unsigned rights, bool self)
+/* Takes rights away from every mapping below top (and top itself if asked);
+ * false if it stopped at a preemption point (a restart finishes the job:
+ * what is done stays done). */
+static bool revoke(struct mapnode *top, unsigned rights, bool self, unsigned *work)
 {
 	struct mapnode *n = self ? top : top->child, *stop = top;
 	while (n) {
@@ -184,16 +192,20 @@ static void revoke(struct mapnode *top, unsigned rights, bool self)
 		struct mapnode *next;
 		if (!(left & L4_R)) {
 			next = after_subtree(n, stop);
-			remove_subtree(n);
+			if (!remove_subtree(n, work))
+				return false;
 		} else {
 			if (left != n->rights) {
 				n->rights = left;
 				pte_set(n);
+				if (preempt(work))
+					return false;
 			}
 			next = n->child ? n->child : after_subtree(n, stop);
 		}
 		n = next;
 	}
+	return true;
 }
 
 static bool is_ancestor(struct mapnode *a, struct mapnode *n)
@@ -281,7 +293,7 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 		if (old && is_ancestor(old, n))
 			return L4_OK;        /* would revoke its own source */
 		if (old)
-			remove_subtree(old);
+			remove_subtree(old, NULL);
 	}
 	struct mapnode *c = n;
 	if (grant) {
@@ -301,11 +313,11 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 	return L4_OK;
 }
 
-void mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self)
+/* False if it stopped at a preemption point (see revoke). */
+bool mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self, unsigned *work)
 {
 	struct mapnode *n = lookup(s, va, NULL);
-	if (n)
-		revoke(n, rights, self);
+	return !n || revoke(n, rights, self, work);
 }
 
 /* Removes every mapping of s and everything derived from them. */
@@ -324,7 +336,7 @@ void mapdb_space_destroy(struct space *s)
 				if (!(e & PTE_KOWNED)) {
 					struct mapnode *n = find(s, va);
 					if (n)
-						remove_subtree(n);
+						remove_subtree(n, NULL);
 				}
 				break;
 			}

@@ -148,10 +148,28 @@ uint64_t mem_phys_top(void)
  * device memory (PCI ECAM, BARs, ACPI tables) alike. */
 bool mem_is_sigma0_frame(uint64_t pa)
 {
-	uint64_t kend = (uint64_t)kernel_end - KERNEL_VBASE, page = pa & ~(PAGE_SIZE - 1);
-	if (pa < (1ull << 20) || pa >= mem_phys_top() || overlaps(pa, pa + 1, 1ull << 20, kend) ||
-	    overlaps(pa, pa + 1, kpool_base, kpool_end) || page == ioapic_phys ||
-	    page == (rdmsr(MSR_APIC_BASE) & ~0xfffull & 0xffffffffff000ull))
-		return false;
-	return true;
+	uint64_t page = pa & ~(PAGE_SIZE - 1);
+	return mem_next_sigma0_frame(page, page + 1) == page;
+}
+
+/* The first frame at or above pa, below end, that sigma0 owns; end if none.
+ * It jumps over each range sigma0 does not own, so it takes a few steps
+ * however far apart pa and end are. */
+uint64_t mem_next_sigma0_frame(uint64_t pa, uint64_t end)
+{
+	uint64_t low = ((uint64_t)kernel_end - KERNEL_VBASE + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (low < (1ull << 20))
+		low = 1ull << 20;
+	pa &= ~(PAGE_SIZE - 1);
+	while (pa < end && pa < mem_phys_top()) {
+		if (pa < low)
+			pa = low;                /* the first MiB and the kernel image */
+		else if (pa >= kpool_base && pa < kpool_end)
+			pa = kpool_end;
+		else if (pa == ioapic_phys || pa == lapic_phys)
+			pa += PAGE_SIZE;
+		else
+			return pa;
+	}
+	return end;
 }

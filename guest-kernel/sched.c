@@ -110,6 +110,17 @@ void schedule(void)
 	sched_switch_to(next ? next : c->idle);
 }
 
+/* A preemption point in a long system call: pending interrupts come in
+ * for one instruction (their handlers only wake threads and count ticks;
+ * they switch nothing while the kernel runs, trap.c). True if a thread
+ * should now run instead: the caller stops, with its state consistent, and
+ * has the system call restarted. */
+bool sched_preempt_point(void)
+{
+	__asm__ volatile("sti\n\tnop\n\tcli" ::: "memory");
+	return this_cpu()->need_resched;
+}
+
 /* Thread switch: the rest of the caller's time goes to t if it is ready,
  * else to whoever the scheduler picks. */
 void sched_yield_to(struct tcb *t)

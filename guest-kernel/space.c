@@ -79,12 +79,8 @@ static int io_fpage(struct space *from, uint64_t fpage, struct space *to, bool g
  * frames it owns. */
 static uint64_t next_candidate(struct space *s, uint64_t va, uint64_t end)
 {
-	if (s->sigma0) {
-		for (; va < end && va < mem_phys_top(); va += PAGE_SIZE)
-			if (mem_is_sigma0_frame(va))
-				return va;
-		return end;
-	}
+	if (s->sigma0)
+		return mem_next_sigma0_frame(va, end);
 	while (va < end) {
 		uint64_t *t = s->pml4, size = 0;
 		for (int shift = 39; shift >= 12; shift -= 9) {
@@ -127,6 +123,8 @@ int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb
 	unsigned ssize, asize;
 	if (!fpage_valid(fpage, &sbase, &ssize) || !fpage_valid(acceptor, &abase, &asize))
 		return L4_EMSG;
+	if (ssize > L4_MAP_MAX_LOG2 && asize > L4_MAP_MAX_LOG2)
+		return L4_EMSG;              /* bounded work per item */
 	uint64_t hot = item0 & ~0xfffull, src, dst, len;
 	if (ssize <= asize) {
 		src = sbase;
@@ -149,7 +147,10 @@ int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb
 	return L4_OK;
 }
 
-int space_unmap_fpage(struct space *s, uint64_t fpage, bool self)
+/* Unmaps fpage from *resume on (0: from its start), stopping at preemption
+ * points: then *resume is where to continue and the result
+ * SYSCALL_RESTART; at the end *resume is 0. */
+int space_unmap_fpage(struct space *s, uint64_t fpage, bool self, uint64_t *resume)
 {
 	if (L4_FPAGE_IS_IO(fpage))
 		return self ? io_fpage(s, fpage, NULL, false, true) : L4_OK;
@@ -157,9 +158,18 @@ int space_unmap_fpage(struct space *s, uint64_t fpage, bool self)
 	unsigned size;
 	if (!fpage_valid(fpage, &base, &size))
 		return L4_EINVAL;
-	uint64_t end = base + (1ull << size);
-	for (uint64_t va = base; (va = next_candidate(s, va, end)) < end; va += PAGE_SIZE)
-		mapdb_unmap(s, va, L4_FPAGE_RIGHTS(fpage), self);
+	uint64_t end = base + (1ull << size), va = base;
+	if (*resume > base && *resume < end)
+		va = *resume & ~(PAGE_SIZE - 1);
+	unsigned work = 0;
+	for (; (va = next_candidate(s, va, end)) < end; va += PAGE_SIZE) {
+		if (!mapdb_unmap(s, va, L4_FPAGE_RIGHTS(fpage), self, &work) ||
+		    (++work % PREEMPT_EVERY == 0 && sched_preempt_point())) {
+			*resume = va;        /* this page again: idempotent */
+			return SYSCALL_RESTART;
+		}
+	}
+	*resume = 0;
 	return L4_OK;
 }
 

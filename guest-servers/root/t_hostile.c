@@ -560,3 +560,61 @@ void t_mapdb_lookup_bound(void)
 	EXPECT(oldest < 3 * newest, "re-mapping over the oldest of a frame's mappings took %d times as long",
 	       oldest / newest);
 }
+
+/* unmap-preemptible: revoking tens of thousands of mappings does not keep
+ * interrupts off throughout; a higher-priority thread woken by its timeout
+ * runs in the middle of it. */
+#define REVOKE_N 18600                  /* a multiple of 31 */
+static volatile uint64_t ticker_wakes;
+
+static void ticker(void)
+{
+	for (;;) {
+		l4_receive(l4_myself(), 1000, NULL);
+		ticker_wakes++;
+	}
+}
+
+void t_unmap_preemptible(void)
+{
+	uint64_t x = thread_new_space(sink, 0);
+	EXPECT(x, "cannot create the sink space");
+	kmem_page[0] = 1;
+	yield_n(10);
+	bool ok = true;
+	for (uint64_t k = 0; k < REVOKE_N && ok; k += 31)
+		ok = map31(x, WIDE_BASE + k * 4096, 4096);
+	uint64_t t = thread_new_local(ticker, 0);
+	EXPECT(ok && t && !l4_schedule(t, 200, 10), "set-up failed");
+	sleep_us(3000);
+	uint64_t w0 = ticker_wakes, t0 = rdtsc();
+	int err = l4_unmap(L4_FPAGE((uint64_t)kmem_page, 12, L4_RWX), 0);
+	uint64_t cycles = rdtsc() - t0, wakes = ticker_wakes - w0;
+	thread_delete(t);
+	thread_delete(x);
+	printf("unmap: %d mappings revoked in %lu cycles; a 1 ms ticker ran %lu times meanwhile\n",
+	       REVOKE_N, cycles, wakes);
+	EXPECT(!err, "unmap gave %x", U(err));
+	EXPECT(kmem_page[0] == 1, "our own mapping went");
+	EXPECT(wakes >= 3, "a priority-200 thread with a 1 ms timeout ran %d times during the unmap", wakes);
+}
+
+/* map-item-bound: one map item moves at most 2^L4_MAP_MAX_LOG2 bytes. */
+void t_map_item_bound(void)
+{
+	uint64_t x = thread_new_space(sink, 0);
+	EXPECT(x, "cannot create the sink space");
+	yield_n(10);
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(0, 0, 2);
+	mr[1] = WIDE_BASE | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE(0, L4_MAP_MAX_LOG2 + 1, L4_R);
+	int big = l4_send(x, L4_NEVER);
+	mr[0] = L4_TAG(0, 0, 2);
+	mr[1] = WIDE_BASE | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE((uint64_t)kmem_page & ~((1ull << L4_MAP_MAX_LOG2) - 1), L4_MAP_MAX_LOG2, L4_R);
+	int max = l4_send(x, L4_NEVER);
+	thread_delete(x);
+	EXPECT(big == L4_EMSG, "an 8 MiB map item gave %x", U(big));
+	EXPECT(max == 0, "a 4 MiB map item gave %x", U(max));
+}

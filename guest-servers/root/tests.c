@@ -39,6 +39,8 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "int3-breakpoint", t_int3_breakpoint },
 	{ "exception-registers", t_exception_registers },
 	{ "mapdb-lookup-bound", t_mapdb_lookup_bound },
+	{ "unmap-preemptible", t_unmap_preemptible },
+	{ "map-item-bound", t_map_item_bound },
 	{ "syscall-fuzzer", t_fuzz },
 	{ "virtio-rng", t_virtio_rng },
 	{ "virtio-blk", t_virtio_blk },

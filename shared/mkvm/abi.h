@@ -18,12 +18,13 @@
 #define L4_SYS_IPC            0 /* to, from-spec, timeouts; MR0..MR3 */
 #define L4_SYS_THREAD_CONTROL 1 /* dest, space, pager, utcb address, exception
                                   handler (r9; nil = the pager) (privileged) */
-#define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags */
+#define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags, rdx 0 (see below) */
 #define L4_SYS_EXREGS         3 /* dest (same space), ip, sp; returns old ip, sp */
 #define L4_SYS_THREAD_SWITCH  4 /* donate the rest of the time slice to dest or nil */
 #define L4_SYS_SCHEDULE       5 /* dest, priority, time slice ticks (privileged) */
 #define L4_SYS_IRQ_CONTROL    6 /* irq line, L4_IRQ_* operation */
-#define L4_SYS_KDB_WRITE      7 /* user buffer, length: kernel debug console */
+#define L4_SYS_KDB_WRITE      7 /* user buffer, length (at most 4096): kernel debug
+                                  console; returns rdi, rsi advanced past what was written */
 #define L4_SYS_KINFO          8 /* returns L4_KINFO_* flags in rdi, tick length (us)
                                   in rsi, system clock (us since boot) in rdx */
 #define L4_SYS_COUNT          9
@@ -112,10 +113,16 @@
  *   word 1: the sender's fpage */
 #define L4_ITEM_MAP   0x8
 #define L4_ITEM_GRANT 0xa
+/* One item moves at most 2^L4_MAP_MAX_LOG2 bytes (4 MiB): when both the
+ * sender's fpage and the receive window are larger, the item is L4_EMSG. */
+#define L4_MAP_MAX_LOG2 22
 
 /* L4_SYS_UNMAP flags: revoke the fpage's rights from every space that got
  * the pages from the caller, directly or indirectly; with L4_UNMAP_SELF the
- * caller's own mapping loses them too. */
+ * caller's own mapping loses them too. A long unmap (like a long kdb_write)
+ * stops at preemption points and runs again from its SYSCALL instruction
+ * when the thread next runs; rdx carries where it continues, so a caller
+ * passes 0 there and gets 0 back. */
 #define L4_UNMAP_SELF 1
 
 /* L4_SYS_IRQ_CONTROL operations. */

@@ -71,6 +71,9 @@ void trap_dispatch(struct trapframe *f)
 	} else if (v != SPURIOUS_VECTOR) {
 		kprintf("trap: unexpected vector %lu\n", v);
 	}
-	if (this_cpu()->need_resched)
+	/* an interrupt at a preemption point only marks the switch; the
+	 * system call stops and schedules itself (the idle thread has nothing
+	 * to finish) */
+	if (this_cpu()->need_resched && (user || current() == this_cpu()->idle))
 		schedule();
 }
