@@ -564,7 +564,7 @@ void t_mapdb_lookup_bound(void)
 /* unmap-preemptible: revoking tens of thousands of mappings does not keep
  * interrupts off throughout; a higher-priority thread woken by its timeout
  * runs in the middle of it. */
-#define REVOKE_N 18600                  /* a multiple of 31 */
+#define REVOKE_N 37200                  /* a multiple of 31 */
 static volatile uint64_t ticker_wakes;
 
 static void ticker(void)
@@ -596,7 +596,8 @@ void t_unmap_preemptible(void)
 	       REVOKE_N, cycles, wakes);
 	EXPECT(!err, "unmap gave %x", U(err));
 	EXPECT(kmem_page[0] == 1, "our own mapping went");
-	EXPECT(wakes >= 3, "a priority-200 thread with a 1 ms timeout ran %d times during the unmap", wakes);
+	/* unpreempted, the ticker could run once: right after the call */
+	EXPECT(wakes >= 2, "a priority-200 thread with a 1 ms timeout ran %d times during the unmap", wakes);
 }
 
 /* map-item-bound: one map item moves at most 2^L4_MAP_MAX_LOG2 bytes. */
