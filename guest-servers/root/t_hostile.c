@@ -534,7 +534,7 @@ static uint64_t map31(uint64_t x, uint64_t va, uint64_t step)
 
 void t_mapdb_lookup_bound(void)
 {
-	uint64_t x = thread_new_space(sink, 0), newest = 0, oldest = 0;
+	uint64_t x = thread_new_space(sink, 0), newest = ~0ull, oldest = ~0ull;
 	EXPECT(x, "cannot create the sink space");
 	kmem_page[0] = 1;
 	yield_n(10);
@@ -542,20 +542,21 @@ void t_mapdb_lookup_bound(void)
 	for (uint64_t k = 0; k < WIDE_N && ok; k += 31)
 		ok = map31(x, WIDE_BASE + k * 4096, 4096);
 	/* over the newest mapping again and again, then over the oldest ones,
-	 * each of which becomes the newest as it is replaced */
+	 * each of which becomes the newest as it is replaced; the fastest of
+	 * 16 IPCs each, so an interrupt does not count */
 	for (int r = 0; r < 16 && ok; r++) {
 		uint64_t t = map31(x, WIDE_BASE + (WIDE_N - 1) * 4096, 0);
-		newest += t;
+		newest = t < newest ? t : newest;
 		ok = t;
 	}
 	for (int r = 0; r < 16 && ok; r++) {
 		uint64_t t = map31(x, WIDE_BASE + r * 31 * 4096, 4096);
-		oldest += t;
+		oldest = t < oldest ? t : oldest;
 		ok = t;
 	}
 	thread_delete(x);
 	EXPECT(ok, "a map IPC failed");
-	printf("mapdb: 496 re-maps over the newest of %d mappings %lu cycles, over the oldest %lu\n",
+	printf("mapdb: 31 re-maps over the newest of %d mappings %lu cycles, over the oldest %lu\n",
 	       WIDE_N, newest, oldest);
 	EXPECT(oldest < 3 * newest, "re-mapping over the oldest of a frame's mappings took %d times as long",
 	       oldest / newest);
