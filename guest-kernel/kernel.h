@@ -35,6 +35,7 @@ struct space {
 	bool sigma0;           /* idempotent view of physical memory */
 	int nthreads;
 	uint8_t *iobitmap;     /* 8 KiB, bit set = port denied; NULL = no ports */
+	uint64_t destroyed;    /* while being destroyed: mappings below are gone */
 };
 
 enum thread_state {
@@ -219,7 +220,7 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 	      unsigned rights, bool grant);
 bool mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self, unsigned *work);
 int mapdb_sigma0_fault(struct space *s, uint64_t va); /* L4_ENOMEM: retry later */
-void mapdb_space_destroy(struct space *s);
+bool mapdb_space_destroy(struct space *s, unsigned *work);
 
 /* space.c */
 struct space *space_create(void);
@@ -236,6 +237,7 @@ struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uin
 void thread_delete(struct tcb *t);
 bool thread_tid_usable(uint64_t tid);
 void thread_kill(struct tcb *t, const char *why);
+void thread_stop(struct tcb *t);
 struct tcb *thread_idle_create(void);
 
 /* sched.c */

@@ -320,10 +320,12 @@ bool mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self, unsig
 	return !n || revoke(n, rights, self, work);
 }
 
-/* Removes every mapping of s and everything derived from them. */
-void mapdb_space_destroy(struct space *s)
+/* Removes every mapping of s from s->destroyed up, and everything derived
+ * from them. With work it may stop at a preemption point (false), and
+ * s->destroyed says where a restart goes on. */
+bool mapdb_space_destroy(struct space *s, unsigned *work)
 {
-	for (uint64_t va = 0; va < L4_USER_TOP;) {
+	for (uint64_t va = s->destroyed; va < L4_USER_TOP; s->destroyed = va) {
 		uint64_t *t = s->pml4;
 		uint64_t size = 1ull << 39;
 		int shift;
@@ -333,15 +335,18 @@ void mapdb_space_destroy(struct space *s)
 			if (!(e & PTE_P))
 				break;
 			if (shift == 12) {
-				if (!(e & PTE_KOWNED)) {
-					struct mapnode *n = find(s, va);
-					if (n)
-						remove_subtree(n, NULL);
-				}
+				struct mapnode *n = (e & PTE_KOWNED) ? NULL : find(s, va);
+				if (n && !remove_subtree(n, work))
+					return false;
 				break;
 			}
 			t = P2V(e & PTE_ADDR);
 		}
 		va = (va & ~(size - 1)) + size;
+		if (preempt(work)) {
+			s->destroyed = va;
+			return false;
+		}
 	}
+	return true;
 }

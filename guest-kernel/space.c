@@ -24,7 +24,7 @@ struct space *space_create(void)
 
 void space_destroy(struct space *s)
 {
-	mapdb_space_destroy(s);
+	mapdb_space_destroy(s, NULL);
 	if (this_cpu()->space == s)
 		tlb_switch_kernel();
 	space_free_tables(s);

@@ -12,6 +12,14 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 		struct tcb *t = thread_lookup(dest);
 		if (!t || t == self)
 			return L4_EINVAL;
+		/* the last thread takes its space along: the thread stops, and
+		 * the mappings go first, with preemption points */
+		unsigned work = 0;
+		if (t->space->nthreads == 1) {
+			thread_stop(t);
+			if (!mapdb_space_destroy(t->space, &work))
+				return SYSCALL_RESTART;
+		}
 		thread_delete(t);
 		return L4_OK;
 	}

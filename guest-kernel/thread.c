@@ -100,6 +100,12 @@ static void fail_receivers(struct tcb *t)
 void thread_kill(struct tcb *t, const char *why)
 {
 	kprintf("thread %lx killed: %s\n", t->tid, why);
+	thread_stop(t);
+}
+
+/* thread_kill without the log line (a thread on its way to deletion). */
+void thread_stop(struct tcb *t)
+{
 	fail_receivers(t);
 	ipc_cancel(t, L4_ECANCELED);
 	sched_unready(t);

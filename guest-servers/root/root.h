@@ -74,6 +74,7 @@ void t_int3_breakpoint(void);
 void t_exception_registers(void);
 void t_mapdb_lookup_bound(void);
 void t_unmap_preemptible(void);
+void t_space_delete_preemptible(void);
 void t_map_item_bound(void);
 void t_virtio_rng(void);
 void t_virtio_blk(void);

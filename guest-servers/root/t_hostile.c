@@ -576,29 +576,54 @@ static void ticker(void)
 	}
 }
 
-void t_unmap_preemptible(void)
+/* A space whose one thread has REVOKE_N mappings of kmem_page, and a
+ * priority-200 thread waking every millisecond; 0 on failure. */
+static uint64_t big_space(uint64_t *ticker_tid)
 {
 	uint64_t x = thread_new_space(sink, 0);
-	EXPECT(x, "cannot create the sink space");
 	kmem_page[0] = 1;
 	yield_n(10);
-	bool ok = true;
+	bool ok = x;
 	for (uint64_t k = 0; k < REVOKE_N && ok; k += 31)
 		ok = map31(x, WIDE_BASE + k * 4096, 4096);
-	uint64_t t = thread_new_local(ticker, 0);
-	EXPECT(ok && t && !l4_schedule(t, 200, 10), "set-up failed");
+	*ticker_tid = thread_new_local(ticker, 0);
+	ok = ok && *ticker_tid && !l4_schedule(*ticker_tid, 200, 10);
 	sleep_us(3000);
+	return ok ? x : 0;
+}
+
+/* Unpreempted, the ticker could run once: right after the call. */
+#define TICKER_MIN 2
+
+void t_unmap_preemptible(void)
+{
+	uint64_t t, x = big_space(&t);
 	uint64_t w0 = ticker_wakes, t0 = rdtsc();
-	int err = l4_unmap(L4_FPAGE((uint64_t)kmem_page, 12, L4_RWX), 0);
+	int err = x ? l4_unmap(L4_FPAGE((uint64_t)kmem_page, 12, L4_RWX), 0) : -1;
 	uint64_t cycles = rdtsc() - t0, wakes = ticker_wakes - w0;
 	thread_delete(t);
 	thread_delete(x);
+	EXPECT(x, "set-up failed");
 	printf("unmap: %d mappings revoked in %lu cycles; a 1 ms ticker ran %lu times meanwhile\n",
 	       REVOKE_N, cycles, wakes);
 	EXPECT(!err, "unmap gave %x", U(err));
 	EXPECT(kmem_page[0] == 1, "our own mapping went");
-	/* unpreempted, the ticker could run once: right after the call */
-	EXPECT(wakes >= 2, "a priority-200 thread with a 1 ms timeout ran %d times during the unmap", wakes);
+	EXPECT(wakes >= TICKER_MIN, "a priority-200 thread with a 1 ms timeout ran %d times during the unmap", wakes);
+}
+
+/* space-delete-preemptible: so does deleting a space with that many. */
+void t_space_delete_preemptible(void)
+{
+	uint64_t t, x = big_space(&t);
+	uint64_t w0 = ticker_wakes, t0 = rdtsc();
+	if (x)
+		thread_delete(x);
+	uint64_t cycles = rdtsc() - t0, wakes = ticker_wakes - w0;
+	thread_delete(t);
+	EXPECT(x, "set-up failed");
+	printf("space delete: %d mappings in %lu cycles; a 1 ms ticker ran %lu times meanwhile\n",
+	       REVOKE_N, cycles, wakes);
+	EXPECT(wakes >= TICKER_MIN, "a priority-200 thread with a 1 ms timeout ran %d times during the deletion", wakes);
 }
 
 /* map-item-bound: one map item moves at most 2^L4_MAP_MAX_LOG2 bytes. */

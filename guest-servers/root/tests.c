@@ -40,6 +40,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "exception-registers", t_exception_registers },
 	{ "mapdb-lookup-bound", t_mapdb_lookup_bound },
 	{ "unmap-preemptible", t_unmap_preemptible },
+	{ "space-delete-preemptible", t_space_delete_preemptible },
 	{ "map-item-bound", t_map_item_bound },
 	{ "syscall-fuzzer", t_fuzz },
 	{ "virtio-rng", t_virtio_rng },
