@@ -71,6 +71,7 @@ struct tcb {
 	bool kmsg;                   /* IPC uses kmr[] (kernel protocol), not user regs */
 	bool startup;                /* waiting for the start message from pager */
 	uint64_t kmr[24];               /* fits the exception message */
+	uint32_t irq_pending;        /* its lines with an undelivered interrupt */
 	uint64_t deadline;           /* tick, 0 = none */
 	struct tcb *timeout_next, **timeout_pprev;
 
@@ -95,6 +96,8 @@ struct cpu {
 	struct tcb *fpu_owner;
 	bool need_resched;
 	struct space *io_loaded;     /* space whose I/O bitmap is in the TSS */
+	uint64_t fs_base, gs_base;   /* user bases in the MSRs (without FSGSBASE) */
+	bool ts;                     /* CR0.TS is set */
 };
 extern struct cpu cpu0;
 static inline struct cpu *this_cpu(void) { return &cpu0; } /* one CPU for now */

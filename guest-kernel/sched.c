@@ -65,6 +65,31 @@ static struct tcb *highest(void)
 	return p < 0 ? NULL : rq_head[p];
 }
 
+/* The user FS/GS bases of prev go with it, next's come in. With FSGSBASE
+ * a thread may change its own, so they are read and written with
+ * RDFSBASE & co., no MSR; without, only the kernel sets them, and the MSRs
+ * are written only when next's differ from what they hold. */
+static void segbase_switch(struct cpu *c, struct tcb *prev, struct tcb *next)
+{
+	if (feat.fsgsbase) {
+		if (prev != c->idle) {
+			prev->fs_base = rdfsbase();
+			prev->gs_base = read_user_gsbase();
+		}
+		if (next != c->idle) {
+			wrfsbase(next->fs_base);
+			write_user_gsbase(next->gs_base);
+		}
+		return;
+	}
+	if (next == c->idle)
+		return;
+	if (c->fs_base != next->fs_base)
+		wrmsr(MSR_FS_BASE, c->fs_base = next->fs_base);
+	if (c->gs_base != next->gs_base)
+		wrmsr(MSR_KERNEL_GS_BASE, c->gs_base = next->gs_base);
+}
+
 /* Makes next the running thread: kernel stack, address space, I/O bitmap,
  * FS/GS bases, FPU trap state. */
 void sched_switch_to(struct tcb *next)
@@ -80,14 +105,7 @@ void sched_switch_to(struct tcb *next)
 		tlb_switch(next->space);
 		cpu_load_iobitmap(next->space);
 	}
-	if (prev != c->idle && feat.fsgsbase) {
-		prev->fs_base = rdmsr(MSR_FS_BASE);
-		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-	}
-	if (next != c->idle) {
-		wrmsr(MSR_FS_BASE, next->fs_base);
-		wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
-	}
+	segbase_switch(c, prev, next);
 	fpu_switch(next);
 	switch_context(&prev->ksp, next->ksp);
 }
@@ -190,8 +208,8 @@ _Noreturn void sched_start(void)
 	cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
 	tlb_switch(next->space);
 	cpu_load_iobitmap(next->space);
-	wrmsr(MSR_FS_BASE, next->fs_base);
-	wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+	wrmsr(MSR_FS_BASE, c->fs_base = next->fs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, c->gs_base = next->gs_base);
 	fpu_switch(next);
 	switch_context(&dummy, next->ksp);
 	__builtin_unreachable();

@@ -5,6 +5,18 @@
 
 static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 
+static void set_ts(bool ts)
+{
+	struct cpu *c = this_cpu();
+	if (c->ts == ts)
+		return;
+	c->ts = ts;
+	if (ts)
+		write_cr0(read_cr0() | CR0_TS);
+	else
+		clts();
+}
+
 void fpu_init(void)
 {
 	clts();
@@ -12,23 +24,21 @@ void fpu_init(void)
 	uint32_t mxcsr = 0x1f80;
 	__asm__ volatile("ldmxcsr %0" :: "m"(mxcsr));
 	fxsave(fpu_initial);
-	write_cr0(read_cr0() | CR0_TS);
+	set_ts(true);
 }
 
-/* On every switch: the registers belong to next, or access must trap. */
+/* On every switch: the registers belong to next, or access must trap. CR0
+ * is written only when that changes (it is serializing and slow). */
 void fpu_switch(struct tcb *next)
 {
-	if (this_cpu()->fpu_owner == next)
-		clts();
-	else
-		write_cr0(read_cr0() | CR0_TS);
+	set_ts(this_cpu()->fpu_owner != next);
 }
 
 void fpu_trap(void)
 {
 	struct cpu *c = this_cpu();
 	struct tcb *t = c->current;
-	clts();
+	set_ts(false);
 	if (c->fpu_owner == t)
 		return;
 	if (c->fpu_owner)
@@ -50,6 +60,6 @@ void fpu_release(struct tcb *t)
 	t->fpu_valid = false;
 	if (this_cpu()->fpu_owner == t) {
 		this_cpu()->fpu_owner = NULL;
-		write_cr0(read_cr0() | CR0_TS);
+		set_ts(true);
 	}
 }

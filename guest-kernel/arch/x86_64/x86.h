@@ -85,6 +85,20 @@ static inline void invpcid(uint64_t type, uint64_t pcid, uint64_t va)
 	struct { uint64_t pcid, va; } d = { pcid, va };
 	__asm__ volatile("invpcid %0, %1" :: "m"(d), "r"(type) : "memory");
 }
+/* FS/GS bases without MSRs (CR4.FSGSBASE). In the kernel GS holds the
+ * per-CPU base; the user's GS base is the swapped-out one. */
+static inline uint64_t rdfsbase(void) { uint64_t v; __asm__ volatile("rdfsbase %0" : "=r"(v)); return v; }
+static inline void wrfsbase(uint64_t v) { __asm__ volatile("wrfsbase %0" :: "r"(v)); }
+static inline uint64_t read_user_gsbase(void)
+{
+	uint64_t v;
+	__asm__ volatile("swapgs\n\trdgsbase %0\n\tswapgs" : "=r"(v));
+	return v;
+}
+static inline void write_user_gsbase(uint64_t v)
+{
+	__asm__ volatile("swapgs\n\twrgsbase %0\n\tswapgs" :: "r"(v) : "memory");
+}
 static inline void stac(void) { __asm__ volatile("stac" ::: "memory", "cc"); }
 static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }
 static inline void hlt(void) { __asm__ volatile("hlt"); }
