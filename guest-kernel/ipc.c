@@ -127,6 +127,16 @@ static int receive(struct tcb *self, uint64_t from, uint32_t timeout)
 	return self->ipc_result;
 }
 
+/* A thread that blocked in the fast path and is woken by anything else
+ * (general path, exregs, deletion of its partner) runs on from here, with
+ * its user frame at the top of its stack (entry.S: ipc_continue_entry). */
+void ipc_continue(struct trapframe *f)
+{
+	f->rax = ipc_resume(current());
+	if (this_cpu()->need_resched)
+		schedule();
+}
+
 /* After being woken from a blocking IPC: the result, or the receive phase
  * still to run. */
 int ipc_resume(struct tcb *self)

@@ -55,6 +55,8 @@ struct tcb {
 	uint64_t pager;
 	uint64_t exc_handler;         /* nil: exceptions go to the pager */
 	uint64_t ksp;                /* saved kernel rsp while switched out */
+	bool cont;                   /* switched out with no kernel context: it
+					continues from its user frame (ipc_fast.c) */
 	uint8_t *kstack;             /* KSTACK_SIZE bytes */
 	struct trapframe *frame;     /* user state, top of kstack */
 	struct l4_utcb *utcb;        /* kernel view of the UTCB page */
@@ -214,6 +216,8 @@ void fpu_release(struct tcb *t);
 /* arch/x86_64/entry.S */
 void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
 void thread_first_return(void);
+void ipc_continue_entry(void);
+_Noreturn void user_return(struct trapframe *f);
 void syscall_entry(void);
 extern uint64_t isr_table[256];
 
@@ -235,12 +239,21 @@ void space_unmap_kernel_page(struct space *s, uint64_t va);
 bool space_copy_from_user(struct space *s, void *dst, uint64_t src, size_t n);
 
 /* thread.c */
-struct tcb *thread_lookup(uint64_t tid);
+extern struct tcb tcbs[MAX_THREADS];
+/* The thread with exactly this id (number and version), or NULL. */
+static inline struct tcb *thread_lookup(uint64_t tid)
+{
+	uint64_t n = L4_TID_NUM(tid);
+	if (n >= MAX_THREADS || tcbs[n].state == T_FREE || tcbs[n].tid != tid)
+		return NULL;
+	return &tcbs[n];
+}
 struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb, int *err);
 void thread_delete(struct tcb *t);
 bool thread_tid_usable(uint64_t tid);
 void thread_kill(struct tcb *t, const char *why);
 void thread_stop(struct tcb *t);
+void thread_resume_at(struct tcb *t, void (*entry)(void));
 struct tcb *thread_idle_create(void);
 
 /* sched.c */
@@ -248,8 +261,18 @@ void sched_ready(struct tcb *t);
 void sched_unready(struct tcb *t);
 void schedule(void);
 void sched_switch_to(struct tcb *next);
+_Noreturn void sched_switch_away(struct tcb *next);
 void sched_tick(void);
-int sched_top_prio(void);
+extern uint64_t sched_ready_bits[4];
+/* The highest priority among ready threads other than the running one, or
+ * -1 if there is none. */
+static inline int sched_top_prio(void)
+{
+	for (int i = 3; i >= 0; i--)
+		if (sched_ready_bits[i])
+			return i * 64 + 63 - __builtin_clzll(sched_ready_bits[i]);
+	return -1;
+}
 bool sched_preempt_point(void);
 #define PREEMPT_EVERY 64 /* units of work between preemption points */
 void sched_yield_to(struct tcb *t);
@@ -264,8 +287,9 @@ void ipc_abort(struct tcb *t);
 void ipc_cancel(struct tcb *t, int err);
 #define IPC_RETRY_RECV (-1) /* internal: run the receive phase yourself */
 void ipc_wake(struct tcb *t, int result);
-bool ipc_fastpath(struct trapframe *f);
+void ipc_fastpath(struct trapframe *f);  /* returns only to decline */
 int ipc_resume(struct tcb *self);
+void ipc_continue(struct trapframe *f);
 
 /* irq.c */
 void irq_raise(int irq);

@@ -5,7 +5,7 @@
 #include "kernel.h"
 
 static struct tcb *rq_head[256], *rq_tail[256];
-static uint64_t rq_bits[4];
+uint64_t sched_ready_bits[4];   /* bit p: a ready thread at priority p */
 static struct tcb *timeouts;
 
 static bool queued(struct tcb *t) { return t->rq_prev || rq_head[t->prio] == t; }
@@ -19,7 +19,7 @@ static void rq_enqueue(struct tcb *t)
 	else
 		rq_head[t->prio] = t;
 	rq_tail[t->prio] = t;
-	rq_bits[t->prio / 64] |= 1ull << (t->prio % 64);
+	sched_ready_bits[t->prio / 64] |= 1ull << (t->prio % 64);
 }
 
 void sched_ready(struct tcb *t)
@@ -46,17 +46,7 @@ void sched_unready(struct tcb *t)
 		rq_tail[t->prio] = t->rq_prev;
 	t->rq_next = t->rq_prev = NULL;
 	if (!rq_head[t->prio])
-		rq_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
-}
-
-/* The highest priority among ready threads other than the running one, or
- * -1 if there is none. */
-int sched_top_prio(void)
-{
-	for (int i = 3; i >= 0; i--)
-		if (rq_bits[i])
-			return i * 64 + 63 - __builtin_clzll(rq_bits[i]);
-	return -1;
+		sched_ready_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
 }
 
 static struct tcb *highest(void)
@@ -90,15 +80,10 @@ static void segbase_switch(struct cpu *c, struct tcb *prev, struct tcb *next)
 		wrmsr(MSR_KERNEL_GS_BASE, c->gs_base = next->gs_base);
 }
 
-/* Makes next the running thread: kernel stack, address space, I/O bitmap,
+/* Makes next the current thread: kernel stack, address space, I/O bitmap,
  * FS/GS bases, FPU trap state. */
-void sched_switch_to(struct tcb *next)
+static void switch_state(struct cpu *c, struct tcb *prev, struct tcb *next)
 {
-	struct cpu *c = this_cpu();
-	struct tcb *prev = c->current;
-	if (prev == next)
-		return;
-	sched_unready(next);
 	c->current = next;
 	if (next != c->idle) {
 		cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
@@ -107,7 +92,43 @@ void sched_switch_to(struct tcb *next)
 	}
 	segbase_switch(c, prev, next);
 	fpu_switch(next);
+}
+
+/* Runs next; the current thread sleeps here until it is switched to. A
+ * thread without kernel context (cont) first gets one that finishes its
+ * IPC and returns to user mode (ipc_continue). */
+void sched_switch_to(struct tcb *next)
+{
+	struct cpu *c = this_cpu();
+	struct tcb *prev = c->current;
+	if (prev == next)
+		return;
+	sched_unready(next);
+	switch_state(c, prev, next);
+	if (next->cont) {
+		next->cont = false;
+		thread_resume_at(next, ipc_continue_entry);
+	}
 	switch_context(&prev->ksp, next->ksp);
+}
+
+/* The fast path's switch to next, which waited in an IPC (so it is in no
+ * run queue): the current thread keeps no kernel context (its stack is
+ * abandoned; it continues from its user frame), and next runs, straight
+ * from its user frame if it has no kernel context either. */
+_Noreturn void sched_switch_away(struct tcb *next)
+{
+	struct cpu *c = this_cpu();
+	struct tcb *prev = c->current;
+	uint64_t abandoned;
+	prev->cont = true;
+	switch_state(c, prev, next);
+	if (next->cont) {
+		next->cont = false;
+		user_return(next->frame);
+	}
+	switch_context(&abandoned, next->ksp);
+	__builtin_unreachable();
 }
 
 /* Picks the next thread; the current one stays runnable if it is ready. */

@@ -133,7 +133,7 @@ void syscall_dispatch(struct trapframe *f)
 	int r;
 	switch (nr) {
 	case L4_SYS_IPC:
-		r = ipc_fastpath(f) ? (int)f->rax : ipc(self, f->rdi, f->rsi, f->rdx);
+		r = ipc(self, f->rdi, f->rsi, f->rdx);   /* the fast path declined (entry.S) */
 		break;
 	case L4_SYS_THREAD_CONTROL:
 		r = sys_thread_control(self, f);

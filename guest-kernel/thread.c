@@ -8,14 +8,6 @@ struct tcb tcbs[MAX_THREADS];      /* also described by kdebug.c */
 static uint16_t last_version[MAX_THREADS];
 static struct tcb idle_tcb;
 
-struct tcb *thread_lookup(uint64_t tid)
-{
-	uint64_t n = L4_TID_NUM(tid);
-	if (n >= MAX_THREADS || tcbs[n].state == T_FREE || tcbs[n].tid != tid)
-		return NULL;
-	return &tcbs[n];
-}
-
 static void *kstack_alloc(void)
 {
 	return pages_alloc(KSTACK_SIZE / PAGE_SIZE);
@@ -24,6 +16,17 @@ static void *kstack_alloc(void)
 static void kstack_free(void *s)
 {
 	pages_free(s, KSTACK_SIZE / PAGE_SIZE);
+}
+
+/* Below t's user frame, a switch_context frame that "returns" to entry
+ * (t is not running, so nothing else lives on its stack). */
+void thread_resume_at(struct tcb *t, void (*entry)(void))
+{
+	uint64_t *sp = (uint64_t *)t->frame;
+	*--sp = (uint64_t)entry;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;                 /* rbx, rbp, r12..r15 */
+	t->ksp = (uint64_t)sp;
 }
 
 /* Lays out a fresh kernel stack: the user frame at the top and, below it,
@@ -35,11 +38,7 @@ static void kstack_prepare(struct tcb *t, void (*entry)(void))
 	t->frame->cs = SEL_UCODE;
 	t->frame->ss = SEL_UDATA;
 	t->frame->rflags = RFLAGS_IF | 2;
-	uint64_t *sp = (uint64_t *)t->frame;
-	*--sp = (uint64_t)entry;
-	for (int i = 0; i < 6; i++)
-		*--sp = 0;                 /* rbx, rbp, r12..r15 */
-	t->ksp = (uint64_t)sp;
+	thread_resume_at(t, entry);
 }
 
 /* Creates thread tid in space (which gains a thread). The thread waits for
