@@ -565,7 +565,7 @@ void t_mapdb_lookup_bound(void)
 /* unmap-preemptible: revoking tens of thousands of mappings does not keep
  * interrupts off throughout; a higher-priority thread woken by its timeout
  * runs in the middle of it. */
-#define REVOKE_N 37200                  /* a multiple of 31 */
+#define REVOKE_N 74400                  /* a multiple of 31 */
 static volatile uint64_t ticker_wakes;
 
 static void ticker(void)
