@@ -8,7 +8,7 @@
  * its handler's irq_pending, so "anything pending for me?" is one test. */
 #include "kernel.h"
 
-#define NLINES (L4_NIRQ + L4_NMSI)
+#define NLINES IRQ_LINES
 #define MSI_ADDRESS 0xfee00000ull   /* fixed destination: local APIC 0 */
 
 static struct tcb *handler[NLINES];
@@ -21,11 +21,6 @@ static void line_mask(int line, bool masked)
 		ioapic_mask(line, masked);
 }
 
-bool irq_is_tid(uint64_t tid)
-{
-	return L4_TID_NUM(tid) < NLINES && L4_TID_VER(tid) == 1;
-}
-
 static void deliver(struct tcb *t, int irq)
 {
 	t->irq_pending &= ~(1u << irq);
@@ -35,15 +30,6 @@ static void deliver(struct tcb *t, int irq)
 		t->frame->rsi = L4_IRQ_TID(irq);
 }
 
-/* The lines with an interrupt pending for t that a receive from `from`
- * accepts. */
-static uint32_t wanted(struct tcb *t, uint64_t from)
-{
-	if (from == L4_ANYTHREAD)
-		return t->irq_pending;
-	return irq_is_tid(from) ? t->irq_pending & (1u << L4_TID_NUM(from)) : 0;
-}
-
 void irq_raise(int irq)
 {
 	line_mask(irq, true);
@@ -51,20 +37,15 @@ void irq_raise(int irq)
 	if (!t)
 		return;
 	t->irq_pending |= 1u << irq;
-	if (t->state == T_RECV_WAIT && !t->startup && wanted(t, t->recv_from)) {
+	if (t->state == T_RECV_WAIT && !t->startup && irq_wanted(t, t->recv_from)) {
 		deliver(t, irq);
 		ipc_wake(t, L4_OK);
 	}
 }
 
-bool irq_pending_for(struct tcb *self, uint64_t from)
-{
-	return wanted(self, from) != 0;
-}
-
 bool irq_try_receive(struct tcb *self, uint64_t from)
 {
-	uint32_t lines = wanted(self, from);
+	uint32_t lines = irq_wanted(self, from);
 	if (!lines)
 		return false;
 	deliver(self, __builtin_ctz(lines));

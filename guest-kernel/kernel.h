@@ -295,8 +295,20 @@ void ipc_continue(struct trapframe *f);
 void irq_raise(int irq);
 int irq_control(struct tcb *self, struct trapframe *f);
 bool irq_try_receive(struct tcb *self, uint64_t from);
-bool irq_pending_for(struct tcb *self, uint64_t from);
-bool irq_is_tid(uint64_t tid);
+#define IRQ_LINES (L4_NIRQ + L4_NMSI)
+static inline bool irq_is_tid(uint64_t tid)
+{
+	return L4_TID_NUM(tid) < IRQ_LINES && L4_TID_VER(tid) == 1;
+}
+/* The lines with an interrupt pending for t that a receive from `from`
+ * accepts (their bits in t->irq_pending). */
+static inline uint32_t irq_wanted(struct tcb *t, uint64_t from)
+{
+	if (from == L4_ANYTHREAD)
+		return t->irq_pending;
+	return irq_is_tid(from) ? t->irq_pending & (1u << L4_TID_NUM(from)) : 0;
+}
+static inline bool irq_pending_for(struct tcb *t, uint64_t from) { return irq_wanted(t, from) != 0; }
 bool irq_ack(struct tcb *self, uint64_t to);
 void irq_thread_gone(struct tcb *t);
 
