@@ -6,7 +6,9 @@
  * back and now and then die by an exception. Meanwhile the root task
  * changes the three threads' priorities and deletes and re-creates a
  * partner, so IPCs lose their partner midway. Timeouts are zero or 1 ms,
- * so the fuzzer never blocks for good; kdb_write is left out (it would only
+ * or never where the fast path applies (the fuzzer's calls to a partner,
+ * which replies or is deleted; a partner's reply-and-wait), so the fuzzer
+ * never blocks for good; kdb_write is left out (it would only
  * print noise), and IPC avoids sigma0 and the root task's pager, which
  * trust their clients. "fuzzlong" on the command line: a long run. */
 #include "root.h"
@@ -114,7 +116,7 @@ static void fuzz_partner_fn(uint64_t slot)
 			__asm__ volatile("ud2");
 		fuzz_message(&seed, mr);
 		if (r < 128 && from != L4_NILTHREAD)          /* reply and wait */
-			fuzz_ipc(&seed, from, L4_ANYTHREAD, L4_TIMEOUTS(0, 1000), &from);
+			fuzz_ipc(&seed, from, L4_ANYTHREAD, L4_TIMEOUTS(0, r % 2 ? L4_NEVER : 1000), &from);
 		else if (r < 192)                             /* call the fuzzer */
 			fuzz_ipc(&seed, fuzz_tid_self, fuzz_tid_self, L4_TIMEOUTS(1000, 1000), &from);
 		else if (r < 256)                             /* call anyone */
@@ -134,9 +136,13 @@ static void fuzzer(uint64_t iterations)
 			nr = L4_SYS_KINFO;
 		if (nr == L4_SYS_IPC) {
 			uint64_t to = fuzz_tid(&seed), from = fuzz_tid(&seed);
-			uint32_t t = fuzz_timeout(&seed);
+			uint32_t t = fuzz_timeout(&seed), rt = fuzz_timeout(&seed);
+			if (rnd(&seed) % 4 == 0) {                /* a call for the fast path */
+				to = from = partner[rnd(&seed) % NPARTNERS];
+				rt = L4_NEVER;
+			}
 			fuzz_message(&seed, mr);
-			fuzz_ipc(&seed, to, from, L4_TIMEOUTS(t, fuzz_timeout(&seed)), NULL);
+			fuzz_ipc(&seed, to, from, L4_TIMEOUTS(t, rt), NULL);
 			continue;
 		}
 		struct sysregs r = { nr, rnd(&seed), rnd(&seed), rnd(&seed), rnd(&seed), rnd(&seed),
@@ -161,6 +167,9 @@ static uint64_t partner_start(int slot, uint64_t space)
  * fuzzer's never above the root task's, or the root task would not run
  * again until it ends), or a partner deleted (in whatever IPC it was) and
  * started again. */
+/* Each restart takes a new thread number from the root task, which has
+ * fewer than MAX_THREADS of them for the whole run. */
+#define MAX_RESTARTS 400
 static uint64_t restarts;
 
 static void perturb(uint64_t *s, uint64_t space)
@@ -170,7 +179,7 @@ static void perturb(uint64_t *s, uint64_t space)
 		l4_schedule(fuzz_tid_self, 1 + rnd(s) % 100, slice);   /* never above us */
 	} else if (r < 3) {
 		l4_schedule(partner[r - 1], 1 + rnd(s) % 200, slice);
-	} else if (r == 3) {
+	} else if (r == 3 && restarts < MAX_RESTARTS) {
 		int k = rnd(s) % NPARTNERS;
 		stale_partner = partner[k];
 		thread_delete(partner[k]);
