@@ -100,6 +100,8 @@ struct cpu {
 	struct space *io_loaded;     /* space whose I/O bitmap is in the TSS */
 	uint64_t fs_base, gs_base;   /* user bases in the MSRs (without FSGSBASE) */
 	bool ts;                     /* CR0.TS is set */
+	bool io_open;                /* the TSS I/O bitmap is in force (some ports allowed) */
+	void *tss_rsp0;              /* where the TSS keeps rsp0 (unaligned) */
 };
 extern struct cpu cpu0;
 static inline struct cpu *this_cpu(void) { return &cpu0; } /* one CPU for now */
@@ -162,8 +164,19 @@ extern uint64_t kpool_base, kpool_end;
 /* arch/x86_64/cpu.c */
 void cpu_detect(void);
 void cpu_init(void);
-void cpu_set_kstack(uint64_t top);
-void cpu_load_iobitmap(struct space *s);
+void cpu_load_iobitmap_slow(struct space *s);
+static inline void cpu_set_kstack(uint64_t top)
+{
+	__builtin_memcpy(cpu0.tss_rsp0, &top, sizeof(top));
+	cpu0.kstack_top = top;
+}
+/* Makes the TSS I/O bitmap that of s: nothing to do when neither the
+ * loaded one nor s allows any port. */
+static inline void cpu_load_iobitmap(struct space *s)
+{
+	if (s->iobitmap || cpu0.io_open)
+		cpu_load_iobitmap_slow(s);
+}
 
 /* arch/x86_64/paging.c */
 void paging_init(void);
@@ -184,7 +197,13 @@ extern uint64_t kernel_pml4_phys;
 
 /* arch/x86_64/pcid.c */
 void pcid_init(void);
-void tlb_switch(struct space *s);
+void tlb_switch_slow(struct space *s);
+/* Loads s's page tables, unless they are loaded. */
+static inline void tlb_switch(struct space *s)
+{
+	if (cpu0.space != s)
+		tlb_switch_slow(s);
+}
 void tlb_switch_kernel(void);
 void tlb_flush_page(struct space *s, uint64_t va);
 
@@ -209,7 +228,15 @@ void ioapic_mask(int irq, bool masked);
 
 /* arch/x86_64/fpu.c */
 void fpu_init(void);
-void fpu_switch(struct tcb *next);
+void fpu_set_ts(bool ts);
+/* On every switch: the registers belong to next, or access must trap. CR0
+ * is written only when that changes (it is serializing and slow). */
+static inline void fpu_switch(struct tcb *next)
+{
+	bool ts = cpu0.fpu_owner != next;
+	if (ts != cpu0.ts)
+		fpu_set_ts(ts);
+}
 void fpu_trap(void);
 void fpu_release(struct tcb *t);
 

@@ -108,19 +108,15 @@ void cpu_init(void)
 	 * would make the next IRETQ fault in ring 0, AC would lift SMAP */
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 	cpu0.self = &cpu0;
+	cpu0.tss_rsp0 = (uint8_t *)&tss + __builtin_offsetof(struct tss, rsp);
 	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-void cpu_set_kstack(uint64_t top)
-{
-	tss.rsp[0] = top;
-	cpu0.kstack_top = top;
-}
-
 /* Makes the TSS I/O bitmap that of s (copied only when it changes hands). */
-void cpu_load_iobitmap(struct space *s)
+void cpu_load_iobitmap_slow(struct space *s)
 {
+	cpu0.io_open = s->iobitmap;
 	if (!s->iobitmap) {
 		tss.iomap_base = IOMAP_NONE;
 		return;

@@ -5,7 +5,7 @@
 
 static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 
-static void set_ts(bool ts)
+void fpu_set_ts(bool ts)
 {
 	struct cpu *c = this_cpu();
 	if (c->ts == ts)
@@ -24,21 +24,14 @@ void fpu_init(void)
 	uint32_t mxcsr = 0x1f80;
 	__asm__ volatile("ldmxcsr %0" :: "m"(mxcsr));
 	fxsave(fpu_initial);
-	set_ts(true);
-}
-
-/* On every switch: the registers belong to next, or access must trap. CR0
- * is written only when that changes (it is serializing and slow). */
-void fpu_switch(struct tcb *next)
-{
-	set_ts(this_cpu()->fpu_owner != next);
+	fpu_set_ts(true);
 }
 
 void fpu_trap(void)
 {
 	struct cpu *c = this_cpu();
 	struct tcb *t = c->current;
-	set_ts(false);
+	fpu_set_ts(false);
 	if (c->fpu_owner == t)
 		return;
 	if (c->fpu_owner)
@@ -60,6 +53,6 @@ void fpu_release(struct tcb *t)
 	t->fpu_valid = false;
 	if (this_cpu()->fpu_owner == t) {
 		this_cpu()->fpu_owner = NULL;
-		set_ts(true);
+		fpu_set_ts(true);
 	}
 }
