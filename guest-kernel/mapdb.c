@@ -216,9 +216,10 @@ static bool is_ancestor(struct mapnode *a, struct mapnode *n)
 	return false;
 }
 
-/* Sigma0 touched (or maps) a frame it has not used yet: install the
- * idempotent root mapping. L4_EINVAL if va is not a frame sigma0 owns,
- * L4_ENOMEM if the kernel pool is empty. */
+/* Sigma0 touched (or maps) a frame it has not used yet, or granted away:
+ * install the idempotent root mapping (a tree left by a grant goes below
+ * it, so sigma0 can still revoke it). L4_EINVAL if va is not a frame
+ * sigma0 owns, L4_ENOMEM if the kernel pool is empty. */
 static int sigma0_materialize(struct space *s, uint64_t va)
 {
 	struct mapnode **root, **slot, *n;
@@ -233,6 +234,8 @@ static int sigma0_materialize(struct space *s, uint64_t va)
 	if (!(n = node_alloc()))
 		return L4_ENOMEM;
 	*n = (struct mapnode){ .space = s, .va = va, .pfn = va / PAGE_SIZE, .rights = L4_RWX };
+	if (*root)
+		link_child(n, *root);
 	*root = n;
 	*slot = n;
 	*pte = va | pte_bits(n->pfn, L4_RWX);
