@@ -106,8 +106,11 @@ static void finish_send(struct tcb *s, int err)
 
 static int receive(struct tcb *self, uint64_t from, uint32_t timeout)
 {
-	if (from != L4_ANYTHREAD && !thread_lookup(from) && !irq_is_tid(from))
-		return L4_ENOPARTNER | L4_E_RECV;
+	if (from != L4_ANYTHREAD && !irq_is_tid(from)) {
+		struct tcb *partner = thread_lookup(from);
+		if (!partner || partner->state == T_DEAD)
+			return L4_ENOPARTNER | L4_E_RECV;
+	}
 	if (irq_try_receive(self, from))
 		return L4_OK;
 	struct tcb *s = queued_sender(self, from);
@@ -126,6 +129,16 @@ static int receive(struct tcb *self, uint64_t from, uint32_t timeout)
 	return self->ipc_result;
 }
 
+/* A thread that blocked in the fast path and is woken by anything else
+ * (general path, exregs, deletion of its partner) runs on from here, with
+ * its user frame at the top of its stack (entry.S: ipc_continue_entry). */
+void ipc_continue(struct trapframe *f)
+{
+	f->rax = ipc_resume(current());
+	if (this_cpu()->need_resched)
+		schedule();
+}
+
 /* After being woken from a blocking IPC: the result, or the receive phase
  * still to run. */
 int ipc_resume(struct tcb *self)
@@ -138,9 +151,11 @@ int ipc_resume(struct tcb *self)
 int ipc(struct tcb *self, uint64_t to, uint64_t from, uint64_t timeouts)
 {
 	uint32_t snd_timeout = timeouts >> 32, rcv_timeout = (uint32_t)timeouts;
-	if (to != L4_NILTHREAD) {
-		if (irq_is_tid(to))
-			return irq_ack(self, to) ? L4_OK : L4_ENOPARTNER;
+	if (irq_is_tid(to)) {
+		/* the acknowledgement; a receive phase waits for the next interrupt */
+		if (!irq_ack(self, to))
+			return L4_ENOPARTNER;
+	} else if (to != L4_NILTHREAD) {
 		struct tcb *dst = thread_lookup(to);
 		if (!dst || dst->state == T_DEAD || dst == self)
 			return L4_ENOPARTNER;

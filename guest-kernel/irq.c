@@ -4,14 +4,14 @@
  * The thread acknowledges by sending to the line's id, which unmasks it.
  * MSI lines are edge-triggered messages the kernel cannot mask: one pending
  * bit coalesces repeats and the acknowledgement only completes the IPC.
- * The kernel knows nothing of any device. */
+ * The kernel knows nothing of any device. A line's pending bit lives in
+ * its handler's irq_pending, so "anything pending for me?" is one test. */
 #include "kernel.h"
 
-#define NLINES (L4_NIRQ + L4_NMSI)
+#define NLINES IRQ_LINES
 #define MSI_ADDRESS 0xfee00000ull   /* fixed destination: local APIC 0 */
 
 static struct tcb *handler[NLINES];
-static bool pending[NLINES];
 
 static bool is_msi(int line) { return line >= L4_NIRQ; }
 
@@ -21,23 +21,13 @@ static void line_mask(int line, bool masked)
 		ioapic_mask(line, masked);
 }
 
-bool irq_is_tid(uint64_t tid)
-{
-	return L4_TID_NUM(tid) < NLINES && L4_TID_VER(tid) == 1;
-}
-
 static void deliver(struct tcb *t, int irq)
 {
-	pending[irq] = false;
+	t->irq_pending &= ~(1u << irq);
 	uint64_t *m = t->kmsg ? &t->kmr[0] : &t->frame->r8;
 	*m = L4_TAG(L4_LABEL_INTERRUPT, 0, 0);
 	if (!t->kmsg)
 		t->frame->rsi = L4_IRQ_TID(irq), t->frame->rdx = 0;
-}
-
-static bool wants(struct tcb *t, uint64_t from, int irq)
-{
-	return handler[irq] == t && pending[irq] && (from == L4_ANYTHREAD || from == L4_IRQ_TID(irq));
 }
 
 void irq_raise(int irq)
@@ -46,30 +36,20 @@ void irq_raise(int irq)
 	struct tcb *t = handler[irq];
 	if (!t)
 		return;
-	pending[irq] = true;
-	if (t->state == T_RECV_WAIT && !t->startup && wants(t, t->recv_from, irq)) {
+	t->irq_pending |= 1u << irq;
+	if (t->state == T_RECV_WAIT && !t->startup && irq_wanted(t, t->recv_from)) {
 		deliver(t, irq);
 		ipc_wake(t, L4_OK);
 	}
 }
 
-bool irq_pending_for(struct tcb *self, uint64_t from)
-{
-	for (int i = 0; i < NLINES; i++)
-		if (wants(self, from, i))
-			return true;
-	return false;
-}
-
 bool irq_try_receive(struct tcb *self, uint64_t from)
 {
-	for (int i = 0; i < NLINES; i++) {
-		if (wants(self, from, i)) {
-			deliver(self, i);
-			return true;
-		}
-	}
-	return false;
+	uint32_t lines = irq_wanted(self, from);
+	if (!lines)
+		return false;
+	deliver(self, __builtin_ctz(lines));
+	return true;
 }
 
 /* A send to an interrupt id from its handler: the acknowledgement. */
@@ -87,7 +67,7 @@ static int attach_msi(struct tcb *t, struct trapframe *f)
 	for (int line = L4_NIRQ; line < NLINES; line++) {
 		if (!handler[line]) {
 			handler[line] = t;
-			pending[line] = false;
+			t->irq_pending &= ~(1u << line);
 			f->rdi = line;
 			f->rsi = MSI_VECTOR_BASE + line - L4_NIRQ;   /* data: fixed, edge */
 			f->rdx = MSI_ADDRESS;
@@ -115,7 +95,7 @@ int irq_control(struct tcb *self, struct trapframe *f)
 		if (handler[line] && handler[line] != t)
 			return L4_EPERM;
 		handler[line] = t;
-		pending[line] = false;
+		t->irq_pending &= ~(1u << line);
 		line_mask(line, false);
 		return L4_OK;
 	}
@@ -123,6 +103,7 @@ int irq_control(struct tcb *self, struct trapframe *f)
 		if (handler[line] != t)
 			return L4_EPERM;
 		handler[line] = NULL;
+		t->irq_pending &= ~(1u << line);
 		line_mask(line, true);
 		return L4_OK;
 	}
@@ -137,4 +118,5 @@ void irq_thread_gone(struct tcb *t)
 			line_mask(i, true);
 		}
 	}
+	t->irq_pending = 0;
 }

@@ -3,7 +3,6 @@
 #include <mkvm/kdebug.h>
 #include "kernel.h"
 
-extern struct tcb tcbs[MAX_THREADS];
 extern struct space spaces[MAX_THREADS];
 
 /* used: nothing in the kernel references it; the debugger finds it by name */

@@ -37,6 +37,7 @@ struct space {
 	bool sigma0;           /* idempotent view of physical memory */
 	int nthreads;
 	uint8_t *iobitmap;     /* 8 KiB, bit set = port denied; NULL = no ports */
+	uint64_t destroyed;    /* while being destroyed: mappings below are gone */
 };
 
 enum thread_state {
@@ -56,6 +57,8 @@ struct tcb {
 	uint64_t pager;
 	uint64_t exc_handler;         /* nil: exceptions go to the pager */
 	uint64_t ksp;                /* saved kernel rsp while switched out */
+	bool cont;                   /* switched out with no kernel context: it
+					continues from its user frame (ipc_fast.c) */
 	uint8_t *kstack;             /* KSTACK_SIZE bytes */
 	struct trapframe *frame;     /* user state, top of kstack */
 	struct l4_utcb *utcb;        /* kernel view of the UTCB page */
@@ -71,7 +74,8 @@ struct tcb {
 	int ipc_result;              /* set by whoever wakes us */
 	bool kmsg;                   /* IPC uses kmr[] (kernel protocol), not user regs */
 	bool startup;                /* waiting for the start message from pager */
-	uint64_t kmr[8];
+	uint64_t kmr[24];               /* fits the exception message */
+	uint32_t irq_pending;        /* its lines with an undelivered interrupt */
 	uint64_t deadline;           /* tick, 0 = none */
 	struct tcb *timeout_next, **timeout_pprev;
 
@@ -97,6 +101,10 @@ struct cpu {
 	struct tcb *fpu_owner;
 	bool need_resched;
 	struct space *io_loaded;     /* space whose I/O bitmap is in the TSS */
+	uint64_t fs_base, gs_base;   /* user bases in the MSRs (without FSGSBASE) */
+	bool ts;                     /* CR0.TS is set */
+	bool io_open;                /* the TSS I/O bitmap is in force (some ports allowed) */
+	void *tss_rsp0;              /* where the TSS keeps rsp0 (unaligned) */
 };
 extern struct cpu cpu0;
 static inline struct cpu *this_cpu(void) { return &cpu0; } /* one CPU for now */
@@ -105,6 +113,7 @@ static inline struct tcb *current(void) { return cpu0.current; }
 /* Features chosen at boot. */
 struct features {
 	bool nx, smep, smap, fsgsbase, pcid, invpcid, pge, tsc_deadline;
+	bool fxsave_leak;  /* AMD without XSAVEERPTR: FXSAVE omits FIP/FDP/FOP */
 };
 extern struct features feat;
 
@@ -146,17 +155,31 @@ extern uint16_t irq_flags[16];
 void mem_init(void);
 void *page_alloc(void);               /* zeroed page, kernel VA; NULL if none */
 void page_free(void *p);
-void *pages_alloc(uint64_t n);          /* contiguous, never freed */
+void *pages_alloc(uint64_t n);        /* n contiguous zeroed pages; NULL if none */
+void pages_free(void *p, uint64_t n);
+uint64_t *mem_page_meta(void *page);  /* a word per pool page for its owner */
 bool mem_is_ram(uint64_t pa);
 bool mem_is_sigma0_frame(uint64_t pa); /* may sigma0 hand this frame out? */
+uint64_t mem_next_sigma0_frame(uint64_t pa, uint64_t end);
 uint64_t mem_phys_top(void);
 extern uint64_t kpool_base, kpool_end;
 
 /* arch/x86_64/cpu.c */
 void cpu_detect(void);
 void cpu_init(void);
-void cpu_set_kstack(uint64_t top);
-void cpu_load_iobitmap(struct space *s);
+void cpu_load_iobitmap_slow(struct space *s);
+static inline void cpu_set_kstack(uint64_t top)
+{
+	__builtin_memcpy(cpu0.tss_rsp0, &top, sizeof(top));
+	cpu0.kstack_top = top;
+}
+/* Makes the TSS I/O bitmap that of s: nothing to do when neither the
+ * loaded one nor s allows any port. */
+static inline void cpu_load_iobitmap(struct space *s)
+{
+	if (s->iobitmap || cpu0.io_open)
+		cpu_load_iobitmap_slow(s);
+}
 
 /* arch/x86_64/paging.c */
 void paging_init(void);
@@ -177,7 +200,13 @@ extern uint64_t kernel_pml4_phys;
 
 /* arch/x86_64/pcid.c */
 void pcid_init(void);
-void tlb_switch(struct space *s);
+void tlb_switch_slow(struct space *s);
+/* Loads s's page tables, unless they are loaded. */
+static inline void tlb_switch(struct space *s)
+{
+	if (cpu0.space != s)
+		tlb_switch_slow(s);
+}
 void tlb_switch_kernel(void);
 void tlb_flush_page(struct space *s, uint64_t va);
 
@@ -191,6 +220,7 @@ void lapic_eoi(void);
 bool lapic_in_service(unsigned vector);
 void lapic_timer_rearm(void);
 extern volatile uint64_t ticks;
+extern uint64_t lapic_phys;
 
 /* arch/x86_64/ioapic.c */
 void ioapic_init(void);
@@ -202,13 +232,23 @@ void ioapic_mask(int irq, bool masked);
 
 /* arch/x86_64/fpu.c */
 void fpu_init(void);
-void fpu_switch(struct tcb *next);
+void fpu_set_ts(bool ts);
+/* On every switch: the registers belong to next, or access must trap. CR0
+ * is written only when that changes (it is serializing and slow). */
+static inline void fpu_switch(struct tcb *next)
+{
+	bool ts = cpu0.fpu_owner != next;
+	if (ts != cpu0.ts)
+		fpu_set_ts(ts);
+}
 void fpu_trap(void);
 void fpu_release(struct tcb *t);
 
 /* arch/x86_64/entry.S */
 void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
 void thread_first_return(void);
+void ipc_continue_entry(void);
+_Noreturn void user_return(struct trapframe *f);
 void syscall_entry(void);
 extern uint64_t isr_table[256];
 
@@ -216,26 +256,36 @@ extern uint64_t isr_table[256];
 void mapdb_init(void);
 int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
 	      unsigned rights, bool grant);
-void mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self);
-void mapdb_sigma0_fault(struct space *s, uint64_t va);
-void mapdb_space_destroy(struct space *s);
+bool mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self, unsigned *work);
+int mapdb_sigma0_fault(struct space *s, uint64_t va); /* L4_ENOMEM: retry later */
+bool mapdb_space_destroy(struct space *s, unsigned *work);
 
 /* space.c */
 struct space *space_create(void);
 void space_destroy(struct space *s);
 int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb *to, uint64_t acceptor);
-int space_unmap_fpage(struct space *s, uint64_t fpage, bool self);
+int space_unmap_fpage(struct space *s, uint64_t fpage, bool self, uint64_t *resume);
 int space_map_kernel_page(struct space *s, uint64_t va, void *page, bool writable);
 void space_unmap_kernel_page(struct space *s, uint64_t va);
 bool space_copy_from_user(struct space *s, void *dst, uint64_t src, size_t n);
 
 /* thread.c */
-struct tcb *thread_lookup(uint64_t tid);
-struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb);
+extern struct tcb tcbs[MAX_THREADS];
+/* The thread with exactly this id (number and version), or NULL. */
+static inline struct tcb *thread_lookup(uint64_t tid)
+{
+	uint64_t n = L4_TID_NUM(tid);
+	if (n >= MAX_THREADS || tcbs[n].state == T_FREE || tcbs[n].tid != tid)
+		return NULL;
+	return &tcbs[n];
+}
+struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb, int *err);
 void thread_delete(struct tcb *t);
-int thread_delete_space(struct tcb *self, struct space *s);
+bool thread_delete_space(struct tcb *self, struct space *s, unsigned *work);
 bool thread_tid_usable(uint64_t tid);
 void thread_kill(struct tcb *t, const char *why);
+void thread_stop(struct tcb *t);
+void thread_resume_at(struct tcb *t, void (*entry)(void));
 struct tcb *thread_idle_create(void);
 
 /* sched.c */
@@ -243,7 +293,20 @@ void sched_ready(struct tcb *t);
 void sched_unready(struct tcb *t);
 void schedule(void);
 void sched_switch_to(struct tcb *next);
+_Noreturn void sched_switch_away(struct tcb *next);
 void sched_tick(void);
+extern uint64_t sched_ready_bits[4];
+/* The highest priority among ready threads other than the running one, or
+ * -1 if there is none. */
+static inline int sched_top_prio(void)
+{
+	for (int i = 3; i >= 0; i--)
+		if (sched_ready_bits[i])
+			return i * 64 + 63 - __builtin_clzll(sched_ready_bits[i]);
+	return -1;
+}
+bool sched_preempt_point(void);
+#define PREEMPT_EVERY 64 /* units of work between preemption points */
 void sched_yield_to(struct tcb *t);
 void timeout_set(struct tcb *t, uint32_t us);
 void timeout_cancel(struct tcb *t);
@@ -264,20 +327,34 @@ void ipc_abort(struct tcb *t);
 void ipc_cancel(struct tcb *t, int err);
 #define IPC_RETRY_RECV (-1) /* internal: run the receive phase yourself */
 void ipc_wake(struct tcb *t, int result);
-bool ipc_fastpath(struct trapframe *f);
+void ipc_fastpath(struct trapframe *f);  /* returns only to decline */
 int ipc_resume(struct tcb *self);
+void ipc_continue(struct trapframe *f);
 
 /* irq.c */
 void irq_raise(int irq);
 int irq_control(struct tcb *self, struct trapframe *f);
 bool irq_try_receive(struct tcb *self, uint64_t from);
-bool irq_pending_for(struct tcb *self, uint64_t from);
-bool irq_is_tid(uint64_t tid);
+#define IRQ_LINES (L4_NIRQ + L4_NMSI)
+static inline bool irq_is_tid(uint64_t tid)
+{
+	return L4_TID_NUM(tid) < IRQ_LINES && L4_TID_VER(tid) == 1;
+}
+/* The lines with an interrupt pending for t that a receive from `from`
+ * accepts (their bits in t->irq_pending). */
+static inline uint32_t irq_wanted(struct tcb *t, uint64_t from)
+{
+	if (from == L4_ANYTHREAD)
+		return t->irq_pending;
+	return irq_is_tid(from) ? t->irq_pending & (1u << L4_TID_NUM(from)) : 0;
+}
+static inline bool irq_pending_for(struct tcb *t, uint64_t from) { return irq_wanted(t, from) != 0; }
 bool irq_ack(struct tcb *self, uint64_t to);
 void irq_thread_gone(struct tcb *t);
 
 /* syscall.c */
 void syscall_dispatch(struct trapframe *f);
+#define SYSCALL_RESTART (-2) /* internal: stopped at a preemption point */
 
 /* fault.c */
 void fault_page(struct trapframe *f, uint64_t addr);

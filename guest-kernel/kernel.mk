@@ -35,3 +35,14 @@ $(BUILD)/bench/lxbench: $(SRC)/tests/bench/linux/lxbench.c
 	gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 bench-kernel: $(KERNEL_ELF) $(BOOT_CPIO) $(BUILD)/bench/lxbench
 	@$(SRC)/tests/bench/linux/bench-kernel.sh $(KERNEL_ELF) $(BOOT_CPIO) $(BUILD)/bench/lxbench
+
+# A boot module whose sigma0 has its one segment at 32 MiB, above the
+# boot-task area: the loader must refuse it (case kernel-bad-module).
+BAD_MODULE := $(BUILD)/kernel/bad-module/boot.cpio
+$(BAD_MODULE):
+	@mkdir -p $(@D)
+	echo nop | $(AS) --64 -o $(@D)/high.o -
+	$(LD) -nostdlib -N --no-warn-rwx-segments -z noexecstack -Ttext=0x2000000 -e 0x2000000 -o $(@D)/sigma0 $(@D)/high.o
+	cd $(@D) && echo sigma0 | cpio -o -H newc --quiet > $@
+
+ALL_TARGETS += $(BAD_MODULE)

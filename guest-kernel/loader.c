@@ -74,7 +74,7 @@ static uint64_t elf_load(const char *name, const uint8_t *img, uint64_t len, uin
 		if (ph[i].type != 1)
 			continue;
 		uint64_t va = ph[i].vaddr;
-		if (va < BOOT_IMG_BASE || ph[i].memsz > BOOT_IMG_END - va ||
+		if (va < BOOT_IMG_BASE || va >= BOOT_IMG_END || ph[i].memsz > BOOT_IMG_END - va ||
 		    ph[i].filesz > ph[i].memsz || ph[i].offset > len || ph[i].filesz > len - ph[i].offset)
 			panic("boot module: %s segment %d at %lx is outside the boot image area", name, i, va);
 		if (ph[i].flags & 1) {          /* PF_X */
@@ -144,7 +144,8 @@ static struct tcb *boot_task(uint64_t tid, const char *name, uint64_t pager,
 	struct space *s = space_create();
 	if (s)
 		s->id = tid;
-	struct tcb *t = s ? thread_create(tid, s, pager, L4_BOOT_UTCB) : NULL;
+	int err;
+	struct tcb *t = s ? thread_create(tid, s, pager, L4_BOOT_UTCB, &err) : NULL;
 	if (!t || space_map_kernel_page(s, L4_BOOTINFO_ADDR, bi, false))
 		panic("cannot create boot task %s", name);
 	t->startup = t->kmsg = false;

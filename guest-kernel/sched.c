@@ -5,7 +5,7 @@
 #include "kernel.h"
 
 static struct tcb *rq_head[256], *rq_tail[256];
-static uint64_t rq_bits[4];
+uint64_t sched_ready_bits[4];   /* bit p: a ready thread at priority p */
 static struct tcb *timeouts;
 
 static bool queued(struct tcb *t) { return t->rq_prev || rq_head[t->prio] == t; }
@@ -19,7 +19,7 @@ static void rq_enqueue(struct tcb *t)
 	else
 		rq_head[t->prio] = t;
 	rq_tail[t->prio] = t;
-	rq_bits[t->prio / 64] |= 1ull << (t->prio % 64);
+	sched_ready_bits[t->prio / 64] |= 1ull << (t->prio % 64);
 }
 
 void sched_ready(struct tcb *t)
@@ -46,19 +46,57 @@ void sched_unready(struct tcb *t)
 		rq_tail[t->prio] = t->rq_prev;
 	t->rq_next = t->rq_prev = NULL;
 	if (!rq_head[t->prio])
-		rq_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
+		sched_ready_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
 }
 
 static struct tcb *highest(void)
 {
-	for (int i = 3; i >= 0; i--)
-		if (rq_bits[i])
-			return rq_head[i * 64 + 63 - __builtin_clzll(rq_bits[i])];
-	return NULL;
+	int p = sched_top_prio();
+	return p < 0 ? NULL : rq_head[p];
 }
 
-/* Makes next the running thread: kernel stack, address space, I/O bitmap,
+/* The user FS/GS bases of prev go with it, next's come in. With FSGSBASE
+ * a thread may change its own, so they are read and written with
+ * RDFSBASE & co., no MSR; without, only the kernel sets them, and the MSRs
+ * are written only when next's differ from what they hold. */
+static void segbase_switch(struct cpu *c, struct tcb *prev, struct tcb *next)
+{
+	if (feat.fsgsbase) {
+		if (prev != c->idle) {
+			prev->fs_base = rdfsbase();
+			prev->gs_base = read_user_gsbase();
+		}
+		if (next != c->idle) {
+			wrfsbase(next->fs_base);
+			write_user_gsbase(next->gs_base);
+		}
+		return;
+	}
+	if (next == c->idle)
+		return;
+	if (c->fs_base != next->fs_base)
+		wrmsr(MSR_FS_BASE, c->fs_base = next->fs_base);
+	if (c->gs_base != next->gs_base)
+		wrmsr(MSR_KERNEL_GS_BASE, c->gs_base = next->gs_base);
+}
+
+/* Makes next the current thread: kernel stack, address space, I/O bitmap,
  * FS/GS bases, FPU trap state. */
+static void switch_state(struct cpu *c, struct tcb *prev, struct tcb *next)
+{
+	c->current = next;
+	if (next != c->idle) {
+		cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
+		tlb_switch(next->space);
+		cpu_load_iobitmap(next->space);
+	}
+	segbase_switch(c, prev, next);
+	fpu_switch(next);
+}
+
+/* Runs next; the current thread sleeps here until it is switched to. A
+ * thread without kernel context (cont) first gets one that finishes its
+ * IPC and returns to user mode (ipc_continue). */
 void sched_switch_to(struct tcb *next)
 {
 	struct cpu *c = this_cpu();
@@ -66,22 +104,31 @@ void sched_switch_to(struct tcb *next)
 	if (prev == next)
 		return;
 	sched_unready(next);
-	c->current = next;
-	if (next != c->idle) {
-		cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
-		tlb_switch(next->space);
-		cpu_load_iobitmap(next->space);
+	switch_state(c, prev, next);
+	if (next->cont) {
+		next->cont = false;
+		thread_resume_at(next, ipc_continue_entry);
 	}
-	if (prev != c->idle && feat.fsgsbase) {
-		prev->fs_base = rdmsr(MSR_FS_BASE);
-		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-	}
-	if (next != c->idle) {
-		wrmsr(MSR_FS_BASE, next->fs_base);
-		wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
-	}
-	fpu_switch(next);
 	switch_context(&prev->ksp, next->ksp);
+}
+
+/* The fast path's switch to next, which waited in an IPC (so it is in no
+ * run queue): the current thread keeps no kernel context (its stack is
+ * abandoned; it continues from its user frame), and next runs, straight
+ * from its user frame if it has no kernel context either. */
+_Noreturn void sched_switch_away(struct tcb *next)
+{
+	struct cpu *c = this_cpu();
+	struct tcb *prev = c->current;
+	uint64_t abandoned;
+	prev->cont = true;
+	switch_state(c, prev, next);
+	if (next->cont) {
+		next->cont = false;
+		user_return(next->frame);
+	}
+	switch_context(&abandoned, next->ksp);
+	__builtin_unreachable();
 }
 
 /* Picks the next thread; the current one stays runnable if it is ready. */
@@ -100,6 +147,17 @@ void schedule(void)
 		rq_enqueue(prev);                /* round robin: to the tail */
 	}
 	sched_switch_to(next ? next : c->idle);
+}
+
+/* A preemption point in a long system call: pending interrupts come in
+ * for one instruction (their handlers only wake threads and count ticks;
+ * they switch nothing while the kernel runs, trap.c). True if a thread
+ * should now run instead: the caller stops, with its state consistent, and
+ * has the system call restarted. */
+bool sched_preempt_point(void)
+{
+	__asm__ volatile("sti\n\tnop\n\tcli" ::: "memory");
+	return this_cpu()->need_resched;
 }
 
 /* Thread switch: the rest of the caller's time goes to t if it is ready,
@@ -121,7 +179,7 @@ void timeout_set(struct tcb *t, uint32_t us)
 	timeout_cancel(t);
 	if (us == L4_NEVER)
 		return;
-	t->deadline = ticks + (us + TICK_US - 1) / TICK_US + 1;
+	t->deadline = ticks + ((uint64_t)us + TICK_US - 1) / TICK_US + 1;
 	t->timeout_next = timeouts;
 	if (timeouts)
 		timeouts->timeout_pprev = &t->timeout_next;
@@ -171,8 +229,8 @@ _Noreturn void sched_start(void)
 	cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
 	tlb_switch(next->space);
 	cpu_load_iobitmap(next->space);
-	wrmsr(MSR_FS_BASE, next->fs_base);
-	wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+	wrmsr(MSR_FS_BASE, c->fs_base = next->fs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, c->gs_base = next->gs_base);
 	fpu_switch(next);
 	switch_context(&dummy, next->ksp);
 	__builtin_unreachable();

@@ -6,7 +6,6 @@
 #define MAX_SPACES MAX_THREADS
 struct space spaces[MAX_SPACES];   /* also described by kdebug.c */
 static bool space_used[MAX_SPACES];
-static void *iobitmap_free;
 
 struct space *space_create(void)
 {
@@ -25,14 +24,12 @@ struct space *space_create(void)
 
 void space_destroy(struct space *s)
 {
-	mapdb_space_destroy(s);
+	mapdb_space_destroy(s, NULL);
 	if (this_cpu()->space == s)
 		tlb_switch_kernel();
 	space_free_tables(s);
-	if (s->iobitmap) {
-		*(void **)s->iobitmap = iobitmap_free;
-		iobitmap_free = s->iobitmap;
-	}
+	if (s->iobitmap)
+		pages_free(s->iobitmap, 2);
 	if (this_cpu()->io_loaded == s)
 		this_cpu()->io_loaded = NULL;
 	space_used[s - spaces] = false;
@@ -43,12 +40,7 @@ static bool iobitmap_get(struct space *s)
 {
 	if (s->iobitmap)
 		return true;
-	if (iobitmap_free) {
-		s->iobitmap = iobitmap_free;
-		iobitmap_free = *(void **)iobitmap_free;
-	} else {
-		s->iobitmap = pages_alloc(2);
-	}
+	s->iobitmap = pages_alloc(2);
 	if (!s->iobitmap)
 		return false;
 	memset(s->iobitmap, 0xff, 8192);
@@ -87,12 +79,8 @@ static int io_fpage(struct space *from, uint64_t fpage, struct space *to, bool g
  * frames it owns. */
 static uint64_t next_candidate(struct space *s, uint64_t va, uint64_t end)
 {
-	if (s->sigma0) {
-		for (; va < end && va < mem_phys_top(); va += PAGE_SIZE)
-			if (mem_is_sigma0_frame(va))
-				return va;
-		return end;
-	}
+	if (s->sigma0)
+		return mem_next_sigma0_frame(va, end);
 	while (va < end) {
 		uint64_t *t = s->pml4, size = 0;
 		for (int shift = 39; shift >= 12; shift -= 9) {
@@ -135,6 +123,8 @@ int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb
 	unsigned ssize, asize;
 	if (!fpage_valid(fpage, &sbase, &ssize) || !fpage_valid(acceptor, &abase, &asize))
 		return L4_EMSG;
+	if (ssize > L4_MAP_MAX_LOG2 && asize > L4_MAP_MAX_LOG2)
+		return L4_EMSG;              /* bounded work per item */
 	uint64_t hot = item0 & ~0xfffull, src, dst, len;
 	if (ssize <= asize) {
 		src = sbase;
@@ -157,7 +147,10 @@ int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb
 	return L4_OK;
 }
 
-int space_unmap_fpage(struct space *s, uint64_t fpage, bool self)
+/* Unmaps fpage from *resume on (0: from its start), stopping at preemption
+ * points: then *resume is where to continue and the result
+ * SYSCALL_RESTART; at the end *resume is 0. */
+int space_unmap_fpage(struct space *s, uint64_t fpage, bool self, uint64_t *resume)
 {
 	if (L4_FPAGE_IS_IO(fpage))
 		return self ? io_fpage(s, fpage, NULL, false, true) : L4_OK;
@@ -165,9 +158,18 @@ int space_unmap_fpage(struct space *s, uint64_t fpage, bool self)
 	unsigned size;
 	if (!fpage_valid(fpage, &base, &size))
 		return L4_EINVAL;
-	uint64_t end = base + (1ull << size);
-	for (uint64_t va = base; (va = next_candidate(s, va, end)) < end; va += PAGE_SIZE)
-		mapdb_unmap(s, va, L4_FPAGE_RIGHTS(fpage), self);
+	uint64_t end = base + (1ull << size), va = base;
+	if (*resume > base && *resume < end)
+		va = *resume & ~(PAGE_SIZE - 1);
+	unsigned work = 0;
+	for (; (va = next_candidate(s, va, end)) < end; va += PAGE_SIZE) {
+		if (!mapdb_unmap(s, va, L4_FPAGE_RIGHTS(fpage), self, &work) ||
+		    (++work % PREEMPT_EVERY == 0 && sched_preempt_point())) {
+			*resume = va;        /* this page again: idempotent */
+			return SYSCALL_RESTART;
+		}
+	}
+	*resume = 0;
 	return L4_OK;
 }
 

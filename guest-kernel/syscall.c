@@ -23,8 +23,19 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 		struct tcb *t = thread_lookup(dest);
 		if (!t || t == self || !space_controls(self->space, t->space))
 			return L4_EINVAL;
-		if (f->r10 & L4_TC_WHOLE_SPACE)
-			return thread_delete_space(self, t->space);
+		/* the last thread takes its space along: the thread stops, and
+		 * the mappings go first, with preemption points */
+		unsigned work = 0;
+		if (f->r10 & L4_TC_WHOLE_SPACE) {
+			if (space_controls(t->space, self->space))
+				return L4_EINVAL;
+			return thread_delete_space(self, t->space, &work) ? L4_OK : SYSCALL_RESTART;
+		}
+		if (t->space->nthreads == 1) {
+			thread_stop(t);
+			if (!mapdb_space_destroy(t->space, &work))
+				return SYSCALL_RESTART;
+		}
 		thread_delete(t);
 		return L4_OK;
 	}
@@ -44,18 +55,20 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 			return L4_EINVAL;
 		s = other->space;
 	}
-	struct tcb *t = thread_create(dest, s, pager, utcb);
+	int err;
+	struct tcb *t = thread_create(dest, s, pager, utcb, &err);
 	if (!t) {
 		if (s->nthreads == 0)
 			space_destroy(s);
-		return L4_EINVAL;
+		return err;
 	}
 	t->exc_handler = f->r9;
 	return L4_OK;
 }
 
 /* Sets ip/sp (unless ~0) of a thread in the caller's space, aborting any
- * IPC it is blocked in; returns the old values in rdi/rsi. */
+ * IPC it is blocked in (senders queued on it stay queued); returns the old
+ * values in rdi/rsi. */
 static int sys_exregs(struct tcb *self, struct trapframe *f)
 {
 	struct tcb *t = thread_lookup(f->rdi);
@@ -71,7 +84,7 @@ static int sys_exregs(struct tcb *self, struct trapframe *f)
 	if (sp != ~0ull)
 		t->frame->rsp = sp;
 	if (t->state != T_READY) {
-		ipc_cancel(t, L4_ECANCELED);
+		ipc_abort(t);
 		t->startup = false;
 		t->kmsg = false;
 		ipc_wake(t, L4_ECANCELED);
@@ -97,20 +110,25 @@ static int sys_schedule(struct tcb *self, struct trapframe *f)
 	return L4_OK;
 }
 
+/* Writes the user buffer rdi, length rsi (at most 4 KiB) to the console,
+ * 16 bytes between preemption points: the UART is polled, and a real one
+ * takes about 1.4 ms for 16 bytes at 115200 baud. rdi and rsi advance as
+ * it goes, so a restart continues where it stopped. */
 static int sys_kdb_write(struct tcb *self, struct trapframe *f)
 {
-	char buf[128];
-	uint64_t p = f->rdi, n = f->rsi;
-	if (n > 4096)
+	char buf[16];
+	if (f->rsi > 4096)
 		return L4_EINVAL;
-	while (n) {
-		size_t c = n < sizeof(buf) ? n : sizeof(buf);
-		if (!space_copy_from_user(self->space, buf, p, c))
+	while (f->rsi) {
+		size_t c = f->rsi < sizeof(buf) ? f->rsi : sizeof(buf);
+		if (!space_copy_from_user(self->space, buf, f->rdi, c))
 			return L4_EINVAL;
 		for (size_t i = 0; i < c; i++)
 			console_putc(buf[i]);
-		p += c;
-		n -= c;
+		f->rdi += c;
+		f->rsi -= c;
+		if (f->rsi && sched_preempt_point())
+			return SYSCALL_RESTART;
 	}
 	return L4_OK;
 }
@@ -137,48 +155,58 @@ static uint64_t kinfo_flags(void)
 	       (feat.tsc_deadline ? L4_KINFO_TSCDEADLINE : 0);
 }
 
+/* A system call that stopped at a preemption point (SYSCALL_RESTART) runs
+ * again when its thread next runs: rip goes back to the SYSCALL instruction
+ * (two bytes) with the call number in rax and the arguments as the call
+ * left them in the frame. */
 void syscall_dispatch(struct trapframe *f)
 {
 	struct tcb *self = current();
-	switch (f->rax) {
+	uint64_t nr = f->rax;
+	int r;
+	switch (nr) {
 	case L4_SYS_IPC:
-		if (ipc_fastpath(f))
-			break;
-		f->rax = ipc(self, f->rdi, f->rsi, f->rdx);
+		r = ipc(self, f->rdi, f->rsi, f->rdx);   /* the fast path declined (entry.S) */
 		break;
 	case L4_SYS_THREAD_CONTROL:
-		f->rax = sys_thread_control(self, f);
+		r = sys_thread_control(self, f);
 		break;
 	case L4_SYS_UNMAP:
-		f->rax = space_unmap_fpage(self->space, f->rdi, f->rsi & L4_UNMAP_SELF);
+		r = space_unmap_fpage(self->space, f->rdi, f->rsi & L4_UNMAP_SELF, &f->rdx);
 		break;
 	case L4_SYS_EXREGS:
-		f->rax = sys_exregs(self, f);
+		r = sys_exregs(self, f);
 		break;
 	case L4_SYS_THREAD_SWITCH:
-		f->rax = L4_OK;
+		r = L4_OK;
 		sched_yield_to(thread_lookup(f->rdi));
 		break;
 	case L4_SYS_SCHEDULE:
-		f->rax = sys_schedule(self, f);
+		r = sys_schedule(self, f);
 		break;
 	case L4_SYS_IRQ_CONTROL:
-		f->rax = irq_control(self, f);
+		r = irq_control(self, f);
 		break;
 	case L4_SYS_KDB_WRITE:
-		f->rax = sys_kdb_write(self, f);
+		r = sys_kdb_write(self, f);
 		break;
 	case L4_SYS_DEBUG_NAME:
-		f->rax = sys_debug_name(self, f);
+		r = sys_debug_name(self, f);
 		break;
 	case L4_SYS_KINFO:
 		f->rdi = kinfo_flags();
 		f->rsi = TICK_US;
 		f->rdx = ticks * TICK_US;
-		f->rax = L4_OK;
+		r = L4_OK;
 		break;
 	default:
-		f->rax = L4_EINVAL;
+		r = L4_EINVAL;
+	}
+	if (r == SYSCALL_RESTART) {
+		f->rip -= 2;
+		f->rax = nr;
+	} else {
+		f->rax = r;
 	}
 	if (this_cpu()->need_resched)
 		schedule();

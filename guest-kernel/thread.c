@@ -1,29 +1,32 @@
 /* Threads: creation in a space, deletion, killing, and the idle thread.
- * Thread ids carry a version: lookup compares the whole id, and a slot is
- * never re-created with the version it had before. */
+ * Thread ids carry a version: lookup compares the whole id, and a slot's
+ * versions only grow (a slot that reached 0xffff is used up), so no id a
+ * thread ever had names a later thread. */
 #include "kernel.h"
 
 struct tcb tcbs[MAX_THREADS];      /* also described by kdebug.c */
 static uint16_t last_version[MAX_THREADS];
 static struct tcb idle_tcb;
-static void *kstack_free;
-
-struct tcb *thread_lookup(uint64_t tid)
-{
-	uint64_t n = L4_TID_NUM(tid);
-	if (n >= MAX_THREADS || tcbs[n].state == T_FREE || tcbs[n].tid != tid)
-		return NULL;
-	return &tcbs[n];
-}
 
 static void *kstack_alloc(void)
 {
-	void *s = kstack_free;
-	if (s) {
-		kstack_free = *(void **)s;
-		return s;
-	}
 	return pages_alloc(KSTACK_SIZE / PAGE_SIZE);
+}
+
+static void kstack_free(void *s)
+{
+	pages_free(s, KSTACK_SIZE / PAGE_SIZE);
+}
+
+/* Below t's user frame, a switch_context frame that "returns" to entry
+ * (t is not running, so nothing else lives on its stack). */
+void thread_resume_at(struct tcb *t, void (*entry)(void))
+{
+	uint64_t *sp = (uint64_t *)t->frame;
+	*--sp = (uint64_t)entry;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;                 /* rbx, rbp, r12..r15 */
+	t->ksp = (uint64_t)sp;
 }
 
 /* Lays out a fresh kernel stack: the user frame at the top and, below it,
@@ -35,28 +38,24 @@ static void kstack_prepare(struct tcb *t, void (*entry)(void))
 	t->frame->cs = SEL_UCODE;
 	t->frame->ss = SEL_UDATA;
 	t->frame->rflags = RFLAGS_IF | 2;
-	uint64_t *sp = (uint64_t *)t->frame;
-	*--sp = (uint64_t)entry;
-	for (int i = 0; i < 6; i++)
-		*--sp = 0;                 /* rbx, rbp, r12..r15 */
-	t->ksp = (uint64_t)sp;
+	thread_resume_at(t, entry);
 }
 
 /* Creates thread tid in space (which gains a thread). The thread waits for
- * its start message (MR1 ip, MR2 sp) from its pager. */
-struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb)
+ * its start message (MR1 ip, MR2 sp) from its pager. NULL with *err
+ * L4_ENOMEM (kernel memory) or L4_EINVAL (the UTCB address is unusable). */
+struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uint64_t utcb, int *err)
 {
 	uint64_t n = L4_TID_NUM(tid);
 	struct tcb *t = &tcbs[n];
 	void *u = page_alloc();
 	uint8_t *ks = kstack_alloc();
-	if (!u || !ks || space_map_kernel_page(space, utcb, u, true)) {
+	*err = !u || !ks ? L4_ENOMEM : space_map_kernel_page(space, utcb, u, true);
+	if (*err) {
 		if (u)
 			page_free(u);
-		if (ks) {
-			*(void **)ks = kstack_free;
-			kstack_free = ks;
-		}
+		if (ks)
+			kstack_free(ks);
 		return NULL;
 	}
 	memset(t, 0, sizeof(*t));
@@ -85,7 +84,7 @@ bool thread_tid_usable(uint64_t tid)
 {
 	uint64_t n = L4_TID_NUM(tid);
 	return n >= L4_TID_NUM(L4_SIGMA0_TID) && n < MAX_THREADS && L4_TID_VER(tid) != 0 &&
-	       tcbs[n].state == T_FREE && last_version[n] != L4_TID_VER(tid);
+	       tcbs[n].state == T_FREE && L4_TID_VER(tid) > last_version[n];
 }
 
 /* Threads waiting to receive from t (e.g. for its reply) would wait forever. */
@@ -100,6 +99,12 @@ static void fail_receivers(struct tcb *t)
 void thread_kill(struct tcb *t, const char *why)
 {
 	kprintf("thread %lx killed: %s\n", t->tid, why);
+	thread_stop(t);
+}
+
+/* thread_kill without the log line (a thread on its way to deletion). */
+void thread_stop(struct tcb *t)
+{
 	fail_receivers(t);
 	ipc_cancel(t, L4_ECANCELED);
 	sched_unready(t);
@@ -112,35 +117,59 @@ void thread_kill(struct tcb *t, const char *why)
 /* Frees t (not the current thread); its space goes with its last thread. */
 void thread_delete(struct tcb *t)
 {
-	if (t->state != T_DEAD)
-		fail_receivers(t);
+	fail_receivers(t);
 	ipc_cancel(t, L4_ECANCELED);
 	sched_unready(t);
 	irq_thread_gone(t);
 	fpu_release(t);
 	space_unmap_kernel_page(t->space, t->utcb_uaddr);
 	page_free(t->utcb);
-	*(void **)t->kstack = kstack_free;
-	kstack_free = t->kstack;
+	kstack_free(t->kstack);
 	t->state = T_FREE;
 	if (--t->space->nthreads == 0)
 		space_destroy(t->space);
 }
 
-/* Deletes every thread of space s and of the spaces s controls (not the
- * caller's own): who is doomed is decided before anyone is deleted, as
- * deleting a space's last thread frees the space. */
-int thread_delete_space(struct tcb *self, struct space *s)
+/* How many owner links lead from t's space to s (t's space is one s
+ * controls), at most 64. */
+static int depth_below(const struct space *s, const struct space *t)
 {
-	static bool doomed[MAX_THREADS];
-	if (space_controls(s, self->space))
-		return L4_EINVAL;
-	for (int i = 0; i < MAX_THREADS; i++)
-		doomed[i] = tcbs[i].state != T_FREE && space_controls(s, tcbs[i].space);
-	for (int i = 0; i < MAX_THREADS; i++)
-		if (doomed[i])
-			thread_delete(&tcbs[i]);
-	return L4_OK;
+	int d = 0;
+	for (; t && t != s && d < 64; t = t->owner)
+		d++;
+	return d;
+}
+
+/* Deletes every thread of space s and of the spaces s controls (never the
+ * caller's own). All of them stop first; then the deepest spaces go
+ * first, so no space outlives the one that owns it, and a space's
+ * mappings go before its last thread with preemption points (false: a
+ * restart goes on where this stopped). */
+bool thread_delete_space(struct tcb *self, struct space *s, unsigned *work)
+{
+	int deepest = -1;
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tcb *t = &tcbs[i];
+		if (t->state == T_FREE || !space_controls(s, t->space))
+			continue;
+		if (t->state != T_DEAD)
+			thread_stop(t);
+		int d = depth_below(s, t->space);
+		if (d > deepest)
+			deepest = d;
+	}
+	for (int d = deepest; d >= 0; d--) {
+		for (int i = 0; i < MAX_THREADS; i++) {
+			struct tcb *t = &tcbs[i];
+			if (t->state == T_FREE || t == self || !space_controls(s, t->space) ||
+			    depth_below(s, t->space) != d)
+				continue;
+			if (t->space->nthreads == 1 && !mapdb_space_destroy(t->space, work))
+				return false;
+			thread_delete(t);
+		}
+	}
+	return true;
 }
 
 static void idle_loop(void)

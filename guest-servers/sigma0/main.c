@@ -43,18 +43,18 @@ static bool fault(uint64_t *mr)
 }
 
 /* Builds the reply to the request in mr[] from thread `from` of space
- * `space`; false: do not answer. Only the root task's threads may ask for
- * memory; page faults come only from threads whose pager the root task
- * made sigma0 (the kernel refuses a page-fault label in anyone's IPC). */
+ * `space`; false: do not answer. Only the root task's threads are
+ * answered, page faults included: a privileged program could make sigma0
+ * the pager of its own threads, but gets nothing from it. */
 static bool handle(uint64_t *mr, uint64_t from, uint64_t space)
 {
 	uint64_t label = L4_TAG_LABEL(mr[0]);
+	if (space != L4_ROOT_TID)
+		return false;
 	if (label == L4_LABEL_PAGEFAULT) {
 		mr[3] = from;
 		return fault(mr);
 	}
-	if (space != L4_ROOT_TID)
-		return false;
 	if (label == L4_SIGMA0_ALLOC) {
 		uint64_t p = alloc_page();
 		mr[0] = L4_TAG(0, 1, p ? 2 : 0);

@@ -14,7 +14,7 @@
 extern uint64_t rpager_tid;
 struct pager_log {
 	volatile uint64_t faults, last_addr, last_tid, last_ip;
-	volatile uint64_t exceptions, exc_vector, exc_ip;
+	volatile uint64_t exceptions, exc_vector, exc_ip, exc_addr;
 	volatile uint64_t resume_ip, resume_sp;  /* where an exception resumes; 0 = kill */
 };
 extern struct pager_log plog;
@@ -59,6 +59,25 @@ void t_msi(void);
 void t_fpu(void);
 void t_preempt(void);
 void t_fuzz(void);
+/* t_hostile.c */
+void t_fastpath_priority(void);
+void t_fastpath_mr_length(void);
+void t_recv_dead_partner(void);
+void t_irq_id_receive(void);
+void t_exregs_queued_sender(void);
+void t_timeout_long(void);
+void t_kmem_recover(void);
+void t_rflags_nt(void);
+void t_thread_control_enomem(void);
+void t_stale_thread_id(void);
+void t_x87_exception(void);
+void t_pagefault_unresolved(void);
+void t_int3_breakpoint(void);
+void t_exception_registers(void);
+void t_mapdb_lookup_bound(void);
+void t_unmap_preemptible(void);
+void t_space_delete_preemptible(void);
+void t_map_item_bound(void);
 void t_virtio_rng(void);
 void t_virtio_blk(void);
 void t_console_out(void);

@@ -18,9 +18,18 @@ static uint8_t stacks[NSTACKS][STACK_SIZE] __attribute__((aligned(16)));
 static uint64_t stack_owner[NSTACKS];
 static uint64_t stack_space[NSTACKS];    /* the space of stack_owner's thread */
 static uint64_t next_num = 256;        /* the root task numbers its programs below */
+static uint64_t freed[64];             /* ids of deleted threads, to reuse */
+static unsigned nfreed;
 
-uint64_t tid_alloc(void)
+/* A fresh id: a deleted thread's number with the next version (a slot's
+ * versions only grow), else a new number. */
+static uint64_t tid_alloc(void)
 {
+	if (nfreed) {
+		uint64_t t = freed[--nfreed];
+		if (L4_TID_VER(t) < 0xffff)
+			return L4_TID(L4_TID_NUM(t), L4_TID_VER(t) + 1);
+	}
 	return L4_TID(next_num++, 1);
 }
 
@@ -116,7 +125,8 @@ uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg)
 
 void thread_delete(uint64_t tid)
 {
-	l4_thread_control(tid, L4_NILTHREAD, L4_NILTHREAD, 0);
+	if (!l4_thread_control(tid, L4_NILTHREAD, L4_NILTHREAD, 0) && nfreed < 64)
+		freed[nfreed++] = tid;
 	for (int i = 0; i < NSTACKS; i++)
 		if (stack_owner[i] == tid)
 			stack_owner[i] = stack_space[i] = 0;
@@ -166,6 +176,7 @@ static void rpager(void)
 			plog.exceptions++;
 			plog.exc_vector = mr[1];
 			plog.exc_ip = mr[3];
+			plog.exc_addr = mr[21];
 			mr[0] = L4_TAG(0, plog.resume_ip ? 2 : 0, 0);
 			mr[1] = plog.resume_ip;
 			mr[2] = plog.resume_sp;

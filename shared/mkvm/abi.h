@@ -23,12 +23,13 @@
                                   handler (r9; nil = the pager), flags (r10,
                                   L4_TC_*) (privileged: only on spaces the
                                   caller controls, see below) */
-#define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags */
+#define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags, rdx 0 (see below) */
 #define L4_SYS_EXREGS         3 /* dest (same space), ip, sp; returns old ip, sp */
 #define L4_SYS_THREAD_SWITCH  4 /* donate the rest of the time slice to dest or nil */
 #define L4_SYS_SCHEDULE       5 /* dest, priority, time slice ticks (privileged) */
 #define L4_SYS_IRQ_CONTROL    6 /* irq line, L4_IRQ_* operation */
-#define L4_SYS_KDB_WRITE      7 /* user buffer, length: kernel debug console */
+#define L4_SYS_KDB_WRITE      7 /* user buffer, length (at most 4096): kernel debug
+                                  console; returns rdi, rsi advanced past what was written */
 #define L4_SYS_KINFO          8 /* returns L4_KINFO_* flags in rdi, tick length (us)
                                   in rsi, system clock (us since boot) in rdx */
 #define L4_SYS_DEBUG_NAME     9 /* dest, name bytes 0..7 (rsi), 8..15 (rdx): what
@@ -81,11 +82,22 @@
 
 /* Labels of messages the kernel sends on a thread's behalf. */
 #define L4_LABEL_PAGEFAULT (0xffe) /* MR1 fault address | access, MR2 ip */
-#define L4_LABEL_EXCEPTION (0xffc) /* MR1 vector, MR2 error code, MR3 ip, MR4 sp */
+#define L4_LABEL_EXCEPTION (0xffc) /* see below */
 #define L4_LABEL_INTERRUPT (0xfff) /* from L4_IRQ_TID(line); no words */
 /* Labels the kernel reserves for its own messages: a thread's IPC carrying
  * one fails with L4_EMSG, so a receiver can trust them. */
 #define L4_LABEL_KERNEL_MIN (0xff0)
+
+/* The exception message (also for a page fault the pager left unresolved):
+ * MR1 vector, MR2 error code, MR3 ip, MR4 sp, MR5 rflags, MR6..MR20 rax,
+ * rbx, rcx, rdx, rsi, rdi, rbp, r8..r15, MR21 the fault address (vector 14)
+ * or 0. The handler's reply resumes the thread: two words set ip and sp;
+ * L4_EXC_REPLY_WORDS words set ip, sp, rflags (arithmetic flags, TF, DF,
+ * NT, AC, ID) and the 15 registers in the same order. Any other reply, or
+ * none, ends the thread. */
+#define L4_EXC_GPRS        15
+#define L4_EXC_WORDS       (5 + L4_EXC_GPRS + 1)
+#define L4_EXC_REPLY_WORDS (3 + L4_EXC_GPRS)
 
 /* Access bits: fpage rights, and the low bits of a page-fault address. */
 #define L4_X 1
@@ -112,6 +124,9 @@
  *   word 1: the sender's fpage */
 #define L4_ITEM_MAP   0x8
 #define L4_ITEM_GRANT 0xa
+/* One item moves at most 2^L4_MAP_MAX_LOG2 bytes (4 MiB): when both the
+ * sender's fpage and the receive window are larger, the item is L4_EMSG. */
+#define L4_MAP_MAX_LOG2 22
 
 /* L4_SYS_THREAD_CONTROL: a privileged space controls the spaces it
  * creates and, through them, theirs; it may create and delete threads,
@@ -124,7 +139,10 @@
 
 /* L4_SYS_UNMAP flags: revoke the fpage's rights from every space that got
  * the pages from the caller, directly or indirectly; with L4_UNMAP_SELF the
- * caller's own mapping loses them too. */
+ * caller's own mapping loses them too. A long unmap (like a long kdb_write)
+ * stops at preemption points and runs again from its SYSCALL instruction
+ * when the thread next runs; rdx carries where it continues, so a caller
+ * passes 0 there and gets 0 back. */
 #define L4_UNMAP_SELF 1
 
 /* L4_SYS_IRQ_CONTROL operations. */

@@ -37,6 +37,12 @@ void cpu_detect(void)
 	feat.smap = r[1] & (1u << 20);
 	cpuid(0x80000001, 0, r);
 	feat.nx = r[3] & (1u << 20);
+	cpuid(0, 0, r);
+	bool amd = r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163; /* AuthenticAMD */
+	cpuid(0x80000000, 0, r);
+	uint32_t max_ext = r[0];
+	cpuid(0x80000008, 0, r);
+	feat.fxsave_leak = amd && !(max_ext >= 0x80000008 && (r[1] & (1u << 2)));
 	kprintf("cpu: nx=%d smep=%d smap=%d fsgsbase=%d pcid=%d invpcid=%d tsc-deadline=%d\n",
 		feat.nx, feat.smep, feat.smap, feat.fsgsbase, feat.pcid, feat.invpcid,
 		feat.tsc_deadline);
@@ -88,7 +94,8 @@ void cpu_init(void)
 	if (feat.fsgsbase)
 		cr4 |= CR4_FSGSBASE;
 	write_cr4(cr4);
-	write_cr0((read_cr0() | CR0_MP | CR0_WP) & ~CR0_EM);
+	/* NE: x87 errors are #MF, not the legacy FERR# line */
+	write_cr0((read_cr0() | CR0_MP | CR0_NE | CR0_WP) & ~CR0_EM);
 	uint64_t efer = rdmsr(MSR_EFER) | EFER_SCE;
 	if (feat.nx)
 		efer |= EFER_NXE;
@@ -97,21 +104,19 @@ void cpu_init(void)
 	/* SYSRET loads CS = STAR[63:48] + 16, SS = STAR[63:48] + 8 */
 	wrmsr(MSR_STAR, (uint64_t)(SEL_KDATA | 0) << 48 | (uint64_t)SEL_KCODE << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_AC | (1u << 8) /* TF */ | (1u << 10) /* DF */);
+	/* the kernel runs with these clear whatever user mode left in them: NT
+	 * would make the next IRETQ fault in ring 0, AC would lift SMAP */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 	cpu0.self = &cpu0;
+	cpu0.tss_rsp0 = (uint8_t *)&tss + __builtin_offsetof(struct tss, rsp);
 	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-void cpu_set_kstack(uint64_t top)
-{
-	tss.rsp[0] = top;
-	cpu0.kstack_top = top;
-}
-
 /* Makes the TSS I/O bitmap that of s (copied only when it changes hands). */
-void cpu_load_iobitmap(struct space *s)
+void cpu_load_iobitmap_slow(struct space *s)
 {
+	cpu0.io_open = s->iobitmap;
 	if (!s->iobitmap) {
 		tss.iomap_base = IOMAP_NONE;
 		return;

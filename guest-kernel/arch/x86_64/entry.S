@@ -119,7 +119,11 @@ syscall_entry:
 	push $0x100                  /* VEC_SYSCALL */
 	PUSH_GPRS
 	mov %rsp, %rdi
-	call syscall_dispatch
+	test %rax, %rax              /* L4_SYS_IPC: the fast path first */
+	jnz 1f
+	call ipc_fastpath            /* returns only to decline */
+	mov %rsp, %rdi
+1:	call syscall_dispatch
 	mov %rsp, %rdi
 	/* fall through */
 
@@ -170,6 +174,15 @@ switch_context:
 	pop %rbp
 	pop %rbx
 	ret
+
+/* A thread that blocked in the IPC fast path, woken by the general path:
+ * switch_context returns here with rsp at its trapframe (sched.c). */
+	.globl ipc_continue_entry
+ipc_continue_entry:
+	mov %rsp, %rdi
+	call ipc_continue
+	mov %rsp, %rdi
+	jmp user_return
 
 /* First switch_context into a new user thread returns here, with rsp at
  * its trapframe. */

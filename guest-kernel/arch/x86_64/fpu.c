@@ -5,6 +5,18 @@
 
 static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 
+void fpu_set_ts(bool ts)
+{
+	struct cpu *c = this_cpu();
+	if (c->ts == ts)
+		return;
+	c->ts = ts;
+	if (ts)
+		write_cr0(read_cr0() | CR0_TS);
+	else
+		clts();
+}
+
 void fpu_init(void)
 {
 	clts();
@@ -12,27 +24,24 @@ void fpu_init(void)
 	uint32_t mxcsr = 0x1f80;
 	__asm__ volatile("ldmxcsr %0" :: "m"(mxcsr));
 	fxsave(fpu_initial);
-	write_cr0(read_cr0() | CR0_TS);
-}
-
-/* On every switch: the registers belong to next, or access must trap. */
-void fpu_switch(struct tcb *next)
-{
-	if (this_cpu()->fpu_owner == next)
-		clts();
-	else
-		write_cr0(read_cr0() | CR0_TS);
+	fpu_set_ts(true);
 }
 
 void fpu_trap(void)
 {
 	struct cpu *c = this_cpu();
 	struct tcb *t = c->current;
-	clts();
+	fpu_set_ts(false);
 	if (c->fpu_owner == t)
 		return;
 	if (c->fpu_owner)
 		fxsave(c->fpu_owner->fpu);
+	if (feat.fxsave_leak) {
+		/* FXRSTOR without a pending exception leaves the previous owner's
+		 * FIP/FDP/FOP; an x87 load from a kernel address overwrites them */
+		static const uint32_t zero;
+		__asm__ volatile("fnclex\n\temms\n\tfildl %0" :: "m"(zero));
+	}
 	fxrstor(t->fpu_valid ? t->fpu : fpu_initial);
 	t->fpu_valid = true;
 	c->fpu_owner = t;
@@ -44,6 +53,6 @@ void fpu_release(struct tcb *t)
 	t->fpu_valid = false;
 	if (this_cpu()->fpu_owner == t) {
 		this_cpu()->fpu_owner = NULL;
-		write_cr0(read_cr0() | CR0_TS);
+		fpu_set_ts(true);
 	}
 }

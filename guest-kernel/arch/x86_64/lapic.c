@@ -14,6 +14,7 @@
 
 volatile uint64_t ticks;
 static volatile uint32_t *lapic;
+uint64_t lapic_phys;
 static uint64_t tsc_per_tick;
 
 static uint32_t lapic_read(int r) { return lapic[r / 4]; }
@@ -55,7 +56,8 @@ static bool pit_wait_10ms(void)
 void lapic_init(void)
 {
 	pic_disable();
-	lapic = P2V(rdmsr(MSR_APIC_BASE) & ~0xfffull);
+	lapic_phys = rdmsr(MSR_APIC_BASE) & 0xffffffffff000ull;
+	lapic = P2V(lapic_phys);
 	lapic_write(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
 	lapic_write(LAPIC_TMR_DIV, 0x3);           /* divide by 16 */
 	lapic_write(LAPIC_LVT_TMR, 1u << 16);      /* masked while calibrating */

@@ -104,12 +104,16 @@ struct space *space_alloc_tables(struct space *s)
 	return s;
 }
 
+/* Frees table t of the given level (1: a leaf) and all below it; a leaf's
+ * companion page of mapping nodes (mapdb.c) goes with it. */
 static void free_level(uint64_t *t, int level)
 {
 	if (level > 1)
 		for (int i = 0; i < 512; i++)
 			if (t[i] & PTE_P)
 				free_level(P2V(t[i] & PTE_ADDR), level - 1);
+	if (level == 1 && *mem_page_meta(t))
+		page_free((void *)*mem_page_meta(t));
 	page_free(t);
 }
 

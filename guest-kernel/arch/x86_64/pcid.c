@@ -42,11 +42,9 @@ static void pcid_assign(struct space *s)
 	s->needs_flush = true;
 }
 
-void tlb_switch(struct space *s)
+void tlb_switch_slow(struct space *s)
 {
 	struct cpu *c = this_cpu();
-	if (c->space == s)
-		return;
 	c->space = s;
 	if (!feat.pcid) {
 		write_cr3(s->pml4_phys);

@@ -11,11 +11,11 @@ struct idt_entry {
 
 static struct idt_entry idt[256];
 
-static void idt_set(int v, uint64_t handler, int ist)
+static void idt_set(int v, uint64_t handler, int ist, int dpl)
 {
 	idt[v] = (struct idt_entry){
 		.off0 = handler & 0xffff, .sel = SEL_KCODE, .ist = ist,
-		.flags = 0x8e,               /* present, DPL0, interrupt gate */
+		.flags = 0x8e | dpl << 5,    /* present, interrupt gate */
 		.off1 = (handler >> 16) & 0xffff, .off2 = handler >> 32,
 	};
 }
@@ -23,10 +23,14 @@ static void idt_set(int v, uint64_t handler, int ist)
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++)
-		idt_set(v, isr_table[v], 0);
-	idt_set(8, isr_table[8], 1);     /* #DF */
-	idt_set(2, isr_table[2], 2);     /* NMI */
-	idt_set(18, isr_table[18], 3);   /* #MC */
+		idt_set(v, isr_table[v], 0, 0);
+	idt_set(8, isr_table[8], 1, 0);  /* #DF */
+	idt_set(2, isr_table[2], 2, 0);  /* NMI */
+	idt_set(18, isr_table[18], 3, 0); /* #MC */
+	/* int3 and int $4 (into is #UD in 64-bit mode) may be raised by user
+	 * mode: #BP and #OF, delivered as exception IPC like any other */
+	idt_set(3, isr_table[3], 0, 3);
+	idt_set(4, isr_table[4], 0, 3);
 	struct { uint16_t lim; uint64_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile("lidt %0" :: "m"(idtr));
 }
@@ -67,6 +71,10 @@ static void drop_external_interrupt(const struct trapframe *f)
 
 void trap_dispatch(struct trapframe *f)
 {
+	/* an interrupt gate clears NT but not AC: a user's AC must not lift
+	 * SMAP in the kernel (the frame keeps it for the return) */
+	if (feat.smap)
+		clac();
 	bool user = (f->cs & 3) == 3;
 	uint64_t v = f->vector;
 	if (v < 32 && external_interrupt(f)) {
@@ -94,6 +102,9 @@ void trap_dispatch(struct trapframe *f)
 	} else if (v != SPURIOUS_VECTOR) {
 		kprintf("trap: unexpected vector %lu\n", v);
 	}
-	if (this_cpu()->need_resched)
+	/* an interrupt at a preemption point only marks the switch; the
+	 * system call stops and schedules itself (the idle thread has nothing
+	 * to finish) */
+	if (this_cpu()->need_resched && (user || current() == this_cpu()->idle))
 		schedule();
 }

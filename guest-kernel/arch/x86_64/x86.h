@@ -8,6 +8,7 @@
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
 
@@ -32,7 +33,10 @@
 #define EFER_SCE (1ull << 0)
 #define EFER_NXE (1ull << 11)
 
+#define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_NT (1ull << 14)
 #define RFLAGS_AC (1ull << 18)
 
 /* Segment selectors (see gdt layout in cpu.c). SYSRET requires
@@ -80,6 +84,20 @@ static inline void invpcid(uint64_t type, uint64_t pcid, uint64_t va)
 {
 	struct { uint64_t pcid, va; } d = { pcid, va };
 	__asm__ volatile("invpcid %0, %1" :: "m"(d), "r"(type) : "memory");
+}
+/* FS/GS bases without MSRs (CR4.FSGSBASE). In the kernel GS holds the
+ * per-CPU base; the user's GS base is the swapped-out one. */
+static inline uint64_t rdfsbase(void) { uint64_t v; __asm__ volatile("rdfsbase %0" : "=r"(v)); return v; }
+static inline void wrfsbase(uint64_t v) { __asm__ volatile("wrfsbase %0" :: "r"(v)); }
+static inline uint64_t read_user_gsbase(void)
+{
+	uint64_t v;
+	__asm__ volatile("swapgs\n\trdgsbase %0\n\tswapgs" : "=r"(v));
+	return v;
+}
+static inline void write_user_gsbase(uint64_t v)
+{
+	__asm__ volatile("swapgs\n\twrgsbase %0\n\tswapgs" :: "r"(v) : "memory");
 }
 static inline void stac(void) { __asm__ volatile("stac" ::: "memory", "cc"); }
 static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }
