@@ -117,11 +117,11 @@ void t_ipc_nopartner(void)
 	err = l4_send(sl, 0);
 	EXPECT(err == L4_ENOPARTNER, "send to a deleted thread's id gave %x", U(err));
 	/* the same slot with a new version is a new thread; the old id stays dead */
-	uint64_t again = L4_TID(L4_TID_NUM(sl), 2);
+	uint64_t again = L4_TID(L4_TID_NUM(sl), L4_TID_VER(sl) + 1);
 	err = l4_thread_control(sl, l4_myself(), L4_SIGMA0_TID, 0x20000000);
 	EXPECT(err == L4_EINVAL, "re-creating a thread with its old version gave %x", U(err));
 	err = l4_thread_control(again, l4_myself(), L4_SIGMA0_TID, 0x20000000);
-	EXPECT(!err, "creating version 2 gave %x", U(err));
+	EXPECT(!err, "creating the next version gave %x", U(err));
 	err = l4_send(sl, 0);
 	EXPECT(err == L4_ENOPARTNER, "stale id reached the new thread (%x)", U(err));
 	err = l4_send(again, 0);   /* waiting for its start message from sigma0, not us */

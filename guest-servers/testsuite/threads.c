@@ -33,6 +33,35 @@ static uint64_t tid_alloc(void)
 	return L4_TID(next_num++, 1);
 }
 
+/* tid was deleted: its number may be used again, with a later version. */
+static void tid_free(uint64_t tid)
+{
+	for (unsigned i = 0; i < nfreed; i++) {
+		if (L4_TID_NUM(freed[i]) == L4_TID_NUM(tid)) {
+			if (L4_TID_VER(tid) > L4_TID_VER(freed[i]))
+				freed[i] = tid;
+			return;
+		}
+	}
+	if (nfreed < sizeof(freed) / sizeof(freed[0]))
+		freed[nfreed++] = tid;
+}
+
+/* Creates thread tid (a fresh id from tid_alloc) in space with pager and
+ * utcb; a test may have used the reused number's next version itself, so
+ * a refused id gives way to a new number. The id, or 0. */
+static uint64_t tid_create(uint64_t tid, uint64_t space_tid, uint64_t pager, uint64_t utcb_base,
+			   uint64_t exc)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		uint64_t utcb = utcb_base ? utcb_base + L4_TID_NUM(tid) * 4096 : CHILD_UTCB;
+		if (!l4_thread_control_exc(tid, space_tid ? space_tid : tid, pager, utcb, exc))
+			return tid;
+		tid = L4_TID(next_num++, 1);
+	}
+	return 0;
+}
+
 static uint64_t stack_get(uint64_t tid)
 {
 	for (int i = 0; i < NSTACKS; i++) {
@@ -77,10 +106,10 @@ _Noreturn void sleep_forever(void)
 /* A thread in the suite's space, paged by the root task, started by exregs. */
 uint64_t thread_new_local(void (*fn)(void), uint64_t arg)
 {
-	uint64_t tid = tid_alloc(), utcb = LOCAL_UTCB_BASE + L4_TID_NUM(tid) * 4096;
-	if (l4_thread_control(tid, l4_myself(), prog_info->root, utcb))
+	uint64_t tid = tid_create(tid_alloc(), l4_myself(), prog_info->root, LOCAL_UTCB_BASE, L4_NILTHREAD);
+	if (!tid)
 		return 0;
-	((struct l4_utcb *)utcb)->user[0] = arg;
+	((struct l4_utcb *)(LOCAL_UTCB_BASE + L4_TID_NUM(tid) * 4096))->user[0] = arg;
 	if (l4_exregs(tid, (uint64_t)fn, stack_get(tid)))
 		return 0;
 	space_note(tid, l4_myself());
@@ -103,9 +132,8 @@ static int rpager_start(uint64_t tid, void (*fn)(uint64_t), uint64_t arg)
  * exceptions go to exc (nil: to rpager, its pager). */
 uint64_t thread_new_exc(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg, uint64_t exc)
 {
-	uint64_t tid = tid_alloc();
-	uint64_t utcb = space_tid ? CHILD_UTCB + L4_TID_NUM(tid) * 4096 : CHILD_UTCB;
-	if (l4_thread_control_exc(tid, space_tid ? space_tid : tid, rpager_tid, utcb, exc))
+	uint64_t tid = tid_create(tid_alloc(), space_tid, rpager_tid, space_tid ? CHILD_UTCB : 0, exc);
+	if (!tid)
 		return 0;
 	if (rpager_start(tid, fn, arg))
 		return 0;
@@ -125,8 +153,8 @@ uint64_t thread_new_space(void (*fn)(uint64_t), uint64_t arg)
 
 void thread_delete(uint64_t tid)
 {
-	if (!l4_thread_control(tid, L4_NILTHREAD, L4_NILTHREAD, 0) && nfreed < 64)
-		freed[nfreed++] = tid;
+	if (!l4_thread_control(tid, L4_NILTHREAD, L4_NILTHREAD, 0))
+		tid_free(tid);
 	for (int i = 0; i < NSTACKS; i++)
 		if (stack_owner[i] == tid)
 			stack_owner[i] = stack_space[i] = 0;
