@@ -34,6 +34,8 @@ struct space {
 	bool privileged;       /* may create threads and attach interrupts */
 	struct space *owner;   /* the space that created it; NULL for the boot tasks */
 	uint64_t id;           /* the id of the thread it was created with */
+	uint32_t kmem;         /* kernel pages used on its behalf and its children's */
+	uint32_t kmem_limit;   /* at most that many (0: no limit of its own) */
 	bool sigma0;           /* idempotent view of physical memory */
 	int nthreads;
 	uint8_t *iobitmap;     /* 8 KiB, bit set = port denied; NULL = no ports */
@@ -314,6 +316,11 @@ _Noreturn void sched_start(void);
 
 /* syscall.c */
 bool space_controls(const struct space *self, const struct space *s);
+
+/* space.c: kernel memory used on a space's behalf counts against its limit
+ * and every limit above it (the spaces that created it); false: over. */
+bool kmem_charge(struct space *s, unsigned pages);
+void kmem_uncharge(struct space *s, unsigned pages);
 
 /* ipc.c */
 /* A label only the kernel may send (abi.h, L4_LABEL_KERNEL_MIN). */

@@ -86,9 +86,13 @@ static struct mapnode **node_slot(struct space *s, uint64_t va, bool alloc)
 		return NULL;
 	uint64_t *meta = mem_page_meta((void *)((uint64_t)pte & ~(PAGE_SIZE - 1)));
 	if (!*meta) {
-		void *companion = alloc ? page_alloc() : NULL;
-		if (!companion)
+		if (!alloc || !kmem_charge(s, 1))
 			return NULL;
+		void *companion = page_alloc();
+		if (!companion) {
+			kmem_uncharge(s, 1);
+			return NULL;
+		}
 		*meta = (uint64_t)companion;
 	}
 	return (struct mapnode **)*meta + ((va >> 12) & 511);

@@ -22,14 +22,38 @@ struct space *space_create(void)
 	return NULL;
 }
 
+bool kmem_charge(struct space *s, unsigned pages)
+{
+	for (struct space *t = s; t; t = t->owner)
+		if (t->kmem_limit && t->kmem + pages > t->kmem_limit)
+			return false;
+	for (struct space *t = s; t; t = t->owner)
+		t->kmem += pages;
+	return true;
+}
+
+void kmem_uncharge(struct space *s, unsigned pages)
+{
+	for (struct space *t = s; t; t = t->owner)
+		t->kmem -= pages < t->kmem ? pages : t->kmem;
+}
+
+/* Frees s; the spaces it created now belong to its creator, whose count
+ * already holds theirs. */
 void space_destroy(struct space *s)
 {
 	mapdb_space_destroy(s, NULL);
 	if (this_cpu()->space == s)
 		tlb_switch_kernel();
 	space_free_tables(s);
-	if (s->iobitmap)
+	if (s->iobitmap) {
 		pages_free(s->iobitmap, 2);
+		kmem_uncharge(s, 2);
+	}
+	kmem_uncharge(s, s->kmem);
+	for (int i = 0; i < MAX_SPACES; i++)
+		if (space_used[i] && spaces[i].owner == s)
+			spaces[i].owner = s->owner;
 	if (this_cpu()->io_loaded == s)
 		this_cpu()->io_loaded = NULL;
 	space_used[s - spaces] = false;
@@ -40,9 +64,13 @@ static bool iobitmap_get(struct space *s)
 {
 	if (s->iobitmap)
 		return true;
-	s->iobitmap = pages_alloc(2);
-	if (!s->iobitmap)
+	if (!kmem_charge(s, 2))
 		return false;
+	s->iobitmap = pages_alloc(2);
+	if (!s->iobitmap) {
+		kmem_uncharge(s, 2);
+		return false;
+	}
 	memset(s->iobitmap, 0xff, 8192);
 	return true;
 }

@@ -48,6 +48,7 @@ static int sys_thread_control(struct tcb *self, struct trapframe *f)
 			return L4_ENOMEM;
 		s->owner = self->space;
 		s->id = dest;
+		s->kmem_limit = (uint32_t)f->r12;      /* pages; 0: none of its own */
 		s->privileged = f->r10 & L4_TC_PRIVILEGED;
 	} else {
 		struct tcb *other = thread_lookup(space_tid);

@@ -8,6 +8,8 @@ struct tcb tcbs[MAX_THREADS];      /* also described by kdebug.c */
 static uint16_t last_version[MAX_THREADS];
 static struct tcb idle_tcb;
 
+#define THREAD_KPAGES (1 + KSTACK_SIZE / PAGE_SIZE)     /* its UTCB and kernel stack */
+
 static void *kstack_alloc(void)
 {
 	return pages_alloc(KSTACK_SIZE / PAGE_SIZE);
@@ -48,6 +50,10 @@ struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uin
 {
 	uint64_t n = L4_TID_NUM(tid);
 	struct tcb *t = &tcbs[n];
+	if (!kmem_charge(space, THREAD_KPAGES)) {
+		*err = L4_ENOMEM;
+		return NULL;
+	}
 	void *u = page_alloc();
 	uint8_t *ks = kstack_alloc();
 	*err = !u || !ks ? L4_ENOMEM : space_map_kernel_page(space, utcb, u, true);
@@ -56,6 +62,7 @@ struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uin
 			page_free(u);
 		if (ks)
 			kstack_free(ks);
+		kmem_uncharge(space, THREAD_KPAGES);
 		return NULL;
 	}
 	memset(t, 0, sizeof(*t));
@@ -125,6 +132,7 @@ void thread_delete(struct tcb *t)
 	space_unmap_kernel_page(t->space, t->utcb_uaddr);
 	page_free(t->utcb);
 	kstack_free(t->kstack);
+	kmem_uncharge(t->space, THREAD_KPAGES);
 	t->state = T_FREE;
 	if (--t->space->nthreads == 0)
 		space_destroy(t->space);

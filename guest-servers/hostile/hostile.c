@@ -104,6 +104,16 @@ static void irq(void)
 	report("acknowledging another's interrupt line (every line)", true, L4_ENOPARTNER);
 }
 
+/* Page tables on the kernel's account: a fresh heap page every 2 MiB,
+ * each wanting a page table of its own. Its kernel memory limit (kmem=)
+ * ends it before the heap does. */
+static void kmem(void)
+{
+	for (uint64_t a = prog_info->heap_base; a < prog_info->heap_end; a += 2ull << 20)
+		*(volatile uint8_t *)a = 1;
+	report("page tables for the whole heap", false, 0);
+}
+
 static uint64_t parse_hex(const char *s)
 {
 	uint64_t v = 0;
@@ -125,6 +135,8 @@ int main(void)
 		device();
 	else if (!strcmp(a, "irq"))
 		irq();
+	else if (!strcmp(a, "kmem"))
+		kmem();
 	else if (!strcmp(a, "wx-text"))
 		*(volatile uint8_t *)(uint64_t)main = 0xcc;     /* ends: text is read-execute */
 	else if (!strcmp(a, "wx-data"))

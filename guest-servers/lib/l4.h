@@ -77,19 +77,26 @@ static inline uint64_t l4_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_
 	return rax;
 }
 
-/* exc_handler: where exceptions go (nil: the pager); flags: L4_TC_*. */
-static inline int l4_thread_control_flags(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
-					  uint64_t exc_handler, uint64_t flags)
+/* exc_handler: where exceptions go (nil: the pager); flags: L4_TC_*;
+ * kmem: a new space's limit of kernel pages (0: none of its own). */
+static inline int l4_thread_control_kmem(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
+					 uint64_t exc_handler, uint64_t flags, uint64_t kmem)
 {
 	register uint64_t r8 __asm__("r8") = utcb;
 	register uint64_t r9 __asm__("r9") = exc_handler;
 	register uint64_t r10 __asm__("r10") = flags;
+	register uint64_t r12 __asm__("r12") = kmem;
 	uint64_t rax = L4_SYS_THREAD_CONTROL;
 	__asm__ volatile("syscall"
-			 : "+a"(rax), "+r"(r8), "+r"(r9), "+r"(r10)
+			 : "+a"(rax), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r12)
 			 : "D"(dest), "S"(space), "d"(pager)
-			 : "rcx", "r11", "r12", "memory");
+			 : "rcx", "r11", "memory");
 	return (int)rax;
+}
+static inline int l4_thread_control_flags(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
+					  uint64_t exc_handler, uint64_t flags)
+{
+	return l4_thread_control_kmem(dest, space, pager, utcb, exc_handler, flags, 0);
 }
 static inline int l4_thread_control_exc(uint64_t dest, uint64_t space, uint64_t pager, uint64_t utcb,
 					uint64_t exc_handler)

@@ -76,6 +76,8 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 		c->io[c->nio++].count = (uint16_t)b;
 	} else if (word_is(w, k, "pages") && parse_hex(v, vn, &a) && a && a <= MAX_PROG_PAGES)
 		c->max_pages = (uint32_t)a;
+	else if (word_is(w, k, "kmem") && parse_hex(v, vn, &a) && a <= 0x100000)
+		c->kmem = (uint32_t)a;
 	else if (word_is(w, k, "when") && vn && vn < sizeof(c->when))
 		copy_word(c->when, sizeof(c->when), v, vn);
 	else if (word_is(w, k, "arg") && vn) {
@@ -95,6 +97,7 @@ static bool parse_line(struct prog_cfg *c, const char *line, size_t len, unsigne
 {
 	memset(c, 0, sizeof(*c));
 	c->max_pages = DEFAULT_PAGES;
+	c->kmem = DEFAULT_KMEM;
 	size_t i = 0;
 	for (bool first = true;; first = false) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))

@@ -145,6 +145,7 @@ static const char *const end_text[] = {
 	[MKVM_END_LIMIT] = "exceeded its page limit at",
 	[MKVM_END_EXCEPTION] = "raised exception",
 	[MKVM_END_CRASHED] = "could not start",
+	[MKVM_END_KMEM] = "reached its kernel memory limit at",
 };
 
 /* p ended (why: MKVM_END_*; a: the fault address or vector, b: the ip):
@@ -193,8 +194,8 @@ static void prog_start(struct prog *p)
 	memcpy(info->name, p->cfg.name, sizeof(info->name));
 	memcpy(info->args, p->cfg.args, sizeof(info->args));
 	memcpy(info->cmdline, bi->cmdline, sizeof(info->cmdline));
-	int err = l4_thread_control_flags(p->tid, p->tid, programs_server, MKVM_PROG_UTCB, programs_server,
-					  p->cfg.privileged ? L4_TC_PRIVILEGED : 0);
+	int err = l4_thread_control_kmem(p->tid, p->tid, programs_server, MKVM_PROG_UTCB, programs_server,
+					 p->cfg.privileged ? L4_TC_PRIVILEGED : 0, p->cfg.kmem);
 	if (!err && p->cfg.irq_msi) {
 		uint64_t line, data, addr;
 		err = l4_irq_attach_msi(p->tid, &line, &data, &addr);
@@ -505,10 +506,18 @@ static void server(void)
 			prog_start(&progs[i]);
 	int err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
 	for (;;) {
-		if (!err && serve(mr, from, space))
-			err = l4_ipc_space(from, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
-		else
+		if (err || !serve(mr, from, space)) {
 			err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
+			continue;
+		}
+		uint64_t to = from, to_space = space, fault = mr[1] & ~0xfffull;
+		err = l4_ipc_space(to, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
+		struct prog *p;
+		if (err == L4_ENOMEM && (p = prog_of(to_space))) {
+			/* the kernel had no memory for the mapping within p's limit */
+			prog_end(p, MKVM_END_KMEM, fault, 0);
+			err = l4_ipc_space(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from, &space);
+		}
 	}
 }
 

@@ -10,6 +10,7 @@
 #define MAX_PROGS 16
 #define MAX_PROG_PAGES 1024     /* the largest page limit */
 #define DEFAULT_PAGES 256       /* a program's page limit unless pages= says */
+#define DEFAULT_KMEM 128        /* its kernel pages (page tables, threads) unless kmem= says */
 #define MAX_IO 4
 
 enum prog_state { P_FREE, P_STARTING, P_RUNNING, P_ENDED };
@@ -24,6 +25,7 @@ struct prog_cfg {
 	unsigned nio;
 	struct { uint16_t port, count; } io[MAX_IO];    /* I/O ports it may map */
 	uint32_t max_pages;
+	uint32_t kmem;                  /* its limit of kernel pages (0: none of its own) */
 };
 
 /* config.c: calls add for each well-formed line of the configuration

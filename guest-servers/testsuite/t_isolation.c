@@ -16,6 +16,14 @@ static volatile uint64_t sentinel __attribute__((aligned(4096))) = 0x1111;
 
 static void sleep_us(uint64_t us) { l4_receive(l4_myself(), (uint32_t)us, NULL); }
 
+static void sleep_forever_fn(void) { sleep_forever(); }
+
+/* Deletes every thread of space's space (and the spaces it made). */
+static void thread_control_whole(uint64_t space)
+{
+	l4_thread_control_flags(space, L4_NILTHREAD, L4_NILTHREAD, 0, 0, L4_TC_WHOLE_SPACE);
+}
+
 /* Runs `hostile` with arg and waits for it to end: its status, why and
  * the fault address (program_ends); false if it did not end in time. */
 static bool hostile(const char *arg, int *status, uint64_t *why, uint64_t *addr)
@@ -58,6 +66,39 @@ void t_isolation_memory(void)
 	EXPECT(status == 0 && (why == MKVM_END_EXIT || (why == MKVM_END_FAULT && (addr & ~0xfffull) == a)),
 	       "hostile memory ended with status %d, how %lu, at %lx", U(status), why, addr);
 	EXPECT(sentinel == 0x1111, "our memory changed: %lx", sentinel);
+}
+
+/* Kernel memory is accounted to the space it is used for and to the
+ * spaces above it, with a limit: an unprivileged program that makes the
+ * kernel allocate page tables is ended at its limit (boot.cfg kmem=), and
+ * a child space of ours with a limit of 24 pages gets L4_ENOMEM for its
+ * threads while the kernel has plenty; what it held comes back. */
+void t_isolation_kmem(void)
+{
+	int status;
+	uint64_t why, addr;
+	EXPECT(hostile("kmem", &status, &why, &addr), "hostile kmem did not run or did not end");
+	EXPECT(why == MKVM_END_KMEM, "hostile kmem ended with status %d, how %lu at %lx, not at its limit",
+	       U(status), why, addr);
+	for (int round = 0; round < 2; round++) {
+		uint64_t space = L4_TID(900, 1 + round);
+		int err = l4_thread_control_kmem(space, space, rpager_tid, 0x3000, 0, 0, 24);
+		EXPECT(!err, "round %d: a space with a limit of 24 kernel pages: error %d", U(round), U(err));
+		int made = 1;
+		for (; made < 16; made++) {
+			err = l4_thread_control(L4_TID(900 + made, 1 + round), space, rpager_tid,
+						0x3000 + 0x1000ull * made);
+			if (err)
+				break;
+		}
+		uint64_t mine = thread_new_local(sleep_forever_fn, 0);
+		thread_control_whole(space);
+		EXPECT(err == L4_ENOMEM && made >= 2 && made < 16,
+		       "round %d: %d threads in 24 kernel pages, then error %d", U(round), U(made), U(err));
+		EXPECT(mine, "round %d: no thread of our own while the limited space was full", U(round));
+		thread_delete(mine);
+		printf("isolation-kernel-memory: %d threads fit in 24 kernel pages, then L4_ENOMEM\n", made);
+	}
 }
 
 void t_wx_user_pages(void)

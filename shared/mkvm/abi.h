@@ -21,8 +21,10 @@
 #define L4_SYS_IPC            0 /* to, from-spec, timeouts; MR0..MR3 */
 #define L4_SYS_THREAD_CONTROL 1 /* dest, space, pager, utcb address, exception
                                   handler (r9; nil = the pager), flags (r10,
-                                  L4_TC_*) (privileged: only on spaces the
-                                  caller controls, see below) */
+                                  L4_TC_*), for a new space its limit of
+                                  kernel pages (r12; 0: none of its own)
+                                  (privileged: only on spaces the caller
+                                  controls, see below) */
 #define L4_SYS_UNMAP          2 /* fpage, L4_UNMAP_* flags, rdx 0 (see below) */
 #define L4_SYS_EXREGS         3 /* dest (same space), ip, sp; returns old ip, sp */
 #define L4_SYS_THREAD_SWITCH  4 /* donate the rest of the time slice to dest or nil */
@@ -131,7 +133,11 @@
 /* L4_SYS_THREAD_CONTROL: a privileged space controls the spaces it
  * creates and, through them, theirs; it may create and delete threads,
  * set priorities and attach interrupts only there (and in itself). With
- * L4_TC_PRIVILEGED a new space is privileged too (within what it creates). */
+ * L4_TC_PRIVILEGED a new space is privileged too (within what it creates).
+ * Kernel memory used on a space's behalf (its threads' kernel stacks and
+ * UTCBs, its page tables, its I/O bitmap) counts against its limit and
+ * every limit of the spaces above it; past one, the operation that needed
+ * the memory fails with L4_ENOMEM (a map item: the IPC fails). */
 #define L4_TC_PRIVILEGED 1
 /* With L4_TC_WHOLE_SPACE, deleting a thread deletes every thread of its
  * space and of the spaces that space controls. */

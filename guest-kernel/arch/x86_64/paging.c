@@ -19,15 +19,19 @@ static uint64_t *table_alloc(void)
 	return t;
 }
 
-/* Returns the next-level table of entry *e, allocating it if asked. */
-static uint64_t *next_table(uint64_t *e, bool alloc, uint64_t flags)
+/* Returns the next-level table of entry *e, allocating it if asked (and
+ * charging it to user space s, if given). */
+static uint64_t *next_table(uint64_t *e, bool alloc, uint64_t flags, struct space *s)
 {
 	if (!(*e & PTE_P)) {
-		if (!alloc)
+		if (!alloc || (s && !kmem_charge(s, 1)))
 			return NULL;
 		uint64_t *t = page_alloc();
-		if (!t)
+		if (!t) {
+			if (s)
+				kmem_uncharge(s, 1);
 			return NULL;
+		}
 		*e = V2P(t) | PTE_P | PTE_W | flags;
 	}
 	return P2V(*e & PTE_ADDR);
@@ -38,8 +42,8 @@ static void map_physmap(void)
 	uint64_t top = boot.mem_top > (4ull << 30) ? boot.mem_top : (4ull << 30);
 	for (uint64_t pa = 0; pa < top; pa += 2ull << 20) {
 		uint64_t va = PHYSMAP_BASE + pa;
-		uint64_t *pdpt = next_table(&kernel_pml4[(va >> 39) & 511], true, 0);
-		uint64_t *pd = next_table(&pdpt[(va >> 30) & 511], true, 0);
+		uint64_t *pdpt = next_table(&kernel_pml4[(va >> 39) & 511], true, 0, NULL);
+		uint64_t *pd = next_table(&pdpt[(va >> 30) & 511], true, 0, NULL);
 		if (!pd)
 			panic("out of kernel memory for the physmap");
 		uint64_t attr = pa >= boot.mem_top || (pa >= (3ull << 30) && pa < (4ull << 30))
@@ -51,9 +55,9 @@ static void map_physmap(void)
 static void map_kernel_image(void)
 {
 	for (uint64_t va = (uint64_t)kernel_text_start; va < (uint64_t)kernel_end; va += PAGE_SIZE) {
-		uint64_t *pdpt = next_table(&kernel_pml4[(va >> 39) & 511], true, 0);
-		uint64_t *pd = next_table(&pdpt[(va >> 30) & 511], true, 0);
-		uint64_t *pt = next_table(&pd[(va >> 21) & 511], true, 0);
+		uint64_t *pdpt = next_table(&kernel_pml4[(va >> 39) & 511], true, 0, NULL);
+		uint64_t *pd = next_table(&pdpt[(va >> 30) & 511], true, 0, NULL);
+		uint64_t *pt = next_table(&pd[(va >> 21) & 511], true, 0, NULL);
 		if (!pt)
 			panic("out of kernel memory for kernel page tables");
 		uint64_t f = PTE_P | glob();
@@ -87,7 +91,7 @@ uint64_t *pte_walk(struct space *s, uint64_t va, bool alloc)
 {
 	uint64_t *t = s->pml4;
 	for (int shift = 39; shift > 12; shift -= 9) {
-		t = next_table(&t[(va >> shift) & 511], alloc, PTE_U);
+		t = next_table(&t[(va >> shift) & 511], alloc, PTE_U, s);
 		if (!t)
 			return NULL;
 	}
@@ -106,15 +110,18 @@ struct space *space_alloc_tables(struct space *s)
 
 /* Frees table t of the given level (1: a leaf) and all below it; a leaf's
  * companion page of mapping nodes (mapdb.c) goes with it. */
-static void free_level(uint64_t *t, int level)
+static void free_level(struct space *s, uint64_t *t, int level)
 {
 	if (level > 1)
 		for (int i = 0; i < 512; i++)
 			if (t[i] & PTE_P)
-				free_level(P2V(t[i] & PTE_ADDR), level - 1);
-	if (level == 1 && *mem_page_meta(t))
+				free_level(s, P2V(t[i] & PTE_ADDR), level - 1);
+	if (level == 1 && *mem_page_meta(t)) {
 		page_free((void *)*mem_page_meta(t));
+		kmem_uncharge(s, 1);
+	}
 	page_free(t);
+	kmem_uncharge(s, 1);
 }
 
 /* Frees the user half's tables (the mappings must be gone already). */
@@ -122,6 +129,6 @@ void space_free_tables(struct space *s)
 {
 	for (int i = 0; i < 256; i++)
 		if (s->pml4[i] & PTE_P)
-			free_level(P2V(s->pml4[i] & PTE_ADDR), 3);
+			free_level(s, P2V(s->pml4[i] & PTE_ADDR), 3);
 	page_free(s->pml4);
 }
