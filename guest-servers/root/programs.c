@@ -146,6 +146,7 @@ static const char *const end_text[] = {
 	[MKVM_END_EXCEPTION] = "raised exception",
 	[MKVM_END_CRASHED] = "could not start",
 	[MKVM_END_KMEM] = "reached its kernel memory limit at",
+	[MKVM_END_NOMEM] = "found no free memory at",
 };
 
 /* p ended (why: MKVM_END_*; a: the fault address or vector, b: the ip):
@@ -246,7 +247,7 @@ static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 	}
 	if (va != MKVM_PROG_INFO) {
 		if (!(pa = prog_frame(p, va, &fresh))) {
-			prog_end(p, MKVM_END_LIMIT, addr, ip);
+			prog_end(p, p->npages >= p->cfg.max_pages ? MKVM_END_LIMIT : MKVM_END_NOMEM, addr, ip);
 			return false;
 		}
 		if (fresh && seg) {
