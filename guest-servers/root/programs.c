@@ -606,7 +606,18 @@ int program_run(const char *name, const char *arg)
 
 int program_crash(const char *name, uint64_t how)
 {
-	return self_request(MKVM_ROOT_CRASH, name, &how, sizeof(how));
+	struct prog *p = prog_named(name);
+	uint64_t ends = p ? p->ends : 0;
+	if (!p || self_request(MKVM_ROOT_CRASH, name, &how, sizeof(how)))
+		return -1;
+	/* until it has ended and its next instance serves (or it is gone):
+	 * the lines it and we print then all come before the caller's */
+	for (uint64_t t0 = l4_clock_us(); l4_clock_us() - t0 < SERVER_TIMEOUT_US; )
+		if (p->ends > ends && p->state != P_STARTING)
+			return 0;
+		else
+			l4_receive(l4_myself(), 10000, NULL);   /* 10 ms */
+	return -1;
 }
 
 void programs_wait_for(const char *name)

@@ -46,7 +46,7 @@ const char *program_name(uint64_t tid);
 int programs_list(uint64_t *tid, const char **name, int max);
 /* From the root task's own threads: starts the program name (not
  * running) with arg; has the program serving name fault on purpose
- * (MKVM_CRASH_*). 0, or -1. */
+ * (MKVM_CRASH_*) and returns once its next instance serves. 0, or -1. */
 int program_run(const char *name, const char *arg);
 int program_crash(const char *name, uint64_t how);
 /* Returns once every program of boot.cfg given `wait` that started has

@@ -494,7 +494,7 @@ static void cmd_crash(char *args)
 	}
 	out_str("crash: ");
 	out_str(name);
-	out_str(" was told to fault\n");
+	out_str(" faulted and runs again\n");
 }
 
 /* One command line; the words of line are cut up. */
