@@ -114,6 +114,22 @@ static void kmem(void)
 	report("page tables for the whole heap", false, 0);
 }
 
+/* IPC floods: the root task and the bus server asked 20,000 times each,
+ * and 20,000 sends that nobody waits for. The system must go on. */
+static void flood(void)
+{
+	uint64_t bus = name_lookup("pci-bus", SERVER_TIMEOUT_US);
+	for (int i = 0; i < 20000; i++) {
+		uint64_t mr[4] = { L4_TAG(MKVM_ROOT_LOOKUP, 3, 0), 0x6863757320746f6eull };
+		l4_ipc_regs(prog_info->root, prog_info->root, L4_TIMEOUTS(100000, 100000), mr, NULL);
+		uint64_t q[4] = { L4_TAG(MKVM_PCI_INFO, 1, 0), (uint64_t)i };
+		l4_ipc_regs(bus, bus, L4_TIMEOUTS(100000, 100000), q, NULL);
+		uint64_t z[4] = { L4_TAG(0x123, 0, 0) };
+		l4_ipc_regs(L4_SIGMA0_TID, L4_NILTHREAD, 0, z, NULL);
+	}
+	printf("hostile: flood: 60,000 requests sent\n");
+}
+
 static uint64_t parse_hex(const char *s)
 {
 	uint64_t v = 0;
@@ -137,6 +153,8 @@ int main(void)
 		irq();
 	else if (!strcmp(a, "kmem"))
 		kmem();
+	else if (!strcmp(a, "flood"))
+		flood();
 	else if (!strcmp(a, "wx-text"))
 		*(volatile uint8_t *)(uint64_t)main = 0xcc;     /* ends: text is read-execute */
 	else if (!strcmp(a, "wx-data"))

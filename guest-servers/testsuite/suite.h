@@ -94,6 +94,7 @@ void t_isolation_irq(void);
 void t_isolation_msi_vector(void);
 void t_wx_user_pages(void);
 void t_isolation_kmem(void);
+void t_isolation_flood(void);
 void t_restart_blk(void);
 void t_restart_net(void);
 void t_restart_console(void);

@@ -58,6 +58,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "isolation-msi-vector", t_isolation_msi_vector },
 	{ "wx-user-pages", t_wx_user_pages },
 	{ "isolation-kernel-memory", t_isolation_kmem },
+	{ "isolation-ipc-flood", t_isolation_flood },
 	{ "driver-restart-blk", t_restart_blk },
 	{ "driver-restart-net", t_restart_net },
 	{ "driver-restart-console", t_restart_console },
