@@ -43,6 +43,8 @@ static uint64_t ram_top;                /* device memory starts above the highes
 
 /* ---- frames: from sigma0, returned here when a program ends ---- */
 
+/* A frame, zeroed (a recycled one held another program's data; sigma0's
+ * may hold anything). */
 static uint64_t frame_get(void)
 {
 	uint64_t pa = nfree ? free_frames[--nfree] : sigma0_alloc();
