@@ -1,0 +1,147 @@
+# The case runner: runs one mkvm case of tests/cases.list and brackets its
+# output with marker lines. POSIX sh (busybox ash in the L1 Linux, bash on a
+# host with usable KVM), sourced by tests/platforms/l1/init and by
+# tests/platforms/kvm.sh, so a case runs the same way in both places.
+#
+# The caller sets:
+#   NONCE     the marker key: every line the harness parses starts with
+#             "@@mkvm-$NONCE "; made fresh per run and never shown to the
+#             guest, so guest output cannot fake a marker
+#   MKVM      the mkvm binary
+#   CASE_TMP  a directory for scratch images and the case's output
+
+mark() { printf '\n@@mkvm-%s %s\n' "$NONCE" "$*"; }
+
+# disk_check IMAGE OUT: checks every "blkstamp: sector=N count=C stamp=S"
+# line of the guest's output OUT against IMAGE, where the guest wrote (and
+# flushed) word i of sectors N..N+C-1 as S + i (64-bit, little-endian).
+disk_check() {
+	local img=$1 out=$2 line sector count stamp i w want bad
+	grep -a '^blkstamp: ' "$out" | tr -d '\r' | while read -r line; do
+		sector=${line#*sector=}; sector=${sector%% *}
+		count=${line#*count=}; count=${count%% *}
+		stamp=${line#*stamp=}; stamp=${stamp%% *}
+		bad=
+		case $sector in ''|*[!0-9]*) bad=1 ;; esac
+		case $count in ''|0|*[!0-9]*) bad=1 ;; esac
+		case $stamp in ''|*[!0-9a-f]*|????????????????*) bad=1 ;; esac
+		[ -n "$bad" ] && { mark "disk-bad malformed: $line"; continue; }
+		i=0 bad=
+		for w in $(od -An -v -tx8 -j $((sector * 512)) -N $((count * 512)) "$img"); do
+			want=$(printf '%016x' $((0x$stamp + i)))
+			[ "$w" = "$want" ] || { bad="word $i is $w, want $want"; break; }
+			i=$((i + 1))
+		done
+		[ -z "$bad" ] && [ $i -ne $((count * 64)) ] && bad="image holds $i of $((count * 64)) words"
+		if [ -z "$bad" ]; then
+			mark "disk-ok sector=$sector count=$count stamp=$stamp"
+		else
+			mark "disk-bad sector=$sector count=$count stamp=$stamp: $bad"
+		fi
+	done
+}
+
+# sector_check IMAGE N FILE: marker "sector-ok N" when sector N of IMAGE
+# holds exactly FILE (512 bytes), "sector-bad N" otherwise.
+sector_check() {
+	if dd if="$1" bs=512 skip="$2" count=1 2> /dev/null | cmp -s - "$3"; then
+		mark "sector-ok $2"
+	else
+		mark "sector-bad $2: not the content of ${3##*/}"
+	fi
+}
+
+# run_bg TIMEOUT IN OUT CMD...: CMD in the background with IN as stdin and
+# OUT as its output; sets pid and start.
+run_bg() {
+	local in=$2 out=$3
+	shift 3
+	start=$(date +%s)
+	"$@" < "$in" > "$out" 2>&1 &
+	pid=$!
+}
+
+# wait_until T COND: polls COND (a command) every 0.2 s while mkvm ($pid)
+# runs; returns 0 when COND held, 1 when mkvm ended, 2 after T seconds.
+wait_until() {
+	while kill -0 $pid 2> /dev/null; do
+		eval "$2" && return 0
+		[ $(($(date +%s) - start)) -ge "$1" ] && return 2
+		sleep 0.2
+	done
+	return 1
+}
+
+# run_case NAME TIMEOUT KERNEL INITRD CMDLINE OPTIONS DIRECTIVES: one mkvm
+# run between case-begin and case-end markers. OPTIONS go to mkvm, where
+# @scratch[:MIB][,readonly] becomes a fresh zeroed image (default 1 MiB)
+# in $CASE_TMP. DIRECTIVES (tests/cases.list) steer the runner:
+#   @ring0          the guest never leaves ring 0: --no-host-check
+#   @stdin:FILE     mkvm reads FILE as its standard input (what is typed on
+#                   its console) instead of /dev/null; it runs on at its end
+#   @sigkill        SIGKILL as soon as the guest prints a blkstamp line
+#                   (marker "sigkill: ..."), to test durability
+#   @sigterm:S      SIGTERM after S seconds (marker "sigterm: ...")
+#   @seed:N:FILE    FILE is written at sector N of the scratch image first
+#   @sector:N:FILE  afterwards, marker sector-ok N when sector N is FILE
+# After every run with a scratch image, its blkstamp lines are checked on it.
+run_case() {
+	local name=$1 t=$2 kernel=$3 initrd=$4 cmdline=$5 opts=$6 dirs=$7 o
+	local rc disk= signal= in=/dev/null out=$CASE_TMP/case.out mib seeds= sectors=
+	mark "case-begin $name"
+	set -- "$MKVM"
+	for o in $opts; do
+		case $o in
+		@scratch*)
+			disk=$CASE_TMP/scratch.img mib=${o#@scratch}; mib=${mib%%,*}
+			mib=${mib#:}
+			dd if=/dev/zero of="$disk" bs=1M count="${mib:-1}" 2> /dev/null
+			case $o in *,*) set -- "$@" "$disk,${o#*,}" ;; *) set -- "$@" "$disk" ;; esac ;;
+		*) set -- "$@" "$o" ;;
+		esac
+	done
+	for o in $dirs; do
+		case $o in
+		@ring0) set -- "$@" --no-host-check ;;
+		@stdin:*) in=${o#@stdin:} ;;
+		@sigkill|@sigterm:*) signal=${o#@} ;;
+		@seed:*) seeds="$seeds ${o#@seed:}" ;;
+		@sector:*) sectors="$sectors ${o#@sector:}" ;;
+		esac
+	done
+	for o in $seeds; do
+		dd if="${o#*:}" of="$disk" bs=512 seek="${o%%:*}" conv=notrunc 2> /dev/null
+	done
+	[ -n "$initrd" ] && set -- "$@" --initrd "$initrd"
+	[ -n "$cmdline" ] && set -- "$@" --cmdline "$cmdline"
+	set -- "$@" "$kernel"
+	run_bg "$t" "$in" "$out" "$@"
+	case $signal in
+	sigkill)
+		wait_until "$t" "grep -aq '^blkstamp: ' $out"
+		case $? in
+		0) kill -KILL $pid; signal=killed ;;
+		2) kill -KILL $pid; signal=timeout ;;
+		esac ;;
+	sigterm:*)
+		wait_until "${signal#sigterm:}" false
+		[ $? = 2 ] && kill -TERM $pid && signal=termed
+		wait_until "$t" false
+		[ $? = 2 ] && kill -KILL $pid && signal=timeout ;;
+	*)
+		wait_until "$t" false
+		[ $? = 2 ] && kill -KILL $pid && signal=timeout ;;
+	esac
+	wait $pid
+	rc=$?
+	cat "$out"
+	[ "$signal" = timeout ] && rc=124
+	[ "$signal" = killed ] && mark "sigkill: killed mkvm (SIGKILL) after the guest's blkstamp line"
+	[ "$signal" = termed ] && mark "sigterm: sent SIGTERM to mkvm"
+	if [ -n "$disk" ]; then
+		disk_check "$disk" "$out"
+		for o in $sectors; do sector_check "$disk" "${o%%:*}" "${o#*:}"; done
+	fi
+	rm -f "$disk" "$out"
+	mark "case-end $name status=$rc"
+}
