@@ -19,6 +19,9 @@ pass() { n_pass=$((n_pass + 1)); printf '[%s] PASS %s\n' "$PLATFORM" "$1"; }
 fail() { n_fail=$((n_fail + 1)); printf '[%s] FAIL %s: %s\n' "$PLATFORM" "$1" "$2"; }
 skip() { n_skip=$((n_skip + 1)); printf '[%s] SKIP %s: %s\n' "$PLATFORM" "$1" "$2"; }
 
+# selected NAME: true when ONLY (environment) is unset or NAME contains it.
+selected() { [[ -z ${ONLY:-} || $1 == *"$ONLY"* ]]; }
+
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
 
 # case_file REF: the file a case names in a directive: build/PATH is a
@@ -43,7 +46,7 @@ for_each_case() {
 		[[ -z $name || $name == \#* ]] && continue
 		plats=$(trim "$plats")
 		[[ ,$plats, == *,$PLATFORM,* ]] || continue
-		[[ -n ${ONLY:-} && $name != *"$ONLY"* ]] && continue
+		selected "$name" || continue
 		options=$(trim "$options") dirs=$(trim "$dirs")
 		[[ $options == - ]] && options=
 		[[ $dirs == - ]] && dirs=

@@ -25,7 +25,6 @@ GUESTS=$BUILD/tests/virtio
 QEMU=${QEMU:-qemu-system-x86_64}
 CASE_TIMEOUT=${CASE_TIMEOUT:-120}
 
-selected() { [[ -z ${ONLY:-} || $1 == *"$ONLY"* ]]; }
 
 # The sector the guest writes: "mkvm-virtio-blk-durable\0", then byte i = i.
 expected_sector() {
