@@ -67,13 +67,17 @@ kvm_l1_root() {
 
 # kvm_run_here: runs the cases of HERE_CASES on this host and judges them.
 kvm_run_here() {
-	local start
+	local start wrap
 	((${#HERE_CASES[@]})) || return 0
 	L1_NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 	L1_LOG=$LOGDIR/here-run.log
 	mkdir -p "$LOGDIR/tmp"
 	start=$(date +%s)
-	NONCE=$L1_NONCE MKVM=$MKVM CASE_TMP=$LOGDIR/tmp bash -c \
+	# A TAP of a case gets a network namespace of its own (root only).
+	wrap=()
+	grep -q "'@tap:" "$LOGDIR/here.cases" && (($(id -u) == 0)) &&
+		wrap=(unshare -n)
+	NONCE=$L1_NONCE MKVM=$MKVM CASE_TMP=$LOGDIR/tmp "${wrap[@]}" bash -c \
 		'. "$1"; . "$2"; mark done' _ "$SRC/tests/platforms/runcase.sh" \
 		"$LOGDIR/here.cases" > "$L1_LOG" 2>&1
 	say "${#HERE_CASES[@]} case(s) ran on this host's /dev/kvm in $(( $(date +%s) - start ))s"
@@ -85,7 +89,7 @@ kvm_run_here() {
 kvm_run_l1() {
 	((${#L1_CASES[@]})) || return 0
 	L1_LOG=$LOGDIR/l1-serial.log
-	l1_initramfs kvm-amd || { fail "$PLATFORM" "cannot build the L1 initramfs"; return; }
+	l1_initramfs kvm-amd tun || { fail "$PLATFORM" "cannot build the L1 initramfs"; return; }
 	say "${#L1_CASES[@]} case(s) need KVM ($KVM_NOT_HERE): booting the nested platform's L1 once for them; serial: $L1_LOG"
 	l1_boot_qemu "$PLATFORM-l1"
 	L1_WHERE="on nested L1 ($KVM_NOT_HERE)" l1_judge_cases

@@ -30,10 +30,28 @@ case_file() {
 	if [[ $1 == build/* ]]; then echo "$BUILD/${1#build/}"; else echo "$SRC/$1"; fi
 }
 
+# expect_patterns EXPECT: EXPECT with each ';'-separated item @FILE (not
+# @RUN@...) replaced by FILE's lines (a path as for case_file), one pattern
+# each, so a long expectation can live in a file.
+expect_patterns() {
+	local item out= f items
+	IFS=';' read -ra items <<< "$1"
+	for item in "${items[@]}"; do
+		item=$(trim "$item")
+		if [[ $item == @* && $item != @RUN@* ]]; then
+			f=$(case_file "${item#@}")
+			[[ -f $f ]] || { echo "@no-such-expect-file:$f"; return; }
+			item=$(grep -v '^#' "$f" | paste -sd ';')
+		fi
+		[[ -n $item ]] && out+="${out:+; }$item"
+	done
+	printf '%s' "$out"
+}
+
 # for_each_case FN: calls FN name kernel initrd cmdline exit expect options
 # directives for every case of $PLATFORM in tests/cases.list (kernel and
 # initrd as absolute paths, initrd empty for '-'; options and directives
-# empty for '-'; an expect of @FILE is FILE's lines, one pattern each).
+# empty for '-'; expect as expect_patterns gives it).
 # ONLY (environment) restricts the run to cases whose name contains it.
 # Only a harness that sets CASE_OPTIONS=1 (one that runs mkvm through
 # tests/platforms/runcase.sh) gets cases with mkvm options or runner
@@ -61,10 +79,7 @@ for_each_case() {
 		kernel=$BUILD/$(trim "$kernel")
 		initrd=$(trim "$initrd")
 		if [[ $initrd == - ]]; then initrd=; else initrd=$BUILD/$initrd; fi
-		expect=$(trim "$expect")
-		if [[ $expect == @* ]]; then
-			expect=$(grep -v '^#' "$(case_file "${expect#@}")" | paste -sd ';')
-		fi
+		expect=$(expect_patterns "$expect")
 		"$fn" "$name" "$kernel" "$initrd" "$(trim "$cmdline")" \
 			"$(trim "$exit")" "$expect" "$options" "$dirs"
 	done < "$SRC/tests/cases.list"

@@ -51,6 +51,23 @@ sector_check() {
 	fi
 }
 
+# tap_up NAME / tap_down NAME: a TAP device NAME, up, with 10.0.2.1/24
+# (iproute2's ip, or busybox's tunctl), and its removal.
+tap_up() {
+	{ ip tuntap add dev "$1" mode tap || tunctl -t "$1"; } > /dev/null 2>&1 &&
+		ip link set "$1" up && ip addr add 10.0.2.1/24 dev "$1"
+}
+tap_down() { ip link del "$1" 2> /dev/null || tunctl -d "$1" > /dev/null; }
+
+# tap_traffic: while mkvm ($pid) runs, pings 10.0.2.2 (the guest's side of
+# the TAP), so the host stack sends ARP requests through it.
+tap_traffic() {
+	while kill -0 $pid 2> /dev/null; do
+		ping -c 1 -W 1 10.0.2.2 > /dev/null 2>&1
+		sleep 0.25
+	done
+}
+
 # run_bg TIMEOUT IN OUT CMD...: CMD in the background with IN as stdin and
 # OUT as its output; sets pid and start.
 run_bg() {
@@ -76,7 +93,8 @@ wait_until() {
 # run between case-begin and case-end markers. OPTIONS go to mkvm, where
 # @scratch[:MIB][,readonly] becomes a fresh zeroed image (default 1 MiB)
 # in $CASE_TMP. DIRECTIVES (tests/cases.list) steer the runner:
-#   @ring0          the guest never leaves ring 0: --no-host-check
+#   @nosyscall      the guest never executes SYSCALL: --no-host-check (it
+#                   runs correctly on kvm_pvm, which fails the host check)
 #   @stdin:FILE     mkvm reads FILE as its standard input (what is typed on
 #                   its console) instead of /dev/null; it runs on at its end
 #   @sigkill        SIGKILL as soon as the guest prints a blkstamp line
@@ -84,10 +102,13 @@ wait_until() {
 #   @sigterm:S      SIGTERM after S seconds (marker "sigterm: ...")
 #   @seed:N:FILE    FILE is written at sector N of the scratch image first
 #   @sector:N:FILE  afterwards, marker sector-ok N when sector N is FILE
+#   @tap:NAME       a TAP device NAME with 10.0.2.1/24 for the run (mkvm's
+#                   --net tap=NAME), pinging 10.0.2.2 meanwhile; afterwards
+#                   marker "tap-rx NAME N": N frames came in from the guest
 # After every run with a scratch image, its blkstamp lines are checked on it.
 run_case() {
 	local name=$1 t=$2 kernel=$3 initrd=$4 cmdline=$5 opts=$6 dirs=$7 o
-	local rc disk= signal= in=/dev/null out=$CASE_TMP/case.out mib seeds= sectors=
+	local rc disk= signal= in=/dev/null out=$CASE_TMP/case.out mib seeds= sectors= tap=
 	mark "case-begin $name"
 	set -- "$MKVM"
 	for o in $opts; do
@@ -102,13 +123,18 @@ run_case() {
 	done
 	for o in $dirs; do
 		case $o in
-		@ring0) set -- "$@" --no-host-check ;;
+		@nosyscall) set -- "$@" --no-host-check ;;
 		@stdin:*) in=${o#@stdin:} ;;
 		@sigkill|@sigterm:*) signal=${o#@} ;;
 		@seed:*) seeds="$seeds ${o#@seed:}" ;;
 		@sector:*) sectors="$sectors ${o#@sector:}" ;;
+		@tap:*) tap=${o#@tap:} ;;
 		esac
 	done
+	if [ -n "$tap" ] && ! tap_up "$tap"; then
+		mark "tap-failed $tap: cannot create it (root, /dev/net/tun, ip or tunctl)"
+		tap=
+	fi
 	for o in $seeds; do
 		dd if="${o#*:}" of="$disk" bs=512 seek="${o%%:*}" conv=notrunc 2> /dev/null
 	done
@@ -116,6 +142,7 @@ run_case() {
 	[ -n "$cmdline" ] && set -- "$@" --cmdline "$cmdline"
 	set -- "$@" "$kernel"
 	run_bg "$t" "$in" "$out" "$@"
+	[ -n "$tap" ] && tap_traffic &
 	case $signal in
 	sigkill)
 		wait_until "$t" "grep -aq '^blkstamp: ' $out"
@@ -138,6 +165,11 @@ run_case() {
 	[ "$signal" = timeout ] && rc=124
 	[ "$signal" = killed ] && mark "sigkill: killed mkvm (SIGKILL) after the guest's blkstamp line"
 	[ "$signal" = termed ] && mark "sigterm: sent SIGTERM to mkvm"
+	if [ -n "$tap" ]; then
+		wait
+		mark "tap-rx $tap $(awk -v t="$tap:" '$1 == t { print $3 }' /proc/net/dev)"
+		tap_down "$tap"
+	fi
 	if [ -n "$disk" ]; then
 		disk_check "$disk" "$out"
 		for o in $sectors; do sector_check "$disk" "${o%%:*}" "${o#*:}"; done

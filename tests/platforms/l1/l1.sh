@@ -261,11 +261,13 @@ l1_section() {
 # each case by the status in its end marker. In a case's expect patterns
 # @RUN@ stands for this run's marker prefix, so a case can require a line
 # that only the case runner can print (disk-ok, sigkill), never the guest.
-# A case's @check:NAME[:ARGS] directives call check_NAME LOG ARGS (defined
-# by the harness), which prints why the case fails, or nothing. With
+# A case's @check:NAME[:ARG...] directives call check_NAME LOG ARG...
+# (defined by the harness; ARGs separated by ':'), which prints why the
+# case fails, or nothing; other cases' logs are in $LOGDIR, and those
+# listed before it are already judged. With
 # L1_WHERE set, each case's verdict is preceded by "NAME: $L1_WHERE".
 l1_judge_cases() {
-	local c name want dirs expect log end status d why
+	local c name want dirs expect log end status d why args
 	for c in "${L1_CASES[@]}"; do
 		IFS='|' read -r name want dirs expect <<< "$c"
 		expect=${expect//@RUN@/@@mkvm-$L1_NONCE}
@@ -290,7 +292,14 @@ l1_judge_cases() {
 		for d in $dirs; do
 			[[ $d == @check:* ]] || continue
 			d=${d#@check:}
-			why=$("check_${d%%:*}" "$log" ${d#*:}) || why="no check ${d%%:*} in this harness"
+			args=()
+			[[ $d == *:* ]] && IFS=: read -ra args <<< "${d#*:}"
+			d=${d%%:*}
+			if declare -F "check_$d" > /dev/null; then
+				why=$("check_$d" "$log" "${args[@]}")
+			else
+				why="@check:$d: no check_$d in the $PLATFORM harness"
+			fi
 			[[ -n $why ]] && break
 		done
 		if [[ -n $why ]]; then
