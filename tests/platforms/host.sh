@@ -16,10 +16,9 @@
 # Then, on any host:
 # 4. The "host" cases of tests/cases.list, on real KVM (tests/platforms/
 #    kvm.sh: here when `mkvm --probe` accepts this host, the @nosyscall ones
-#    here when /dev/kvm merely opens, the rest in one nested L1 boot).
-# 5. mkvm's error handling, which needs no KVM (mkvm checks its arguments
-#    and images before it opens /dev/kvm): unusable images exit 4 with one
-#    line on stderr, an unknown option exits 2.
+#    here when /dev/kvm merely opens, the rest in one nested L1 boot), and
+#    its bad-input cases (@here), which need no KVM: unusable images exit 4
+#    with one line of error, an unknown option exits 2.
 # Environment: ONLY=substr; VERBOSE=1 shows each run's output; CASE_TIMEOUT
 # (s, default 30 here, 60 in L1; a timeout is a FAIL); MKVM (default
 # build/vmm/mkvm).
@@ -164,47 +163,6 @@ case_refuse() {
 	fi
 }
 
-# --- 5. bad input: a clear error and the right status ------------------------
-# bad_input NAME WANT_RC ARGS...: mkvm must exit WANT_RC with exactly one
-# line on stderr, and must not start a guest.
-bad_input() {
-	local name=$1 want=$2 log=$LOGDIR/$1.log lines
-	shift 2
-	run_mkvm "$log" "$@"
-	lines=$(grep -c . "$log.stderr")
-	if ((rc != want)); then
-		fail "$name" "exit status $rc, expected $want (log: $log)"
-	elif ((lines != 1)); then
-		fail "$name" "$lines lines on stderr, expected one error line (log: $log)"
-	else
-		say "$name: $(cat "$log.stderr")"
-		pass "$name"
-	fi
-}
-
-case_bad_images() {
-	local dir=$LOGDIR/images hello=$GUESTS/hello.elf last_load
-	mkdir -p "$dir"
-	echo "this is not an ELF file" > "$dir/not-elf"
-	head -c 40 "$hello" > "$dir/truncated-header.elf"
-	# Keep the headers and the PVH note, cut the last PT_LOAD's contents.
-	last_load=$(readelf -lW "$hello" | awk '$1 == "LOAD" { off = $2 } END { print off }')
-	head -c $((last_load + 16)) "$hello" > "$dir/truncated-segment.elf"
-	objcopy -R .note.pvh "$hello" "$dir/no-pvh-note.elf"
-	selected bad-image-missing &&
-		bad_input bad-image-missing 4 --no-host-check "$dir/does-not-exist.elf"
-	selected bad-image-not-elf &&
-		bad_input bad-image-not-elf 4 --no-host-check "$dir/not-elf"
-	selected bad-image-truncated-header &&
-		bad_input bad-image-truncated-header 4 --no-host-check "$dir/truncated-header.elf"
-	selected bad-image-truncated-segment &&
-		bad_input bad-image-truncated-segment 4 --no-host-check "$dir/truncated-segment.elf"
-	selected bad-image-no-pvh-note &&
-		bad_input bad-image-no-pvh-note 4 --no-host-check "$dir/no-pvh-note.elf"
-	selected usage-unknown-option &&
-		bad_input usage-unknown-option 2 --no-such-option "$hello"
-}
-
 # --- 2, 3 without KVM: the probe and the refusal say why -----------------------
 # no_kvm_reason: what mkvm must give as the reason /dev/kvm is unusable.
 no_kvm_reason() {
@@ -266,5 +224,4 @@ else
 	selected host-refuses && case_refuse_no_kvm
 fi
 kvm_suite
-case_bad_images
 summary

@@ -6,7 +6,9 @@
 #     /dev/kvm opens but the probe fails (kvm_pvm: SYSCALL stays at CPL3,
 #     which those guests never execute);
 #   - all others in one boot of the nested platform's L1 (QEMU TCG -> Linux
-#     kvm_amd -> mkvm), batched.
+#     kvm_amd -> mkvm), batched;
+#   - and the @here cases, which need no KVM (mkvm must refuse them before
+#     it opens /dev/kvm), on this host whatever its KVM.
 # Each case's verdict is preceded by where it ran and why.
 # Environment: CASE_TIMEOUT (s, per case, default 60); L1_TIMEOUT (s, wall
 # clock for the L1 boot, default 600); VERBOSE=1; ONLY=substr; MKVM.
@@ -40,13 +42,19 @@ kvm_plan() {
 }
 
 # kvm_add_case: for_each_case callback; the case goes to the list run here
-# or to the L1 batch.
+# (NOKVM_CASES for @here, HERE_CASES for the others) or to the L1 batch.
 kvm_add_case() {
 	local line dirs=" $8 "
-	if [[ $KVM_HERE == all || ($KVM_HERE == nosyscall && $dirs == *" @nosyscall "*) ]]; then
+	if [[ $dirs == *" @here "* ]]; then
+		# mkvm must refuse it before it opens /dev/kvm: its images may be
+		# missing or broken on purpose.
+		line=$(CASE_IMAGES_AS_GIVEN=1 case_line here "$@") || { fail "$1" "$line"; return; }
+		NOKVM_CASES+=("$1|$5|$8|$6")
+		echo "$line" >> "$LOGDIR/NOKVM_CASES.cases"
+	elif [[ $KVM_HERE == all || ($KVM_HERE == nosyscall && $dirs == *" @nosyscall "*) ]]; then
 		line=$(case_line here "$@") || { fail "$1" "$line"; return; }
 		HERE_CASES+=("$1|$5|$8|$6")
-		echo "$line" >> "$LOGDIR/here.cases"
+		echo "$line" >> "$LOGDIR/HERE_CASES.cases"
 	else
 		[[ -n $L1_ROOT ]] || kvm_l1_root "$1" || { L1_ROOT=; return; }
 		l1_add_case "$@"
@@ -65,24 +73,38 @@ kvm_l1_root() {
 	: > "$L1_ROOT/etc/mkvm/cases"
 }
 
-# kvm_run_here: runs the cases of HERE_CASES on this host and judges them.
+# kvm_run_here LIST WHERE: runs the cases of $LOGDIR/LIST.cases, whose
+# verdicts are in the array LIST (NOKVM_CASES, HERE_CASES), on this host,
+# and judges them, each preceded by "NAME: WHERE".
 kvm_run_here() {
-	local start wrap
-	((${#HERE_CASES[@]})) || return 0
+	local -n cases=$1
+	local start wrap=()
+	((${#cases[@]})) || return 0
 	L1_NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-	L1_LOG=$LOGDIR/here-run.log
+	L1_LOG=$LOGDIR/$1.log
 	mkdir -p "$LOGDIR/tmp"
 	start=$(date +%s)
 	# A TAP of a case gets a network namespace of its own (root only).
-	wrap=()
-	grep -q "'@tap:" "$LOGDIR/here.cases" && (($(id -u) == 0)) &&
-		wrap=(unshare -n)
+	grep -q "'@tap:" "$LOGDIR/$1.cases" && (($(id -u) == 0)) && wrap=(unshare -n)
 	NONCE=$L1_NONCE MKVM=$MKVM CASE_TMP=$LOGDIR/tmp "${wrap[@]}" bash -c \
 		'. "$1"; . "$2"; mark done' _ "$SRC/tests/platforms/runcase.sh" \
-		"$LOGDIR/here.cases" > "$L1_LOG" 2>&1
-	say "${#HERE_CASES[@]} case(s) ran on this host's /dev/kvm in $(( $(date +%s) - start ))s"
-	L1_CASES=("${HERE_CASES[@]}")
-	L1_WHERE="on /dev/kvm here" l1_judge_cases
+		"$LOGDIR/$1.cases" > "$L1_LOG" 2>&1
+	say "${#cases[@]} case(s) ran $2 in $(( $(date +%s) - start ))s"
+	L1_CASES=("${cases[@]}")
+	L1_WHERE=$2 l1_judge_cases
+}
+
+# check_one_line LOG (@check:one_line): mkvm printed exactly one line, its
+# error, and no guest ran.
+check_one_line() {
+	local n
+	n=$(grep -c . "$1")
+	if ((n != 1)); then
+		echo "$n lines of output, expected one error line"
+	else
+		n=${1##*/}
+		say "${n%.log}: $(grep . "$1")" >&2
+	fi
 }
 
 # kvm_run_l1: boots L1 once for every staged case and judges them.
@@ -103,11 +125,13 @@ kvm_suite() {
 		return
 	fi
 	kvm_plan
-	HERE_CASES=() L1_CASES=() L1_ROOT=
-	: > "$LOGDIR/here.cases"
+	NOKVM_CASES=() HERE_CASES=() L1_CASES=() L1_ROOT=
+	: > "$LOGDIR/NOKVM_CASES.cases"
+	: > "$LOGDIR/HERE_CASES.cases"
 	for_each_case kvm_add_case
 	l1_cases=("${L1_CASES[@]}")
-	kvm_run_here
+	kvm_run_here NOKVM_CASES "on this host (needs no KVM)"
+	kvm_run_here HERE_CASES "on /dev/kvm here"
 	L1_CASES=("${l1_cases[@]}")
 	kvm_run_l1
 }

@@ -15,7 +15,7 @@
 #            ARP request in (on this host: in a network namespace, root)
 # The mkvm side is the "virtio" cases of tests/cases.list, on real KVM
 # (tests/platforms/kvm.sh: this host's /dev/kvm or the nested L1). The
-# QEMU side is below. Bad --disk / --net arguments get one
+# QEMU side is below. Bad --disk / --net arguments (cases too) get one
 # clear error line and the right exit status, on any host (no KVM needed).
 # Environment: ONLY=substr; CASE_TIMEOUT (s, default 120 for QEMU, 60 for
 # mkvm in L1); MKVM, QEMU.
@@ -158,33 +158,6 @@ check_msi() {
 		echo "mkvm --stats counted '${got:-nothing}' MSI interrupts, expected '$want'"
 }
 
-# bad_arg NAME WANT_RC ARGS...: exactly one line on stderr, status WANT_RC.
-# mkvm checks its arguments before it opens /dev/kvm: any host will do.
-bad_arg() {
-	local name=$1 want=$2 log=$LOGDIR/$1.log rc
-	shift 2
-	timeout 30 "$MKVM" --no-host-check --serial "$log" "$@" "$GUESTS/blk.elf" \
-		< /dev/null > "$log.stderr" 2>&1
-	rc=$?
-	if ((rc != want)); then
-		fail "$name" "exit status $rc, expected $want (log: $log.stderr)"
-	elif (($(grep -c . "$log.stderr") != 1)); then
-		fail "$name" "expected one error line on stderr (log: $log.stderr)"
-	else
-		say "$name: $(cat "$log.stderr")"
-		pass "$name"
-	fi
-}
-
-bad_args() {
-	selected host-disk-missing &&
-		bad_arg host-disk-missing 4 --disk "$LOGDIR/does-not-exist.img"
-	selected host-disk-bad-option &&
-		bad_arg host-disk-bad-option 2 --disk "$LOGDIR/x.img,bogus"
-	selected host-net-bad-backend &&
-		bad_arg host-net-bad-backend 2 --net bridge=br0
-}
-
 QEMU_CASES=(qemu-virtio-blk qemu-virtio-blk-readonly qemu-virtio-rng qemu-virtio-msix
 	    qemu-virtio-net qemu-virtio-console)
 
@@ -207,5 +180,4 @@ else
 fi
 
 kvm_suite
-bad_args
 summary
