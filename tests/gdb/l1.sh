@@ -7,7 +7,8 @@
 #           and kernel.gdb, the microkernel itself: OS awareness on the
 #           real thing
 #   bochs   Bochs Haswell -> Linux kvm_intel (EPT): breakpoints too, so
-#           full.gdb and monitor.gdb
+#           full.gdb (one session: Bochs's UART socket takes one connection
+#           per boot)
 # Logs: build/logs/gdb-<platform>/.
 set -uo pipefail
 L1_PLATFORM=${1:?usage: l1.sh nested|bochs}

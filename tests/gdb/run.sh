@@ -13,8 +13,8 @@
 # tests/cases.list (tests/gdb/lib.sh says how they are judged), run on
 # this host's /dev/kvm where it has one, otherwise all in one boot of the
 # nested platform's L1; there the @breakpoints sessions (full, monitor)
-# cannot run (breakpoints do not reach the VMM on nested: PLATFORM.md) and
-# `make check-gdb-bochs` runs them on Bochs.
+# cannot run (breakpoints do not reach the VMM on nested: PLATFORM.md);
+# `make check-gdb-bochs` runs full.gdb on Bochs.
 set -uo pipefail
 PLATFORM=gdb
 source "$(dirname "$0")/../platforms/lib.sh"
@@ -156,7 +156,7 @@ mkvm_l1() {
 	ONLY_L1=" ${L1_LEFT[*]} "
 	l1_case() { [[ $ONLY_L1 == *" $1 "* ]] || return 0
 		if [[ " $8 " == *" @breakpoints "* ]]; then
-			say "$1: not on nested L1 ($KVM_NOT_HERE): breakpoints do not reach the VMM there (PLATFORM.md); \`make check-gdb-bochs\` runs ${8##*@gdb:} on Bochs"
+			say "$1: not run: needs breakpoints, which do not reach the VMM on nested L1 (PLATFORM.md), and $KVM_NOT_HERE; \`make check-gdb-bochs\` runs full.gdb on Bochs"
 			return
 		fi
 		gdb_l1_add "$@"; }
