@@ -36,3 +36,6 @@ include $(SRC)/tests/guests/guests.mk
 include $(SRC)/tests/fuzz/fuzz.mk
 include $(SRC)/tests/gdb/gdb.mk
 include $(SRC)/tests/virtio/virtio.mk
+
+# bench-vmm (vmm/vmm.mk) boots the kernel too.
+bench-vmm: all

@@ -40,18 +40,8 @@ l1_new_root
 l1_stage_image $KERNEL
 l1_stage_image $MODULE
 
-# QEMU and the firmware a PVH -kernel boot of q35 reads, at /qemu in L1.
-l1_stage_qemu() {
-	local f src
-	l1_copy_binary "$QEMU" qemu/qemu-system-x86_64 "$L1_ROOT" || return
-	for f in bios-256k.bin linuxboot_dma.bin pvh.bin kvmvapic.bin; do
-		src=$(for d in $("$QEMU" -L help); do [[ -f $d/$f ]] && echo "$d/$f"; done | head -1)
-		[[ -n $src ]] || { say "no $f in $("$QEMU" -L help | tr '\n' ' ')"; return 1; }
-		install -D -m 644 "$(readlink -f "$src")" "$L1_ROOT/qemu/fw/$f" || return
-	done
-}
 qemu_in_l1=yes
-l1_stage_qemu || qemu_in_l1=no
+l1_stage_qemu "$QEMU" || qemu_in_l1=no
 
 args=$(l1_shq "/build/$KERNEL")\ $(l1_shq "/build/$MODULE")
 {

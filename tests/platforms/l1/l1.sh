@@ -137,6 +137,19 @@ l1_copy_binary() {
 	done
 }
 
+# l1_stage_qemu QEMU: QEMU and the firmware a PVH -kernel boot of q35
+# reads, at /qemu/qemu-system-x86_64 and /qemu/fw in L1 (bench-virtio,
+# bench-vmm compare mkvm with it there, both on L1's KVM).
+l1_stage_qemu() {
+	local f src qemu=$1
+	l1_copy_binary "$qemu" qemu/qemu-system-x86_64 "$L1_ROOT" || return
+	for f in bios-256k.bin linuxboot_dma.bin pvh.bin kvmvapic.bin; do
+		src=$(for d in $("$qemu" -L help); do [[ -f $d/$f ]] && echo "$d/$f"; done | head -1)
+		[[ -n $src ]] || { say "no $f in $("$qemu" -L help | tr '\n' ' ')"; return 1; }
+		install -D -m 644 "$(readlink -f "$src")" "$L1_ROOT/qemu/fw/$f" || return
+	done
+}
+
 # l1_stage_image REL: copies build/REL into the initramfs at /build/REL.
 l1_stage_image() {
 	[[ -e $L1_ROOT/build/$1 ]] || install -D -m 644 "$BUILD/$1" "$L1_ROOT/build/$1"
