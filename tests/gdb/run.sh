@@ -12,7 +12,7 @@
 # The QEMU sessions are below; the mkvm ones are the "gdb" cases of
 # tests/cases.list (tests/gdb/lib.sh says how they are judged), run on
 # this host's /dev/kvm where it has one, otherwise all in one boot of the
-# nested platform's L1; there the @breakpoints sessions (full, monitor)
+# nested platform's L1; there the @breakpoints session (full.gdb)
 # cannot run (breakpoints do not reach the VMM on nested: PLATFORM.md);
 # `make check-gdb-bochs` runs full.gdb on Bochs.
 set -uo pipefail
@@ -167,6 +167,8 @@ mkvm_l1() {
 	((${#GDB_SESSIONS[@]})) || return 0
 	l1_initramfs kvm-amd || { fail "$PLATFORM" "cannot build the L1 initramfs"; return; }
 	GDB_TIMEOUT=240
+	# monitor.gdb stops the guest by Ctrl-C there, not by a breakpoint.
+	gdb_settings=(-ex 'set $stop_by_interrupt = 1')
 	L1_WHERE="on nested L1 ($KVM_NOT_HERE; one boot for ${#GDB_SESSIONS[@]} session(s))"
 	gdb_l1_run start_nested "$(free_port)" "$LOGDIR/l1.log"
 }
