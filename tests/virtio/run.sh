@@ -52,7 +52,7 @@ EXPECT_net="^virtio-net: frame 2 came back intact; ^PASS"
 EXPECT_msix=$(expect_file msix)
 
 # Checks run after a guest, before the verdict: each prints why it failed.
-# CHECK is a command (default true) run by run_case.
+# CHECK is a command (default true) run by qemu_case.
 CHECK=true
 check_sector() { sector_ok "$1" || echo "the flushed sector is not in $1"; }
 check_vcon() {
@@ -60,10 +60,10 @@ check_vcon() {
 		echo "the line sent is not in the console output $1"
 }
 
-# run_case NAME EXPECT INPUT CMD...: runs CMD (whose serial output must end up
+# qemu_case NAME EXPECT INPUT CMD...: runs CMD (whose serial output must end up
 # in $LOGDIR/NAME.log) with INPUT on stdin, then $CHECK, and judges exit 33
 # and EXPECT.
-run_case() {
+qemu_case() {
 	local name=$1 expect=$2 input=$3 log=$LOGDIR/$1.log rc why
 	shift 3
 	: > "$log"
@@ -83,7 +83,7 @@ run_case() {
 qemu_run() {
 	local name=$1 elf=$2
 	shift 2
-	run_case "$name" "$EXPECT_QEMU" "" "$QEMU" -M q35 -accel tcg -cpu max -m 256M \
+	qemu_case "$name" "$EXPECT_QEMU" "" "$QEMU" -M q35 -accel tcg -cpu max -m 256M \
 		-display none -nodefaults -no-reboot -serial "file:$LOGDIR/$name.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$GUESTS/$elf.elf" "$@"
 }
