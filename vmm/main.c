@@ -81,10 +81,13 @@ static int check_host(bool no_host_check)
 	else if (r.error[0])
 		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: %s\n",
 			r.module, r.error);
+	else if (r.syscall_fault)
+		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: "
+			"SYSCALL from ring 3 does not reach CPL0 (exception %u at LSTAR)\n",
+			r.module, r.syscall_fault - 1);
 	else
 		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: "
-			"SYSCALL from ring 3 does not reach CPL0%s\n", r.module,
-			r.syscall_fault ? " (an exception at LSTAR)" : "");
+			"SYSCALL from ring 3 does not reach CPL0\n", r.module);
 	fprintf(stderr, "mkvm: use a host with kvm_intel or kvm_amd; here, `make run` boots "
 		"the system on the nested platform (QEMU -> Linux KVM -> mkvm).\n");
 	if (!r.no_kvm[0])
