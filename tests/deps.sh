@@ -12,6 +12,8 @@ PACKAGES=(
   bochs bochsbios vgabios
   # debugging and the libvirt domain
   gdb libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libxml2-utils
+  # gdb over a unix socket to mkvm inside the nested L1 (tests/gdb/lib.sh)
+  socat
 )
 # check-libvirt: the libvirt-qemu user (in group kvm) and /etc/libvirt/qemu.conf come
 # from libvirt-daemon-system, which libvirt-daemon only suggests.

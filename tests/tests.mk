@@ -40,3 +40,6 @@ include $(SRC)/tests/gdb/gdb.mk
 include $(SRC)/tests/virtio/virtio.mk
 include $(SRC)/tests/linux/linux.mk
 include $(SRC)/tests/acpi/acpi.mk
+
+# bench-vmm (vmm/vmm.mk) boots the kernel too.
+bench-vmm: all

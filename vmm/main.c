@@ -64,50 +64,130 @@ static int map_file(const char *what, const char *path, struct file_map *f)
 	return 0;
 }
 
-/* Refuses to boot on a host whose KVM gets ring 3 -> ring 0 wrong. */
-static int check_host(void)
+/* Refuses to boot on a host without usable KVM, or (unless no_host_check)
+ * one whose KVM gets ring 3 -> ring 0 wrong. */
+static int check_host(bool no_host_check)
 {
 	struct probe_result r;
+	char why[200];
 
+	if (no_host_check) {
+		if (probe__kvm_access(why, sizeof(why)) == 0)
+			return 0;
+		fprintf(stderr, "mkvm: cannot run a guest on this host: %s\n", why);
+		return -1;
+	}
 	if (probe__run(&r) == 0)
 		return 0;
-	fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: ", r.module);
-	if (r.error[0])
-		fprintf(stderr, "%s\n", r.error);
+	if (r.no_kvm[0])
+		fprintf(stderr, "mkvm: cannot run a guest on this host: %s\n", r.no_kvm);
+	else if (r.error[0])
+		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: %s\n",
+			r.module, r.error);
 	else if (r.syscall_fault)
-		fprintf(stderr, "SYSCALL from ring 3 does not reach CPL0 "
-			"(exception %u at LSTAR)\n", r.syscall_fault - 1);
+		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: "
+			"SYSCALL from ring 3 does not reach CPL0 (exception %u at LSTAR)\n",
+			r.module, r.syscall_fault - 1);
 	else
-		fprintf(stderr, "SYSCALL from ring 3 does not reach CPL0\n");
+		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: "
+			"SYSCALL from ring 3 does not reach CPL0\n", r.module);
 	fprintf(stderr, "mkvm: use a host with kvm_intel or kvm_amd; here, `make run` boots "
-		"the system on the nested platform (QEMU -> Linux KVM -> mkvm).\n"
-		"mkvm: --no-host-check boots anyway (for guests that never leave ring 0); "
-		"`mkvm --probe` shows details.\n");
+		"the system on the nested platform (QEMU -> Linux KVM -> mkvm).\n");
+	if (!r.no_kvm[0])
+		fprintf(stderr, "mkvm: --no-host-check boots anyway (for guests that never "
+			"leave ring 0); `mkvm --probe` shows details.\n");
 	return -1;
 }
 
-/* Loads kernel and boot module and writes the boot information. Returns
- * the start info address, or 0 after printing why. */
-static uint64_t load_guest(struct vm *vm, const struct config *cfg,
-			   const struct file_map *kernel, const struct elf_image *img,
-			   const struct file_map *initrd)
+/* What validate() found usable: the mapped kernel and boot module, where
+ * the module goes in guest RAM, and the serial output. */
+struct guest_files {
+	struct file_map kernel, initrd;
+	struct elf_image img;
+	uint64_t module_addr;
+	int out;                 /* serial log, or stdout */
+};
+
+/* Guest RAM below the 32-bit hole, as vm__init lays it out. */
+static uint64_t lowmem_of(uint64_t ram_size)
 {
-	struct pvh_boot b = { .ram_size = vm->ram_size, .cmdline = cfg->cmdline };
+	return ram_size < MEM_HOLE_START ? ram_size : MEM_HOLE_START;
+}
+
+/* Kernel and boot module: readable, a PVH ELF, and both fit in guest RAM. */
+static int validate_images(const struct config *cfg, struct guest_files *g)
+{
 	char err[256];
 
-	if (elf__check_placement(img, HIGH_RAM_START, vm->lowmem_size, err, sizeof(err))) {
+	if (map_file("kernel", cfg->kernel, &g->kernel) ||
+	    (cfg->initrd && map_file("initrd", cfg->initrd, &g->initrd)))
+		return MKVM_EXIT_IMAGE;
+	if (elf__parse(g->kernel.data, g->kernel.size, &g->img, err, sizeof(err)) ||
+	    elf__check_placement(&g->img, HIGH_RAM_START, lowmem_of(cfg->mem), err,
+				 sizeof(err))) {
 		fprintf(stderr, "mkvm: kernel '%s': %s\n", cfg->kernel, err);
-		return 0;
+		return MKVM_EXIT_IMAGE;
 	}
-	elf__load(img, kernel->data, vm->ram);
-	if (cfg->initrd) {
-		if (pvh__place_module(vm->lowmem_size, img->end, initrd->size, &b.module_addr)) {
-			fprintf(stderr, "mkvm: initrd '%s' (%zu bytes) does not fit in guest RAM "
-				"above the kernel; try a larger --mem\n", cfg->initrd, initrd->size);
-			return 0;
+	if (cfg->initrd && pvh__place_module(lowmem_of(cfg->mem), g->img.end, g->initrd.size,
+					     &g->module_addr)) {
+		fprintf(stderr, "mkvm: initrd '%s' (%zu bytes) does not fit in guest RAM "
+			"above the kernel; try a larger --mem\n", cfg->initrd, g->initrd.size);
+		return MKVM_EXIT_IMAGE;
+	}
+	return 0;
+}
+
+/* Everything that can be checked without KVM is checked before /dev/kvm
+ * is opened, in this order, so that bad arguments and images get their
+ * own error on any host: the command line, the kernel and boot module,
+ * the disk images (opened as the device will open them), the serial log. */
+static int validate(const struct config *cfg, struct guest_files *g)
+{
+	int rc, fd;
+
+	if (cfg->cmdline && strlen(cfg->cmdline) >= BOOT_CMDLINE_MAX) {
+		fprintf(stderr, "mkvm: --cmdline is longer than %llu bytes\n",
+			BOOT_CMDLINE_MAX - 1);
+		return MKVM_EXIT_USAGE;
+	}
+	rc = validate_images(cfg, g);
+	if (rc)
+		return rc;
+	for (int i = 0; i < cfg->nr_disks; i++) {
+		fd = open(cfg->disks[i].path, (cfg->disks[i].readonly ? O_RDONLY : O_RDWR) |
+			  O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "mkvm: --disk %s: %s\n", cfg->disks[i].path,
+				strerror(errno));
+			return MKVM_EXIT_IMAGE;
 		}
-		b.module_size = initrd->size;
-		memcpy(vm->ram + b.module_addr, initrd->data, initrd->size);
+		close(fd);
+	}
+	g->out = STDOUT_FILENO;
+	if (cfg->serial) {
+		g->out = open(cfg->serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (g->out < 0) {
+			fprintf(stderr, "mkvm: cannot open serial log '%s': %s\n",
+				cfg->serial, strerror(errno));
+			return MKVM_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* Loads kernel and boot module and writes the boot information (their
+ * placement was checked by validate()). Returns the start info address,
+ * or 0 after printing why. */
+static uint64_t load_guest(struct vm *vm, const struct config *cfg,
+			   const struct guest_files *g)
+{
+	struct pvh_boot b = { .ram_size = vm->ram_size, .cmdline = cfg->cmdline };
+
+	elf__load(&g->img, g->kernel.data, vm->ram);
+	if (cfg->initrd) {
+		b.module_addr = g->module_addr;
+		b.module_size = g->initrd.size;
+		memcpy(vm->ram + b.module_addr, g->initrd.data, g->initrd.size);
 	}
 	if (!acpi__build(vm->ram + ACPI_ADDR, ACPI_SIZE, ACPI_ADDR, vm->nr_cpus)) {
 		fprintf(stderr, "mkvm: ACPI tables do not fit\n");
@@ -137,18 +217,8 @@ static int setup_virtio(struct vm *vm, const struct config *cfg, int out)
 	return 0;
 }
 
-static int setup_devices(struct vm *vm, const struct config *cfg)
+static int setup_devices(struct vm *vm, const struct config *cfg, int out)
 {
-	int out = STDOUT_FILENO;
-
-	if (cfg->serial) {
-		out = open(cfg->serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out < 0) {
-			fprintf(stderr, "mkvm: cannot open serial log '%s': %s\n",
-				cfg->serial, strerror(errno));
-			return MKVM_EXIT_USAGE;
-		}
-	}
 	irq__init(vm, !cfg->no_irqfd);
 	if (serial__init(vm, out) || debugexit__init() || pm__init() || pci__init()) {
 		fprintf(stderr, "mkvm: cannot set up the devices\n");
@@ -159,37 +229,26 @@ static int setup_devices(struct vm *vm, const struct config *cfg)
 
 static int boot(const struct config *cfg)
 {
-	struct file_map kernel, initrd = { 0 };
-	struct elf_image img;
+	static struct guest_files g;
 	static struct vm vm;
 	uint64_t start_info;
-	char err[256];
 	int rc;
 
-	if (cfg->cmdline && strlen(cfg->cmdline) >= BOOT_CMDLINE_MAX) {
-		fprintf(stderr, "mkvm: --cmdline is longer than %llu bytes\n",
-			BOOT_CMDLINE_MAX - 1);
-		return MKVM_EXIT_USAGE;
-	}
-	if (map_file("kernel", cfg->kernel, &kernel) ||
-	    (cfg->initrd && map_file("initrd", cfg->initrd, &initrd)))
-		return MKVM_EXIT_IMAGE;
-	if (elf__parse(kernel.data, kernel.size, &img, err, sizeof(err))) {
-		fprintf(stderr, "mkvm: kernel '%s': %s\n", cfg->kernel, err);
-		return MKVM_EXIT_IMAGE;
-	}
-	if (!cfg->no_host_check && check_host())
+	rc = validate(cfg, &g);
+	if (rc)
+		return rc;
+	if (check_host(cfg->no_host_check))
 		return MKVM_EXIT_HOST;
 	if (vm__init(&vm, cfg->mem, cfg->cpus))
-		return access("/dev/kvm", F_OK) ? MKVM_EXIT_HOST : MKVM_EXIT_INTERNAL;
-	start_info = load_guest(&vm, cfg, &kernel, &img, &initrd);
+		return MKVM_EXIT_INTERNAL;
+	start_info = load_guest(&vm, cfg, &g);
 	if (!start_info)
 		return MKVM_EXIT_IMAGE;
 	/* Threads from here on confine themselves once set up (seccomp.h). */
 	if (privs__no_new_privs() ||
 	    (!cfg->no_seccomp && seccomp__enable(cfg->seccomp_selftest)))
 		return MKVM_EXIT_INTERNAL;
-	rc = setup_devices(&vm, cfg);
+	rc = setup_devices(&vm, cfg, g.out);
 	if (rc)
 		return rc;
 	/* Disks, TAPs, the serial log and /dev/kvm are open: root, if it was,
@@ -199,7 +258,7 @@ static int boot(const struct config *cfg)
 	for (int i = 0; i < cfg->cpus; i++)
 		if (!vcpu__create(&vm, i))
 			return MKVM_EXIT_INTERNAL;
-	if (vcpu__set_pvh_entry(vm.vcpus[0], img.entry, (uint32_t)start_info)) {
+	if (vcpu__set_pvh_entry(vm.vcpus[0], g.img.entry, (uint32_t)start_info)) {
 		fprintf(stderr, "mkvm: cannot set the boot vCPU's entry state\n");
 		return MKVM_EXIT_INTERNAL;
 	}

@@ -41,7 +41,7 @@ l1_stage_image $KERNEL
 l1_stage_image $MODULE
 
 qemu_in_l1=yes
-l1_stage_qemu || qemu_in_l1=no
+l1_stage_qemu "$QEMU" || qemu_in_l1=no
 
 args=$(l1_shq "/build/$KERNEL")\ $(l1_shq "/build/$MODULE")
 {

@@ -79,7 +79,7 @@ else
 end
 
 # Ctrl-C: make the guest spin, interrupt it two seconds after it resumed.
-# EXPECT: received signal SIGINT
+# EXPECT(interrupt): received signal SIGINT
 python
 import threading, time
 def _interrupt_soon(event):

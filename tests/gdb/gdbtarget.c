@@ -16,7 +16,10 @@
 
 volatile uint64_t gdb_counter;
 volatile uint64_t gdb_user_counter;
-volatile uint64_t gdb_spin;		/* a debugger sets it to make us spin */
+/* A debugger sets it to make us spin; in .data, not .bss, so that it may
+ * be set at the first instruction, before boot.S clears .bss (monitor.gdb
+ * does that where no breakpoint can stop the guest later). */
+volatile uint64_t gdb_spin __attribute__((section(".data")));
 volatile uint64_t gdb_spins;
 
 /* A kernel description (shared/mkvm/kdebug.h) over two small tables, for

@@ -4,9 +4,28 @@
 set pagination off
 set confirm off
 
-hbreak gdb_kernel_func
-continue
-delete
+# Stop the guest in long mode with its page tables up: at gdb_kernel_func
+# by a hardware breakpoint, or, where $stop_by_interrupt is set (nested,
+# where breakpoints do not reach the VMM: PLATFORM.md), by Ctrl-C while it
+# spins after its work (gdb_spin), 2 s after it resumed.
+if $_isvoid($stop_by_interrupt)
+  hbreak gdb_kernel_func
+  continue
+  delete
+else
+  python
+import threading, time
+def _interrupt_soon(event):
+    gdb.events.cont.disconnect(_interrupt_soon)
+    def fire():
+        time.sleep(2.0)
+        gdb.post_event(lambda: gdb.execute("interrupt"))
+    threading.Thread(target=fire, daemon=True).start()
+gdb.events.cont.connect(_interrupt_soon)
+end
+  set var gdb_spin = 1
+  continue
+end
 
 # The test guest identity-maps its first GiB with 2 MiB pages.
 # EXPECT: ^(0x10[0-9a-f]{4}) -> \1 \(2048 KiB page\)$
@@ -58,6 +77,7 @@ else
   echo CHECK monitor-space BAD\n
 end
 
+set var gdb_spin = 0
 info threads
 detach
 echo CHECK detach ok\n

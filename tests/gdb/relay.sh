@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# relay.sh HOST PORT LOG: gdb's "target remote | relay.sh ..." for mkvm in
-# an L1 VM (tests/gdb/l1.sh). Connects to the emulator's UART socket at
+# relay.sh HOST PORT LOG [I]: gdb's "target remote | relay.sh ..." for mkvm
+# in an L1 VM (tests/gdb/lib.sh). Connects to the emulator's UART socket at
 # once, retrying while it starts, but passes gdb's bytes (held meanwhile in
-# the pipe from gdb) on only after LOG shows that mkvm listens in L1, so
-# nothing is lost in a UART nobody reads yet.
+# the pipe from gdb) on only after LOG shows that L1 relays session I
+# ("@@gdb relay-ready I"), so nothing is lost in a UART nobody reads yet.
+# Closes the connection when gdb ends, so the next session can connect.
 set -u
-host=$1 port=$2 log=$3
-for ((i = 0; i < 600; i++)); do
+host=$1 port=$2 log=$3 i=${4:-0}
+for ((n = 0; n < 600; n++)); do
 	exec 3<> "/dev/tcp/$host/$port" && break
 	sleep 0.5
 done 2> /dev/null
 [[ -e /dev/fd/3 ]] || { echo "relay: cannot connect to $host:$port" >&2; exit 1; }
-until grep -aq '^@@gdb relay-ready' "$log" 2> /dev/null; do
+until grep -aq "^@@gdb relay-ready $i" "$log" 2> /dev/null; do
 	sleep 1
 done
 cat <&3 &
-exec cat >&3
+reader=$!
+cat >&3
+kill $reader 2> /dev/null

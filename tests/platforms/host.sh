@@ -1,36 +1,34 @@
 #!/usr/bin/env bash
-# `make check-host`: mkvm directly on this machine's /dev/kvm.
+# `make check-host`: mkvm on this machine.
 #
+# With a usable /dev/kvm:
 # 1. syscall-ground-truth: syscall.elf with --no-host-check shows whether
 #    SYSCALL from CPL3 really reaches CPL0 here (it does not on kvm_pvm).
 # 2. probe: `mkvm --probe` must name the KVM module /sys/module shows, say
 #    whether EPT/NPT is on as the module parameter says, and exit 0 exactly
 #    when SYSCALL works (1.).
 # 3. If it does not, host-refuses-ring3: booting without --no-host-check is
-#    refused with exit 6 and a message naming SYSCALL; the cases below that
-#    need ring 3 then SKIP. Otherwise they run normally.
-# 4. The "host" cases of tests/cases.list. Those in NO_SYSCALL_CASES never
-#    execute SYSCALL and always run, with --no-host-check.
-# 5. mkvm's error handling: unusable images exit 4 with one line on stderr,
-#    an unknown option exits 2.
-# No accessible /dev/kvm: every case SKIPs with the reason.
+#    refused with exit 6 and a message naming SYSCALL.
+# Without one (no KVM module, or no permission on the device):
+# 2. probe: `mkvm --probe` must say so and why, claim no module, paging mode
+#    or SYSCALL result, and exit non-zero.
+# 3. host-refuses: booting is refused with exit 6 and the same reason.
+# Then, on any host:
+# 4. The "host" cases of tests/cases.list, on real KVM (tests/platforms/
+#    kvm.sh: here when `mkvm --probe` accepts this host, the @nosyscall ones
+#    here when /dev/kvm merely opens, the rest in one nested L1 boot), and
+#    its bad-input cases (@here), which need no KVM: unusable images exit 4
+#    with one line of error, an unknown option exits 2.
 # Environment: ONLY=substr; VERBOSE=1 shows each run's output; CASE_TIMEOUT
-# (s, default 30; a timeout is a FAIL); MKVM (default build/vmm/mkvm).
+# (s, default 30 here, 60 in L1; a timeout is a FAIL); MKVM (default
+# build/vmm/mkvm).
 set -uo pipefail
 PLATFORM=host
 . "$(dirname "$0")/lib.sh"
+. "$SRC/tests/platforms/kvm.sh"
 
-MKVM=${MKVM:-$BUILD/vmm/mkvm}
-CASE_TIMEOUT=${CASE_TIMEOUT:-30}
+MKVM_TIMEOUT=${CASE_TIMEOUT:-30}
 GUESTS=$BUILD/tests/guests
-# Cases that never execute SYSCALL: CPL0 only, or CPL3 entered by IRETQ and
-# left by exceptions, which kvm_pvm delivers correctly (PLATFORM.md).
-NO_SYSCALL_CASES=" guest-hello guest-hello-module guest-triple guest-pcid guest-privfault "
-BUILTIN_CASES=(syscall-ground-truth probe host-refuses-ring3 bad-image-missing
-	bad-image-not-elf bad-image-truncated-header bad-image-truncated-segment
-	bad-image-no-pvh-note usage-unknown-option)
-
-selected() { [[ -z ${ONLY:-} || $1 == *"$ONLY"* ]]; }
 
 # kvm_module: the KVM implementation module loaded here, or nothing.
 kvm_module() {
@@ -62,7 +60,7 @@ tdp_expected() {
 run_mkvm() {
 	local log=$1
 	shift
-	timeout --kill-after=5 "$CASE_TIMEOUT" "$MKVM" "$@" < /dev/null \
+	timeout --kill-after=5 "$MKVM_TIMEOUT" "$MKVM" "$@" < /dev/null \
 		> "$log.stdout" 2> "$log.stderr"
 	rc=$?
 	{ printf '%q' "$MKVM"; printf ' %q' "$@"; echo "    # exit $rc"; } > "$log.cmd"
@@ -104,7 +102,7 @@ case_probe() {
 	local name=probe log=$LOGDIR/probe.log tdp kind line words
 	run_mkvm "$log" --probe
 	if ((rc == 124)); then
-		fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"
+		fail "$name" "timed out after ${MKVM_TIMEOUT}s (log: $log)"
 		return
 	fi
 	if ! grep -Eq "kvm[_-]${module#kvm_}" "$log"; then
@@ -165,96 +163,65 @@ case_refuse() {
 	fi
 }
 
-# --- 4. the cases of tests/cases.list ------------------------------------------
-host_case() {
-	local name=$1 kernel=$2 initrd=$3 cmdline=$4 want=$5 expect=$6
-	local log=$LOGDIR/$name.log args=()
-	if [[ $NO_SYSCALL_CASES == *" $name "* ]]; then
-		args+=(--no-host-check)
-	elif [[ $syscall_works != yes ]]; then
-		skip "$name" "host KVM fails the SYSCALL check; run on nested/bochs"
-		return
+# --- 2, 3 without KVM: the probe and the refusal say why -----------------------
+# no_kvm_reason: what mkvm must give as the reason /dev/kvm is unusable.
+no_kvm_reason() {
+	if [[ -e /dev/kvm ]]; then
+		echo "no permission"
+	elif grep -q '^ *[0-9]* kvm$' /proc/misc 2> /dev/null; then
+		echo "no /dev/kvm although a KVM module is loaded"
+	else
+		echo "no /dev/kvm: no KVM module is loaded"
 	fi
-	[[ -n $initrd ]] && args+=(--initrd "$initrd")
-	[[ -n $cmdline ]] && args+=(--cmdline "$cmdline")
-	run_mkvm "$log" "${args[@]}" "$kernel"
-	if ((rc == 124)); then
-		fail "$name" "timed out after ${CASE_TIMEOUT}s (log: $log)"
-		return
-	fi
-	judge "$name" "$log" "$rc" "$want" "$expect"
-	show_matches "$log" "$expect"
 }
 
-# --- 5. bad input: a clear error and the right status ------------------------
-# bad_input NAME WANT_RC ARGS...: mkvm must exit WANT_RC with exactly one
-# line on stderr, and must not start a guest.
-bad_input() {
-	local name=$1 want=$2 log=$LOGDIR/$1.log lines
-	shift 2
-	run_mkvm "$log" "$@"
-	lines=$(grep -c . "$log.stderr")
-	if ((rc != want)); then
-		fail "$name" "exit status $rc, expected $want (log: $log)"
-	elif ((lines != 1)); then
-		fail "$name" "$lines lines on stderr, expected one error line (log: $log)"
+case_probe_no_kvm() {
+	local name=probe log=$LOGDIR/probe.log want claim
+	want=$(no_kvm_reason)
+	run_mkvm "$log" --probe
+	claim=$(grep -E '^(kvm module|2D paging|probe guest|SYSCALL|CR4|CPUID)' "$log" | head -1)
+	if ((rc == 0)); then
+		fail "$name" "--probe exited 0 without a usable /dev/kvm (log: $log)"
+	elif ! grep -q "$want" "$log"; then
+		fail "$name" "--probe does not say \"$want\" (log: $log)"
+	elif [[ -n $claim ]]; then
+		fail "$name" "--probe claims what it could not measure: \"$claim\" (log: $log)"
 	else
-		say "$name: $(cat "$log.stderr")"
+		say "$name: exit $rc: $(grep -m1 "$want" "$log")"
 		pass "$name"
 	fi
 }
 
-case_bad_images() {
-	local dir=$LOGDIR/images hello=$GUESTS/hello.elf last_load
-	mkdir -p "$dir"
-	echo "this is not an ELF file" > "$dir/not-elf"
-	head -c 40 "$hello" > "$dir/truncated-header.elf"
-	# Keep the headers and the PVH note, cut the last PT_LOAD's contents.
-	last_load=$(readelf -lW "$hello" | awk '$1 == "LOAD" { off = $2 } END { print off }')
-	head -c $((last_load + 16)) "$hello" > "$dir/truncated-segment.elf"
-	objcopy -R .note.pvh "$hello" "$dir/no-pvh-note.elf"
-	selected bad-image-missing &&
-		bad_input bad-image-missing 4 --no-host-check "$dir/does-not-exist.elf"
-	selected bad-image-not-elf &&
-		bad_input bad-image-not-elf 4 --no-host-check "$dir/not-elf"
-	selected bad-image-truncated-header &&
-		bad_input bad-image-truncated-header 4 --no-host-check "$dir/truncated-header.elf"
-	selected bad-image-truncated-segment &&
-		bad_input bad-image-truncated-segment 4 --no-host-check "$dir/truncated-segment.elf"
-	selected bad-image-no-pvh-note &&
-		bad_input bad-image-no-pvh-note 4 --no-host-check "$dir/no-pvh-note.elf"
-	selected usage-unknown-option &&
-		bad_input usage-unknown-option 2 --no-such-option "$hello"
+case_refuse_no_kvm() {
+	local name=host-refuses log=$LOGDIR/host-refuses.log want
+	want=$(no_kvm_reason)
+	run_mkvm "$log" "$GUESTS/hello.elf"
+	if ((rc != 6)); then
+		fail "$name" "exit status $rc, expected 6 (MKVM_EXIT_HOST) (log: $log)"
+	elif ! grep -q "$want" "$log.stderr"; then
+		fail "$name" "the refusal does not say \"$want\" (log: $log)"
+	else
+		pass "$name"
+	fi
 }
 
 # --- main ------------------------------------------------------------------------
-reason=
-if [[ ! -e /dev/kvm ]]; then
-	reason="no /dev/kvm on this machine (no KVM module loaded)"
-elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
-	reason="/dev/kvm is not readable and writable by $(id -un)"
-elif [[ -z $(kvm_module) ]]; then
-	reason="/dev/kvm exists but none of kvm_intel, kvm_amd, kvm_pvm is loaded"
-fi
-if [[ -n $reason ]]; then
-	for c in "${BUILTIN_CASES[@]}"; do selected "$c" && skip "$c" "$reason"; done
-	skip_case() { skip "$1" "$reason"; }
-	for_each_case skip_case
-	summary
-	exit
-fi
 if [[ ! -x $MKVM ]]; then
 	fail mkvm "$MKVM is not built (make all)"
 	summary
 	exit
 fi
-module=$(kvm_module)
-say "KVM module: $module, EPT/NPT: $(tdp_expected "$module"); mkvm: $MKVM"
-
-# Always run, even under ONLY: the decisions below depend on it.
-case_syscall_truth
-selected probe && case_probe
-selected host-refuses-ring3 && case_refuse
-for_each_case host_case
-case_bad_images
+if [[ -r /dev/kvm && -w /dev/kvm ]]; then
+	module=$(kvm_module)
+	say "KVM module: ${module:-none}, EPT/NPT: $(tdp_expected "$module"); mkvm: $MKVM"
+	# Always run, even under ONLY: the decisions below depend on it.
+	case_syscall_truth
+	selected probe && case_probe
+	selected host-refuses-ring3 && case_refuse
+else
+	say "no usable /dev/kvm here: $(no_kvm_reason)"
+	selected probe && case_probe_no_kvm
+	selected host-refuses && case_refuse_no_kvm
+fi
+kvm_suite
 summary

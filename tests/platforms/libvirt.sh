@@ -145,7 +145,7 @@ mkvm_domain_nested() {
 	l1_initramfs kvm-amd tun || { fail "$name" "cannot build the L1 initramfs"; return; }
 	L1_LOG=$LOGDIR/$name-l1.log
 	L1_CASE_TIMEOUT=$CASE_TIMEOUT
-	L1_CASES=("$name|33|$expect")
+	L1_CASES=("$name|33||$expect")
 	say "$name: booting the nested platform (QEMU TCG -> Linux kvm_amd -> mkvm --domain); L1 log: $L1_LOG"
 	timeout $((CASE_TIMEOUT + 120)) qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1G \
 		-nographic -monitor none -serial stdio -no-reboot \

@@ -24,27 +24,7 @@ l1_stage_cases
 l1_initramfs kvm-amd || { fail nested "cannot build the L1 initramfs"; summary; exit; }
 
 say "booting L1 ($(cut -d' ' -f1 "$L1_KDIR/package")) in QEMU TCG, ${#L1_CASES[@]} case(s); serial: $L1_LOG"
-start=$(date +%s)
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1G -nographic
-      -monitor none -serial stdio -no-reboot
-      -kernel "$L1_KDIR/vmlinuz" -initrd "$L1_WORK/initramfs.cpio.gz"
-      -append "console=ttyS0 quiet loglevel=1 panic=-1 mkvm.mode=test")
-if [[ ${VERBOSE:-0} == 1 ]]; then
-	timeout "$L1_TIMEOUT" "${qemu[@]}" < /dev/null | tee "$L1_LOG"
-	rc=${PIPESTATUS[0]}
-else
-	timeout "$L1_TIMEOUT" "${qemu[@]}" < /dev/null > "$L1_LOG" 2>&1
-	rc=$?
-fi
-secs=$(( $(date +%s) - start ))
-say "L1 ran ${secs}s wall clock (QEMU status $rc); /dev/kvm after $(l1_fact uptime)s of L1 uptime"
-l1_report_facts
-
-if [[ $rc == 124 ]]; then
-	fail nested "QEMU did not finish within ${L1_TIMEOUT}s (L1 log: $L1_LOG)"
-elif ! grep -aq "^@@mkvm-$L1_NONCE done" "$L1_LOG"; then
-	fail nested "L1 did not finish its case list (QEMU status $rc, L1 log: $L1_LOG)"
-fi
+l1_boot_qemu nested
 
 npt=$(l1_fact npt)
 if [[ $(l1_fact module) == kvm_amd && $npt == Y && $(l1_fact dev_kvm) == yes ]]; then

@@ -7,8 +7,10 @@
 # in the nested case QEMU's own escape is moved to Ctrl-] (Ctrl-] x kills
 # QEMU outright), so Ctrl-A reaches mkvm. Extra arguments go to mkvm.
 # The system comes up in the console shell ("shell" on the kernel command
-# line, on a virtio console, with virtio-rng and a loopback virtio-net);
-# an extra --cmdline replaces it.
+# line, on a virtio console, with virtio-rng, a loopback virtio-net and a
+# virtio-blk scratch disk, build/run/disk.img, 1 MiB of zeros made on first
+# use); an extra --cmdline replaces it. On the nested platform the disk is
+# copied into L1: what the guest writes lasts for that run.
 set -uo pipefail
 PLATFORM=run
 RUN_ARGS=(--console --rng --net user-loopback --cmdline shell)
@@ -17,6 +19,7 @@ RUN_ARGS=(--console --rng --net user-loopback --cmdline shell)
 mkvm=$BUILD/vmm/mkvm
 kernel=$BUILD/kernel/kernel.elf
 module=$BUILD/servers/boot.cpio
+disk=$BUILD/run/disk.img
 missing=
 for f in "$mkvm" "$kernel" "$module"; do
 	[[ -f $f ]] || missing+=" build/${f#"$BUILD"/}"
@@ -26,10 +29,15 @@ if [[ -n $missing ]]; then
 	exit 1
 fi
 
+if [[ ! -f $disk ]]; then
+	mkdir -p "${disk%/*}" && truncate -s 1M "$disk" || exit 1
+	say "created the scratch disk build/run/disk.img (1 MiB, the guest's virtio-blk)"
+fi
+
 probe=$("$mkvm" --probe 2>&1)
 if [[ $? == 0 ]]; then
 	say "host passes mkvm's probe: booting on /dev/kvm (quit: Ctrl-A x)"
-	exec "$mkvm" --initrd "$module" "${RUN_ARGS[@]}" "$@" "$kernel"
+	exec "$mkvm" --initrd "$module" --disk "$disk" "${RUN_ARGS[@]}" "$@" "$kernel"
 fi
 
 say "mkvm --probe says this host cannot run the system directly:"
@@ -41,8 +49,10 @@ l1_kernel || exit 1
 l1_new_root
 l1_stage_image "${kernel#"$BUILD"/}"
 l1_stage_image "${module#"$BUILD"/}"
+l1_stage_image "${disk#"$BUILD"/}"
 {
-	printf 'exec /mkvm/mkvm --initrd %s' "$(l1_shq "/build/${module#"$BUILD"/}")"
+	printf 'exec /mkvm/mkvm --initrd %s --disk %s' "$(l1_shq "/build/${module#"$BUILD"/}")" \
+		"$(l1_shq "/build/${disk#"$BUILD"/}")"
 	for a in "${RUN_ARGS[@]}" "$@"; do printf ' %s' "$(l1_shq "$a")"; done
 	printf ' %s\n' "$(l1_shq "/build/${kernel#"$BUILD"/}")"
 } > "$L1_ROOT/etc/mkvm/run"

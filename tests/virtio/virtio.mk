@@ -6,7 +6,15 @@ VTEST_OUT  := $(BUILD)/tests/virtio
 VTEST_NAMES := blk rng net console msix
 VTEST_ELFS := $(VTEST_NAMES:%=$(VTEST_OUT)/%.elf)
 
-ALL_TARGETS += $(VTEST_ELFS)
+VTEST_SECTOR := $(VTEST_OUT)/sector.bin
+
+ALL_TARGETS += $(VTEST_ELFS) $(VTEST_SECTOR)
+
+# The sector blk.elf writes and reads back (tests/virtio/blk_guest.c):
+# "mkvm-virtio-blk-durable\0", then byte i = i for i = 24..511.
+$(VTEST_SECTOR):
+	@mkdir -p $(@D)
+	perl -e 'print "mkvm-virtio-blk-durable\0", map { chr($$_ & 255) } 24..511' > $@
 
 $(VTEST_OUT)/%.o: $(SRC)/tests/virtio/%.c
 	@mkdir -p $(@D)

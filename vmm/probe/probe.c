@@ -42,6 +42,46 @@ static int read_flag(const char *path)
 	return c == 'Y' || c == 'y' || c == '1' ? 1 : c ? 0 : -1;
 }
 
+/* The kernel lists "232 kvm" in /proc/misc once a KVM module has bound. */
+static bool misc_has_kvm(void)
+{
+	char line[64];
+	bool found = false;
+	FILE *f = fopen("/proc/misc", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strcmp(line + strspn(line, " 0123456789"), "kvm\n") == 0;
+	fclose(f);
+	return found;
+}
+
+int probe__kvm_access(char *why, size_t len)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), err = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		why[0] = 0;
+		return 0;
+	}
+	if (err == ENOENT && !misc_has_kvm())
+		snprintf(why, len, "no /dev/kvm: no KVM module is loaded "
+			 "(/proc/misc lists no kvm device)%s",
+			 exists("/sys/module/kvm_pvm") ?
+			 "; kvm_pvm is present but registered none (dmesg says why)" : "");
+	else if (err == ENOENT)
+		snprintf(why, len, "no /dev/kvm although a KVM module is loaded "
+			 "(create it: mknod /dev/kvm c 10 232)");
+	else if (err == EACCES || err == EPERM)
+		snprintf(why, len, "no permission to open /dev/kvm read-write as uid %u "
+			 "(add the user to the device's group, usually kvm)", (unsigned)getuid());
+	else
+		snprintf(why, len, "/dev/kvm: %s", strerror(err));
+	return -1;
+}
+
 static void probe__host(struct probe_result *r)
 {
 	if (exists("/sys/module/kvm_intel")) {
@@ -225,6 +265,8 @@ out:
 int probe__run(struct probe_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	if (probe__kvm_access(r->no_kvm, sizeof(r->no_kvm)))
+		return -1;
 	probe__host(r);
 	probe__guest(r);
 	return r->guest_ran && r->syscall_ok ? 0 : -1;
@@ -235,8 +277,23 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+/* What the probe guest observed. */
+static void print_guest(const struct probe_result *r, FILE *out)
+{
+	fprintf(out, "SYSCALL to CPL0:    %s", r->syscall_ok ? "ok" : "FAILED");
+	if (r->syscall_fault)
+		fprintf(out, " (exception %u at LSTAR: still in ring 3)", r->syscall_fault - 1);
+	fprintf(out, "\nCR4.PCIDE settable: %s\n", yes_no(r->pcide_ok));
+}
+
 void probe__print(const struct probe_result *r, FILE *out)
 {
+	if (r->no_kvm[0]) {
+		fprintf(out, "/dev/kvm:           unusable: %s\n", r->no_kvm);
+		fprintf(out, "verdict:            this host cannot run KVM guests\n");
+		return;
+	}
+	fprintf(out, "/dev/kvm:           ok\n");
 	fprintf(out, "kvm module:         %s\n", r->module);
 	if (r->tdp_name)
 		fprintf(out, "2D paging (%s):    %s\n", r->tdp_name,
@@ -248,13 +305,15 @@ void probe__print(const struct probe_result *r, FILE *out)
 		fprintf(out, "probe guest:        failed: %s\n", r->error);
 	else
 		fprintf(out, "probe guest:        ran\n");
-	fprintf(out, "SYSCALL to CPL0:    %s", r->syscall_ok ? "ok" : "FAILED");
-	if (r->syscall_fault)
-		fprintf(out, " (exception %u at LSTAR: still in ring 3)", r->syscall_fault - 1);
-	fprintf(out, "\nCR4.PCIDE settable: %s\n", yes_no(r->pcide_ok));
+	if (!r->guest_ran && !r->syscall_ok && !r->syscall_fault)
+		fprintf(out, "SYSCALL to CPL0:    not measured (the probe guest did not run)\n"
+			"CR4.PCIDE settable: not measured\n");
+	else
+		print_guest(r, out);
 	fprintf(out, "CPUID PCID:         %s\n", yes_no(r->cpuid_pcid));
 	fprintf(out, "CPUID INVPCID:      %s\n", yes_no(r->cpuid_invpcid));
 	fprintf(out, "verdict:            %s\n", r->guest_ran && r->syscall_ok ?
-		"this host can run the mkvm kernel" :
-		"this host cannot run a guest that uses SYSCALL from ring 3");
+		"this host can run the mkvm kernel" : r->guest_ran || r->syscall_fault ?
+		"this host cannot run a guest that uses SYSCALL from ring 3" :
+		"unknown: the probe guest did not run");
 }

@@ -1,6 +1,7 @@
-/* Host capability probe: which KVM module is behind /dev/kvm, whether it
- * uses two-dimensional paging, and what a tiny guest observes when it
- * does SYSCALL from ring 3 and sets CR4.PCIDE (guest.S). */
+/* Host capability probe: whether /dev/kvm can be opened (and why not),
+ * which KVM module is behind it, whether it uses two-dimensional paging,
+ * and what a tiny guest observes when it does SYSCALL from ring 3 and sets
+ * CR4.PCIDE (guest.S). Nothing is reported that was not measured. */
 #ifndef MKVM_PROBE_H
 #define MKVM_PROBE_H
 
@@ -8,6 +9,7 @@
 #include <stdio.h>
 
 struct probe_result {
+	char no_kvm[200];        /* why /dev/kvm cannot be opened; "" if it can */
 	const char *module;      /* kvm_intel, kvm_amd, kvm_pvm, other */
 	const char *tdp_name;    /* EPT, NPT or NULL */
 	int tdp;                 /* 1 on, 0 off, -1 unknown */
@@ -21,6 +23,10 @@ struct probe_result {
 
 /* Fills r. Returns 0 when the host can run a ring-3 guest correctly. */
 int probe__run(struct probe_result *r);
+
+/* 0 when /dev/kvm opens read-write; otherwise -1 and why[] says why in
+ * words a user can act on (no KVM module loaded, no permission, ...). */
+int probe__kvm_access(char *why, size_t len);
 
 void probe__print(const struct probe_result *r, FILE *out);
 

@@ -137,12 +137,14 @@ l1_copy_binary() {
 	done
 }
 
-# l1_stage_qemu: QEMU and the firmware a PVH -kernel boot of q35 reads,
-# at /qemu in L1 (for bench-virtio and the @qemu cases). Once per root.
+# l1_stage_qemu [QEMU]: QEMU (default: the one on PATH) and the firmware a
+# PVH -kernel boot of q35 reads, at /qemu/qemu-system-x86_64 and /qemu/fw
+# in L1 (bench-virtio and bench-vmm compare mkvm with it there, both on
+# L1's KVM; the @qemu cases run under it). Once per root.
 l1_stage_qemu() {
-	local f src qemu
+	local f src qemu=${1:-}
 	[[ -x $L1_ROOT/qemu/qemu-system-x86_64 ]] && return 0
-	qemu=$(command -v qemu-system-x86_64) || { say "qemu-system-x86_64 is not installed"; return 1; }
+	[[ -n $qemu ]] || qemu=$(command -v qemu-system-x86_64) || { say "qemu-system-x86_64 is not installed"; return 1; }
 	l1_copy_binary "$qemu" qemu/qemu-system-x86_64 "$L1_ROOT" || return
 	for f in bios-256k.bin linuxboot_dma.bin pvh.bin kvmvapic.bin; do
 		src=$(for d in $("$qemu" -L help); do [[ -f $d/$f ]] && echo "$d/$f"; done | head -1)
@@ -176,6 +178,7 @@ l1_initramfs() {
 	l1_copy_binary "$(command -v busybox)" bin/busybox "$L1_ROOT" ||
 		{ l1_die "busybox is not installed (package busybox-static)"; return; }
 	install -D -m 755 "$L1_DIR/init" "$L1_ROOT/init"
+	install -D -m 644 "$SRC/tests/platforms/runcase.sh" "$L1_ROOT/etc/mkvm/runcase.sh"
 	[[ -x $BUILD/vmm/mkvm ]] && l1_copy_binary "$BUILD/vmm/mkvm" mkvm/mkvm "$L1_ROOT"
 	L1_NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 	mkdir -p "$L1_ROOT/etc/mkvm"
@@ -193,49 +196,67 @@ l1_new_root() {
 # l1_shq ARG: ARG quoted for busybox sh (single quotes).
 l1_shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
+# case_line WHERE name kernel initrd cmdline exit expect options directives:
+# prints the run_case line (tests/platforms/runcase.sh) of one case. WHERE
+# "l1": its images and directive files are staged into $L1_ROOT at
+# /build/... and /src/REF and named there; "here": named where they are.
+# Fails, saying why, when an image (unless CASE_IMAGES_AS_GIVEN is set) or
+# a file is missing.
+case_line() {
+	local where=$1 name=$2 kernel=$3 initrd=$4 cmdline=$5 options=$8 dirs=$9
+	local f o ref out=
+	for f in "$kernel" $initrd; do
+		[[ -f $f || -n ${CASE_IMAGES_AS_GIVEN:-} ]] || { echo "image $f is not built"; return 1; }
+	done
+	for o in $dirs; do
+		ref=
+		if [[ $o == @qemu && $where == l1 ]] && ! l1_stage_qemu > /dev/null; then
+			echo "@qemu: cannot stage QEMU into L1"
+			return 1
+		fi
+		case $o in
+		@stdin:*) ref=${o#@stdin:} ;;
+		@seed:*|@sector:*) ref=${o#@*:*:} ;;
+		esac
+		if [[ -n $ref ]]; then
+			f=$(case_file "$ref")
+			[[ -f $f ]] || { echo "$o: no file $f"; return 1; }
+			if [[ $where == l1 ]]; then
+				install -D -m 644 "$f" "$L1_ROOT/src/$ref"
+				f=/src/$ref
+			fi
+			o=${o%"$ref"}$f
+		fi
+		out+="${out:+ }$o"
+	done
+	if [[ $where == l1 ]]; then
+		l1_stage_image "${kernel#"$BUILD"/}"
+		kernel=/build/${kernel#"$BUILD"/}
+		if [[ -n $initrd ]]; then
+			l1_stage_image "${initrd#"$BUILD"/}"
+			initrd=/build/${initrd#"$BUILD"/}
+		fi
+	fi
+	printf 'run_case %s %s %s %s %s %s %s\n' "$(l1_shq "$name")" "$L1_CASE_TIMEOUT" \
+		"$(l1_shq "$kernel")" "$(l1_shq "$initrd")" "$(l1_shq "$cmdline")" \
+		"$(l1_shq "$options")" "$(l1_shq "$out")"
+}
+
 # l1_add_case: for_each_case callback; stages one case into $L1_ROOT.
-# Cases whose images are not built fail at once, without a run in L1.
-# The file of an @stdin:FILE option (relative to the source tree) is staged
-# at /src/FILE and the option rewritten to name it there; @qemu stages QEMU.
+# Cases whose images or files are missing fail at once, without a run.
 l1_add_case() {
-	local name=$1 kernel=$2 initrd=$3 cmdline=$4 options=$7 f o opts=
+	local line
 	if [[ ! -x $BUILD/vmm/mkvm ]]; then
-		fail "$name" "build/vmm/mkvm is not built"
+		fail "$1" "build/vmm/mkvm is not built"
 		return
 	fi
-	for f in "$kernel" $initrd; do
-		if [[ ! -f $f ]]; then
-			fail "$name" "image $f is not built"
-			return
-		fi
-	done
-	for o in $options; do
-		if [[ $o == @stdin:* ]]; then
-			f=${o#@stdin:}
-			if [[ ! -f $SRC/$f ]]; then
-				fail "$name" "@stdin: no file $f in the source tree"
-				return
-			fi
-			install -D -m 644 "$SRC/$f" "$L1_ROOT/src/$f"
-			o=@stdin:/src/$f
-		fi
-		if [[ $o == @qemu ]] && ! l1_stage_qemu; then
-			fail "$name" "@qemu: cannot stage QEMU into L1"
-			return
-		fi
-		opts+="${opts:+ }$o"
-	done
-	l1_stage_image "${kernel#"$BUILD"/}"
-	[[ -n $initrd ]] && l1_stage_image "${initrd#"$BUILD"/}"
-	L1_CASES+=("$name|$5|$6")
-	printf 'run_case %s %s %s %s %s %s\n' "$(l1_shq "$name")" "$L1_CASE_TIMEOUT" \
-		"$(l1_shq "/build/${kernel#"$BUILD"/}")" \
-		"$(l1_shq "${initrd:+/build/${initrd#"$BUILD"/}}")" \
-		"$(l1_shq "$cmdline")" "$(l1_shq "$opts")" >> "$L1_ROOT/etc/mkvm/cases"
+	line=$(case_line l1 "$@") || { fail "$1" "$line"; return; }
+	L1_CASES+=("$1|$5|$8|$6")
+	echo "$line" >> "$L1_ROOT/etc/mkvm/cases"
 }
 
 # l1_stage_cases: stages every case of $PLATFORM; fills L1_CASES with
-# "name|exit|expect" for l1_judge_cases.
+# "name|exit|directives|expect" for l1_judge_cases.
 l1_stage_cases() {
 	L1_CASES=()
 	: > "$L1_ROOT/etc/mkvm/cases"
@@ -258,15 +279,21 @@ l1_section() {
 }
 
 # l1_judge_cases: splits $L1_LOG per case into $LOGDIR/<case>.log and judges
-# each case by the status in its end marker. In a case's expect patterns @L1@
-# stands for this boot's marker prefix, so a case can require a line that
-# only the L1 runner can print (disk-ok, sigkill), never the guest.
+# each case by the status in its end marker. In a case's expect patterns
+# @RUN@ stands for this run's marker prefix, so a case can require a line
+# that only the case runner can print (disk-ok, sigkill), never the guest.
+# A case's @check:NAME[:ARG...] directives call check_NAME LOG ARG...
+# (defined by the harness; ARGs separated by ':'), which prints why the
+# case fails, or nothing; other cases' logs are in $LOGDIR, and those
+# listed before it are already judged. With
+# L1_WHERE set, each case's verdict is preceded by "NAME: $L1_WHERE".
 l1_judge_cases() {
-	local c name want expect log end status
+	local c name want dirs expect log end status d why args
 	for c in "${L1_CASES[@]}"; do
-		IFS='|' read -r name want expect <<< "$c"
-		expect=${expect//@L1@/@@mkvm-$L1_NONCE}
+		IFS='|' read -r name want dirs expect <<< "$c"
+		expect=${expect//@RUN@/@@mkvm-$L1_NONCE}
 		log=$LOGDIR/$name.log
+		[[ -n ${L1_WHERE:-} ]] && say "$name: $L1_WHERE"
 		l1_section "case-begin $name" "case-end $name status=" > "$log"
 		end=$(grep -a "^@@mkvm-$L1_NONCE case-end $name status=" "$L1_LOG" | tail -1 | tr -d '\r')
 		if [[ -z $end ]]; then
@@ -279,11 +306,57 @@ l1_judge_cases() {
 		fi
 		status=${end##*status=}
 		if [[ $status == 124 ]]; then
-			fail "$name" "mkvm timed out after ${L1_CASE_TIMEOUT}s in L1 (log: $log)"
+			fail "$name" "mkvm timed out after ${L1_CASE_TIMEOUT}s (log: $log)"
+			continue
+		fi
+		why=
+		for d in $dirs; do
+			[[ $d == @check:* ]] || continue
+			d=${d#@check:}
+			args=()
+			[[ $d == *:* ]] && IFS=: read -ra args <<< "${d#*:}"
+			d=${d%%:*}
+			if declare -F "check_$d" > /dev/null; then
+				why=$("check_$d" "$log" "${args[@]}")
+			else
+				why="@check:$d: no check_$d in the $PLATFORM harness"
+			fi
+			[[ -n $why ]] && break
+		done
+		if [[ -n $why ]]; then
+			fail "$name" "$why (log: $log)"
 			continue
 		fi
 		judge "$name" "$log" "$status" "$want" "$expect"
 	done
+}
+
+# l1_boot_qemu: boots the L1 of the nested platform (QEMU TCG, kvm_amd)
+# with $L1_WORK/initramfs.cpio.gz in test mode, its serial console into
+# $L1_LOG (and the terminal with VERBOSE=1), stopped after L1_TIMEOUT
+# seconds. Reports how long it ran and fails NAME ($1) when L1 did not
+# finish its case list.
+l1_boot_qemu() {
+	local rc start secs qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1G
+		-nographic -monitor none -serial stdio -no-reboot
+		-kernel "$L1_KDIR/vmlinuz" -initrd "$L1_WORK/initramfs.cpio.gz"
+		-append "console=ttyS0 quiet loglevel=1 panic=-1 mkvm.mode=test")
+	start=$(date +%s)
+	if [[ ${VERBOSE:-0} == 1 ]]; then
+		timeout "$L1_TIMEOUT" "${qemu[@]}" < /dev/null | tee "$L1_LOG"
+		rc=${PIPESTATUS[0]}
+	else
+		timeout "$L1_TIMEOUT" "${qemu[@]}" < /dev/null > "$L1_LOG" 2>&1
+		rc=$?
+	fi
+	secs=$(( $(date +%s) - start ))
+	say "L1 ran ${secs}s wall clock (QEMU status $rc); /dev/kvm after $(l1_fact uptime)s of L1 uptime"
+	l1_report_facts
+	if [[ $rc == 124 ]]; then
+		fail "$1" "QEMU did not finish within ${L1_TIMEOUT}s (L1 log: $L1_LOG)"
+	elif ! grep -aq "^@@mkvm-$L1_NONCE done" "$L1_LOG"; then
+		fail "$1" "L1 did not finish its case list (QEMU status $rc, L1 log: $L1_LOG)"
+	fi
 }
 
 # l1_report_facts: prints what L1 saw of KVM, for the harness's output.
