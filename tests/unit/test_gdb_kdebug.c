@@ -181,11 +181,11 @@ TEST(gdb_kdebug_lists_threads_and_spaces)
 	setup();
 	CHECK(!strcmp(mon(kdesc()), "OK"));
 	CHECK(!strcmp(mon("threads"), "OK"));
-	CHECK(strstr(text, "  32.1    recv-wait      3   100  \n"));
-	CHECK(strstr(text, "  33.7    ready          3   200  \n"));
+	CHECK(strstr(text, "  32.1    recv-wait      3   100\n"));
+	CHECK(strstr(text, "  33.7    ready          3   200\n"));
 	CHECK(strstr(text, "2 threads\n"));
 	CHECK(!strcmp(mon("spaces"), "OK"));
-	CHECK(strstr(text, "    3  0x20000                5        2  \n"));
+	CHECK(strstr(text, "    3  0x20000                5        2\n"));
 	CHECK(!strstr(text, "0x10000"));	/* space 0 has no threads */
 	CHECK(strstr(text, "1 spaces\n"));
 	/* works the same with "monitor phys on" (kernel reads are virtual) */
@@ -285,11 +285,11 @@ TEST(gdb_kdebug_tolerates_odd_entries)
 	set_desc(&d);
 	mon(kdesc());
 	CHECK(!strcmp(mon("threads"), "OK"));
-	CHECK(strstr(text, "   5.2    ?             -1     0  \n"));
-	CHECK(strstr(text, "   6.2    ready         -1     0  \n"));
+	CHECK(strstr(text, "   5.2    ?             -1     0\n"));
+	CHECK(strstr(text, "   6.2    ready         -1     0\n"));
 	CHECK(strstr(text, "4 threads\n"));
 	CHECK(!strcmp(mon("spaces"), "OK"));
-	CHECK(strstr(text, "    3  0x20000                -        2  \n"));
+	CHECK(strstr(text, "    3  0x20000                -        2\n"));
 }
 
 /* Thread names (optional, 16 bytes): shown up to the first NUL, anything
@@ -314,5 +314,5 @@ TEST(gdb_kdebug_names_threads)
 	set_desc(&d);
 	mon(kdesc());
 	CHECK(!strcmp(mon("threads"), "OK"));
-	CHECK(strstr(text, "  32.1    recv-wait      3   100  \n"));
+	CHECK(strstr(text, "  32.1    recv-wait      3   100\n"));
 }

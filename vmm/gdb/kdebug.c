@@ -197,12 +197,12 @@ bool gdb_kdebug__threads(struct gdb_stub *s)
 		if (t.state == MKVM_KDEBUG_T_FREE)
 			continue;
 		sp = space_index(&d, t.space);
-		snprintf(line, sizeof(line), "%4llu.%-4llu %-10s %5ld  %4llu  %s\n",
+		snprintf(line, sizeof(line), "%4llu.%-4llu %-10s %5ld  %4llu%s%s\n",
 			 (unsigned long long)(t.id >> 16),
 			 (unsigned long long)(t.id & 0xffff),
 			 t.state < sizeof(state_names) / sizeof(state_names[0])
 				 ? state_names[t.state] : "?",
-			 sp, (unsigned long long)t.prio, t.name);
+			 sp, (unsigned long long)t.prio, t.name[0] ? "  " : "", t.name);
 		gdb_stub__console(s, line);
 		listed++;
 	}
@@ -267,8 +267,8 @@ bool gdb_kdebug__spaces(struct gdb_stub *s)
 		if (d.space_pcid != MKVM_KDEBUG_NONE)
 			snprintf(pcid_text, sizeof(pcid_text), "%llu",
 				 (unsigned long long)pcid);
-		snprintf(line, sizeof(line), "%5u  %#-18llx  %4s  %7u  %s\n", i,
-			 (unsigned long long)cr3, pcid_text, count[i], names[i]);
+		snprintf(line, sizeof(line), "%5u  %#-18llx  %4s  %7u%s%s\n", i,
+			 (unsigned long long)cr3, pcid_text, count[i], names[i][0] ? "  " : "", names[i]);
 		gdb_stub__console(s, line);
 		listed++;
 	}
