@@ -25,6 +25,9 @@ uint64_t thread_new_in(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg);
 uint64_t thread_new_exc(uint64_t space_tid, void (*fn)(uint64_t), uint64_t arg, uint64_t exc);
 void thread_delete(uint64_t tid);
 uint64_t thread_arg(void);
+/* A thread id whose number nothing used before (for tests that create
+ * threads themselves). */
+uint64_t tid_fresh(void);
 /* the threads started here (with a stack) and their spaces; how many */
 int threads_list(uint64_t *tid, uint64_t *space, int max);
 uint64_t stack_top(void);

@@ -92,13 +92,12 @@ void t_isolation_kmem(void)
 	EXPECT(why == MKVM_END_KMEM, "hostile kmem ended with status %d, how %lu at %lx, not at its limit",
 	       U(status), why, addr);
 	for (int round = 0; round < 2; round++) {
-		uint64_t space = L4_TID(900, 1 + round);
+		uint64_t space = tid_fresh();
 		int err = l4_thread_control_kmem(space, space, rpager_tid, 0x3000, 0, 0, 24);
 		EXPECT(!err, "round %d: a space with a limit of 24 kernel pages: error %d", U(round), U(err));
 		int made = 1;
 		for (; made < 16; made++) {
-			err = l4_thread_control(L4_TID(900 + made, 1 + round), space, rpager_tid,
-						0x3000 + 0x1000ull * made);
+			err = l4_thread_control(tid_fresh(), space, rpager_tid, 0x3000 + 0x1000ull * made);
 			if (err)
 				break;
 		}

@@ -33,6 +33,11 @@ static uint64_t tid_alloc(void)
 	return L4_TID(next_num++, 1);
 }
 
+uint64_t tid_fresh(void)
+{
+	return L4_TID(next_num++, 1);
+}
+
 /* tid was deleted: its number may be used again, with a later version. */
 static void tid_free(uint64_t tid)
 {
