@@ -33,7 +33,8 @@ ALL_TARGETS += $(KERNEL_ELF)
 $(BUILD)/bench/lxbench: $(SRC)/tests/bench/linux/lxbench.c
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
-bench-kernel: $(KERNEL_ELF) $(BOOT_CPIO) $(BUILD)/bench/lxbench
+# (servers.mk, included after this file, sets BOOT_CPIO: name its path here)
+bench-kernel: $(KERNEL_ELF) $(BUILD)/servers/boot.cpio $(BUILD)/bench/lxbench
 	@$(SRC)/tests/bench/linux/bench-kernel.sh $(KERNEL_ELF) $(BOOT_CPIO) $(BUILD)/bench/lxbench
 
 # A boot module whose sigma0 has its one segment at 32 MiB, above the

@@ -19,6 +19,48 @@ static void echo_space(uint64_t arg)
 	echo();
 }
 
+/* Like echo, but stamps each request on arrival: the reply's MR1 is the
+ * callee's TSC right after its receive returned. */
+static void echo_stamped(void)
+{
+	uint64_t mr[4] = { 0 }, from;
+	l4_ipc_regs(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from);
+	for (;;) {
+		mr[1] = rdtsc();
+		l4_ipc_regs(from, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, &from);
+	}
+}
+
+static void echo_stamped_space(uint64_t arg)
+{
+	(void)arg;
+	echo_stamped();
+}
+
+/* The round trip split at the callee's stamp: *call is the caller's TSC
+ * before the call to the callee's stamp (the call direction), *reply the
+ * stamp to the caller's TSC after the call returned (the reply-and-wait
+ * direction). Best of 3 rounds by their sum. Each direction includes a
+ * user-level IPC stub and an RDTSC. */
+static void directions(uint64_t srv, uint64_t *call, uint64_t *reply)
+{
+	uint64_t mr[4];
+	*call = *reply = ~0ull / 2;
+	for (int round = 0; round < 3; round++) {
+		uint64_t c = 0, r = 0;
+		for (int i = 0; i < N; i++) {
+			mr[0] = L4_TAG(1, 3, 0), mr[1] = 1, mr[2] = 2, mr[3] = 3;
+			uint64_t t0 = rdtsc();
+			l4_ipc_regs(srv, srv, L4_TIMEOUTS(L4_NEVER, L4_NEVER), mr, NULL);
+			uint64_t t1 = rdtsc();
+			c += mr[1] - t0;
+			r += t1 - mr[1];
+		}
+		if (c / N + r / N < *call + *reply)
+			*call = c / N, *reply = r / N;
+	}
+}
+
 static uint64_t round_trips(uint64_t srv)
 {
 	uint64_t mr[4] = { L4_TAG(1, 3, 0), 1, 2, 3 }, best = ~0ull;
@@ -67,6 +109,19 @@ void bench_run(void)
 	uint64_t remote = thread_new_space(echo_space, 0);
 	uint64_t cross = round_trips(remote);
 	printf("bench: ipc-call-reply-cross-space %lu cycles/op (fast path)\n", cross);
+	thread_delete(remote);
+
+	uint64_t call, reply;
+	local = thread_new_local(echo_stamped, 0);
+	directions(local, &call, &reply);
+	printf("bench: ipc-call-direction-same-space %lu cycles/op (caller before call to callee after receive)\n", call);
+	printf("bench: ipc-reply-wait-direction-same-space %lu cycles/op (callee after receive to caller after call)\n", reply);
+	thread_delete(local);
+
+	remote = thread_new_space(echo_stamped_space, 0);
+	directions(remote, &call, &reply);
+	printf("bench: ipc-call-direction-cross-space %lu cycles/op (caller before call to callee after receive)\n", call);
+	printf("bench: ipc-reply-wait-direction-cross-space %lu cycles/op (callee after receive to caller after call)\n", reply);
 	thread_delete(remote);
 
 	printf("bench: address-space-switch %lu cycles/op (%s)\n",
