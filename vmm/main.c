@@ -91,8 +91,8 @@ static int check_host(bool no_host_check)
 	else
 		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: "
 			"SYSCALL from ring 3 does not reach CPL0\n", r.module);
-	fprintf(stderr, "mkvm: use a host with kvm_intel or kvm_amd; here, `make run` boots "
-		"the system on the nested platform (QEMU -> Linux KVM -> mkvm).\n");
+	fprintf(stderr, "mkvm: use a host with kvm_intel or kvm_amd, or a Linux guest with "
+		"nested KVM on such a host.\n");
 	if (!r.no_kvm[0])
 		fprintf(stderr, "mkvm: --no-host-check boots anyway (for guests that never "
 			"leave ring 0); `mkvm --probe` shows details.\n");
