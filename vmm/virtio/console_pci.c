@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include "term.h"
 #include "virtio/console.h"
 #include "virtio/pci.h"
 
@@ -66,6 +67,12 @@ static const struct virtio_pci_ops console_ops = {
 	.poll_ready = console_poll_ready,
 };
 
+static const struct term_backend console_backend = {
+	.name = "virtio-console",
+	.rx_room = virtio_console__rx_room,
+	.receive = virtio_console__receive,
+};
+
 int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd)
 {
 	if (vcon.active) {
@@ -83,12 +90,9 @@ int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd
 		return -1;
 	}
 	vcon.active = true;
+	if (vm)
+		term__set_backend(vm, &console_backend);
 	return 0;
-}
-
-bool virtio_console__active(void)
-{
-	return vcon.active;
 }
 
 size_t virtio_console__rx_room(void)
