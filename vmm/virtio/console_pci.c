@@ -1,12 +1,16 @@
-/* virtio-console on the PCI transport, and its host-input entry points.
+/* virtio-console on the PCI transport, its host-input entry points, and
+ * its declaration (device.h): --console.
  * Host input arrives on the terminal thread: it goes into the FIFO under
  * the FIFO's own lock, and an eventfd wakes the worker to deliver it. The
  * terminal thread never takes the transport lock, which the worker holds
  * while it writes guest output: a terminal that stops reading blocks the
  * worker, not the terminal loop (and so not Ctrl-A x). */
 #include <stdio.h>
+#include <mkvm/testexit.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include "cli.h"
+#include "device.h"
 #include "term.h"
 #include "virtio/console.h"
 #include "virtio/pci.h"
@@ -119,3 +123,26 @@ void virtio_console__receive(const uint8_t *buf, size_t n)
 	if (write(vcon.input_fd, &one, sizeof(one)) < 0)
 		perror("mkvm: virtio-console: eventfd");
 }
+
+static int parse_console(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->console = true;
+	return 0;
+}
+
+static int console_setup(struct vm *vm, const struct config *cfg, int out_fd)
+{
+	return cfg->console && virtio_console__init(vm, NULL, out_fd) ? MKVM_EXIT_INTERNAL : 0;
+}
+
+static const struct device_decl console_decl = {
+	.name = "virtio-console",
+	.order = 30,
+	.option = "console",
+	.has_arg = ARG_NONE,
+	.help = "virtio-console on stdio (stdin goes to it, not COM1)",
+	.parse = parse_console,
+	.init = console_setup,
+};
+DEVICE_DECLARE(console_decl);
