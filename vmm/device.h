@@ -20,7 +20,6 @@ struct vm;
 enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
 struct device_decl {
-	const char *name;        /* for messages: "virtio-blk" */
 	/* Devices are set up, and so take PCI slots, and their options are
 	 * listed by --help, in increasing order (the section's own order is
 	 * the link order, which nothing fixes). Distinct for each device. */

@@ -16,7 +16,6 @@ struct vm;
 /* Where terminal input goes: the guest's console device. COM1 registers
  * itself at set-up; a virtio console set up after it takes its place. */
 struct term_backend {
-	const char *name;
 	size_t (*rx_room)(void);                       /* bytes taken now */
 	void (*receive)(const uint8_t *buf, size_t n); /* at most rx_room() */
 };

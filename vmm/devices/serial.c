@@ -178,7 +178,6 @@ static void serial__input(const uint8_t *buf, size_t n)
 }
 
 static const struct term_backend serial_backend = {
-	.name = "COM1",
 	.rx_room = serial__rx_room,
 	.receive = serial__input,
 };

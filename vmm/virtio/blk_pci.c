@@ -83,7 +83,6 @@ static int blk_setup(struct vm *vm, const struct config *cfg, int out_fd)
 }
 
 static const struct device_decl blk_decl = {
-	.name = "virtio-blk",
 	.order = 10,
 	.option = "disk",
 	.has_arg = ARG_REQUIRED,

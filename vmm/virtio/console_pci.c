@@ -6,9 +6,9 @@
  * while it writes guest output: a terminal that stops reading blocks the
  * worker, not the terminal loop (and so not Ctrl-A x). */
 #include <stdio.h>
-#include <mkvm/testexit.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <mkvm/testexit.h>
 #include "cli.h"
 #include "device.h"
 #include "term.h"
@@ -72,7 +72,6 @@ static const struct virtio_pci_ops console_ops = {
 };
 
 static const struct term_backend console_backend = {
-	.name = "virtio-console",
 	.rx_room = virtio_console__rx_room,
 	.receive = virtio_console__receive,
 };
@@ -137,7 +136,6 @@ static int console_setup(struct vm *vm, const struct config *cfg, int out_fd)
 }
 
 static const struct device_decl console_decl = {
-	.name = "virtio-console",
 	.order = 30,
 	.option = "console",
 	.has_arg = ARG_NONE,

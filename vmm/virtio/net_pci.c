@@ -115,7 +115,6 @@ static int net_setup(struct vm *vm, const struct config *cfg, int out_fd)
 }
 
 static const struct device_decl net_decl = {
-	.name = "virtio-net",
 	.order = 20,
 	.option = "net",
 	.has_arg = ARG_REQUIRED,

@@ -59,7 +59,6 @@ static int rng_setup(struct vm *vm, const struct config *cfg, int out_fd)
 }
 
 static const struct device_decl rng_decl = {
-	.name = "virtio-rng",
 	.order = 40,
 	.option = "rng",
 	.has_arg = ARG_OPTIONAL,
