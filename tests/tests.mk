@@ -9,7 +9,7 @@ $(BUILD)/unit/%.o: $(SRC)/tests/unit/%.c
 	$(CC) $(HOST_CFLAGS) -I$(SRC)/vmm -I$(SRC)/tests/unit -c $< -o $@
 
 $(UNIT_BIN): $(UNIT_OBJS) $(VMM_LIB)
-	$(CC) $(HOST_LDFLAGS) -o $@ $(UNIT_OBJS) $(VMM_LIB) $(VMM_LDLIBS)
+	$(CC) $(HOST_LDFLAGS) -o $@ $(UNIT_OBJS) -Wl,--whole-archive $(VMM_LIB) -Wl,--no-whole-archive $(VMM_LDLIBS)
 
 HARNESS_ENV = SRC=$(SRC) BUILD=$(BUILD)
 

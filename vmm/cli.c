@@ -1,12 +1,14 @@
 /* Command-line parsing. Options are long, in the style of QEMU and
  * cloud-hypervisor: "--mem 512M" or "--mem=512M". Adding an option is one
- * row in the table and one case in cli__apply(). */
+ * row in the table and one case in cli__apply(); a device's option is in
+ * its own declaration (device.h) instead. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "device.h"
 #include "errmsg.h"
 #include "gdb/gdb.h"
 #include "seccomp.h"
@@ -14,16 +16,14 @@
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT,
-	OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_DOMAIN, OPT_NO_IRQFD,
+	OPT_DEVICES, OPT_DOMAIN, OPT_NO_IRQFD,
 	OPT_NO_SECCOMP, OPT_SECCOMP_SELFTEST, OPT_USER, OPT_GROUP,
 };
-
-enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL /* only as --name=ARG */ };
 
 struct option_def {
 	const char *name;
 	enum opt_id id;
-	int has_arg;
+	int has_arg;             /* ARG_* (device.h) */
 	const char *help;
 };
 
@@ -39,10 +39,8 @@ static const struct option_def options[] = {
 	{ "stats",         OPT_STATS,         ARG_NONE,     "print exit counts, interrupt paths and memory use at the end" },
 	{ "help",          OPT_HELP,          ARG_NONE,     "this text" },
 	{ "version",       OPT_VERSION,       ARG_NONE,     "print the version" },
-	{ "disk",          OPT_DISK,          ARG_REQUIRED, "virtio-blk on raw image FILE[,readonly][,LIMITS] (repeatable)" },
-	{ "net",           OPT_NET,           ARG_REQUIRED, "virtio-net on tap=NAME or user-loopback[,LIMITS] (repeatable)" },
-	{ "console",       OPT_CONSOLE,       ARG_NONE,     "virtio-console on stdio (stdin goes to it, not COM1)" },
-	{ "rng",           OPT_RNG,           ARG_OPTIONAL, "virtio-rng fed by the host's getrandom(); --rng=LIMITS to limit it" },
+	/* Not an option: where --help lists the devices' options. */
+	{ NULL,            OPT_DEVICES,       ARG_NONE,     NULL },
 	{ "no-irqfd",      OPT_NO_IRQFD,      ARG_NONE,     "send virtio interrupts with KVM_SIGNAL_MSI, not irqfd" },
 	{ "gdb",           OPT_GDB,           ARG_REQUIRED, "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
 	{ "gdb-wait",      OPT_GDB_WAIT,      ARG_NONE,     "with --gdb: no guest instruction runs before gdb attaches" },
@@ -57,43 +55,6 @@ static const struct option_def options[] = {
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
 
-int cli__parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v = 0, mul = 1;
-	const char *p = s;
-
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	switch (*p) {
-	case '\0':                 break;
-	case 'k': case 'K': mul = 1ull << 10; p++; break;
-	case 'm': case 'M': mul = 1ull << 20; p++; break;
-	case 'g': case 'G': mul = 1ull << 30; p++; break;
-	default:            return -1;
-	}
-	if (*p != '\0' || (v && v > UINT64_MAX / mul))
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
-/* A plain decimal number. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	*out = strtoull(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
 static int parse_cpus(const char *s, int *out)
 {
 	char *end;
@@ -107,130 +68,6 @@ static int parse_cpus(const char *s, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
-}
-
-/* One rate-limit key of a device option, "rate=SIZE" (bytes a second)
- * or "ops=N" (requests a second), n bytes at s. Returns 1 when s is one
- * (and sets it in l), 0 when it is not, -1 (with err) when it is malformed. */
-static int parse_limit_key(const char *opt, const char *s, size_t n,
-			   struct rate_limit *l, char *err, size_t errlen)
-{
-	char v[32];
-	uint64_t *out;
-	bool bytes = n > 5 && !strncmp(s, "rate=", 5);
-
-	if (!bytes && !(n > 4 && !strncmp(s, "ops=", 4)))
-		return 0;
-	out = bytes ? &l->bytes_per_s : &l->ops_per_s;
-	s += bytes ? 5 : 4;
-	n -= bytes ? 5 : 4;
-	if (n >= sizeof(v))
-		return errmsg(err, errlen, "--%s: '%.*s' is too long", opt, (int)n, s);
-	memcpy(v, s, n);
-	v[n] = '\0';
-	if ((bytes ? cli__parse_size(v, out) : parse_u64(v, out)) || !*out)
-		return errmsg(err, errlen, bytes ?
-			      "--%s: rate=%s: expected bytes a second above 0 (e.g. 10M)" :
-			      "--%s: ops=%s: expected requests a second above 0", opt, v);
-	return 1;
-}
-
-/* Takes ",readonly", ",rate=SIZE" and ",ops=N" off the end of arg; returns
- * the length of what is left (the file or backend), or -1 with err. The
- * last comma must start a known key; the first one that does not ends the
- * keys, so a file name may hold commas. */
-static int strip_keys(const char *opt, const char *arg, bool allow_readonly,
-		      bool *readonly, struct rate_limit *l, char *err, size_t errlen)
-{
-	size_t end = strlen(arg);
-
-	for (bool first = true;; first = false) {
-		const char *comma = memrchr(arg, ',', end);
-		size_t klen = comma ? end - (size_t)(comma + 1 - arg) : 0;
-		int r = comma ? parse_limit_key(opt, comma + 1, klen, l, err, errlen) : 0;
-
-		if (r < 0)
-			return -1;
-		if (!r && comma && allow_readonly && klen == 8 &&
-		    !strncmp(comma + 1, "readonly", 8)) {
-			*readonly = true;
-			r = 1;
-		}
-		if (!r) {
-			if (first && comma)
-				return errmsg(err, errlen, "--%s %s: unknown option '%.*s'",
-					      opt, arg, (int)klen, comma + 1);
-			return (int)end;
-		}
-		end = (size_t)(comma - arg);
-	}
-}
-
-/* FILE[,readonly][,rate=SIZE][,ops=N]. */
-static int parse_disk(struct config *cfg, const char *arg, char *err, size_t errlen)
-{
-	struct cli_disk *d = &cfg->disks[cfg->nr_disks];
-	int len;
-
-	if (cfg->nr_disks == CLI_MAX_DISKS)
-		return errmsg(err, errlen, "--disk: at most %d disks", CLI_MAX_DISKS);
-	*d = (struct cli_disk){ 0 };
-	len = strip_keys("disk", arg, true, &d->readonly, &d->limit, err, errlen);
-	if (len < 0)
-		return -1;
-	if (len == 0)
-		return errmsg(err, errlen, "--disk: no file name (FILE[,readonly][,rate=SIZE][,ops=N])");
-	d->path = arg[len] ? strndup(arg, (size_t)len) : arg;
-	if (!d->path)
-		return errmsg(err, errlen, "--disk: out of memory");
-	cfg->nr_disks++;
-	return 0;
-}
-
-/* tap=NAME or user-loopback, then [,rate=SIZE][,ops=N]; the device checks
- * NAME when it opens it. */
-static int parse_net(struct config *cfg, const char *arg, char *err, size_t errlen)
-{
-	struct cli_net *n = &cfg->nets[cfg->nr_nets];
-	int len;
-
-	if (cfg->nr_nets == CLI_MAX_NETS)
-		return errmsg(err, errlen, "--net: at most %d interfaces", CLI_MAX_NETS);
-	*n = (struct cli_net){ 0 };
-	if (strncmp(arg, "tap=", 4) && strncmp(arg, "user-loopback", 13))
-		return errmsg(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
-	len = strip_keys("net", arg, false, NULL, &n->limit, err, errlen);
-	if (len < 0)
-		return -1;
-	n->spec = arg[len] ? strndup(arg, (size_t)len) : arg;
-	if (!n->spec)
-		return errmsg(err, errlen, "--net: out of memory");
-	if (strncmp(n->spec, "tap=", 4) && strcmp(n->spec, "user-loopback"))
-		return errmsg(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
-	cfg->nr_nets++;
-	return 0;
-}
-
-/* --rng or --rng=rate=SIZE[,ops=N] (keys in any order). */
-static int parse_rng(struct config *cfg, const char *arg, char *err, size_t errlen)
-{
-	cfg->rng = true;
-	if (!arg)
-		return 0;
-	for (const char *p = arg;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		int r = parse_limit_key("rng", p, n, &cfg->rng_limit, err, errlen);
-
-		if (r < 0)
-			return -1;
-		if (!r)
-			return errmsg(err, errlen, "--rng=%s: unknown option '%.*s' "
-				      "(--rng[=rate=SIZE][,ops=N])", arg, (int)n, p);
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
 }
 
 static int cli__apply(struct config *cfg, const struct option_def *o,
@@ -264,10 +101,7 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 		cfg->gdb = arg;
 		break;
 	case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
-	case OPT_DISK:    return parse_disk(cfg, arg, err, errlen);
-	case OPT_NET:     return parse_net(cfg, arg, err, errlen);
-	case OPT_CONSOLE: cfg->console = true; break;
-	case OPT_RNG:     return parse_rng(cfg, arg, err, errlen);
+	case OPT_DEVICES: break;
 	case OPT_DOMAIN:  cfg->domain = arg;   break;
 	case OPT_NO_SECCOMP: cfg->no_seccomp = true; break;
 	case OPT_USER:    cfg->user = arg;     break;
@@ -282,11 +116,27 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 	return 0;
 }
 
+static bool name_is(const char *opt, const char *name, size_t len)
+{
+	return opt && strlen(opt) == len && !strncmp(opt, name, len);
+}
+
 static const struct option_def *find_option(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NR_OPTIONS; i++)
-		if (strlen(options[i].name) == len && !strncmp(options[i].name, name, len))
+		if (name_is(options[i].name, name, len))
 			return &options[i];
+	return NULL;
+}
+
+static const struct device_decl *find_device(const char *name, size_t len)
+{
+	const struct device_decl *devs[DEVICE_MAX];
+	int n = device__list(devs);
+
+	for (int i = 0; i < n; i++)
+		if (name_is(devs[i]->option, name, len))
+			return devs[i];
 	return NULL;
 }
 
@@ -320,35 +170,56 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		const struct option_def *o = find_option(name, len);
-		const char *arg = NULL;
+		const struct device_decl *dev = o ? NULL : find_device(name, len);
+		const char *arg = NULL, *oname = o ? o->name : dev ? dev->option : NULL;
+		int has_arg = o ? o->has_arg : dev ? dev->has_arg : ARG_NONE;
 
-		if (!o)
+		if (!oname)
 			return errmsg(err, errlen, "unknown option '%s' (see --help)", a);
-		if (o->has_arg == ARG_REQUIRED) {
+		if (has_arg == ARG_REQUIRED) {
 			if (eq)
 				arg = eq + 1;
 			else if (i + 1 < argc)
 				arg = argv[++i];
 			else
-				return errmsg(err, errlen, "--%s needs an argument", o->name);
-		} else if (o->has_arg == ARG_OPTIONAL) {
+				return errmsg(err, errlen, "--%s needs an argument", oname);
+		} else if (has_arg == ARG_OPTIONAL) {
 			arg = eq ? eq + 1 : NULL;
 		} else if (eq) {
-			return errmsg(err, errlen, "--%s takes no argument", o->name);
+			return errmsg(err, errlen, "--%s takes no argument", oname);
 		}
-		if (cli__apply(cfg, o, arg, err, errlen))
+		if (o ? cli__apply(cfg, o, arg, err, errlen) :
+			dev->parse(cfg, arg, err, errlen))
 			return -1;
+		cfg->nr_device_opts += dev != NULL;
 	}
 	if (cfg->gdb_wait && !cfg->gdb)
 		return errmsg(err, errlen, "--gdb-wait needs --gdb");
 	if (cfg->domain && (cfg->kernel || cfg->initrd || cfg->cmdline || cfg->serial ||
-			    cfg->mem != CLI_DEFAULT_MEM || cfg->cpus != 1 || cfg->nr_disks ||
-			    cfg->nr_nets || cfg->console || cfg->rng))
+			    cfg->mem != CLI_DEFAULT_MEM || cfg->cpus != 1 || cfg->nr_device_opts))
 		return errmsg(err, errlen, "--domain gives the kernel, initrd, cmdline, memory, "
 			    "vCPUs, serial log and devices; do not give them as well");
 	if (!cfg->kernel && !cfg->domain && !cfg->probe && !cfg->help && !cfg->version)
 		return errmsg(err, errlen, "no kernel given (mkvm [options] KERNEL, see --help)");
 	return 0;
+}
+
+static void usage_line(FILE *out, const char *name, int has_arg, const char *help)
+{
+	char left[32];
+
+	snprintf(left, sizeof(left), "--%s%s", name,
+		 has_arg == ARG_REQUIRED ? " ARG" : has_arg == ARG_OPTIONAL ? "[=ARG]" : "");
+	fprintf(out, "  %-20s %s\n", left, help);
+}
+
+static void usage_devices(FILE *out)
+{
+	const struct device_decl *devs[DEVICE_MAX];
+	int n = device__list(devs);
+
+	for (int i = 0; i < n; i++)
+		usage_line(out, devs[i]->option, devs[i]->has_arg, devs[i]->help);
 }
 
 void cli__usage(FILE *out)
@@ -358,14 +229,11 @@ void cli__usage(FILE *out)
 		     "Boots a PVH ELF64 kernel on KVM.\n\noptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
 		const struct option_def *o = &options[i];
-		char left[32];
 
-		if (!o->help)
-			continue;
-		snprintf(left, sizeof(left), "--%s%s", o->name,
-			 o->has_arg == ARG_REQUIRED ? " ARG" :
-			 o->has_arg == ARG_OPTIONAL ? "[=ARG]" : "");
-		fprintf(out, "  %-20s %s\n", left, o->help);
+		if (o->id == OPT_DEVICES)
+			usage_devices(out);
+		else if (o->help)
+			usage_line(out, o->name, o->has_arg, o->help);
 	}
 	fprintf(out, "\nLIMITS (Firecracker-style token buckets, off unless given; a burst of one\n"
 		     "  second's worth):  rate=SIZE  bytes a second (suffix K/M/G)\n"

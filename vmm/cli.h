@@ -45,6 +45,7 @@ struct config {
 	bool console;            /* --console: a virtio-console on stdio */
 	bool rng;                /* --rng: a virtio-rng */
 	struct rate_limit rng_limit;          /* --rng=rate=SIZE,ops=N */
+	int nr_device_opts;      /* device options given (device.h) */
 	bool no_irqfd;           /* --no-irqfd: MSIs by KVM_SIGNAL_MSI */
 	bool no_seccomp;         /* --no-seccomp: no system call filters */
 	const char *user, *group; /* --user, --group: who to run as after set-up */
@@ -65,5 +66,20 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 int cli__parse_size(const char *s, uint64_t *out);
 
 void cli__usage(FILE *out);
+
+/* For the devices' option parsers (device.h). */
+
+/* One rate-limit key of a device option, "rate=SIZE" (bytes a second)
+ * or "ops=N" (requests a second), n bytes at s. Returns 1 when s is one
+ * (and sets it in l), 0 when it is not, -1 (with err) when it is malformed. */
+int cli__parse_limit_key(const char *opt, const char *s, size_t n,
+			 struct rate_limit *l, char *err, size_t errlen);
+
+/* Takes ",readonly" (when allow_readonly), ",rate=SIZE" and ",ops=N" off
+ * the end of arg; returns the length of what is left (the file or
+ * backend), or -1 with err. The last comma must start a known key; the
+ * first one that does not ends the keys, so a file name may hold commas. */
+int cli__strip_keys(const char *opt, const char *arg, bool allow_readonly,
+		    bool *readonly, struct rate_limit *l, char *err, size_t errlen);
 
 #endif

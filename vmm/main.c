@@ -16,6 +16,7 @@
 #include "boot/pvh.h"
 #include "cli.h"
 #include "config/domain.h"
+#include "device.h"
 #include "devices/devices.h"
 #include "devices/serial.h"
 #include "gdb/gdb.h"
@@ -27,10 +28,6 @@
 #include "seccomp.h"
 #include "term.h"
 #include "vcpu.h"
-#include "virtio/blk.h"
-#include "virtio/console.h"
-#include "virtio/net.h"
-#include "virtio/rng.h"
 #include "vm.h"
 
 struct file_map {
@@ -91,8 +88,8 @@ static int check_host(bool no_host_check)
 	else
 		fprintf(stderr, "mkvm: this host's KVM (%s) cannot run the guest correctly: "
 			"SYSCALL from ring 3 does not reach CPL0\n", r.module);
-	fprintf(stderr, "mkvm: use a host with kvm_intel or kvm_amd; here, `make run` boots "
-		"the system on the nested platform (QEMU -> Linux KVM -> mkvm).\n");
+	fprintf(stderr, "mkvm: use a host with kvm_intel or kvm_amd, or a Linux guest with "
+		"nested KVM on such a host.\n");
 	if (!r.no_kvm[0])
 		fprintf(stderr, "mkvm: --no-host-check boots anyway (for guests that never "
 			"leave ring 0); `mkvm --probe` shows details.\n");
@@ -201,19 +198,18 @@ static uint64_t load_guest(struct vm *vm, const struct config *cfg,
 	return pvh__write(vm->ram, &b);
 }
 
-/* The virtio devices asked for; each prints its own error. */
-static int setup_virtio(struct vm *vm, const struct config *cfg, int out)
+/* The declared devices (device.h), in their order; each sets up what cfg
+ * asks of it and prints its own error. */
+static int setup_declared(struct vm *vm, const struct config *cfg, int out)
 {
-	for (int i = 0; i < cfg->nr_disks; i++)
-		if (virtio_blk__init(vm, cfg->disks[i].path, cfg->disks[i].readonly,
-				     &cfg->disks[i].limit))
-			return MKVM_EXIT_IMAGE;
-	for (int i = 0; i < cfg->nr_nets; i++)
-		if (virtio_net__init(vm, cfg->nets[i].spec, &cfg->nets[i].limit))
-			return MKVM_EXIT_USAGE;
-	if ((cfg->console && virtio_console__init(vm, NULL, out)) ||
-	    (cfg->rng && virtio_rng__init(vm, &cfg->rng_limit)))
-		return MKVM_EXIT_INTERNAL;
+	const struct device_decl *devs[DEVICE_MAX];
+	int n = device__list(devs), rc;
+
+	for (int i = 0; i < n; i++) {
+		rc = devs[i]->init(vm, cfg, out);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -224,7 +220,7 @@ static int setup_devices(struct vm *vm, const struct config *cfg, int out)
 		fprintf(stderr, "mkvm: cannot set up the devices\n");
 		return MKVM_EXIT_INTERNAL;
 	}
-	return setup_virtio(vm, cfg, out);
+	return setup_declared(vm, cfg, out);
 }
 
 static int boot(const struct config *cfg)

@@ -9,9 +9,7 @@
 
 #include <mkvm/testexit.h>
 
-#include "devices/serial.h"
 #include "term.h"
-#include "virtio/console.h"
 #include "vm.h"
 
 static struct termios saved;
@@ -70,25 +68,21 @@ void term__init(void)
 		signal(sigs[i], term__signal);
 }
 
-/* Input goes to the virtio console when there is one, else to COM1. */
-static size_t input_room(void)
+void term__set_backend(struct vm *vm, const struct term_backend *b)
 {
-	return virtio_console__active() ? virtio_console__rx_room() : serial__rx_room();
+	vm->console = b;
 }
 
-static void input_put(const uint8_t *buf, size_t n)
+static size_t input_room(const struct vm *vm)
 {
-	if (virtio_console__active())
-		virtio_console__receive(buf, n);
-	else
-		serial__receive(buf, n);
+	return vm->console ? vm->console->rx_room() : 0;
 }
 
 /* Reads what the UART has room for; returns false at end of input. */
 static bool term__read_stdin(struct vm *vm, struct term_escape *esc)
 {
 	uint8_t in[64], out[64];
-	size_t room = input_room(), n_out = 0;
+	size_t room = input_room(vm), n_out = 0;
 	ssize_t n;
 
 	if (room > sizeof(in))
@@ -107,7 +101,7 @@ static bool term__read_stdin(struct vm *vm, struct term_escape *esc)
 		}
 		n_out += (size_t)r;
 	}
-	input_put(out, n_out);
+	vm->console->receive(out, n_out);
 	return true;
 }
 
@@ -117,8 +111,8 @@ int term__run(struct vm *vm)
 	bool stdin_open = true;
 
 	while (atomic_load(&vm->stop_code) < 0) {
-		/* When the UART is full, wait for the guest to drain it. */
-		bool want_stdin = stdin_open && input_room() > 0;
+		/* When the console is full, wait for the guest to drain it. */
+		bool want_stdin = stdin_open && input_room(vm) > 0;
 		struct pollfd fds[2] = {
 			{ .fd = vm->stop_pipe[0], .events = POLLIN },
 			{ .fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN },

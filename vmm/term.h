@@ -1,15 +1,27 @@
 /* The host side of the console: stdin in raw mode when it is a terminal
  * (restored at every exit, including fatal signals), the Ctrl-A escape,
- * and the loop that feeds stdin to the UART until the run ends. */
+ * and the loop that feeds stdin to the guest console (COM1 or a virtio
+ * console, through struct term_backend) until the run ends. */
 #ifndef MKVM_TERM_H
 #define MKVM_TERM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
 
 #define TERM_ESCAPE 0x01         /* Ctrl-A */
+
+/* Where terminal input goes: the guest's console device. COM1 registers
+ * itself at set-up; a virtio console set up after it takes its place. */
+struct term_backend {
+	size_t (*rx_room)(void);                       /* bytes taken now */
+	void (*receive)(const uint8_t *buf, size_t n); /* at most rx_room() */
+};
+
+/* Makes b the VM's console input; the last one set wins. */
+void term__set_backend(struct vm *vm, const struct term_backend *b);
 
 struct term_escape {
 	bool pending;            /* saw Ctrl-A */
@@ -24,8 +36,8 @@ int term__escape(struct term_escape *t, uint8_t c, uint8_t out[1]);
 void term__init(void);
 void term__restore(void);
 
-/* Runs on the main thread: stdin -> UART until vm__stop(). Returns the
- * run's exit status. */
+/* Runs on the main thread: stdin -> the console backend until vm__stop().
+ * Returns the run's exit status. */
 int term__run(struct vm *vm);
 
 #endif

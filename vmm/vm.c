@@ -43,8 +43,8 @@ static int vm__create_irqchip(struct vm *vm)
 	/* KVM_PIT_SPEAKER_DUMMY: port 0x61 served in the kernel too, so its
 	 * bit 5 is PIT channel 2's output. Without it 0x61 is unclaimed and
 	 * reads 0xff: a guest that times 10 ms of channel 2 to calibrate its
-	 * TSC and APIC timer sees it end at once (the kernel's clock then ran
-	 * several times too fast, and bench-virtio's seconds with it). */
+	 * TSC and APIC timer sees it end at once, and its clock then runs
+	 * several times too fast. */
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t idmap = KVM_IDMAP_ADDR;
 

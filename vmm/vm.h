@@ -22,6 +22,7 @@
 #define VM_MAX_CPUS 64
 
 struct vcpu;
+struct term_backend;
 
 struct vm {
 	int kvm_fd;              /* /dev/kvm */
@@ -49,6 +50,9 @@ struct vm {
 	/* Called on the vCPU thread on KVM_EXIT_DEBUG; may be NULL. */
 	void (*debug_hook)(struct vm *vm, struct vcpu *vcpu);
 	void *debug_ctx;
+
+	/* Where stdin goes (term.h); set before vm__start(). */
+	const struct term_backend *console;
 };
 
 /* Opens /dev/kvm, creates the VM with the in-kernel irqchip and PIT and

@@ -42,8 +42,11 @@ $(VMM_LIB): $(VMM_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+# Whole archive: the devices are reached only through the mkvm_devices
+# section (vmm/device.h), so no symbol would pull their objects in.
 $(VMM_BIN): $(BUILD)/vmm/main.o $(VMM_LIB)
-	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(VMM_LDLIBS)
+	$(CC) $(HOST_LDFLAGS) -o $@ $(BUILD)/vmm/main.o -Wl,--whole-archive $(VMM_LIB) \
+		-Wl,--no-whole-archive $(VMM_LDLIBS)
 
 .PHONY: bench-vmm
 bench-vmm: $(VMM_BIN)

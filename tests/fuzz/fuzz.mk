@@ -29,7 +29,8 @@ FUZZ_virtqueue_RUNS := 20000
 FUZZ_virtqueue_ARGS := -timeout=10
 
 FUZZ_virtio_pci_SRCS := $(SRC)/tests/fuzz/virtio_pci.c \
-	$(addprefix $(SRC)/vmm/,io.c irq.c log.c ratelimit.c seccomp.c pci/pci.c) \
+	$(addprefix $(SRC)/vmm/,cli_keys.c errmsg.c io.c irq.c log.c ratelimit.c seccomp.c \
+	  pci/pci.c) \
 	$(BUILD)/vmm/syscall_names.c \
 	$(addprefix $(SRC)/vmm/virtio/,pci.c virtqueue.c mem.c rng.c rng_pci.c)
 FUZZ_virtio_pci_RUNS := 2000

@@ -13,6 +13,7 @@
 #include "devices/serial.h"
 #include "io.h"
 #include "layout.h"
+#include "term.h"
 #include "vm.h"
 
 #define RX_FIFO 256
@@ -171,10 +172,21 @@ static void serial__pio(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 		serial__io((uint16_t)(addr - COM1_PORT + i) & 7, data + i, is_write);
 }
 
+static void serial__input(const uint8_t *buf, size_t n)
+{
+	serial__receive(buf, n);
+}
+
+static const struct term_backend serial_backend = {
+	.rx_room = serial__rx_room,
+	.receive = serial__input,
+};
+
 int serial__init(struct vm *vm, int out_fd)
 {
 	uart.vm = vm;
 	uart.out_fd = out_fd;
+	term__set_backend(vm, &serial_backend);
 	return io__register(IO_PIO, COM1_PORT, 8, serial__pio, NULL);
 }
 

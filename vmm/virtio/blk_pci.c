@@ -1,5 +1,11 @@
-/* virtio-blk on the PCI transport: one device per --disk. */
+/* virtio-blk on the PCI transport, and its declaration (device.h):
+ * --disk, one device each. */
 #include <stdlib.h>
+#include <string.h>
+#include <mkvm/testexit.h>
+#include "cli.h"
+#include "device.h"
+#include "errmsg.h"
 #include "virtio/blk.h"
 #include "virtio/pci.h"
 
@@ -44,3 +50,44 @@ int virtio_blk__init(struct vm *vm, const char *path, bool readonly,
 	virtio_pci__limit(&d->vp, lim);
 	return 0;
 }
+
+/* FILE[,readonly][,rate=SIZE][,ops=N]. */
+static int parse_disk(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	struct cli_disk *d = &cfg->disks[cfg->nr_disks];
+	int len;
+
+	if (cfg->nr_disks == CLI_MAX_DISKS)
+		return errmsg(err, errlen, "--disk: at most %d disks", CLI_MAX_DISKS);
+	*d = (struct cli_disk){ 0 };
+	len = cli__strip_keys("disk", arg, true, &d->readonly, &d->limit, err, errlen);
+	if (len < 0)
+		return -1;
+	if (len == 0)
+		return errmsg(err, errlen, "--disk: no file name (FILE[,readonly][,rate=SIZE][,ops=N])");
+	d->path = arg[len] ? strndup(arg, (size_t)len) : arg;
+	if (!d->path)
+		return errmsg(err, errlen, "--disk: out of memory");
+	cfg->nr_disks++;
+	return 0;
+}
+
+static int blk_setup(struct vm *vm, const struct config *cfg, int out_fd)
+{
+	(void)out_fd;
+	for (int i = 0; i < cfg->nr_disks; i++)
+		if (virtio_blk__init(vm, cfg->disks[i].path, cfg->disks[i].readonly,
+				     &cfg->disks[i].limit))
+			return MKVM_EXIT_IMAGE;
+	return 0;
+}
+
+static const struct device_decl blk_decl = {
+	.order = 10,
+	.option = "disk",
+	.has_arg = ARG_REQUIRED,
+	.help = "virtio-blk on raw image FILE[,readonly][,LIMITS] (repeatable)",
+	.parse = parse_disk,
+	.init = blk_setup,
+};
+DEVICE_DECLARE(blk_decl);

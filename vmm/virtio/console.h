@@ -43,13 +43,13 @@ size_t virtio_console__fifo_room(const struct virtio_console *c);
 size_t virtio_console__fifo_put(struct virtio_console *c, const uint8_t *buf,
 				size_t n);
 
-/* The device on the PCI bus, for main() and the terminal loop: at most one,
- * with guest memory from vm (or mem when vm is NULL, for tests).
+/* The device on the PCI bus: at most one, with guest memory from vm (or
+ * mem when vm is NULL, for tests). With a vm it becomes the terminal's
+ * console backend (term.h), taking COM1's place for input.
  * virtio_console__receive() and __rx_room() are safe from any thread and
  * do nothing when there is no console. */
 struct vm;
 int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd);
-bool virtio_console__active(void);
 size_t virtio_console__rx_room(void);
 void virtio_console__receive(const uint8_t *buf, size_t n);
 

@@ -1,4 +1,5 @@
-/* virtio-console on the PCI transport, and its host-input entry points.
+/* virtio-console on the PCI transport, its host-input entry points, and
+ * its declaration (device.h): --console.
  * Host input arrives on the terminal thread: it goes into the FIFO under
  * the FIFO's own lock, and an eventfd wakes the worker to deliver it. The
  * terminal thread never takes the transport lock, which the worker holds
@@ -7,6 +8,10 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <mkvm/testexit.h>
+#include "cli.h"
+#include "device.h"
+#include "term.h"
 #include "virtio/console.h"
 #include "virtio/pci.h"
 
@@ -66,6 +71,11 @@ static const struct virtio_pci_ops console_ops = {
 	.poll_ready = console_poll_ready,
 };
 
+static const struct term_backend console_backend = {
+	.rx_room = virtio_console__rx_room,
+	.receive = virtio_console__receive,
+};
+
 int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd)
 {
 	if (vcon.active) {
@@ -83,12 +93,9 @@ int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd
 		return -1;
 	}
 	vcon.active = true;
+	if (vm)
+		term__set_backend(vm, &console_backend);
 	return 0;
-}
-
-bool virtio_console__active(void)
-{
-	return vcon.active;
 }
 
 size_t virtio_console__rx_room(void)
@@ -115,3 +122,25 @@ void virtio_console__receive(const uint8_t *buf, size_t n)
 	if (write(vcon.input_fd, &one, sizeof(one)) < 0)
 		perror("mkvm: virtio-console: eventfd");
 }
+
+static int parse_console(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->console = true;
+	return 0;
+}
+
+static int console_setup(struct vm *vm, const struct config *cfg, int out_fd)
+{
+	return cfg->console && virtio_console__init(vm, NULL, out_fd) ? MKVM_EXIT_INTERNAL : 0;
+}
+
+static const struct device_decl console_decl = {
+	.order = 30,
+	.option = "console",
+	.has_arg = ARG_NONE,
+	.help = "virtio-console on stdio (stdin goes to it, not COM1)",
+	.parse = parse_console,
+	.init = console_setup,
+};
+DEVICE_DECLARE(console_decl);

@@ -1,8 +1,14 @@
-/* virtio-net on the PCI transport: one device per --net. The worker polls
+/* virtio-net on the PCI transport, and its declaration (device.h): one
+ * device per --net. The worker polls
  * the backend only while the guest has receive buffers available and the
  * rate limiter (if any) has tokens, so a frame with nowhere to go waits in
  * the backend instead of spinning. */
 #include <stdlib.h>
+#include <string.h>
+#include <mkvm/testexit.h>
+#include "cli.h"
+#include "device.h"
+#include "errmsg.h"
 #include "virtio/net.h"
 #include "virtio/pci.h"
 
@@ -74,3 +80,46 @@ int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *l
 	virtio_pci__limit(&d->vp, lim);
 	return 0;
 }
+
+/* tap=NAME or user-loopback, then [,rate=SIZE][,ops=N]; the device checks
+ * NAME when it opens it. */
+static int parse_net(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	struct cli_net *n = &cfg->nets[cfg->nr_nets];
+	int len;
+
+	if (cfg->nr_nets == CLI_MAX_NETS)
+		return errmsg(err, errlen, "--net: at most %d interfaces", CLI_MAX_NETS);
+	*n = (struct cli_net){ 0 };
+	if (strncmp(arg, "tap=", 4) && strncmp(arg, "user-loopback", 13))
+		return errmsg(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
+	len = cli__strip_keys("net", arg, false, NULL, &n->limit, err, errlen);
+	if (len < 0)
+		return -1;
+	n->spec = arg[len] ? strndup(arg, (size_t)len) : arg;
+	if (!n->spec)
+		return errmsg(err, errlen, "--net: out of memory");
+	if (strncmp(n->spec, "tap=", 4) && strcmp(n->spec, "user-loopback"))
+		return errmsg(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
+	cfg->nr_nets++;
+	return 0;
+}
+
+static int net_setup(struct vm *vm, const struct config *cfg, int out_fd)
+{
+	(void)out_fd;
+	for (int i = 0; i < cfg->nr_nets; i++)
+		if (virtio_net__init(vm, cfg->nets[i].spec, &cfg->nets[i].limit))
+			return MKVM_EXIT_USAGE;
+	return 0;
+}
+
+static const struct device_decl net_decl = {
+	.order = 20,
+	.option = "net",
+	.has_arg = ARG_REQUIRED,
+	.help = "virtio-net on tap=NAME or user-loopback[,LIMITS] (repeatable)",
+	.parse = parse_net,
+	.init = net_setup,
+};
+DEVICE_DECLARE(net_decl);
