@@ -3,55 +3,12 @@
  * pager is sigma0). Their ELF images are copied to their link addresses,
  * which are physical addresses in the boot-image area; everything else
  * in the archive is the root task's business. */
+#include <mkvm/cpio.h>
+#include <mkvm/elf.h>
 #include "kernel.h"
 
 #define BOOT_IMG_BASE (4ull << 20)
 #define BOOT_IMG_END  (16ull << 20)
-
-static uint64_t hex8(const char *s)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++) {
-		char c = s[i];
-		v = v * 16 + (c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
-	}
-	return v;
-}
-
-/* Finds `name` in the archive; returns its data or NULL. */
-static const uint8_t *cpio_find(const uint8_t *a, uint64_t size, const char *name, uint64_t *len)
-{
-	uint64_t off = 0, nlen = strlen(name);
-	while (off + 110 <= size && !memcmp(a + off, "070701", 6)) {
-		const char *h = (const char *)a + off;
-		uint64_t fsize = hex8(h + 54), namesize = hex8(h + 94);
-		uint64_t data = (off + 110 + namesize + 3) & ~3ull;
-		if (data > size || fsize > size - data)
-			break;
-		const char *fname = h + 110;
-		if (namesize == nlen + 1 && !memcmp(fname, name, nlen)) {
-			*len = fsize;
-			return a + data;
-		}
-		if (namesize == 11 && !memcmp(fname, "TRAILER!!!", 10))
-			break;
-		off = (data + fsize + 3) & ~3ull;
-	}
-	return NULL;
-}
-
-struct elf64_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static uint64_t sigma0_text[2];
 
@@ -71,13 +28,13 @@ static uint64_t elf_load(const char *name, const uint8_t *img, uint64_t len, uin
 		panic("boot module: %s is not an x86-64 ELF executable", name);
 	const struct elf64_phdr *ph = (const void *)(img + eh->phoff);
 	for (int i = 0; i < eh->phnum; i++) {
-		if (ph[i].type != 1)
+		if (ph[i].type != PT_LOAD)
 			continue;
 		uint64_t va = ph[i].vaddr;
 		if (va < BOOT_IMG_BASE || va >= BOOT_IMG_END || ph[i].memsz > BOOT_IMG_END - va ||
 		    ph[i].filesz > ph[i].memsz || ph[i].offset > len || ph[i].filesz > len - ph[i].offset)
 			panic("boot module: %s segment %d at %lx is outside the boot image area", name, i, va);
-		if (ph[i].flags & 1) {          /* PF_X */
+		if (ph[i].flags & PF_X) {
 			if (!x[1] || va < x[0])
 				x[0] = va & ~(PAGE_SIZE - 1);
 			if (va + ph[i].memsz > x[1])
