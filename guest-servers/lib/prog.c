@@ -27,6 +27,16 @@ static int root_call(uint64_t *mr)
 	return L4_TAG_LABEL(mr[0]) == MKVM_ROOT_OK ? 0 : (int)mr[1];
 }
 
+int root_request(uint64_t label, const char *name, const void *more, size_t n)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(label, 7, 0);
+	put_name(mr, name);
+	memset(&mr[4], 0, 4 * 8);
+	memcpy(&mr[4], more, n < 32 ? n : 31);
+	return root_call(mr);
+}
+
 int name_register(const char *name)
 {
 	uint64_t *mr = l4_utcb()->mr;

@@ -28,6 +28,10 @@ void *dma_alloc(uint64_t *pa);
  * program: 0 or an MKVM_ROOT_E*. */
 int root_map(uint64_t fpage);
 _Noreturn void prog_exit(int status);
+/* A request naming a program (MR1..MR3) with up to 31 more bytes in
+ * MR4..MR7 (MKVM_ROOT_RUN, _CRASH, _ENDS): 0 with the reply in mr[], or
+ * an MKVM_ROOT_E*. */
+int root_request(uint64_t label, const char *name, const void *more, size_t n);
 /* A server loop calls this with each message it receives: a crash order
  * from the root task (shared/mkvm/root.h, MKVM_PROG_CRASH) is obeyed. */
 void prog_crash_if_asked(uint64_t from);

@@ -589,28 +589,16 @@ int programs_list(uint64_t *tid, const char **name, int max)
 	return n;
 }
 
-/* A request of the root task's own to its server: a name in MR1..MR3,
- * up to 31 more bytes in MR4..MR7. */
-static int self_request(uint64_t label, const char *name, const void *more, size_t n)
-{
-	uint64_t *mr = l4_utcb()->mr;
-	mr[0] = L4_TAG(label, 7, 0);
-	memset(&mr[1], 0, 7 * 8);
-	memcpy(&mr[1], name, strlen(name) < MKVM_NAME_MAX ? strlen(name) : MKVM_NAME_MAX - 1);
-	memcpy(&mr[4], more, n < 32 ? n : 31);
-	return l4_call(programs_server) || L4_TAG_LABEL(mr[0]) != MKVM_ROOT_OK ? -1 : 0;
-}
-
 int program_run(const char *name, const char *arg)
 {
-	return self_request(MKVM_ROOT_RUN, name, arg, strlen(arg));
+	return root_request(MKVM_ROOT_RUN, name, arg, strlen(arg)) ? -1 : 0;
 }
 
 int program_crash(const char *name, uint64_t how)
 {
 	struct prog *p = prog_named(name);
 	uint64_t ends = p ? p->ends : 0;
-	if (!p || self_request(MKVM_ROOT_CRASH, name, &how, sizeof(how)))
+	if (!p || root_request(MKVM_ROOT_CRASH, name, &how, sizeof(how)))
 		return -1;
 	/* until it has ended and its next instance serves (or it is gone):
 	 * the lines it and we print then all come before the caller's */
