@@ -8,6 +8,7 @@
  * send/recv; rand N; bench; exit. A bad command or argument gets a
  * one-line message and the shell goes on. */
 #include <mkvm/blk.h>
+#include <mkvm/fmt.h>
 #include <mkvm/console.h>
 #include <mkvm/net.h>
 #include <mkvm/rng.h>
@@ -64,18 +65,16 @@ static void out_str(const char *s)
 		out_ch(*s++);
 }
 
+static void out_put(char c, void *unused)
+{
+	(void)unused;
+	out_ch(c);
+}
+
+/* v in base, zero-padded to width digits (shared/mkvm/fmt.h). */
 static void out_num(uint64_t v, unsigned base, int width)
 {
-	char t[24];
-	int n = 0;
-	do {
-		t[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n < width)
-		t[n++] = '0';
-	while (n)
-		out_ch(t[--n]);
+	fmt_num(out_put, NULL, v, base, width, '0', 0);
 }
 
 /* ---- input ---- */
