@@ -90,7 +90,9 @@ struct tcb {
 	/* lazy FPU */
 	bool fpu_valid;
 	uint8_t fpu[512] __attribute__((aligned(16)));
-};
+} __attribute__((aligned(1024)));
+/* A power of two, so a thread number becomes its TCB with one shift. */
+_Static_assert((sizeof(struct tcb) & (sizeof(struct tcb) - 1)) == 0, "struct tcb size");
 
 /* Per-CPU data, reached through GS in the kernel. Offsets used by entry.S. */
 struct cpu {
@@ -106,9 +108,9 @@ struct cpu {
 	uint64_t fs_base, gs_base;   /* user bases in the MSRs (without FSGSBASE) */
 	bool ts;                     /* CR0.TS is set */
 	bool io_open;                /* the TSS I/O bitmap is in force (some ports allowed) */
-	void *tss_rsp0;              /* where the TSS keeps rsp0 (unaligned) */
 };
 extern struct cpu cpu0;
+extern struct tss tss;
 static inline struct cpu *this_cpu(void) { return &cpu0; } /* one CPU for now */
 static inline struct tcb *current(void) { return cpu0.current; }
 
@@ -172,7 +174,7 @@ void cpu_init(void);
 void cpu_load_iobitmap_slow(struct space *s);
 static inline void cpu_set_kstack(uint64_t top)
 {
-	__builtin_memcpy(cpu0.tss_rsp0, &top, sizeof(top));
+	__builtin_memcpy(&tss.rsp[0], &top, sizeof(top));   /* unaligned */
 	cpu0.kstack_top = top;
 }
 /* Makes the TSS I/O bitmap that of s: nothing to do when neither the
@@ -206,8 +208,14 @@ void tlb_switch_slow(struct space *s);
 /* Loads s's page tables, unless they are loaded. */
 static inline void tlb_switch(struct space *s)
 {
-	if (cpu0.space != s)
-		tlb_switch_slow(s);
+	if (cpu0.space == s)
+		return;
+	if (!feat.pcid) {
+		cpu0.space = s;
+		write_cr3(s->pml4_phys);
+		return;
+	}
+	tlb_switch_slow(s);
 }
 void tlb_switch_kernel(void);
 void tlb_flush_page(struct space *s, uint64_t va);
@@ -251,6 +259,9 @@ void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
 void thread_first_return(void);
 void ipc_continue_entry(void);
 _Noreturn void user_return(struct trapframe *f);
+/* The same for a frame built by SYSCALL whose rip is a user address (every
+ * writer of a frame's rip checks USER_IP_OK): straight to SYSRET. */
+_Noreturn void user_return_syscall(struct trapframe *f);
 void syscall_entry(void);
 extern uint64_t isr_table[256];
 
@@ -295,17 +306,36 @@ void sched_ready(struct tcb *t);
 void sched_unready(struct tcb *t);
 void schedule(void);
 void sched_switch_to(struct tcb *next);
-_Noreturn void sched_switch_away(struct tcb *next);
 void sched_tick(void);
-extern uint64_t sched_ready_bits[4];
+void segbase_load_msrs(struct cpu *c, struct tcb *next);
 /* The highest priority among ready threads other than the running one, or
  * -1 if there is none. */
-static inline int sched_top_prio(void)
+extern int sched_top;
+/* Would the scheduler pick a ready thread over one at prio? */
+static inline bool sched_outranked(unsigned prio)
 {
-	for (int i = 3; i >= 0; i--)
-		if (sched_ready_bits[i])
-			return i * 64 + 63 - __builtin_clzll(sched_ready_bits[i]);
-	return -1;
+	return (int)prio < sched_top;
+}
+/* The part of a thread switch to a user thread (not the idle thread) that
+ * does not touch stacks: next's kernel stack for entries, its
+ * page tables (loaded only when the space changes) and I/O bitmap (only
+ * when either has ports), the user FS/GS bases (prev's saved, next's
+ * loaded: with FSGSBASE without any MSR), the FPU trap (CR0 written only
+ * when FPU ownership changes). */
+static inline void switch_user_state(struct cpu *c, struct tcb *prev, struct tcb *next)
+{
+	c->current = next;
+	cpu_set_kstack((uint64_t)(next->frame + 1));
+	tlb_switch(next->space);
+	cpu_load_iobitmap(next->space);
+	if (feat.fsgsbase) {
+		prev->fs_base = rdfsbase();
+		wrfsbase(next->fs_base);
+		prev->gs_base = exchange_user_gsbase(next->gs_base);
+	} else {
+		segbase_load_msrs(c, next);
+	}
+	fpu_switch(next);
 }
 bool sched_preempt_point(void);
 #define PREEMPT_EVERY 64 /* units of work between preemption points */
@@ -326,7 +356,8 @@ void kmem_uncharge(struct space *s, unsigned pages);
 /* A label only the kernel may send (abi.h, L4_LABEL_KERNEL_MIN). */
 static inline bool label_is_kernel(uint64_t tag)
 {
-	return L4_TAG_LABEL(tag) >= L4_LABEL_KERNEL_MIN && L4_TAG_LABEL(tag) <= 0xfff;
+	_Static_assert(L4_LABEL_KERNEL_MIN == 0xff0, "kernel labels are 0xff0..0xfff");
+	return L4_TAG_LABEL(tag) >> 4 == 0xff;
 }
 int ipc(struct tcb *self, uint64_t to, uint64_t from, uint64_t timeouts);
 int ipc_kernel_call(struct tcb *self, uint64_t to);
@@ -360,6 +391,7 @@ bool irq_ack(struct tcb *self, uint64_t to);
 void irq_thread_gone(struct tcb *t);
 
 /* syscall.c */
+void syscall_init(void);
 void syscall_dispatch(struct trapframe *f);
 #define SYSCALL_RESTART (-2) /* internal: stopped at a preemption point */
 

@@ -12,6 +12,7 @@ void kmain(uint32_t info_pa, uint32_t magic)
 	paging_init();
 	idt_init();
 	pcid_init();
+	syscall_init();
 	fpu_init();
 	acpi_init();
 	lapic_init();

@@ -5,7 +5,8 @@
 #include "kernel.h"
 
 static struct tcb *rq_head[256], *rq_tail[256];
-uint64_t sched_ready_bits[4];   /* bit p: a ready thread at priority p */
+static uint64_t sched_ready_bits[4];   /* bit p: a ready thread at priority p */
+int sched_top = -1;              /* the highest p with a bit set, or -1 */
 static struct tcb *timeouts;
 
 static bool queued(struct tcb *t) { return t->rq_prev || rq_head[t->prio] == t; }
@@ -20,6 +21,8 @@ static void rq_enqueue(struct tcb *t)
 		rq_head[t->prio] = t;
 	rq_tail[t->prio] = t;
 	sched_ready_bits[t->prio / 64] |= 1ull << (t->prio % 64);
+	if (t->prio > sched_top)
+		sched_top = t->prio;
 }
 
 void sched_ready(struct tcb *t)
@@ -45,52 +48,47 @@ void sched_unready(struct tcb *t)
 	else
 		rq_tail[t->prio] = t->rq_prev;
 	t->rq_next = t->rq_prev = NULL;
-	if (!rq_head[t->prio])
-		sched_ready_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
+	if (rq_head[t->prio])
+		return;
+	sched_ready_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
+	if (t->prio == sched_top) {
+		int i = t->prio / 64;
+		while (i >= 0 && !sched_ready_bits[i])
+			i--;
+		sched_top = i < 0 ? -1 : i * 64 + 63 - __builtin_clzll(sched_ready_bits[i]);
+	}
 }
 
 static struct tcb *highest(void)
 {
-	int p = sched_top_prio();
-	return p < 0 ? NULL : rq_head[p];
+	return sched_top < 0 ? NULL : rq_head[sched_top];
 }
 
-/* The user FS/GS bases of prev go with it, next's come in. With FSGSBASE
- * a thread may change its own, so they are read and written with
- * RDFSBASE & co., no MSR; without, only the kernel sets them, and the MSRs
- * are written only when next's differ from what they hold. */
-static void segbase_switch(struct cpu *c, struct tcb *prev, struct tcb *next)
+/* Without FSGSBASE only the kernel sets the user FS/GS bases, so the
+ * MSRs are written only when next's differ from what they hold. */
+void segbase_load_msrs(struct cpu *c, struct tcb *next)
 {
-	if (feat.fsgsbase) {
-		if (prev != c->idle) {
-			prev->fs_base = rdfsbase();
-			prev->gs_base = read_user_gsbase();
-		}
-		if (next != c->idle) {
-			wrfsbase(next->fs_base);
-			write_user_gsbase(next->gs_base);
-		}
-		return;
-	}
-	if (next == c->idle)
-		return;
 	if (c->fs_base != next->fs_base)
 		wrmsr(MSR_FS_BASE, c->fs_base = next->fs_base);
 	if (c->gs_base != next->gs_base)
 		wrmsr(MSR_KERNEL_GS_BASE, c->gs_base = next->gs_base);
 }
 
-/* Makes next the current thread: kernel stack, address space, I/O bitmap,
- * FS/GS bases, FPU trap state. */
+/* Makes next the current thread (switch_user_state, kernel.h). The idle
+ * thread runs only in the kernel: a switch to it saves prev's user bases
+ * and keeps prev's kernel stack, page tables and I/O bitmap in place (a
+ * switch from it saves the bases into its own unused fields). */
 static void switch_state(struct cpu *c, struct tcb *prev, struct tcb *next)
 {
-	c->current = next;
 	if (next != c->idle) {
-		cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
-		tlb_switch(next->space);
-		cpu_load_iobitmap(next->space);
+		switch_user_state(c, prev, next);
+		return;
 	}
-	segbase_switch(c, prev, next);
+	c->current = next;
+	if (feat.fsgsbase) {
+		prev->fs_base = rdfsbase();
+		prev->gs_base = read_user_gsbase();
+	}
 	fpu_switch(next);
 }
 
@@ -110,25 +108,6 @@ void sched_switch_to(struct tcb *next)
 		thread_resume_at(next, ipc_continue_entry);
 	}
 	switch_context(&prev->ksp, next->ksp);
-}
-
-/* The fast path's switch to next, which waited in an IPC (so it is in no
- * run queue): the current thread keeps no kernel context (its stack is
- * abandoned; it continues from its user frame), and next runs, straight
- * from its user frame if it has no kernel context either. */
-_Noreturn void sched_switch_away(struct tcb *next)
-{
-	struct cpu *c = this_cpu();
-	struct tcb *prev = c->current;
-	uint64_t abandoned;
-	prev->cont = true;
-	switch_state(c, prev, next);
-	if (next->cont) {
-		next->cont = false;
-		user_return(next->frame);
-	}
-	switch_context(&abandoned, next->ksp);
-	__builtin_unreachable();
 }
 
 /* Picks the next thread; the current one stays runnable if it is ready. */

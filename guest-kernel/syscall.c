@@ -148,12 +148,18 @@ static int sys_debug_name(struct tcb *self, struct trapframe *f)
 	return L4_OK;
 }
 
-static uint64_t kinfo_flags(void)
+/* Read by the kinfo leaf in entry.S, which answers L4_SYS_KINFO. */
+_Static_assert(L4_SYS_KINFO == 8, "entry.S's L4_SYS_KINFO");
+uint64_t kinfo_flags_word;
+const uint64_t kinfo_tick_us = TICK_US;
+
+/* The features are final (the command line may have turned PCID off). */
+void syscall_init(void)
 {
-	return (feat.pcid ? L4_KINFO_PCID : 0) | (feat.invpcid ? L4_KINFO_INVPCID : 0) |
-	       (feat.smep ? L4_KINFO_SMEP : 0) | (feat.smap ? L4_KINFO_SMAP : 0) |
-	       (feat.nx ? L4_KINFO_NX : 0) | (feat.fsgsbase ? L4_KINFO_FSGSBASE : 0) |
-	       (feat.tsc_deadline ? L4_KINFO_TSCDEADLINE : 0);
+	kinfo_flags_word = (feat.pcid ? L4_KINFO_PCID : 0) | (feat.invpcid ? L4_KINFO_INVPCID : 0) |
+			   (feat.smep ? L4_KINFO_SMEP : 0) | (feat.smap ? L4_KINFO_SMAP : 0) |
+			   (feat.nx ? L4_KINFO_NX : 0) | (feat.fsgsbase ? L4_KINFO_FSGSBASE : 0) |
+			   (feat.tsc_deadline ? L4_KINFO_TSCDEADLINE : 0);
 }
 
 /* A system call that stopped at a preemption point (SYSCALL_RESTART) runs
@@ -193,12 +199,6 @@ void syscall_dispatch(struct trapframe *f)
 		break;
 	case L4_SYS_DEBUG_NAME:
 		r = sys_debug_name(self, f);
-		break;
-	case L4_SYS_KINFO:
-		f->rdi = kinfo_flags();
-		f->rsi = TICK_US;
-		f->rdx = ticks * TICK_US;
-		r = L4_OK;
 		break;
 	default:
 		r = L4_EINVAL;

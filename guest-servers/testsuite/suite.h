@@ -45,6 +45,7 @@ void test_skip(const char *why);
 /* t_*.c: the tests */
 void t_pcid(void);
 void t_syscall_bad(void);
+void t_kinfo_leaf(void);
 void t_ipc_local(void);
 void t_ipc_long(void);
 void t_ipc_timeouts(void);

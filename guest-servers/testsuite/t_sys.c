@@ -286,3 +286,56 @@ void t_msi(void)
 	EXPECT(!ack, "acknowledging the MSI line gave %x", (uint64_t)ack);
 	printf("msi: edu interrupt arrived as IPC from line %lu (data %lx)\n", line, data);
 }
+
+/* kinfo-leaf: kinfo, answered without a kernel frame, returns L4_OK, the
+ * flags, the tick length and a clock that advances; it leaves every other
+ * register as it was, and rcx and r11 as SYSCALL left them (the address
+ * after it, the flags). */
+struct kinfo_regs {
+	uint64_t rax, rdi, rsi, rdx, rcx, r11, ret, flags;
+	uint64_t rbx, rbp, r8, r9, r10, r12, r13, r14, r15, rsp_before, rsp_after;
+};
+
+static void kinfo_raw(struct kinfo_regs *k)
+{
+	__asm__ volatile(
+		"push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15; push %%rdi\n\t"
+		"mov %%rsp, 136(%%rdi)\n\t"
+		"mov $0xb0b0, %%rbx; mov $0xb9b9, %%rbp; mov $0x0808, %%r8; mov $0x0909, %%r9\n\t"
+		"mov $0x1010, %%r10; mov $0x1212, %%r12; mov $0x1313, %%r13; mov $0x1414, %%r14\n\t"
+		"mov $0x1515, %%r15; mov $8, %%eax; mov $0x5e5e, %%rsi; mov $0xd0d0, %%rdx\n\t"
+		"pushfq; pop %%rcx; mov %%rcx, 56(%%rdi)\n\t"   /* the flags SYSCALL sees */
+		"mov $0x3d3d, %%rdi\n\t"
+		"syscall\n"
+		"1:\txchg (%%rsp), %%rdi\n\t"              /* rdi: k; the result on the stack */
+		"mov %%rsp, 144(%%rdi)\n\t"
+		"mov %%rax, 0(%%rdi); pop %%rax; mov %%rax, 8(%%rdi)\n\t"
+		"mov %%rsi, 16(%%rdi); mov %%rdx, 24(%%rdi); mov %%rcx, 32(%%rdi); mov %%r11, 40(%%rdi)\n\t"
+		"lea 1b(%%rip), %%rax; mov %%rax, 48(%%rdi)\n\t"
+		"mov %%rbx, 64(%%rdi); mov %%rbp, 72(%%rdi); mov %%r8, 80(%%rdi); mov %%r9, 88(%%rdi)\n\t"
+		"mov %%r10, 96(%%rdi); mov %%r12, 104(%%rdi); mov %%r13, 112(%%rdi); mov %%r14, 120(%%rdi)\n\t"
+		"mov %%r15, 128(%%rdi)\n\t"
+		"pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx"
+		: "+D"(k)
+		:
+		: "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "memory", "cc");
+}
+
+void t_kinfo_leaf(void)
+{
+	struct kinfo_regs a, b;
+	kinfo_raw(&a);
+	l4_receive(l4_myself(), 3000, NULL);   /* sleeps 3 ms: nobody answers */
+	kinfo_raw(&b);
+	EXPECT(a.rax == L4_OK, "kinfo returned %x", a.rax);
+	EXPECT(offsetof(struct kinfo_regs, rsp_after) == 144, "struct kinfo_regs layout");
+	EXPECT(a.rdi == l4_kinfo(), "the flags differ between calls: %x", a.rdi);
+	EXPECT(a.rsi == 1000, "tick length %d us", a.rsi);
+	EXPECT(a.rdx % a.rsi == 0 && b.rdx > a.rdx, "the clock read %d then %d us around a 3 ms sleep", a.rdx, b.rdx);
+	EXPECT(a.rcx == a.ret, "rcx %x, not the address after SYSCALL %x", a.rcx, a.ret);
+	EXPECT(a.r11 == a.flags, "r11 %x, not the flags before SYSCALL %x", a.r11, a.flags);
+	EXPECT(a.rbx == 0xb0b0 && a.rbp == 0xb9b9 && a.r8 == 0x0808 && a.r9 == 0x0909 && a.r10 == 0x1010 &&
+	       a.r12 == 0x1212 && a.r13 == 0x1313 && a.r14 == 0x1414 && a.r15 == 0x1515,
+	       "a register kinfo does not return changed (rbx %x r8 %x r10 %x r15 %x)", a.rbx, a.r8, a.r10, a.r15);
+	EXPECT(a.rsp_before == a.rsp_after, "rsp %x became %x", a.rsp_before, a.rsp_after);
+}

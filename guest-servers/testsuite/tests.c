@@ -8,6 +8,7 @@
 static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "pcid-choice", t_pcid },
 	{ "syscall-bad-args", t_syscall_bad },
+	{ "kinfo-leaf", t_kinfo_leaf },
 	{ "ipc-local-call", t_ipc_local },
 	{ "ipc-long-message", t_ipc_long },
 	{ "ipc-timeouts", t_ipc_timeouts },

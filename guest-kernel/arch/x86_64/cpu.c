@@ -5,18 +5,7 @@
 struct features feat;
 struct cpu cpu0;
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-	uint8_t iomap[8192 + 1];     /* the extra byte must be all ones */
-} __attribute__((packed));
-
-static struct tss tss __attribute__((aligned(4096)));
+struct tss tss __attribute__((aligned(4096)));
 static uint64_t gdt[7];
 static uint8_t ist_stacks[3][4096] __attribute__((aligned(16)));
 
@@ -108,7 +97,6 @@ void cpu_init(void)
 	 * would make the next IRETQ fault in ring 0, AC would lift SMAP */
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 	cpu0.self = &cpu0;
-	cpu0.tss_rsp0 = (uint8_t *)&tss + __builtin_offsetof(struct tss, rsp);
 	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }

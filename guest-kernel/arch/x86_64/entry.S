@@ -13,6 +13,7 @@
 #define F_RSP    160
 #define SEL_UCODE (0x20 | 3)
 #define SEL_UDATA (0x18 | 3)
+#define L4_SYS_KINFO 8               /* mkvm/abi.h */
 
 .macro PUSH_GPRS
 	push %rax
@@ -105,8 +106,11 @@ isr_common:
 	mov %rsp, %rdi
 	jmp user_return
 
-	.globl syscall_entry
-syscall_entry:
+/* SYSCALL: rcx holds the user rip, r11 its rflags; IA32_FMASK cleared IF,
+ * TF, DF, NT and AC. The IPC fast path and the general path both run on
+ * a full frame; kinfo, which reads two words and the clock and can
+ * neither block nor fault, is answered without one. */
+.macro SYSCALL_FRAME
 	swapgs
 	mov %rsp, %gs:CPU_USER_RSP
 	mov %gs:CPU_KSTACK, %rsp
@@ -119,32 +123,56 @@ syscall_entry:
 	push $0x100                  /* VEC_SYSCALL */
 	PUSH_GPRS
 	mov %rsp, %rdi
+.endm
+
+	.globl syscall_entry
+syscall_entry:
 	test %rax, %rax              /* L4_SYS_IPC: the fast path first */
 	jnz 1f
+	SYSCALL_FRAME
 	call ipc_fastpath            /* returns only to decline */
 	mov %rsp, %rdi
-1:	call syscall_dispatch
+	jmp 2f
+1:	cmp $L4_SYS_KINFO, %rax
+	je kinfo_leaf
+	SYSCALL_FRAME
+2:	call syscall_dispatch
 	mov %rsp, %rdi
 	/* fall through */
 
 /* user_return(frame): leave the kernel through the frame at rdi (which is
- * at the top of the current thread's kernel stack, or an exception frame). */
+ * at the top of the current thread's kernel stack, or an exception frame).
+ * SYSRET when the frame came from SYSCALL and its rip is a lower-half
+ * address (SYSRET faults in ring 0 on a non-canonical rcx), IRETQ else. */
 	.globl user_return
 user_return:
 	mov %rdi, %rsp
 	cmpq $0x100, F_VECTOR(%rsp)
 	jne iret_path
-	/* SYSRET faults in ring 0 on a non-canonical rcx: take IRETQ then */
-	mov F_RIP(%rsp), %rcx
-	shr $47, %rcx
+	testl $0xffff8000, F_RIP+4(%rsp) /* rip bits 47..63 */
 	jnz iret_path
-	mov F_RIP(%rsp), %rcx
-	mov %rcx, F_RCX(%rsp)
-	mov F_RFLAGS(%rsp), %r11
-	mov %r11, F_R11(%rsp)
+	.globl user_return_syscall
+user_return_syscall:                 /* kernel.h says when it may be used */
+	mov %rdi, %rsp
 	POP_GPRS
-	mov 40(%rsp), %rsp           /* user rsp: vector, error, rip, cs, rflags, rsp */
+	mov 16(%rsp), %rcx           /* vector, error, rip, cs, rflags, rsp */
+	mov 32(%rsp), %r11
+	mov 40(%rsp), %rsp
 	swapgs
+	sysretq
+
+/* kinfo: flags in rdi, the tick length in rsi, the time in rdx (all in
+ * microseconds), L4_OK in rax; every other register as it was. It runs on
+ * the user's stack pointer and GS base without touching either: interrupts
+ * stay off until SYSRET, and NMI, #MC and #DF have stacks of their own.
+ * rcx is the address after the SYSCALL, which is canonical because user
+ * mappings end at L4_USER_TOP, a page below the end of the lower half. */
+kinfo_leaf:
+	mov kinfo_flags_word(%rip), %rdi
+	mov kinfo_tick_us(%rip), %rsi
+	mov ticks(%rip), %rdx
+	imul %rsi, %rdx
+	xor %eax, %eax
 	sysretq
 
 iret_path:

@@ -42,14 +42,10 @@ static void pcid_assign(struct space *s)
 	s->needs_flush = true;
 }
 
+/* tlb_switch (kernel.h) with PCID. */
 void tlb_switch_slow(struct space *s)
 {
-	struct cpu *c = this_cpu();
-	c->space = s;
-	if (!feat.pcid) {
-		write_cr3(s->pml4_phys);
-		return;
-	}
+	this_cpu()->space = s;
 	if (s->pcid_gen != pcid_gen)
 		pcid_assign(s);
 	uint64_t cr3 = s->pml4_phys | s->pcid;

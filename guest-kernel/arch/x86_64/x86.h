@@ -99,6 +99,13 @@ static inline void write_user_gsbase(uint64_t v)
 {
 	__asm__ volatile("swapgs\n\twrgsbase %0\n\tswapgs" :: "r"(v) : "memory");
 }
+/* The user's GS base becomes v; returns what it was. */
+static inline uint64_t exchange_user_gsbase(uint64_t v)
+{
+	uint64_t old;
+	__asm__ volatile("swapgs\n\trdgsbase %0\n\twrgsbase %1\n\tswapgs" : "=&r"(old) : "r"(v) : "memory");
+	return old;
+}
 static inline void stac(void) { __asm__ volatile("stac" ::: "memory", "cc"); }
 static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }
 static inline void hlt(void) { __asm__ volatile("hlt"); }
@@ -106,6 +113,19 @@ static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void clts(void) { __asm__ volatile("clts"); }
 static inline void fxsave(void *p) { __asm__ volatile("fxsave64 (%0)" :: "r"(p) : "memory"); }
 static inline void fxrstor(const void *p) { __asm__ volatile("fxrstor64 (%0)" :: "r"(p) : "memory"); }
+
+/* The 64-bit task-state segment: the stacks for entries from user mode
+ * (rsp[0]) and for IST vectors, and the I/O permission bitmap. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+	uint8_t iomap[8192 + 1];     /* the extra byte must be all ones */
+} __attribute__((packed));
 
 /* Register state saved on the kernel stack at every entry from user mode
  * (and from kernel mode for exceptions). Layout shared with entry.S. */
