@@ -99,7 +99,8 @@ printf '| %-34s | %11s | %10s | %-34s | %12s | %11s |\n' operation "mkvm cycles"
 dashes() { printf -- '-%.0s' $(seq "$1"); }
 printf '|%s|%s:|%s:|%s|%s:|%s:|\n' "$(dashes 36)" "$(dashes 12)" "$(dashes 11)" \
 	"$(dashes 36)" "$(dashes 13)" "$(dashes 12)"
-row "null system call" null-syscall "getpid" linux-getpid
+row "null system call (kinfo)" null-syscall "getpid" linux-getpid
+row "system call, general path" general-syscall "" ""
 row "IPC call+reply, two address spaces" ipc-call-reply-cross-space \
 	"pipe ping-pong, two processes" linux-pipe-pingpong
 row "  call direction (callee's stamp)" ipc-call-direction-cross-space "" ""
