@@ -47,3 +47,18 @@ $(BAD_MODULE):
 	cd $(@D) && echo sigma0 | cpio -o -H newc --quiet > $@
 
 ALL_TARGETS += $(BAD_MODULE)
+
+# A kernel that overflows sigma0's kernel stack on purpose once the boot
+# tasks exist (tests/kernel/kstack-overflow.c; case kernel-kstack-overflow):
+# the kernel's objects plus that file, whose __wrap_sched_start takes
+# kmain's last call. The kernel that boots the system never contains it.
+KSTACK_OVERFLOW_ELF := $(BUILD)/kernel/kstack-overflow/kernel.elf
+$(BUILD)/kernel/kstack-overflow/overflow.c.o: $(SRC)/tests/kernel/kstack-overflow.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KSTACK_OVERFLOW_ELF): $(KERNEL_OBJS) $(BUILD)/kernel/kstack-overflow/overflow.c.o $(SRC)/guest-kernel/kernel.ld
+	$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --wrap=sched_start \
+		-T $(SRC)/guest-kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/kstack-overflow/overflow.c.o
+
+ALL_TARGETS += $(KSTACK_OVERFLOW_ELF)
