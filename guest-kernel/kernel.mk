@@ -6,12 +6,14 @@ KERNEL_SRCS := $(wildcard $(SRC)/guest-kernel/*.c $(SRC)/guest-kernel/arch/x86_6
 KERNEL_OBJS := $(patsubst $(SRC)/guest-kernel/%,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
 
 # Freestanding, no SSE (user FPU state is switched lazily), no red zone
-# (interrupts arrive on the same stack), kernel code model (top 2 GiB).
+# (interrupts arrive on the same stack), kernel code model (top 2 GiB);
+# for the kernel, no stack frame near the size of the guard below each
+# kernel stack (docs/kernel.md, Kernel memory), which one could jump over.
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
                 -fno-stack-protector -fno-builtin -nostdlib -mno-red-zone \
                 -mgeneral-regs-only -fno-asynchronous-unwind-tables \
                 -I$(SRC)/shared -MMD -MP
-KERNEL_CFLAGS := $(GUEST_CFLAGS) -mcmodel=kernel -I$(SRC)/guest-kernel
+KERNEL_CFLAGS := $(GUEST_CFLAGS) -mcmodel=kernel -Wstack-usage=2048 -I$(SRC)/guest-kernel
 
 $(BUILD)/kernel/%.c.o: $(SRC)/guest-kernel/%.c
 	@mkdir -p $(@D)
