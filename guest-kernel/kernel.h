@@ -15,6 +15,12 @@
 #define PAGE_SIZE 4096ull
 #define KSTACK_SIZE (4 * PAGE_SIZE)
 #define MAX_THREADS 1024
+/* Kernel stacks as the kernel uses them: slot n (thread number n; the last
+ * slot the idle thread's) is 2 * KSTACK_SIZE bytes, the stack in the upper
+ * half and an unmapped guard in the lower (paging.c). */
+#define KSTACK_AREA  0xffffff0000000000ull
+#define KSTACK_SLOTS (MAX_THREADS + 1)
+#define KSTACK_IDLE_SLOT MAX_THREADS
 #define TICK_US 1000 /* timer period */
 
 /* User instruction (and stack) pointers must be canonical lower-half
@@ -61,7 +67,7 @@ struct tcb {
 	uint64_t ksp;                /* saved kernel rsp while switched out */
 	bool cont;                   /* switched out with no kernel context: it
 					continues from its user frame (ipc_fast.c) */
-	uint8_t *kstack;             /* KSTACK_SIZE bytes */
+	uint8_t *kstack;             /* KSTACK_SIZE bytes in its KSTACK_AREA slot */
 	struct trapframe *frame;     /* user state, top of kstack */
 	struct l4_utcb *utcb;        /* kernel view of the UTCB page */
 	uint64_t utcb_uaddr;
@@ -190,6 +196,9 @@ void paging_init(void);
 uint64_t *pte_walk(struct space *s, uint64_t va, bool alloc);
 struct space *space_alloc_tables(struct space *s);
 void space_free_tables(struct space *s);
+void *kstack_map(unsigned slot, void *stack); /* the stack's address in its slot */
+void *kstack_unmap(unsigned slot);            /* the stack's pages (physmap address) */
+int kstack_guard_slot(uint64_t va);           /* the slot whose guard holds va, or -1 */
 extern uint64_t kernel_pml4_phys;
 #define PTE_P   (1ull << 0)
 #define PTE_W   (1ull << 1)
@@ -219,6 +228,7 @@ static inline void tlb_switch(struct space *s)
 }
 void tlb_switch_kernel(void);
 void tlb_flush_page(struct space *s, uint64_t va);
+void tlb_flush_kernel_page(uint64_t va);
 
 /* arch/x86_64/trap.c */
 void idt_init(void);

@@ -6,12 +6,14 @@ KERNEL_SRCS := $(wildcard $(SRC)/guest-kernel/*.c $(SRC)/guest-kernel/arch/x86_6
 KERNEL_OBJS := $(patsubst $(SRC)/guest-kernel/%,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
 
 # Freestanding, no SSE (user FPU state is switched lazily), no red zone
-# (interrupts arrive on the same stack), kernel code model (top 2 GiB).
+# (interrupts arrive on the same stack), kernel code model (top 2 GiB);
+# for the kernel, no stack frame near the size of the guard below each
+# kernel stack (docs/kernel.md, Kernel memory), which one could jump over.
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
                 -fno-stack-protector -fno-builtin -nostdlib -mno-red-zone \
                 -mgeneral-regs-only -fno-asynchronous-unwind-tables \
                 -I$(SRC)/shared -MMD -MP
-KERNEL_CFLAGS := $(GUEST_CFLAGS) -mcmodel=kernel -I$(SRC)/guest-kernel
+KERNEL_CFLAGS := $(GUEST_CFLAGS) -mcmodel=kernel -Wstack-usage=2048 -I$(SRC)/guest-kernel
 
 $(BUILD)/kernel/%.c.o: $(SRC)/guest-kernel/%.c
 	@mkdir -p $(@D)
@@ -47,3 +49,18 @@ $(BAD_MODULE):
 	cd $(@D) && echo sigma0 | cpio -o -H newc --quiet > $@
 
 ALL_TARGETS += $(BAD_MODULE)
+
+# A kernel that overflows sigma0's kernel stack on purpose once the boot
+# tasks exist (tests/kernel/kstack-overflow.c; case kernel-kstack-overflow):
+# the kernel's objects plus that file, whose __wrap_sched_start takes
+# kmain's last call. The kernel that boots the system never contains it.
+KSTACK_OVERFLOW_ELF := $(BUILD)/kernel/kstack-overflow/kernel.elf
+$(BUILD)/kernel/kstack-overflow/overflow.c.o: $(SRC)/tests/kernel/kstack-overflow.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KSTACK_OVERFLOW_ELF): $(KERNEL_OBJS) $(BUILD)/kernel/kstack-overflow/overflow.c.o $(SRC)/guest-kernel/kernel.ld
+	$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --wrap=sched_start \
+		-T $(SRC)/guest-kernel/kernel.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/kstack-overflow/overflow.c.o
+
+ALL_TARGETS += $(KSTACK_OVERFLOW_ELF)

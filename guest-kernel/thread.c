@@ -10,14 +10,17 @@ static struct tcb idle_tcb;
 
 #define THREAD_KPAGES (1 + KSTACK_SIZE / PAGE_SIZE)     /* its UTCB and kernel stack */
 
-static void *kstack_alloc(void)
+/* A kernel stack in slot (a thread number, or KSTACK_IDLE_SLOT), used
+ * only through that slot, above its guard (paging.c); NULL if none. */
+static void *kstack_alloc(unsigned slot)
 {
-	return pages_alloc(KSTACK_SIZE / PAGE_SIZE);
+	void *s = pages_alloc(KSTACK_SIZE / PAGE_SIZE);
+	return s ? kstack_map(slot, s) : NULL;
 }
 
-static void kstack_free(void *s)
+static void kstack_free(unsigned slot)
 {
-	pages_free(s, KSTACK_SIZE / PAGE_SIZE);
+	pages_free(kstack_unmap(slot), KSTACK_SIZE / PAGE_SIZE);
 }
 
 /* Below t's user frame, a switch_context frame that "returns" to entry
@@ -55,13 +58,13 @@ struct tcb *thread_create(uint64_t tid, struct space *space, uint64_t pager, uin
 		return NULL;
 	}
 	void *u = page_alloc();
-	uint8_t *ks = kstack_alloc();
+	uint8_t *ks = kstack_alloc(n);
 	*err = !u || !ks ? L4_ENOMEM : space_map_kernel_page(space, utcb, u, true);
 	if (*err) {
 		if (u)
 			page_free(u);
 		if (ks)
-			kstack_free(ks);
+			kstack_free(n);
 		kmem_uncharge(space, THREAD_KPAGES);
 		return NULL;
 	}
@@ -131,7 +134,7 @@ void thread_delete(struct tcb *t)
 	fpu_release(t);
 	space_unmap_kernel_page(t->space, t->utcb_uaddr);
 	page_free(t->utcb);
-	kstack_free(t->kstack);
+	kstack_free(L4_TID_NUM(t->tid));
 	kmem_uncharge(t->space, THREAD_KPAGES);
 	t->state = T_FREE;
 	if (--t->space->nthreads == 0)
@@ -191,7 +194,7 @@ static void idle_loop(void)
 struct tcb *thread_idle_create(void)
 {
 	struct tcb *t = &idle_tcb;
-	t->kstack = kstack_alloc();
+	t->kstack = kstack_alloc(KSTACK_IDLE_SLOT);
 	if (!t->kstack)
 		panic("no kernel stack for the idle thread");
 	kstack_prepare(t, idle_loop);

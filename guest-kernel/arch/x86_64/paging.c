@@ -1,12 +1,28 @@
 /* Page tables. The kernel half (PML4 slots 256..511) is built once here and
  * shared by every address space: the physmap (all RAM and the 4 GiB below,
- * RW, NX, global) and the kernel image mapped W^X with 4 KiB pages.
+ * RW, NX, global), the kernel-stack area (below) and the kernel image
+ * mapped W^X with 4 KiB pages.
  * User halves are the cache of the mapping database (mapdb.c). */
 #include "kernel.h"
 
 extern char kernel_text_start[], kernel_rodata_start[], kernel_data_start[], kernel_end[];
 uint64_t kernel_pml4_phys;
 static uint64_t *kernel_pml4;
+
+/* The kernel-stack area: the kernel uses a thread's stack only through its
+ * slot here (struct tcb's kstack), never through the physmap. A slot is
+ * KSTACK_SLOT bytes: the stack's pages, 4 KiB each, in the upper half, and
+ * below them KSTACK_SIZE bytes that are never mapped, so a stack that runs
+ * off its end faults at the first push past it (the CPU then fails to push
+ * the #PF frame as well, and the #DF runs on its own IST stack; trap.c
+ * names the thread). The area's page tables are made at boot: mapping a
+ * stack needs no memory. */
+#define KSTACK_SLOT (2 * KSTACK_SIZE)
+#define KSTACK_PAGES (KSTACK_SIZE / PAGE_SIZE)
+#define SLOTS_PER_PT (512 / (KSTACK_SLOT / PAGE_SIZE))
+static uint64_t *kstack_pt[(KSTACK_SLOTS + SLOTS_PER_PT - 1) / SLOTS_PER_PT];
+_Static_assert((KSTACK_AREA >> 39) == ((KSTACK_AREA + KSTACK_SLOTS * KSTACK_SLOT - 1) >> 39) &&
+	       (KSTACK_AREA >> 39) != (KERNEL_VBASE >> 39), "the kernel-stack area has a PML4 slot of its own");
 
 static uint64_t nx(void) { return feat.nx ? PTE_NX : 0; }
 static uint64_t glob(void) { return feat.pge ? PTE_G : 0; }
@@ -71,6 +87,62 @@ static void map_kernel_image(void)
 	}
 }
 
+static void map_kstack_area(void)
+{
+	for (uint64_t i = 0; i < ARRAY_SIZE(kstack_pt); i++) {
+		uint64_t va = KSTACK_AREA + i * SLOTS_PER_PT * KSTACK_SLOT;
+		uint64_t *pdpt = next_table(&kernel_pml4[(va >> 39) & 511], true, 0, NULL);
+		uint64_t *pd = next_table(&pdpt[(va >> 30) & 511], true, 0, NULL);
+		kstack_pt[i] = next_table(&pd[(va >> 21) & 511], true, 0, NULL);
+		if (!kstack_pt[i])
+			panic("out of kernel memory for the kernel-stack area");
+	}
+}
+
+/* The PTE of slot's first stack page; the others follow it. */
+static uint64_t *kstack_pte(unsigned slot)
+{
+	return &kstack_pt[slot / SLOTS_PER_PT][slot % SLOTS_PER_PT * 2 * KSTACK_PAGES + KSTACK_PAGES];
+}
+
+static uint64_t kstack_va(unsigned slot)
+{
+	return KSTACK_AREA + (uint64_t)slot * KSTACK_SLOT + KSTACK_SIZE;
+}
+
+/* Maps the KSTACK_SIZE bytes at stack (a physmap address) into slot, which
+ * must be empty; returns the address the kernel uses for them. */
+void *kstack_map(unsigned slot, void *stack)
+{
+	uint64_t *pte = kstack_pte(slot);
+	if (pte[0] & PTE_P)
+		panic("kernel stack slot %u is in use", slot);
+	for (uint64_t i = 0; i < KSTACK_PAGES; i++)
+		pte[i] = (V2P(stack) + i * PAGE_SIZE) | PTE_P | PTE_W | glob() | nx();
+	return (void *)kstack_va(slot);
+}
+
+/* Empties slot (no CPU may still reach its pages through it) and returns
+ * the physmap address of the stack it held. */
+void *kstack_unmap(unsigned slot)
+{
+	uint64_t *pte = kstack_pte(slot);
+	void *stack = P2V(pte[0] & PTE_ADDR);
+	for (uint64_t i = 0; i < KSTACK_PAGES; i++) {
+		pte[i] = 0;
+		tlb_flush_kernel_page(kstack_va(slot) + i * PAGE_SIZE);
+	}
+	return stack;
+}
+
+int kstack_guard_slot(uint64_t va)
+{
+	uint64_t off = va - KSTACK_AREA;
+	if (va < KSTACK_AREA || off >= KSTACK_SLOTS * KSTACK_SLOT || off % KSTACK_SLOT >= KSTACK_SIZE)
+		return -1;
+	return (int)(off / KSTACK_SLOT);
+}
+
 void paging_init(void)
 {
 	kernel_pml4 = table_alloc();
@@ -79,10 +151,12 @@ void paging_init(void)
 	for (int i = 256; i < 512; i++)
 		kernel_pml4[i] = V2P(table_alloc()) | PTE_P | PTE_W;
 	map_physmap();
+	map_kstack_area();
 	map_kernel_image();
 	kernel_pml4_phys = V2P(kernel_pml4);
 	write_cr3(kernel_pml4_phys);
-	kprintf("paging: physmap and W^X kernel image (nx=%d, global=%d)\n", feat.nx, feat.pge);
+	kprintf("paging: physmap, guarded kernel stacks and W^X kernel image (nx=%d, global=%d)\n",
+		feat.nx, feat.pge);
 }
 
 /* Returns the PTE of va in s (a user address), or NULL if a table is

@@ -74,3 +74,21 @@ void tlb_flush_page(struct space *s, uint64_t va)
 			s->needs_flush = true;     /* flush the tag at the next switch */
 	}
 }
+
+/* Removes every TLB entry for kernel address va after its PTE was changed,
+ * whatever tag it was cached under. Kernel entries are global when the CPU
+ * has PGE, and INVLPG removes a global entry for every PCID; without PGE
+ * they are tagged like user entries, and every tag is flushed (INVPCID, or
+ * a new generation: each space gets a fresh tag at its next switch). */
+void tlb_flush_kernel_page(uint64_t va)
+{
+	invlpg(va);
+	if (feat.pge || !feat.pcid)
+		return;
+	if (feat.invpcid) {
+		invpcid(3, 0, 0);          /* all contexts, global entries aside */
+	} else {
+		pcid_gen++;
+		pcid_next = 1;
+	}
+}

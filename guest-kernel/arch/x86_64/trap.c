@@ -35,8 +35,25 @@ void idt_init(void)
 	__asm__ volatile("lidt %0" :: "m"(idtr));
 }
 
+/* A kernel stack ran off its end into the guard below it (paging.c): the
+ * push faulted, so did pushing the #PF frame, and this is the #DF on its
+ * own IST stack (or the #PF, had its frame still fit). CR2 holds the
+ * address in the guard, which names the thread. */
+static void check_stack_overflow(const struct trapframe *f, uint64_t cr2)
+{
+	int slot = f->vector == 8 || f->vector == 14 ? kstack_guard_slot(cr2) : -1;
+	if (slot < 0)
+		return;
+	panic("kernel stack overflow in thread %lx%s: %lu KiB used up, guard hit at %lx "
+	      "(exception %lu, rip %lx, rsp %lx)",
+	      slot == KSTACK_IDLE_SLOT ? 0 : tcbs[slot].tid,
+	      slot == KSTACK_IDLE_SLOT ? " (the idle thread)" : "",
+	      (uint64_t)KSTACK_SIZE >> 10, cr2, f->vector, f->rip, f->rsp);
+}
+
 static _Noreturn void kernel_fault(struct trapframe *f)
 {
+	check_stack_overflow(f, read_cr2());
 	panic("kernel exception %lu error %lx at rip %lx rsp %lx cr2 %lx (thread %lx)",
 	      f->vector, f->error, f->rip, f->rsp, read_cr2(),
 	      current() ? current()->tid : 0);
