@@ -5,7 +5,8 @@
 
 extern struct space spaces[MAX_THREADS];
 
-/* used: nothing in the kernel references it; the debugger finds it by name */
+/* used: nothing in the kernel references it; the debugger finds it by name
+ * (mkvm reads the symbol from the kernel ELF) */
 __attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
 	.magic = MKVM_KDEBUG_MAGIC,
 	.version = MKVM_KDEBUG_VERSION,
@@ -23,7 +24,19 @@ __attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
 	.tcb_name = offsetof(struct tcb, name),
 	.space_cr3 = offsetof(struct space, pml4_phys),
 	.space_pcid = offsetof(struct space, pcid),
+	.tcb_frame = offsetof(struct tcb, frame),
+	.tcb_fs_base = offsetof(struct tcb, fs_base),
+	.tcb_gs_base = offsetof(struct tcb, gs_base),
+	.reserved = MKVM_KDEBUG_NONE,
+	.current = (uint64_t)&cpu0.current,
 };
+
+#define SAME_FIELD(f) (offsetof(struct trapframe, f) == offsetof(struct mkvm_kdebug_frame, f))
+_Static_assert(sizeof(struct trapframe) == sizeof(struct mkvm_kdebug_frame) && SAME_FIELD(r15) &&
+	       SAME_FIELD(r8) && SAME_FIELD(rax) && SAME_FIELD(vector) && SAME_FIELD(rip) &&
+	       SAME_FIELD(rflags) && SAME_FIELD(ss), "kdebug v2: the frame is the trapframe");
+_Static_assert(sizeof(((struct tcb *)0)->frame) == 8 && sizeof(((struct tcb *)0)->fs_base) == 8,
+	       "kdebug v2: frame pointer and bases are u64");
 
 _Static_assert(sizeof(((struct tcb *)0)->tid) == 8, "kdebug v1: id is u64");
 _Static_assert(sizeof(enum thread_state) == 4, "kdebug v1: state is u32");

@@ -17,7 +17,7 @@ enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_NO_HOST_CHECK, OPT_PROBE, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_GDB, OPT_GDB_WAIT,
 	OPT_DEVICES, OPT_DOMAIN, OPT_NO_IRQFD,
-	OPT_NO_SECCOMP, OPT_SECCOMP_SELFTEST, OPT_USER, OPT_GROUP,
+	OPT_NO_SECCOMP, OPT_SECCOMP_SELFTEST, OPT_USER, OPT_GROUP, OPT_GDB_OS,
 };
 
 struct option_def {
@@ -44,6 +44,7 @@ static const struct option_def options[] = {
 	{ "no-irqfd",      OPT_NO_IRQFD,      ARG_NONE,     "send virtio interrupts with KVM_SIGNAL_MSI, not irqfd" },
 	{ "gdb",           OPT_GDB,           ARG_REQUIRED, "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
 	{ "gdb-wait",      OPT_GDB_WAIT,      ARG_NONE,     "with --gdb: no guest instruction runs before gdb attaches" },
+	{ "gdb-os",        OPT_GDB_OS,        ARG_REQUIRED, "on (default) or off: the guest kernel's spaces and threads as gdb processes and threads" },
 	{ "domain",        OPT_DOMAIN,        ARG_REQUIRED, "boot the libvirt domain XML FILE (docs/libvirt.md)" },
 	{ "no-seccomp",    OPT_NO_SECCOMP,    ARG_NONE,     "no system call filters (for debugging; see below)" },
 	{ "user",          OPT_USER,          ARG_REQUIRED, "run as this user (name or id) once disks and TAPs are open" },
@@ -101,6 +102,11 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 		cfg->gdb = arg;
 		break;
 	case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
+	case OPT_GDB_OS:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return errmsg(err, errlen, "--gdb-os: '%s' is not on or off", arg);
+		cfg->gdb_os_off = !strcmp(arg, "off");
+		break;
 	case OPT_DEVICES: break;
 	case OPT_DOMAIN:  cfg->domain = arg;   break;
 	case OPT_NO_SECCOMP: cfg->no_seccomp = true; break;

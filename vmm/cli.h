@@ -38,6 +38,7 @@ struct config {
 	int cpus;
 	const char *gdb;         /* --gdb address, or NULL */
 	bool gdb_wait;
+	bool gdb_os_off;          /* --gdb-os off */
 	struct cli_disk disks[CLI_MAX_DISKS]; /* --disk, in order */
 	int nr_disks;
 	struct cli_net nets[CLI_MAX_NETS];    /* --net, in order */

@@ -258,8 +258,15 @@ static int boot(const struct config *cfg)
 		fprintf(stderr, "mkvm: cannot set the boot vCPU's entry state\n");
 		return MKVM_EXIT_INTERNAL;
 	}
-	if (cfg->gdb && gdb__start(&vm, cfg->gdb, cfg->gdb_wait))
-		return MKVM_EXIT_USAGE;
+	if (cfg->gdb) {
+		/* the kernel's description of its threads, if it exports one */
+		uint64_t kdesc = 0;
+
+		if (!cfg->gdb_os_off)
+			elf__symbol(g.kernel.data, g.kernel.size, "mkvm_kdebug_desc", &kdesc);
+		if (gdb__start(&vm, cfg->gdb, cfg->gdb_wait, kdesc))
+			return MKVM_EXIT_USAGE;
+	}
 	term__init();
 	if (vm__start(&vm))
 		return MKVM_EXIT_INTERNAL;

@@ -10,14 +10,23 @@
  * (NUL-padded, not trusted to be terminated or printable); space cr3 u64 (physical
  * address of the PML4), pcid u16. A field the kernel does not have has
  * offset MKVM_KDEBUG_NONE. All addresses are kernel virtual addresses,
- * mapped in every address space. Little-endian, no padding. */
+ * mapped in every address space. Little-endian, no padding.
+ *
+ * Version 2 adds what a debugger needs to show a thread that is not
+ * running: tcb_frame, the offset of a u64 pointer to the thread's saved
+ * user registers (struct mkvm_kdebug_frame, the kernel's trapframe, at the
+ * top of its kernel stack); tcb_fs_base and tcb_gs_base (u64 user segment
+ * bases, valid while the thread is switched out); and current, the address
+ * of the u64 pointer to the thread running on the (one) CPU, which may
+ * point outside the thread table (the idle thread). The symbol
+ * mkvm_kdebug_desc in the kernel ELF locates the description. */
 #ifndef MKVM_KDEBUG_H
 #define MKVM_KDEBUG_H
 
 #include <stdint.h>
 
 #define MKVM_KDEBUG_MAGIC   0x42444b4du /* "MKDB" */
-#define MKVM_KDEBUG_VERSION 1
+#define MKVM_KDEBUG_VERSION 2
 #define MKVM_KDEBUG_NONE    0xffffu
 #define MKVM_KDEBUG_NAME    16
 
@@ -39,7 +48,17 @@ struct mkvm_kdebug {
 	uint32_t nspaces, space_stride;
 	uint16_t tcb_id, tcb_state, tcb_space, tcb_prio, tcb_name;
 	uint16_t space_cr3, space_pcid;
+	uint16_t tcb_frame, tcb_fs_base, tcb_gs_base;	/* version 2 */
 	uint16_t reserved;
+	uint64_t current;				/* version 2 */
+};
+
+/* A thread's saved user registers, as the kernel's entry code pushes them. */
+struct mkvm_kdebug_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
 };
 
 #endif

@@ -58,15 +58,43 @@ TEST(gdb_bp_sw_table)
 
 	memset(&b, 0, sizeof(b));
 	CHECK(!gdb_bps__sw_any(&b));
-	CHECK(!gdb_bps__sw_find(&b, 0x10));
+	CHECK(!gdb_bps__sw_find(&b, 0x10, 0));
 	while ((e = gdb_bps__sw_alloc(&b))) {
 		e->used = true;
 		e->va = 0x100u + (unsigned)n++;
 	}
 	CHECK(n == GDB_SW_BP_MAX);
 	CHECK(gdb_bps__sw_any(&b));
-	e = gdb_bps__sw_find(&b, 0x105);
+	e = gdb_bps__sw_find(&b, 0x105, 0);
 	REQUIRE(e && e->va == 0x105);
+	/* a breakpoint belongs to its space: the same address elsewhere is
+	 * another one */
+	CHECK(!gdb_bps__sw_find(&b, 0x105, 0x7000));
+	e->owner = 0x7000;
+	CHECK(gdb_bps__sw_find(&b, 0x105, 0x7000) == e);
+	CHECK(!gdb_bps__sw_find(&b, 0x105, 0));
 	e->used = false;
 	CHECK(gdb_bps__sw_alloc(&b) == e);
+}
+
+TEST(gdb_bp_pending)
+{
+	struct gdb_bps b;
+	uint64_t dr[4], dr7;
+
+	memset(&b, 0, sizeof(b));
+	/* a pending software breakpoint takes an execution debug register,
+	 * distinct per space, and is not a Z1 hardware breakpoint */
+	CHECK(gdb_bps__pending_insert(&b, 0xffffffff80102cf0ull, 0) == 0);
+	CHECK(gdb_bps__pending_insert(&b, 0xffffffff80102cf0ull, 0) == 0);
+	CHECK(gdb_bps__pending_insert(&b, 0x401000, 0x5000) == 1);
+	CHECK(gdb_bps__pending_find(&b, 0x401000, 0x5000) == 1);
+	CHECK(gdb_bps__pending_find(&b, 0x401000, 0x6000) == -1);
+	CHECK(gdb_bps__hw_remove(&b, GDB_BP_HW, 0x401000, 1) < 0);
+	gdb_bps__debugregs(&b, dr, &dr7);
+	CHECK(dr[0] == 0xffffffff80102cf0ull && dr[1] == 0x401000);
+	CHECK((dr7 & 0xf) == 0xa && ((dr7 >> 16) & 0xff) == 0);	/* G0 G1, execute */
+	CHECK(gdb_bps__hw_insert(&b, GDB_BP_HW, 0x2000, 1) == 0);
+	CHECK(gdb_bps__pending_insert(&b, 0x3000, 0) == 3);
+	CHECK(gdb_bps__pending_insert(&b, 0x4000, 0) == -1);	/* all four busy */
 }

@@ -1,13 +1,14 @@
 /* OS awareness (vmm/gdb/kdebug.c): "monitor kdesc/threads/spaces/space"
  * over a fake kernel image — a description, a thread table and a space
  * table in kernel virtual memory — and over corrupt descriptions. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <mkvm/kdebug.h>
 #include "gdb/stub.h"
 #include "unit.h"
 
-#define RAM_SIZE (4u << 20)
+#define RAM_SIZE (8u << 20)
 #define KVA(pa) (0xffffffff80000000ull + (pa))	/* the 1 GiB kernel page */
 
 /* Physical layout of the fake guest. */
@@ -19,13 +20,20 @@
 #define DESC	0x100000ull
 #define THREADS	0x110000ull
 #define SPACES	0x180000ull
-#define TSTRIDE	48u
+#define TSTRIDE	64u
 #define SSTRIDE	24u
 #define NTHREADS 64u
 #define NSPACES	8u
+#define CURRENT	0x190000ull	/* the kernel's "current thread" pointer */
+#define FRAMES	0x1a0000ull	/* saved user registers, 0x100 per thread */
+#define OPML4	0x30000ull	/* another space sharing the user frame */
+#define OPDPT	0x31000ull
+#define OPD	0x32000ull
 
 static uint8_t ram[RAM_SIZE];
 static struct gdb_regs regs;
+static unsigned resumes;
+static struct gdb_debug_cfg last_cfg;
 static char out[65536];
 static size_t out_len;
 
@@ -36,6 +44,31 @@ static bool k_get_regs(void *c, unsigned cpu, struct gdb_regs *r)
 		return false;
 	*r = regs;
 	return true;
+}
+
+static bool k_set_regs(void *c, unsigned cpu, const struct gdb_regs *r)
+{
+	(void)c;
+	if (cpu)
+		return false;
+	regs = *r;
+	return true;
+}
+
+static bool k_write(void *c, uint64_t gpa, const void *buf, size_t len)
+{
+	(void)c;
+	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
+		return false;
+	memcpy(ram + gpa, buf, len);
+	return true;
+}
+
+static void k_resume(void *c, const struct gdb_debug_cfg *cfg)
+{
+	(void)c;
+	resumes++;
+	last_cfg = *cfg;
 }
 
 static bool k_read(void *c, uint64_t gpa, void *buf, size_t len)
@@ -74,6 +107,9 @@ static void put_thread(unsigned i, uint64_t id, uint32_t state,
 	put(t + 8, state, 4);
 	put(t + 16, space, 8);
 	put(t + 40, prio, 1);
+	put(t + 24, KVA(FRAMES + (uint64_t)i * 0x100), 8);	/* its frame */
+	put(t + 32, 0x1000 + i, 8);				/* fs base */
+	put(t + 48, 0x2000 + i, 8);				/* gs base */
 }
 
 static struct mkvm_kdebug good_desc(void)
@@ -86,6 +122,8 @@ static struct mkvm_kdebug good_desc(void)
 		.nspaces = NSPACES, .space_stride = SSTRIDE,
 		.tcb_id = 0, .tcb_state = 8, .tcb_space = 16, .tcb_prio = 40,
 		.tcb_name = MKVM_KDEBUG_NONE, .space_cr3 = 8, .space_pcid = 16,
+		.tcb_frame = 24, .tcb_fs_base = 32, .tcb_gs_base = 48,
+		.reserved = MKVM_KDEBUG_NONE, .current = KVA(CURRENT),
 	};
 }
 
@@ -97,7 +135,8 @@ static void set_desc(const struct mkvm_kdebug *d)
 static void setup(void)
 {
 	static const struct gdb_target t = {
-		.ncpus = 1, .get_regs = k_get_regs, .read_phys = k_read,
+		.ncpus = 1, .get_regs = k_get_regs, .set_regs = k_set_regs,
+		.read_phys = k_read, .write_phys = k_write, .resume = k_resume,
 		.send = k_send,
 	};
 	struct mkvm_kdebug d = good_desc();
@@ -127,6 +166,22 @@ static void setup(void)
 		   KVA(SPACES + 3 * SSTRIDE), 100);
 	put_thread(33, (33ull << 16) | 7, MKVM_KDEBUG_T_READY,
 		   KVA(SPACES + 3 * SSTRIDE), 200);
+	/* another space maps the same frame at the same address (shared
+	 * text), and the kernel */
+	put(OPML4 + 511 * 8, KPDPT | 3, 8);
+	put(OPML4, OPDPT | 7, 8);
+	put(OPDPT, OPD | 7, 8);
+	put(OPD + 2 * 8, 0x200000 | 0x87, 8);
+	put(SPACES + 4 * SSTRIDE + 8, OPML4, 8);
+	put_thread(34, (34ull << 16) | 1, MKVM_KDEBUG_T_READY,
+		   KVA(SPACES + 4 * SSTRIDE), 100);
+	/* thread 33's saved registers: rip, rsp, rax, rflags */
+	put(FRAMES + 33 * 0x100 + offsetof(struct mkvm_kdebug_frame, rip), 0x400123, 8);
+	put(FRAMES + 33 * 0x100 + offsetof(struct mkvm_kdebug_frame, rsp), 0x7fff0000, 8);
+	put(FRAMES + 33 * 0x100 + offsetof(struct mkvm_kdebug_frame, rax), 0xaaaa, 8);
+	put(FRAMES + 33 * 0x100 + offsetof(struct mkvm_kdebug_frame, rflags), 0x202, 8);
+	put(CURRENT, KVA(THREADS + 32 * TSTRIDE), 8);	/* thread 32 runs */
+	resumes = 0;
 	gdb_stub__init(&stub, &t);
 	stub.noack = true;
 }
@@ -183,15 +238,15 @@ TEST(gdb_kdebug_lists_threads_and_spaces)
 	CHECK(!strcmp(mon("threads"), "OK"));
 	CHECK(strstr(text, "  32.1    recv-wait      3   100\n"));
 	CHECK(strstr(text, "  33.7    ready          3   200\n"));
-	CHECK(strstr(text, "2 threads\n"));
+	CHECK(strstr(text, "3 threads\n"));
 	CHECK(!strcmp(mon("spaces"), "OK"));
 	CHECK(strstr(text, "    3  0x20000                5        2\n"));
 	CHECK(!strstr(text, "0x10000"));	/* space 0 has no threads */
-	CHECK(strstr(text, "1 spaces\n"));
+	CHECK(strstr(text, "2 spaces\n"));
 	/* works the same with "monitor phys on" (kernel reads are virtual) */
 	CHECK(!strcmp(mon("phys on"), "OK"));
 	CHECK(!strcmp(mon("threads"), "OK"));
-	CHECK(strstr(text, "2 threads\n"));
+	CHECK(strstr(text, "3 threads\n"));
 }
 
 TEST(gdb_kdebug_space_selects_page_tables)
@@ -227,6 +282,8 @@ static void expect_refused(const struct mkvm_kdebug *d, const char *why,
 	set_desc(d);
 	mon(kdesc());
 	CHECK(!strcmp(mon("threads"), "E16"));
+	if (!strstr(text, why))
+		fprintf(stderr, "  wanted \"%s\", got \"%s\"\n", why, text);
 	CHECK(strstr(text, why) != NULL);
 	CHECK(!strcmp(mon("spaces"), "E16"));
 	/* selecting a space reads only the space table */
@@ -242,12 +299,12 @@ TEST(gdb_kdebug_refuses_corrupt_descriptions)
 
 	d = good_desc(); d.magic ^= 1;
 	expect_refused(&d, "bad magic", true);
-	d = good_desc(); d.version = 2;
-	expect_refused(&d, "this stub reads version 1", true);
+	d = good_desc(); d.version = 1;
+	expect_refused(&d, "this stub reads version 2", true);
 	d = good_desc(); d.size = 8;
-	expect_refused(&d, "this stub reads version 1", true);
+	expect_refused(&d, "this stub reads version 2", true);
 	d = good_desc(); d.nthreads = 0x7fffffff;
-	expect_refused(&d, "outside its bounds", true);
+	expect_refused(&d, "more than this stub shows", true);
 	d = good_desc(); d.nspaces = 0;
 	expect_refused(&d, "outside its bounds", true);
 	d = good_desc(); d.thread_stride = 12;	/* space field beyond it */
@@ -287,7 +344,7 @@ TEST(gdb_kdebug_tolerates_odd_entries)
 	CHECK(!strcmp(mon("threads"), "OK"));
 	CHECK(strstr(text, "   5.2    ?             -1     0\n"));
 	CHECK(strstr(text, "   6.2    ready         -1     0\n"));
-	CHECK(strstr(text, "4 threads\n"));
+	CHECK(strstr(text, "5 threads\n"));
 	CHECK(!strcmp(mon("spaces"), "OK"));
 	CHECK(strstr(text, "    3  0x20000                -        2\n"));
 }
@@ -315,4 +372,223 @@ TEST(gdb_kdebug_names_threads)
 	mon(kdesc());
 	CHECK(!strcmp(mon("threads"), "OK"));
 	CHECK(strstr(text, "  32.1    recv-wait      3   100\n"));
+}
+
+/* ---- the OS view: spaces as processes, kernel threads as threads ---- */
+
+static char reply[8192];
+
+/* Sends one packet; returns the payload of the last reply frame. */
+static const char *ask(const char *payload)
+{
+	char pkt[4096];
+	unsigned sum = 0;
+	const char *start, *end;
+
+	for (const char *p = payload; *p; p++)
+		sum += (uint8_t)*p;
+	snprintf(pkt, sizeof(pkt), "$%s#%02x", payload, sum & 0xff);
+	out_len = 0;
+	out[0] = '\0';
+	gdb_stub__input(&stub, (const uint8_t *)pkt, strlen(pkt));
+	reply[0] = '\0';
+	start = strrchr(out, '$');
+	end = start ? strrchr(start, '#') : NULL;
+	if (start && end && (size_t)(end - start) < sizeof(reply)) {
+		memcpy(reply, start + 1, (size_t)(end - start - 1));
+		reply[end - start - 1] = '\0';
+	}
+	return reply;
+}
+
+static const char *unhex(const char *hex)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	for (; hex[0] && hex[1] && n + 1 < sizeof(buf); hex += 2) {
+		unsigned b;
+
+		sscanf(hex, "%2x", &b);
+		buf[n++] = (char)b;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void os_setup(void)
+{
+	setup();
+	gdb_stub__set_os(&stub, KVA(DESC));
+	ask("qSupported:multiprocess+;swbreak+");
+}
+
+TEST(gdb_os_needs_description_and_multiprocess)
+{
+	setup();
+	/* without the kernel's description: as before, no processes */
+	CHECK(!strstr(ask("qSupported:multiprocess+;swbreak+"), "multiprocess+"));
+	CHECK(!strcmp(ask("qfThreadInfo"), "m1"));
+	setup();
+	gdb_stub__set_os(&stub, KVA(DESC));
+	/* a gdb without multiprocess gets the vCPUs only */
+	CHECK(!strstr(ask("qSupported:swbreak+"), "multiprocess+"));
+	CHECK(!strcmp(ask("qfThreadInfo"), "m1"));
+	os_setup();
+	CHECK(stub.multi);
+}
+
+TEST(gdb_os_lists_spaces_and_threads)
+{
+	os_setup();
+	/* vCPU 0, then space 3 (process 5: threads 32, 33), space 4 (34) */
+	CHECK(!strcmp(ask("qfThreadInfo"), "mp1.1,p5.20,p5.21,p6.22"));
+	CHECK(!strcmp(ask("qsThreadInfo"), "l"));
+	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p5.20")), "recv-wait, thread 32.1, running"));
+	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p5.21")), "ready, thread 33.7"));
+	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p1.1")), "vCPU 0"));
+	CHECK(!strcmp(ask("qThreadExtraInfo,p6.20"), "E16"));	/* not its space */
+	CHECK(!strcmp(ask("Tp5.21"), "OK"));
+	CHECK(!strcmp(ask("Tp5.22"), "E01"));
+	CHECK(!strcmp(ask("Tp9.21"), "E01"));		/* no such space */
+	CHECK(!strcmp(ask("Tp1.2"), "E01"));		/* one vCPU */
+	/* a stop reports the thread the vCPU runs */
+	struct gdb_stop st = { GDB_STOP_INTERRUPT, 0, 0, 0 };
+	ask("c");
+	gdb_stub__stopped(&stub, &st);
+	CHECK(strstr(out, "$T02thread:p5.20;#"));
+	CHECK(!strcmp(ask("qC"), "QCp5.20"));
+	/* the idle thread (not in the table): the vCPU */
+	put(CURRENT, KVA(0x1f0000), 8);
+	ask("c");
+	gdb_stub__stopped(&stub, &st);
+	CHECK(strstr(out, "$T02thread:p1.1;#"));
+}
+
+TEST(gdb_os_thread_registers_and_memory)
+{
+	struct gdb_regs r;
+	uint8_t b[4];
+
+	os_setup();
+	regs.rip = 0xffffffff80101234ull;
+	/* a switched-out thread: its saved user registers, its space's CR3 */
+	CHECK(!strcmp(ask("Hgp5.21"), "OK"));
+	ask("g");
+	REQUIRE(gdb_regs__decode(&r, reply, strlen(reply)));
+	CHECK(r.rip == 0x400123 && r.gpr[GDB_REG_RSP] == 0x7fff0000 && r.gpr[0] == 0xaaaa);
+	CHECK(r.fs_base == 0x1000 + 33 && r.gs_base == 0x2000 + 33 && r.cr3 == UPML4);
+	CHECK(r.cr0 == regs.cr0);		/* the vCPU's paging mode */
+	/* its memory through its space */
+	REQUIRE(gdb_mem__read(&stub, 0x400000, b, 4) == 4);
+	CHECK(!memcmp(b, "\xde\xad\xbe\xef", 4));
+	CHECK(!strcmp(ask("m400000,4"), "deadbeef"));
+	/* writing its registers writes its frame; rip must stay a user address */
+	r.gpr[0] = 0x5555;
+	char hex[2048] = { 0 };
+	REQUIRE(gdb_regs__hex_size() < sizeof(hex));
+	gdb_regs__encode(&r, hex);
+	char pkt[2100];
+	snprintf(pkt, sizeof(pkt), "G%s", hex);
+	CHECK(!strcmp(ask(pkt), "OK"));
+	CHECK(*(uint64_t *)(ram + FRAMES + 33 * 0x100 + offsetof(struct mkvm_kdebug_frame, rax)) == 0x5555);
+	r.rip = 0xffffffff80100000ull;
+	gdb_regs__encode(&r, hex);
+	snprintf(pkt, sizeof(pkt), "G%s", hex);
+	CHECK(!strcmp(ask(pkt), "E0e"));
+	/* the running thread: the vCPU's own registers */
+	CHECK(!strcmp(ask("Hgp5.20"), "OK"));
+	ask("g");
+	REQUIRE(gdb_regs__decode(&r, reply, strlen(reply)));
+	CHECK(r.rip == 0xffffffff80101234ull);
+	/* a process as a whole: memory through its space */
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
+	CHECK(!strcmp(ask("m400000,4"), "deadbeef"));
+	/* the vCPU process: the vCPU's page tables, which lack 0x400000 */
+	CHECK(!strcmp(ask("Hgp1.1"), "OK"));
+	CHECK(!strcmp(ask("m400000,4"), "E0e"));
+	/* a frame pointer into nowhere: an error, not a read elsewhere */
+	put(THREADS + 33 * TSTRIDE + 24, 0xffffffff7f000000ull, 8);
+	CHECK(!strcmp(ask("Hgp5.21"), "OK"));
+	CHECK(!strcmp(ask("g"), "E0e"));
+	/* selections that name nothing are refused */
+	CHECK(!strcmp(ask("Hgp5.22"), "E16"));
+	CHECK(!strcmp(ask("Hgp6.21"), "E16"));
+	CHECK(!strcmp(ask("Hgp7.0"), "E16"));		/* space 5: no page tables */
+	CHECK(!strcmp(ask("Hgpz.1"), "E16"));
+}
+
+TEST(gdb_os_breakpoint_belongs_to_its_space)
+{
+	struct gdb_stop bp = { GDB_STOP_DEBUG, 0, 3, 0 };
+	struct gdb_stop step = { GDB_STOP_DEBUG, 0, 1, 1u << 14 };
+
+	os_setup();
+	ram[0x200000] = 0x90;
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
+	CHECK(!strcmp(ask("Z0,400000,1"), "OK"));
+	CHECK(ram[0x200000] == 0xcc);
+	/* space 4 shares the frame: its thread hits the int3, which the stub
+	 * steps over without telling gdb */
+	ask("c");
+	regs.cr3 = OPML4;
+	regs.rip = 0x400000;
+	resumes = 0;
+	out_len = 0;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(out_len == 0 && resumes == 1 && last_cfg.step_cpu == 0);
+	CHECK(ram[0x200000] == 0x90);		/* the original, for one step */
+	gdb_stub__stopped(&stub, &step);
+	CHECK(out_len == 0 && resumes == 2 && last_cfg.step_cpu == -1);
+	CHECK(ram[0x200000] == 0xcc);		/* back */
+	/* space 3's own thread stops there */
+	regs.cr3 = UPML4;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(strstr(out, "swbreak:"));
+	/* the same address in space 4 is another breakpoint; removing one
+	 * keeps the int3 for the other */
+	CHECK(!strcmp(ask("Hgp6.0"), "OK"));
+	CHECK(!strcmp(ask("Z0,400000,1"), "OK"));
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
+	CHECK(!strcmp(ask("z0,400000,1"), "OK"));
+	CHECK(ram[0x200000] == 0xcc);
+	CHECK(!strcmp(ask("Hgp6.0"), "OK"));
+	CHECK(!strcmp(ask("z0,400000,1"), "OK"));
+	CHECK(ram[0x200000] == 0x90);
+}
+
+TEST(gdb_os_pending_breakpoint_until_mapped)
+{
+	struct gdb_stop hit = { GDB_STOP_DEBUG, 0, 1, 1 };	/* DR0 */
+
+	os_setup();
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
+	/* 0x600000 is not mapped in space 3 yet: a debug register waits */
+	CHECK(!strcmp(ask("Z0,600000,1"), "OK"));
+	ask("c");
+	CHECK(last_cfg.dr[0] == 0x600000 && (last_cfg.dr7 & 2));
+	/* another space runs that address: not reported, stepped past */
+	regs.cr3 = OPML4;
+	regs.rip = 0x600000;
+	out_len = 0;
+	resumes = 0;
+	gdb_stub__stopped(&stub, &hit);
+	CHECK(out_len == 0 && resumes == 1 && (regs.eflags & (1u << 16)));
+	/* space 3 maps it and runs it: gdb sees its breakpoint, and the int3
+	 * replaces the debug register */
+	put(UPD + 3 * 8, 0x600000 | 0x87, 8);
+	ram[0x600000] = 0x55;
+	regs.cr3 = UPML4;
+	gdb_stub__stopped(&stub, &hit);
+	CHECK(strstr(out, "$T05thread:p5.20;swbreak:;#"));
+	CHECK(ram[0x600000] == 0xcc);
+	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
+	/* unmapped again: the byte goes back and the debug register waits */
+	put(UPD + 3 * 8, 0, 8);
+	ask("c");
+	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_INTERRUPT, 0, 0, 0 });
+	CHECK(ram[0x600000] == 0x55);
+	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) >= 0);
+	CHECK(!strcmp(ask("z0,600000,1"), "OK"));
+	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
 }

@@ -155,6 +155,48 @@ int elf__check_placement(const struct elf_image *img, uint64_t ram_start,
 	return 0;
 }
 
+/* Is [off, off + len) inside a file of size bytes? */
+static int in_file(uint64_t off, uint64_t len, size_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+int elf__symbol(const uint8_t *buf, size_t size, const char *name, uint64_t *value)
+{
+	size_t name_len = strlen(name);
+	Elf64_Ehdr eh;
+
+	if (size < sizeof(eh))
+		return -1;
+	memcpy(&eh, buf, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_shentsize != sizeof(Elf64_Shdr) ||
+	    !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), size))
+		return -1;
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		Elf64_Shdr sh, str;
+
+		memcpy(&sh, buf + eh.e_shoff + (uint64_t)i * sizeof(sh), sizeof(sh));
+		if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh.e_shnum ||
+		    sh.sh_entsize != sizeof(Elf64_Sym) || !in_file(sh.sh_offset, sh.sh_size, size))
+			continue;
+		memcpy(&str, buf + eh.e_shoff + (uint64_t)sh.sh_link * sizeof(str), sizeof(str));
+		if (str.sh_type != SHT_STRTAB || !in_file(str.sh_offset, str.sh_size, size))
+			continue;
+		for (uint64_t k = 0; k < sh.sh_size / sizeof(Elf64_Sym); k++) {
+			Elf64_Sym sym;
+
+			memcpy(&sym, buf + sh.sh_offset + k * sizeof(sym), sizeof(sym));
+			if (sym.st_name >= str.sh_size || str.sh_size - sym.st_name <= name_len ||
+			    memcmp(buf + str.sh_offset + sym.st_name, name, name_len + 1))
+				continue;
+			*value = sym.st_value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 void elf__load(const struct elf_image *img, const uint8_t *buf, uint8_t *ram)
 {
 	for (int i = 0; i < img->nr_segments; i++) {

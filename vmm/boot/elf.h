@@ -30,6 +30,11 @@ int elf__parse(const uint8_t *buf, size_t size, struct elf_image *img,
 int elf__check_placement(const struct elf_image *img, uint64_t ram_start,
 			 uint64_t ram_end, char *err, size_t errlen);
 
+/* The value of the symbol `name` in buf's symbol table (SHT_SYMTAB), if
+ * the file has one and names it: 0, or -1 (absent, stripped or
+ * malformed: every offset is checked against size). */
+int elf__symbol(const uint8_t *buf, size_t size, const char *name, uint64_t *value);
+
 /* Copies the segments into guest RAM (ram = host address of GPA 0, at
  * least img->end bytes) and zeroes their bss. */
 void elf__load(const struct elf_image *img, const uint8_t *buf, uint8_t *ram);

@@ -2,10 +2,12 @@
 #include <string.h>
 #include "gdb/bp.h"
 
-struct gdb_sw_bp *gdb_bps__sw_find(struct gdb_bps *b, uint64_t va)
+struct gdb_sw_bp *gdb_bps__sw_find(struct gdb_bps *b, uint64_t va,
+				   uint64_t owner)
 {
 	for (int i = 0; i < GDB_SW_BP_MAX; i++)
-		if (b->sw[i].used && b->sw[i].va == va)
+		if (b->sw[i].used && b->sw[i].va == va &&
+		    b->sw[i].owner == owner)
 			return &b->sw[i];
 	return NULL;
 }
@@ -30,9 +32,37 @@ static int slot__find(const struct gdb_bps *b, enum gdb_bp_type type,
 		      uint64_t addr, uint64_t len)
 {
 	for (int i = 0; i < GDB_HW_SLOTS; i++)
-		if (b->hw[i].used && b->hw[i].type == type &&
-		    b->hw[i].addr == addr && b->hw[i].len == len)
+		if (b->hw[i].used && !b->hw[i].pending_sw &&
+		    b->hw[i].type == type && b->hw[i].addr == addr &&
+		    b->hw[i].len == len)
 			return i;
+	return -1;
+}
+
+int gdb_bps__pending_find(const struct gdb_bps *b, uint64_t addr,
+			  uint64_t owner)
+{
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		if (b->hw[i].used && b->hw[i].pending_sw &&
+		    b->hw[i].addr == addr && b->hw[i].owner == owner)
+			return i;
+	return -1;
+}
+
+int gdb_bps__pending_insert(struct gdb_bps *b, uint64_t addr, uint64_t owner)
+{
+	int i = gdb_bps__pending_find(b, addr, owner);
+
+	if (i >= 0)
+		return i;
+	for (i = 0; i < GDB_HW_SLOTS; i++) {
+		if (!b->hw[i].used) {
+			b->hw[i] = (struct gdb_hw_bp){ .used = true,
+				.type = GDB_BP_HW, .len = 1, .addr = addr,
+				.pending_sw = true, .owner = owner };
+			return i;
+		}
+	}
 	return -1;
 }
 
@@ -52,8 +82,9 @@ int gdb_bps__hw_insert(struct gdb_bps *b, enum gdb_bp_type type,
 		return 0;
 	for (int i = 0; i < GDB_HW_SLOTS; i++) {
 		if (!b->hw[i].used) {
-			b->hw[i] = (struct gdb_hw_bp){ true, (uint8_t)type,
-						       (uint8_t)len, addr };
+			b->hw[i] = (struct gdb_hw_bp){ .used = true,
+				.type = (uint8_t)type, .len = (uint8_t)len,
+				.addr = addr };
 			return 0;
 		}
 	}

@@ -17,9 +17,12 @@ enum gdb_bp_type {
 	GDB_WP_WRITE = 2, GDB_WP_READ = 3, GDB_WP_ACCESS = 4,
 };
 
+/* A breakpoint belongs to one address space (owner: the physical address
+ * of its top page table) or, owner 0, to all. */
 struct gdb_sw_bp {
 	bool used;
 	uint64_t va, gpa;	/* where gdb asked, where the int3 went */
+	uint64_t owner;
 	uint8_t orig;		/* the byte the int3 replaced */
 };
 
@@ -28,6 +31,10 @@ struct gdb_hw_bp {
 	uint8_t type;		/* enum gdb_bp_type, not GDB_BP_SW */
 	uint8_t len;		/* 1, 2, 4 or 8 */
 	uint64_t addr;
+	/* a software breakpoint whose page is not mapped yet, held in a
+	 * debug register until it can be written */
+	bool pending_sw;
+	uint64_t owner;
 };
 
 struct gdb_bps {
@@ -37,7 +44,8 @@ struct gdb_bps {
 
 /* Software breakpoint table. find returns the entry for va or NULL; alloc
  * returns a free entry or NULL when full. */
-struct gdb_sw_bp *gdb_bps__sw_find(struct gdb_bps *b, uint64_t va);
+struct gdb_sw_bp *gdb_bps__sw_find(struct gdb_bps *b, uint64_t va,
+				   uint64_t owner);
 struct gdb_sw_bp *gdb_bps__sw_alloc(struct gdb_bps *b);
 bool gdb_bps__sw_any(const struct gdb_bps *b);
 
@@ -48,6 +56,11 @@ int gdb_bps__hw_insert(struct gdb_bps *b, enum gdb_bp_type type,
 		       uint64_t addr, uint64_t len);
 int gdb_bps__hw_remove(struct gdb_bps *b, enum gdb_bp_type type,
 		       uint64_t addr, uint64_t len);
+/* A pending software breakpoint at addr for owner: a debug-register slot
+ * (or -1 when all four are busy); find returns its slot or -1. */
+int gdb_bps__pending_insert(struct gdb_bps *b, uint64_t addr, uint64_t owner);
+int gdb_bps__pending_find(const struct gdb_bps *b, uint64_t addr,
+			  uint64_t owner);
 
 /* The DR0-DR3 and DR7 values that arm every used slot (Intel SDM vol. 3B,
  * 17.2 "Debug Registers"). dr7 is 0 when no slot is used. */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -31,8 +32,11 @@ int gdb__listen(const struct gdb_addr *a);
 
 /* Opens the listening socket and starts the gdb thread. Call after the
  * vCPUs are created and before vm__start(). With wait, no vCPU executes a
- * guest instruction before gdb has attached and resumed it. Prints the
- * reason and returns -1 on failure. */
-int gdb__start(struct vm *vm, const char *spec, bool wait);
+ * guest instruction before gdb has attached and resumed it. kdesc, if not
+ * 0, is the kernel virtual address of the guest kernel's description of
+ * its threads and spaces (shared/mkvm/kdebug.h): the stub then shows them
+ * as gdb processes and threads. Prints the reason and returns -1 on
+ * failure. */
+int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc);
 
 #endif

@@ -21,17 +21,44 @@ static const char *const state_names[] = {
 	[MKVM_KDEBUG_T_DEAD] = "dead",
 };
 
-/* Reads kernel virtual memory whatever "monitor phys" says (the kernel is
- * mapped in every address space, so any selected CR3 will do). */
+/* Reads kernel virtual memory whatever "monitor phys" and the selected
+ * thread say: through the page tables vCPU 0 has loaded (the kernel is
+ * mapped in every address space). */
 static bool kdebug__read(struct gdb_stub *s, uint64_t va, void *buf,
 			 size_t len)
 {
-	bool phys = s->phys;
+	bool phys = s->phys, cr3_override = s->cr3_override;
+	uint64_t space_cr3 = s->g_space_cr3;
+	unsigned cpu = s->g_cpu;
 	size_t n;
 
-	s->phys = false;
+	s->phys = s->cr3_override = false;
+	s->g_space_cr3 = 0;
+	s->g_cpu = 0;
 	n = gdb_mem__read(s, va, buf, len);
 	s->phys = phys;
+	s->cr3_override = cr3_override;
+	s->g_space_cr3 = space_cr3;
+	s->g_cpu = cpu;
+	return n == len;
+}
+
+static bool kdebug__write(struct gdb_stub *s, uint64_t va, const void *buf,
+			  size_t len)
+{
+	bool phys = s->phys, cr3_override = s->cr3_override;
+	uint64_t space_cr3 = s->g_space_cr3;
+	unsigned cpu = s->g_cpu;
+	size_t n;
+
+	s->phys = s->cr3_override = false;
+	s->g_space_cr3 = 0;
+	s->g_cpu = 0;
+	n = gdb_mem__write(s, va, buf, len);
+	s->phys = phys;
+	s->cr3_override = cr3_override;
+	s->g_space_cr3 = space_cr3;
+	s->g_cpu = cpu;
 	return n == len;
 }
 
@@ -53,9 +80,9 @@ static bool kdebug__load(struct gdb_stub *s, struct mkvm_kdebug *d,
 			 char *err, size_t errlen)
 {
 	if (!s->kdesc_set) {
-		snprintf(err, errlen, "no kernel description: give its "
-			 "address with \"monitor kdesc ADDR\" "
-			 "(&mkvm_kdebug_desc)\n");
+		snprintf(err, errlen, "no kernel description: the kernel ELF "
+			 "has no mkvm_kdebug_desc; give its address with "
+			 "\"monitor kdesc ADDR\"\n");
 		return false;
 	}
 	if (!kdebug__read(s, s->kdesc, d, sizeof(*d))) {
@@ -74,6 +101,12 @@ static bool kdebug__load(struct gdb_stub *s, struct mkvm_kdebug *d,
 			 MKVM_KDEBUG_VERSION);
 		return false;
 	}
+	if (d->nthreads > GDB_KTHREADS_MAX) {
+		snprintf(err, errlen, "kernel description: %u threads, more "
+			 "than this stub shows (%u)\n", d->nthreads,
+			 GDB_KTHREADS_MAX);
+		return false;
+	}
 	if (!table_ok(d->threads, d->nthreads, d->thread_stride) ||
 	    !table_ok(d->spaces, d->nspaces, d->space_stride) ||
 	    !field_ok(d->tcb_id, 8, d->thread_stride) ||
@@ -84,6 +117,11 @@ static bool kdebug__load(struct gdb_stub *s, struct mkvm_kdebug *d,
 			 "outside its bounds\n");
 		return false;
 	}
+	/* version 2: a thread's saved registers */
+	if (!field_ok(d->tcb_frame, 8, d->thread_stride) ||
+	    !field_ok(d->tcb_fs_base, 8, d->thread_stride) ||
+	    !field_ok(d->tcb_gs_base, 8, d->thread_stride))
+		d->tcb_frame = MKVM_KDEBUG_NONE;
 	/* optional fields */
 	if (d->tcb_prio != MKVM_KDEBUG_NONE &&
 	    !field_ok(d->tcb_prio, 1, d->thread_stride))
@@ -309,4 +347,119 @@ bool gdb_kdebug__select_space(struct gdb_stub *s, uint64_t n)
 	s->cr3_override = true;
 	s->cr3 = cr3;
 	return true;
+}
+
+/* ---- the OS view: spaces as gdb processes, kernel threads as threads ---- */
+
+bool gdb_kdebug__os_load(struct gdb_stub *s, struct mkvm_kdebug *d)
+{
+	char err[160];
+
+	return s->os && kdebug__load(s, d, err, sizeof(err));
+}
+
+bool gdb_kdebug__thread(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			uint32_t num, struct gdb_kthread *out)
+{
+	struct kthread t;
+
+	if (num >= d->nthreads || !thread_read(s, d, num, &t))
+		return false;
+	out->id = t.id;
+	out->state = t.state <= MKVM_KDEBUG_T_DEAD ? (unsigned)t.state
+						    : MKVM_KDEBUG_T_DEAD + 1;
+	out->space = t.state == MKVM_KDEBUG_T_FREE ? -1 : space_index(d, t.space);
+	out->prio = (unsigned)t.prio;
+	memcpy(out->name, t.name, sizeof(out->name));
+	return true;
+}
+
+const char *gdb_kdebug__state_name(unsigned state)
+{
+	return state < sizeof(state_names) / sizeof(state_names[0])
+		? state_names[state] : "?";
+}
+
+long gdb_kdebug__current(struct gdb_stub *s, const struct mkvm_kdebug *d)
+{
+	uint8_t b[8];
+	uint64_t p, off;
+
+	if (!d->current || !kdebug__read(s, d->current, b, sizeof(b)))
+		return -1;
+	p = get_le(b, 8);
+	off = p - d->threads;
+	if (p < d->threads || off % d->thread_stride ||
+	    off / d->thread_stride >= d->nthreads)
+		return -1;			/* the idle thread, or garbage */
+	return (long)(off / d->thread_stride);
+}
+
+bool gdb_kdebug__space_cr3(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			   long space, uint64_t *cr3)
+{
+	if (space < 0 || (uint64_t)space >= d->nspaces ||
+	    !entry_read(s, d->spaces, d->space_stride, (uint32_t)space,
+			d->space_cr3, 8, cr3))
+		return false;
+	*cr3 &= 0x000ffffffffff000ull;
+	return *cr3 != 0;
+}
+
+/* Where thread num's saved user registers are. */
+static bool frame_addr(struct gdb_stub *s, const struct mkvm_kdebug *d,
+		       uint32_t num, uint64_t *va)
+{
+	return d->tcb_frame != MKVM_KDEBUG_NONE && num < d->nthreads &&
+	       entry_read(s, d->threads, d->thread_stride, num, d->tcb_frame,
+			  8, va) && *va;
+}
+
+bool gdb_kdebug__frame_regs(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			    uint32_t num, struct gdb_regs *r)
+{
+	struct mkvm_kdebug_frame f;
+	uint64_t va, fs = 0, gs = 0;
+
+	if (!frame_addr(s, d, num, &va) || !kdebug__read(s, va, &f, sizeof(f)) ||
+	    !entry_read(s, d->threads, d->thread_stride, num, d->tcb_fs_base, 8, &fs) ||
+	    !entry_read(s, d->threads, d->thread_stride, num, d->tcb_gs_base, 8, &gs))
+		return false;
+	r->gpr[0] = f.rax, r->gpr[1] = f.rbx, r->gpr[2] = f.rcx;
+	r->gpr[3] = f.rdx, r->gpr[4] = f.rsi, r->gpr[5] = f.rdi;
+	r->gpr[6] = f.rbp, r->gpr[7] = f.rsp;
+	r->gpr[8] = f.r8, r->gpr[9] = f.r9, r->gpr[10] = f.r10;
+	r->gpr[11] = f.r11, r->gpr[12] = f.r12, r->gpr[13] = f.r13;
+	r->gpr[14] = f.r14, r->gpr[15] = f.r15;
+	r->rip = f.rip;
+	r->eflags = (uint32_t)f.rflags;
+	r->seg[0] = (uint32_t)f.cs & 0xffff;
+	r->seg[1] = (uint32_t)f.ss & 0xffff;
+	r->fs_base = fs;
+	r->gs_base = gs;
+	return true;
+}
+
+bool gdb_kdebug__set_frame_regs(struct gdb_stub *s,
+				const struct mkvm_kdebug *d, uint32_t num,
+				const struct gdb_regs *r)
+{
+	struct mkvm_kdebug_frame f;
+	uint64_t va;
+
+	if (!frame_addr(s, d, num, &va) || !kdebug__read(s, va, &f, sizeof(f)))
+		return false;
+	f.rax = r->gpr[0], f.rbx = r->gpr[1], f.rcx = r->gpr[2];
+	f.rdx = r->gpr[3], f.rsi = r->gpr[4], f.rdi = r->gpr[5];
+	f.rbp = r->gpr[6], f.rsp = r->gpr[7];
+	f.r8 = r->gpr[8], f.r9 = r->gpr[9], f.r10 = r->gpr[10];
+	f.r11 = r->gpr[11], f.r12 = r->gpr[12], f.r13 = r->gpr[13];
+	f.r14 = r->gpr[14], f.r15 = r->gpr[15];
+	f.rip = r->rip;
+	/* the kernel checks what it restores: a user rip or rsp, flags
+	 * without IOPL; a debugger is held to the same */
+	if (f.rip >= 0x0000800000000000ull || f.rsp >= 0x0000800000000000ull)
+		return false;
+	f.rflags = (f.rflags & ~0x0cd5ull) | (r->eflags & 0x0cd5u);
+	return kdebug__write(s, va, &f, sizeof(f));
 }

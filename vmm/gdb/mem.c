@@ -1,6 +1,6 @@
 /* Guest memory as gdb addresses it: virtual addresses go through the page
- * tables of the selected vCPU (or of the address space chosen with
- * "monitor cr3"), one page at a time since neighbouring virtual pages need
+ * tables of the selected vCPU, or of the selected kernel thread's address
+ * space, or of the one chosen with "monitor cr3", one page at a time since neighbouring virtual pages need
  * not be physically contiguous. */
 #include "gdb/pgwalk.h"
 #include "gdb/stub.h"
@@ -27,9 +27,22 @@ bool gdb_mem__translate(struct gdb_stub *s, uint64_t va, uint64_t *gpa,
 
 	if (!s->t.get_regs(s->t.ctx, s->g_cpu, &r))
 		return false;
-	mmu = (struct pgwalk_mmu){ r.cr0, s->cr3_override ? s->cr3 : r.cr3,
+	mmu = (struct pgwalk_mmu){ r.cr0, s->cr3_override ? s->cr3 :
+				   s->g_space_cr3 ? s->g_space_cr3 : r.cr3,
 				   r.cr4, r.efer };
 	return pgwalk__translate(&mmu, va, mem__read_pte, s, gpa, page_size);
+}
+
+bool gdb_mem__translate_in(struct gdb_stub *s, uint64_t cr3, uint64_t va,
+			   uint64_t *gpa)
+{
+	struct gdb_regs r;
+	struct pgwalk_mmu mmu;
+
+	if (!s->t.get_regs(s->t.ctx, 0, &r))
+		return false;
+	mmu = (struct pgwalk_mmu){ r.cr0, cr3 ? cr3 : r.cr3, r.cr4, r.efer };
+	return pgwalk__translate(&mmu, va, mem__read_pte, s, gpa, NULL);
 }
 
 /* Splits [addr, addr+len) at page boundaries and calls fn per piece. */

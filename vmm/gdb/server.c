@@ -37,6 +37,7 @@ struct gdb_server {
 	bool pending;
 	struct gdb_stop stop;
 	bool done;		/* the run is over and gdb was told */
+	uint64_t kdesc;		/* the kernel's description, or 0 */
 	struct gdb_stub stub;
 };
 
@@ -172,6 +173,8 @@ static void srv__serve(struct gdb_server *srv)
 	srv->interrupt_req = false;
 	srv__pause(srv);
 	gdb_stub__init(&srv->stub, &t);
+	if (srv->kdesc)
+		gdb_stub__set_os(&srv->stub, srv->kdesc);
 	while (srv->stub.state != GDB_DETACHED) {
 		struct pollfd p[2] = {
 			{ .fd = srv->conn_fd, .events = POLLIN },
@@ -310,7 +313,7 @@ int gdb__listen(const struct gdb_addr *a)
 	return a->is_unix ? listen__unix(a) : listen__tcp(a);
 }
 
-int gdb__start(struct vm *vm, const char *spec, bool wait)
+int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc)
 {
 	struct gdb_server *srv = &server;
 	struct gdb_addr a;
@@ -322,6 +325,7 @@ int gdb__start(struct vm *vm, const char *spec, bool wait)
 		return -1;
 	}
 	srv->vm = vm;
+	srv->kdesc = kdesc;
 	srv->conn_fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->done_cond, NULL);

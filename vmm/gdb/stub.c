@@ -20,9 +20,17 @@ void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t)
 	gdb_rx__init(&s->rx);
 	s->state = GDB_STOPPED;
 	s->c_all = true;
+	s->g_pid = s->stop_pid = GDB_PID_VCPUS;
+	s->g_tid = s->stop_tid = 1;
 	/* Reported as a trap, as a stop at attach is reported by other stubs
 	 * (gdb then shows no "signal received"). */
 	s->last = (struct gdb_stop){ .kind = GDB_STOP_DEBUG, .exception = 1 };
+}
+
+void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc)
+{
+	s->kdesc_set = s->os = true;
+	s->kdesc = kdesc;
 }
 
 /* ---- replies ---- */
@@ -66,57 +74,188 @@ void gdb_stub__console(struct gdb_stub *s, const char *text)
 
 /* ---- stop replies ---- */
 
+/* A thread id as gdb reads it: "pPID.TID" once multiprocess is agreed. */
+static int thread__format(const struct gdb_stub *s, char *buf, size_t len,
+			  uint64_t pid, uint64_t tid)
+{
+	if (s->multi)
+		return snprintf(buf, len, "p%llx.%llx", (unsigned long long)pid,
+				(unsigned long long)tid);
+	return snprintf(buf, len, "%llx", (unsigned long long)tid);
+}
+
 /* The T packet for s->last, with the reason gdb needs to report a
  * breakpoint or watchpoint hit without guessing from the PC. */
 static void stop__reply(struct gdb_stub *s)
 {
 	const struct gdb_stop *st = &s->last;
-	unsigned tid = st->cpu + 1;
+	char tid[48];
 	int slot;
 
+	thread__format(s, tid, sizeof(tid), s->stop_pid, s->stop_tid);
 	if (st->kind == GDB_STOP_INTERRUPT) {
-		reply__set(s, "T%02xthread:%x;", SIGINT_NR, tid);
+		reply__set(s, "T%02xthread:%s;", SIGINT_NR, tid);
 		return;
 	}
 	if (st->exception == 3) {
-		reply__set(s, "T%02xthread:%x;swbreak:;", SIGTRAP_NR, tid);
+		reply__set(s, "T%02xthread:%s;swbreak:;", SIGTRAP_NR, tid);
 		return;
 	}
 	slot = gdb_bps__hw_hit(&s->bps, st->dr6);
 	if (slot < 0) {			/* single step */
-		reply__set(s, "T%02xthread:%x;", SIGTRAP_NR, tid);
+		reply__set(s, "T%02xthread:%s;", SIGTRAP_NR, tid);
 		return;
 	}
 	switch (s->bps.hw[slot].type) {
 	case GDB_BP_HW:
-		reply__set(s, "T%02xthread:%x;hwbreak:;", SIGTRAP_NR, tid);
+		reply__set(s, "T%02xthread:%s;hwbreak:;", SIGTRAP_NR, tid);
 		break;
 	case GDB_WP_WRITE:
-		reply__set(s, "T%02xthread:%x;watch:%llx;", SIGTRAP_NR, tid,
+		reply__set(s, "T%02xthread:%s;watch:%llx;", SIGTRAP_NR, tid,
 			   (unsigned long long)s->bps.hw[slot].addr);
 		break;
 	case GDB_WP_READ:
-		reply__set(s, "T%02xthread:%x;rwatch:%llx;", SIGTRAP_NR, tid,
+		reply__set(s, "T%02xthread:%s;rwatch:%llx;", SIGTRAP_NR, tid,
 			   (unsigned long long)s->bps.hw[slot].addr);
 		break;
 	default:
-		reply__set(s, "T%02xthread:%x;awatch:%llx;", SIGTRAP_NR, tid,
+		reply__set(s, "T%02xthread:%s;awatch:%llx;", SIGTRAP_NR, tid,
 			   (unsigned long long)s->bps.hw[slot].addr);
 		break;
 	}
 }
 
+/* The kernel thread running on vCPU 0 and its space, if the OS view has
+ * them: 0, or -1. */
+static int os__current(struct gdb_stub *s, struct mkvm_kdebug *d,
+		       uint32_t *num, struct gdb_kthread *t)
+{
+	long cur;
+
+	if (!s->multi || !gdb_kdebug__os_load(s, d))
+		return -1;
+	cur = gdb_kdebug__current(s, d);
+	if (cur < 0 || !gdb_kdebug__thread(s, d, (uint32_t)cur, t) ||
+	    t->space < 0)
+		return -1;
+	*num = (uint32_t)cur;
+	return 0;
+}
+
+/* Selects the thread a stop on cpu reports: the kernel thread vCPU 0 runs
+ * (the kernel runs on vCPU 0 only), else the vCPU. */
+static void stop__select(struct gdb_stub *s, unsigned cpu)
+{
+	struct mkvm_kdebug d;
+	struct gdb_kthread t;
+	uint32_t num;
+
+	s->g_cpu = s->c_cpu = cpu;
+	s->g_pid = s->stop_pid = GDB_PID_VCPUS;
+	s->g_tid = s->stop_tid = cpu + 1;
+	s->g_space_cr3 = 0;
+	if (cpu != 0 || os__current(s, &d, &num, &t) ||
+	    !gdb_kdebug__space_cr3(s, &d, t.space, &s->g_space_cr3))
+		return;
+	s->g_pid = s->stop_pid = GDB_PID_SPACE0 + (uint64_t)t.space;
+	s->g_tid = s->stop_tid = num;
+}
+
+static void stub__resume(struct gdb_stub *s, int step_cpu);
+
+static uint64_t cr3__base(uint64_t cr3)
+{
+	return cr3 & 0x000ffffffffff000ull;
+}
+
+/* Does a breakpoint of owner apply to code running under cr3? */
+static bool bp__applies(uint64_t owner, uint64_t cr3)
+{
+	return !owner || owner == cr3__base(cr3);
+}
+
+/* A stop the debugger need not see: an int3 of another space's breakpoint
+ * in a frame this space shares (stepped over with the original byte), or
+ * a pending breakpoint's debug register hit in another space (stepped
+ * over with RFLAGS.RF). Resumes and returns true for those; converts a
+ * pending breakpoint that is hit where it applies into an int3. */
+static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
+{
+	static const uint8_t int3 = 0xcc;
+	struct gdb_regs r;
+	uint64_t gpa;
+	bool ours = false, mine = false;
+	int slot;
+
+	if (s->over.active) {
+		s->over.active = false;
+		s->t.write_phys(s->t.ctx, s->over.gpa, &int3, 1);
+		if (st->kind == GDB_STOP_DEBUG && st->exception == 1 &&
+		    st->cpu == s->over.cpu && gdb_bps__hw_hit(&s->bps, st->dr6) < 0) {
+			stub__resume(s, -1);
+			return true;
+		}
+	}
+	if (st->kind != GDB_STOP_DEBUG || !s->t.get_regs(s->t.ctx, st->cpu, &r))
+		return false;
+	if (st->exception == 3) {
+		if (!gdb_mem__translate_in(s, r.cr3, r.rip, &gpa))
+			return false;
+		for (int i = 0; i < GDB_SW_BP_MAX; i++) {
+			const struct gdb_sw_bp *b = &s->bps.sw[i];
+
+			if (!b->used || b->gpa != gpa)
+				continue;
+			ours = true;
+			mine |= bp__applies(b->owner, r.cr3);
+			if (!s->over.active) {
+				s->over.gpa = gpa;
+				s->over.cpu = st->cpu;
+				s->over.orig = b->orig;
+			}
+		}
+		if (!ours || mine)
+			return false;
+		s->over.active = true;
+		s->t.write_phys(s->t.ctx, gpa, &s->over.orig, 1);
+		stub__resume(s, (int)st->cpu);
+		return true;
+	}
+	slot = gdb_bps__hw_hit(&s->bps, st->dr6);
+	if (slot < 0 || !s->bps.hw[slot].pending_sw)
+		return false;
+	if (!bp__applies(s->bps.hw[slot].owner, r.cr3)) {
+		r.eflags |= 1u << 16;		/* RF: past the breakpoint once */
+		s->t.set_regs(s->t.ctx, st->cpu, &r);
+		stub__resume(s, -1);
+		return true;
+	}
+	return false;
+}
+
+static void bps__refresh(struct gdb_stub *s);
+
 void gdb_stub__stopped(struct gdb_stub *s, const struct gdb_stop *stop)
 {
 	bool awaited = s->state == GDB_RUNNING;
+	struct gdb_stop st = *stop;
 
 	if (s->state == GDB_DETACHED)
 		return;
-	s->last = *stop;
-	if (stop->cpu >= s->t.ncpus)
-		s->last.cpu = 0;
-	s->g_cpu = s->c_cpu = s->last.cpu;
+	if (st.cpu >= s->t.ncpus)
+		st.cpu = 0;
+	if (awaited && stop__filter(s, &st))
+		return;
+	s->last = st;
 	s->state = GDB_STOPPED;
+	if (st.kind == GDB_STOP_DEBUG && st.exception == 1) {
+		int slot = gdb_bps__hw_hit(&s->bps, st.dr6);
+
+		if (slot >= 0 && s->bps.hw[slot].pending_sw)
+			s->last.exception = 3;	/* gdb's software breakpoint */
+	}
+	bps__refresh(s);
+	stop__select(s, s->last.cpu);
 	if (awaited) {
 		stop__reply(s);
 		stub__send_packet(s, s->reply, s->reply_len);
@@ -153,6 +292,7 @@ static void sw_bp__remove_all(struct gdb_stub *s)
 			s->t.write_phys(s->t.ctx, b->gpa, &b->orig, 1);
 	}
 	memset(&s->bps, 0, sizeof(s->bps));
+	s->over.active = false;
 }
 
 void gdb_stub__detach(struct gdb_stub *s)
@@ -203,19 +343,79 @@ static void cmd__resume(struct gdb_stub *s, const char *p, bool step)
 	stub__resume(s, step ? (int)cpu : -1);
 }
 
-/* Parses a thread-id field: -1 (all), 0 (any) or a positive id. */
-static bool thread__parse(struct gdb_stub *s, const char **p, int *cpu)
-{
-	uint64_t tid;
+#define TID_ALL UINT64_MAX
 
+/* Parses a thread id: "-1" (all), "0" (any), "TID" (a vCPU), or with
+ * multiprocess "pPID", "pPID.-1", "pPID.0", "pPID.TID". pid 0 is any. */
+static bool thread__parse_id(const char **p, uint64_t *pid, uint64_t *tid)
+{
+	*pid = GDB_PID_VCPUS;
+	if (**p == 'p') {
+		(*p)++;
+		if ((*p)[0] == '-' && (*p)[1] == '1') {
+			*p += 2;
+			*pid = 0;
+		} else if (!gdb_parse_hex(p, pid)) {
+			return false;
+		}
+		if (**p != '.') {
+			*tid = TID_ALL;
+			return true;
+		}
+		(*p)++;
+	}
 	if ((*p)[0] == '-' && (*p)[1] == '1') {
 		*p += 2;
-		*cpu = -1;
+		*tid = TID_ALL;
+		if (*pid == GDB_PID_VCPUS)
+			*pid = 0;
 		return true;
 	}
-	if (!gdb_parse_hex(p, &tid) || tid > s->t.ncpus)
+	if (!gdb_parse_hex(p, tid))
 		return false;
-	*cpu = (int)tid - 1;		/* 0 ("any") becomes -1 */
+	if (*tid == 0 && *pid == GDB_PID_VCPUS)
+		*pid = 0;
+	return true;
+}
+
+/* Does (pid, tid) name something that exists? tid 0 or TID_ALL: any of the
+ * process's threads. Gives the kernel thread's space cr3 for a kernel
+ * process. */
+static bool thread__valid(struct gdb_stub *s, uint64_t pid, uint64_t tid,
+			  uint64_t *cr3)
+{
+	struct mkvm_kdebug d;
+	struct gdb_kthread t;
+
+	*cr3 = 0;
+	if (pid == 0)
+		return true;
+	if (pid == GDB_PID_VCPUS)
+		return tid == 0 || tid == TID_ALL || tid <= s->t.ncpus;
+	if (!s->multi || pid < GDB_PID_SPACE0 || !gdb_kdebug__os_load(s, &d) ||
+	    !gdb_kdebug__space_cr3(s, &d, (long)(pid - GDB_PID_SPACE0), cr3))
+		return false;
+	if (tid == 0 || tid == TID_ALL)
+		return true;
+	return tid < d.nthreads && gdb_kdebug__thread(s, &d, (uint32_t)tid, &t) &&
+	       t.state != MKVM_KDEBUG_T_FREE &&
+	       t.space == (long)(pid - GDB_PID_SPACE0);
+}
+
+/* Parses a thread-id field for vCont and Hc: the vCPU it runs on (-1: all
+ * or any). Kernel threads run on vCPU 0. */
+static bool thread__parse(struct gdb_stub *s, const char **p, int *cpu)
+{
+	uint64_t pid, tid, cr3;
+
+	if (!thread__parse_id(p, &pid, &tid) || !thread__valid(s, pid, tid, &cr3))
+		return false;
+	if (pid == GDB_PID_VCPUS && tid != TID_ALL && tid)
+		*cpu = (int)tid - 1;
+	else if (pid >= GDB_PID_SPACE0)
+		*cpu = 0;
+	else
+		*cpu = -1;
 	return true;
 }
 
@@ -260,11 +460,69 @@ static void cmd__vcont(struct gdb_stub *s, const char *p)
 
 /* ---- registers and memory ---- */
 
+/* The kernel thread the Hg selection names (its own, or for "any thread"
+ * the first of its space), and whether vCPU 0 is running it now. */
+static bool sel__kthread(struct gdb_stub *s, struct mkvm_kdebug *d,
+			 uint32_t *num, bool *live)
+{
+	struct gdb_kthread t;
+	long space = (long)(s->g_pid - GDB_PID_SPACE0);
+
+	if (s->g_pid < GDB_PID_SPACE0 || !gdb_kdebug__os_load(s, d))
+		return false;
+	if (s->g_tid && s->g_tid != TID_ALL) {
+		*num = (uint32_t)s->g_tid;
+	} else {
+		for (*num = 0; *num < d->nthreads; (*num)++)
+			if (gdb_kdebug__thread(s, d, *num, &t) &&
+			    t.state != MKVM_KDEBUG_T_FREE && t.space == space)
+				break;
+		if (*num == d->nthreads)
+			return false;
+	}
+	*live = gdb_kdebug__current(s, d) == (long)*num;
+	return true;
+}
+
+/* Registers of the selected thread: a vCPU's, a running kernel thread's
+ * (vCPU 0's), or the user registers a switched-out one has saved, with
+ * vCPU 0's control registers and its space's CR3. */
+static bool sel__get_regs(struct gdb_stub *s, struct gdb_regs *r)
+{
+	struct mkvm_kdebug d;
+	uint32_t num;
+	bool live;
+
+	if (s->g_pid < GDB_PID_SPACE0)
+		return s->t.get_regs(s->t.ctx, s->g_cpu, r);
+	if (!sel__kthread(s, &d, &num, &live) || !s->t.get_regs(s->t.ctx, 0, r))
+		return false;
+	if (live)
+		return true;
+	r->cr3 = s->g_space_cr3;
+	return gdb_kdebug__frame_regs(s, &d, num, r);
+}
+
+static bool sel__set_regs(struct gdb_stub *s, const struct gdb_regs *r)
+{
+	struct mkvm_kdebug d;
+	uint32_t num;
+	bool live;
+
+	if (s->g_pid < GDB_PID_SPACE0)
+		return s->t.set_regs(s->t.ctx, s->g_cpu, r);
+	if (!sel__kthread(s, &d, &num, &live))
+		return false;
+	if (live)
+		return s->t.set_regs(s->t.ctx, 0, r);
+	return gdb_kdebug__set_frame_regs(s, &d, num, r);
+}
+
 static void cmd__read_regs(struct gdb_stub *s)
 {
 	struct gdb_regs r;
 
-	if (!s->t.get_regs(s->t.ctx, s->g_cpu, &r)) {
+	if (!sel__get_regs(s, &r)) {
 		reply__set(s, E_FAULT);
 		return;
 	}
@@ -276,12 +534,11 @@ static void cmd__write_regs(struct gdb_stub *s, const char *hex, size_t len)
 {
 	struct gdb_regs r;
 
-	if (!s->t.get_regs(s->t.ctx, s->g_cpu, &r) ||
-	    !gdb_regs__decode(&r, hex, len)) {
+	if (!sel__get_regs(s, &r) || !gdb_regs__decode(&r, hex, len)) {
 		reply__set(s, E_INVAL);
 		return;
 	}
-	reply__set(s, s->t.set_regs(s->t.ctx, s->g_cpu, &r) ? "OK" : E_FAULT);
+	reply__set(s, sel__set_regs(s, &r) ? "OK" : E_FAULT);
 }
 
 static void cmd__read_reg(struct gdb_stub *s, const char *p)
@@ -293,7 +550,7 @@ static void cmd__read_reg(struct gdb_stub *s, const char *p)
 		reply__set(s, E_INVAL);
 		return;
 	}
-	if (!s->t.get_regs(s->t.ctx, s->g_cpu, &r)) {
+	if (!sel__get_regs(s, &r)) {
 		reply__set(s, E_FAULT);
 		return;
 	}
@@ -307,13 +564,13 @@ static void cmd__write_reg(struct gdb_stub *s, const char *p, size_t len)
 	uint64_t n;
 
 	if (!gdb_parse_hex(&p, &n) || *p != '=' || n >= GDB_REG_COUNT ||
-	    !s->t.get_regs(s->t.ctx, s->g_cpu, &r) ||
+	    !sel__get_regs(s, &r) ||
 	    !gdb_regs__decode_one(&r, (unsigned)n, p + 1,
 				  len - (size_t)(p + 1 - start))) {
 		reply__set(s, E_INVAL);
 		return;
 	}
-	reply__set(s, s->t.set_regs(s->t.ctx, s->g_cpu, &r) ? "OK" : E_FAULT);
+	reply__set(s, sel__set_regs(s, &r) ? "OK" : E_FAULT);
 }
 
 /* "ADDR,LEN" followed by end (m) or ':' (M, X). */
@@ -380,37 +637,137 @@ static void cmd__write_mem(struct gdb_stub *s, char *p, size_t plen,
 
 /* ---- breakpoints ---- */
 
-static bool sw_bp__insert(struct gdb_stub *s, uint64_t va)
+/* The space a breakpoint at va set now belongs to: the selected kernel
+ * space's for a user address, every space's otherwise. */
+static uint64_t bp__owner(const struct gdb_stub *s, uint64_t va)
+{
+	return s->g_space_cr3 && va < 0x0000800000000000ull ? s->g_space_cr3 : 0;
+}
+
+/* Another breakpoint of ours whose int3 is at gpa (other than b). */
+static struct gdb_sw_bp *sw_bp__at(struct gdb_stub *s, uint64_t gpa,
+				   const struct gdb_sw_bp *b)
+{
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (s->bps.sw[i].used && &s->bps.sw[i] != b &&
+		    s->bps.sw[i].gpa == gpa)
+			return &s->bps.sw[i];
+	return NULL;
+}
+
+/* Writes b's int3 at gpa, remembering the byte under it (which is another
+ * breakpoint's original if that one is there already). */
+static bool sw_bp__place(struct gdb_stub *s, struct gdb_sw_bp *b, uint64_t gpa)
 {
 	static const uint8_t int3 = 0xcc;
-	struct gdb_sw_bp *b;
-	uint64_t gpa;
+	const struct gdb_sw_bp *other = sw_bp__at(s, gpa, b);
 	uint8_t orig;
 
-	if (gdb_bps__sw_find(&s->bps, va))
-		return true;
-	b = gdb_bps__sw_alloc(&s->bps);
-	if (!b)
+	if (other)
+		orig = other->orig;
+	else if (!s->t.read_phys(s->t.ctx, gpa, &orig, 1) ||
+		 !s->t.write_phys(s->t.ctx, gpa, &int3, 1))
 		return false;
+	b->gpa = gpa;
+	b->orig = orig;
+	return true;
+}
+
+/* Puts back the byte under b's int3, unless another breakpoint still
+ * wants an int3 there. */
+static void sw_bp__unplace(struct gdb_stub *s, struct gdb_sw_bp *b)
+{
+	uint8_t now;
+
+	if (sw_bp__at(s, b->gpa, b))
+		return;
+	/* the frame may hold something else by now: restore only our int3 */
+	if (s->t.read_phys(s->t.ctx, b->gpa, &now, 1) && now == 0xcc)
+		s->t.write_phys(s->t.ctx, b->gpa, &b->orig, 1);
+}
+
+static bool sw_bp__insert(struct gdb_stub *s, uint64_t va)
+{
+	uint64_t owner = bp__owner(s, va), gpa;
+	struct gdb_sw_bp *b;
+
+	if (gdb_bps__sw_find(&s->bps, va, owner) ||
+	    gdb_bps__pending_find(&s->bps, va, owner) >= 0)
+		return true;
 	if (s->phys)
 		gpa = va;
 	else if (!gdb_mem__translate(s, va, &gpa, NULL))
+		/* not mapped yet: a debug register stands in until it is */
+		return gdb_bps__pending_insert(&s->bps, va, owner) >= 0;
+	b = gdb_bps__sw_alloc(&s->bps);
+	if (!b)
 		return false;
-	if (!s->t.read_phys(s->t.ctx, gpa, &orig, 1) ||
-	    !s->t.write_phys(s->t.ctx, gpa, &int3, 1))
+	*b = (struct gdb_sw_bp){ .used = true, .va = va, .owner = owner };
+	if (!sw_bp__place(s, b, gpa)) {
+		b->used = false;
 		return false;
-	*b = (struct gdb_sw_bp){ true, va, gpa, orig };
+	}
 	return true;
 }
 
 static bool sw_bp__remove(struct gdb_stub *s, uint64_t va)
 {
-	struct gdb_sw_bp *b = gdb_bps__sw_find(&s->bps, va);
+	uint64_t owner = bp__owner(s, va);
+	struct gdb_sw_bp *b = gdb_bps__sw_find(&s->bps, va, owner);
+	int slot = gdb_bps__pending_find(&s->bps, va, owner);
 
+	if (slot >= 0) {
+		memset(&s->bps.hw[slot], 0, sizeof(s->bps.hw[slot]));
+		return true;
+	}
 	if (!b)
 		return false;
+	sw_bp__unplace(s, b);
 	b->used = false;
-	return s->t.write_phys(s->t.ctx, b->gpa, &b->orig, 1);
+	return true;
+}
+
+/* At every stop: a breakpoint whose page was unmapped waits in a debug
+ * register again, one whose page now maps another frame moves there, and
+ * a pending one whose page is mapped gets its int3. Kernel breakpoints
+ * (owner 0) stay where they are. */
+static void bps__refresh(struct gdb_stub *s)
+{
+	uint64_t gpa;
+
+	if (s->phys)
+		return;
+	for (int i = 0; i < GDB_SW_BP_MAX; i++) {
+		struct gdb_sw_bp *b = &s->bps.sw[i];
+
+		if (!b->used || !b->owner)
+			continue;
+		if (gdb_mem__translate_in(s, b->owner, b->va, &gpa) && gpa == b->gpa)
+			continue;
+		sw_bp__unplace(s, b);
+		b->used = false;
+		if (gdb_mem__translate_in(s, b->owner, b->va, &gpa)) {
+			b->used = true;
+			if (!sw_bp__place(s, b, gpa))
+				b->used = false;
+		} else {
+			gdb_bps__pending_insert(&s->bps, b->va, b->owner);
+		}
+	}
+	for (int i = 0; i < GDB_HW_SLOTS; i++) {
+		struct gdb_hw_bp *h = &s->bps.hw[i];
+		struct gdb_sw_bp *b;
+
+		if (!h->used || !h->pending_sw ||
+		    !gdb_mem__translate_in(s, h->owner, h->addr, &gpa) ||
+		    !(b = gdb_bps__sw_alloc(&s->bps)))
+			continue;
+		*b = (struct gdb_sw_bp){ .used = true, .va = h->addr, .owner = h->owner };
+		if (sw_bp__place(s, b, gpa))
+			memset(h, 0, sizeof(*h));
+		else
+			b->used = false;
+	}
 }
 
 /* Z/z TYPE,ADDR,KIND */
@@ -440,16 +797,78 @@ static void cmd__breakpoint(struct gdb_stub *s, const char *p, bool insert)
 
 /* ---- queries ---- */
 
-static void cmd__thread_list(struct gdb_stub *s)
+/* qfThreadInfo takes a snapshot of every thread id; it and qsThreadInfo
+ * send it a packet's worth at a time. */
+static void thread_list__build(struct gdb_stub *s)
+{
+	struct mkvm_kdebug d;
+	struct gdb_kthread t;
+
+	s->list_len = s->list_next = 0;
+	for (unsigned i = 0; i < s->t.ncpus && i < 64; i++)
+		s->list[s->list_len].pid = GDB_PID_VCPUS,
+		s->list[s->list_len++].tid = i + 1;
+	if (!s->multi || !gdb_kdebug__os_load(s, &d))
+		return;
+	for (uint32_t n = 0; n < d.nthreads && n < GDB_KTHREADS_MAX; n++) {
+		if (!gdb_kdebug__thread(s, &d, n, &t))
+			break;
+		if (t.state == MKVM_KDEBUG_T_FREE || t.space < 0)
+			continue;
+		s->list[s->list_len].pid = GDB_PID_SPACE0 + (uint32_t)t.space;
+		s->list[s->list_len++].tid = n;
+	}
+}
+
+static void thread_list__send(struct gdb_stub *s)
 {
 	size_t o = 0;
 
+	if (s->list_next >= s->list_len) {
+		reply__set(s, "l");
+		return;
+	}
 	s->reply[o++] = 'm';
-	for (unsigned i = 0; i < s->t.ncpus && o + 12 < sizeof(s->reply);
-	     i++)
-		o += (size_t)snprintf(s->reply + o, sizeof(s->reply) - o,
-				      i ? ",%x" : "%x", i + 1);
+	for (; s->list_next < s->list_len && o + 40 < sizeof(s->reply);
+	     s->list_next++) {
+		if (o > 1)
+			s->reply[o++] = ',';
+		o += (size_t)thread__format(s, s->reply + o, sizeof(s->reply) - o,
+					    s->list[s->list_next].pid,
+					    s->list[s->list_next].tid);
+	}
 	s->reply_len = o;
+}
+
+/* qThreadExtraInfo: what gdb shows beside a thread's id. */
+static void cmd__thread_extra(struct gdb_stub *s, const char *p)
+{
+	struct mkvm_kdebug d;
+	struct gdb_kthread t;
+	uint64_t pid, tid, cr3;
+	char text[96];
+	int n;
+
+	if (!thread__parse_id(&p, &pid, &tid) || *p || !tid || tid == TID_ALL ||
+	    !pid || !thread__valid(s, pid, tid, &cr3)) {
+		reply__set(s, E_INVAL);
+		return;
+	}
+	if (pid == GDB_PID_VCPUS)
+		n = snprintf(text, sizeof(text), "vCPU %u", (unsigned)tid - 1);
+	else if (gdb_kdebug__os_load(s, &d) &&
+		 gdb_kdebug__thread(s, &d, (uint32_t)tid, &t))
+		n = snprintf(text, sizeof(text), "%s%s%s, thread %llu.%llu%s",
+			     t.name, t.name[0] ? ": " : "",
+			     gdb_kdebug__state_name(t.state),
+			     (unsigned long long)(t.id >> 16),
+			     (unsigned long long)(t.id & 0xffff),
+			     gdb_kdebug__current(s, &d) == (long)tid ?
+			     ", running" : "");
+	else
+		n = snprintf(text, sizeof(text), "?");
+	gdb_hex_encode(s->reply, (const uint8_t *)text, (size_t)n);
+	s->reply_len = 2 * (size_t)n;
 }
 
 /* qXfer:features:read:ANNEX:OFFSET,LENGTH */
@@ -498,36 +917,30 @@ static void cmd__monitor(struct gdb_stub *s, const char *hex)
 
 static void cmd__query(struct gdb_stub *s, const char *p)
 {
-	uint64_t tid;
-
-	if (!strncmp(p, "qSupported", 10))
+	if (!strncmp(p, "qSupported", 10)) {
+		/* the OS view needs gdb's multiprocess extensions */
+		s->multi = s->os && strstr(p, "multiprocess+") != NULL;
 		reply__set(s, "PacketSize=%x;qXfer:features:read+;"
 			   "QStartNoAckMode+;swbreak+;hwbreak+;"
-			   "vContSupported+", GDB_PACKET_MAX);
-	else if (!strncmp(p, "qXfer:features:read:", 20))
+			   "vContSupported+%s", GDB_PACKET_MAX,
+			   s->multi ? ";multiprocess+" : "");
+	} else if (!strncmp(p, "qXfer:features:read:", 20))
 		cmd__xfer_features(s, p + 20);
-	else if (!strcmp(p, "qAttached"))
+	else if (!strcmp(p, "qAttached") || !strncmp(p, "qAttached:", 10))
 		reply__set(s, "1");
-	else if (!strcmp(p, "qC"))
-		reply__set(s, "QC%x", s->g_cpu + 1);
-	else if (!strcmp(p, "qfThreadInfo"))
-		cmd__thread_list(s);
-	else if (!strcmp(p, "qsThreadInfo"))
-		reply__set(s, "l");
-	else if (!strncmp(p, "qThreadExtraInfo,", 17)) {
-		char text[32];
-		int n;
+	else if (!strcmp(p, "qC")) {
+		char id[48];
 
-		p += 17;
-		if (!gdb_parse_hex(&p, &tid) || *p || !tid ||
-		    tid > s->t.ncpus) {
-			reply__set(s, E_INVAL);
-			return;
-		}
-		n = snprintf(text, sizeof(text), "vCPU %u", (unsigned)tid - 1);
-		gdb_hex_encode(s->reply, (const uint8_t *)text, (size_t)n);
-		s->reply_len = 2 * (size_t)n;
-	} else if (!strncmp(p, "qRcmd,", 6))
+		thread__format(s, id, sizeof(id), s->stop_pid, s->stop_tid);
+		reply__set(s, "QC%s", id);
+	} else if (!strcmp(p, "qfThreadInfo")) {
+		thread_list__build(s);
+		thread_list__send(s);
+	} else if (!strcmp(p, "qsThreadInfo"))
+		thread_list__send(s);
+	else if (!strncmp(p, "qThreadExtraInfo,", 17))
+		cmd__thread_extra(s, p + 17);
+	else if (!strncmp(p, "qRcmd,", 6))
 		cmd__monitor(s, p + 6);
 	else
 		reply__set(s, "%s", "");	/* unsupported: empty reply */
@@ -536,32 +949,43 @@ static void cmd__query(struct gdb_stub *s, const char *p)
 static void cmd__set_thread(struct gdb_stub *s, const char *p)
 {
 	char which = p[1];
-	int cpu;
+	uint64_t pid, tid, cr3;
 
 	p += 2;
-	if ((which != 'g' && which != 'c') || !thread__parse(s, &p, &cpu) ||
-	    *p) {
+	if ((which != 'g' && which != 'c') || !thread__parse_id(&p, &pid, &tid) ||
+	    *p || !thread__valid(s, pid, tid, &cr3)) {
 		reply__set(s, E_INVAL);
 		return;
 	}
-	if (which == 'g') {
-		if (cpu >= 0)
-			s->g_cpu = (unsigned)cpu;
-	} else {
-		s->c_all = cpu < 0;
-		if (cpu >= 0)
-			s->c_cpu = (unsigned)cpu;
+	if (which == 'g' && pid == GDB_PID_VCPUS) {
+		if (tid && tid != TID_ALL)
+			s->g_cpu = (unsigned)tid - 1;
+		s->g_pid = pid;
+		s->g_tid = tid;
+		s->g_space_cr3 = 0;
+	} else if (which == 'g' && pid) {
+		s->g_cpu = 0;
+		s->g_pid = pid;
+		s->g_tid = tid;
+		s->g_space_cr3 = cr3;
+	} else if (which == 'c') {
+		s->c_all = tid == TID_ALL || pid == 0;
+		if (pid == GDB_PID_VCPUS && tid && tid != TID_ALL)
+			s->c_cpu = (unsigned)tid - 1;
+		else if (pid >= GDB_PID_SPACE0)
+			s->c_cpu = 0;
 	}
 	reply__set(s, "OK");
 }
 
 static void cmd__thread_alive(struct gdb_stub *s, const char *p)
 {
-	uint64_t tid;
+	uint64_t pid, tid, cr3;
 
 	p++;
-	reply__set(s, gdb_parse_hex(&p, &tid) && !*p && tid &&
-		      tid <= s->t.ncpus ? "OK" : "E01");
+	reply__set(s, thread__parse_id(&p, &pid, &tid) && !*p && pid && tid &&
+		      tid != TID_ALL && thread__valid(s, pid, tid, &cr3) ?
+		      "OK" : "E01");
 }
 
 /* Handles one verified packet; leaves the reply, if any, in s->reply and
@@ -631,6 +1055,13 @@ static bool stub__dispatch(struct gdb_stub *s, char *p, size_t len)
 		}
 		break;
 	case 'v':
+		if (!strncmp(p, "vKill", 5)) {	/* 'k' with multiprocess */
+			reply__set(s, "OK");
+			stub__send_packet(s, s->reply, s->reply_len);
+			s->state = GDB_DETACHED;
+			s->t.kill(s->t.ctx);
+			return false;
+		}
 		if (!strcmp(p, "vCont?"))
 			reply__set(s, "vCont;c;C;s;S");
 		else if (!strncmp(p, "vCont", 5) && p[5] != '?') {

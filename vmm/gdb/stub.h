@@ -15,6 +15,7 @@
 #include "gdb/bp.h"
 #include "gdb/packet.h"
 #include "gdb/regs.h"
+#include <mkvm/kdebug.h>
 
 /* How the guest should run on resume; derived from the breakpoint tables. */
 struct gdb_debug_cfg {
@@ -22,6 +23,9 @@ struct gdb_debug_cfg {
 	bool sw_bp;		/* route int3 to the stub (USE_SW_BP) */
 	uint64_t dr[4], dr7;	/* USE_HW_BP when dr7 != 0 */
 };
+
+/* The most kernel threads the OS view lists. */
+#define GDB_KTHREADS_MAX 4096
 
 /* What the guest side provides. Called only while all vCPUs are stopped,
  * except interrupt(). Register and memory calls return false on failure. */
@@ -72,8 +76,24 @@ struct gdb_stub {
 	bool phys;		/* monitor phys: m/M/X take physical addresses */
 	bool cr3_override;	/* monitor cr3: walk this CR3, not the vCPU's */
 	uint64_t cr3;
-	bool kdesc_set;		/* monitor kdesc: the kernel's description */
+	bool kdesc_set;		/* the kernel's description is known */
 	uint64_t kdesc;		/* its kernel virtual address */
+	/* The OS view (gdb_stub__set_os): with multiprocess, process 1 is
+	 * the vCPUs (thread N = vCPU N-1) and process 2+i the kernel's
+	 * address space i, whose threads are numbered by kernel thread
+	 * number. g_pid/g_tid is the Hg selection (tid 0: any thread);
+	 * g_space_cr3 the page tables memory goes through for it (0: the
+	 * vCPU's). */
+	bool os;
+	bool multi;		/* gdb speaks the multiprocess extensions */
+	uint64_t g_pid, g_tid;
+	uint64_t g_space_cr3;
+	uint32_t list_next;	/* qsThreadInfo continues here */
+	uint32_t list_len;
+	struct { uint32_t pid, tid; } list[GDB_KTHREADS_MAX + 64];
+	/* a breakpoint of another space being stepped over */
+	struct { bool active; unsigned cpu; uint64_t gpa; uint8_t orig; } over;
+	uint64_t stop_pid, stop_tid;	/* the thread the last stop reports */
 	struct gdb_stop last;
 	struct gdb_bps bps;
 	size_t last_frame_len;
@@ -82,8 +102,14 @@ struct gdb_stub {
 	size_t reply_len;
 };
 
+#define GDB_PID_VCPUS	1	/* the process of the vCPUs */
+#define GDB_PID_SPACE0	2	/* the process of the kernel's space 0 */
+
 /* Starts a session with every vCPU stopped, as after an initial stop. */
 void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t);
+/* The kernel exports its description at kernel address kdesc: offer gdb
+ * its spaces and threads (the "OS view"). */
+void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc);
 /* Handles bytes from gdb; may call t->send and the target hooks. */
 void gdb_stub__input(struct gdb_stub *s, const uint8_t *buf, size_t len);
 /* The guest stopped (all vCPUs); sends the stop reply if gdb awaits one. */
@@ -105,6 +131,10 @@ size_t gdb_mem__write(struct gdb_stub *s, uint64_t addr, const uint8_t *buf,
 /* Virtual to physical for the current selection; false if unmapped. */
 bool gdb_mem__translate(struct gdb_stub *s, uint64_t va, uint64_t *gpa,
 			uint64_t *page_size);
+/* The same through the page tables at cr3 (0: vCPU 0's own), in vCPU 0's
+ * paging mode. */
+bool gdb_mem__translate_in(struct gdb_stub *s, uint64_t cr3, uint64_t va,
+			   uint64_t *gpa);
 
 /* qRcmd: runs a monitor command, sending console output with "O" packets;
  * returns the final reply ("OK" or an error) in s->reply. */
@@ -116,6 +146,32 @@ void gdb_monitor__run(struct gdb_stub *s, const char *cmd);
 bool gdb_kdebug__threads(struct gdb_stub *s);
 bool gdb_kdebug__spaces(struct gdb_stub *s);
 bool gdb_kdebug__select_space(struct gdb_stub *s, uint64_t n);
+/* The OS view's reading of the description, each checked like the
+ * monitor commands' but silent: os_load validates it (false without one);
+ * thread reads kernel thread num; current gives the number of the thread
+ * running on the CPU, or -1 (none in the table); space_cr3 the page-table
+ * base of a space; frame_regs and set_frame_regs read and write a
+ * switched-out thread's saved user registers (rip and rsp must stay user
+ * addresses). */
+struct gdb_kthread {
+	uint64_t id;		/* L4 id: number << 16 | version */
+	unsigned state;		/* MKVM_KDEBUG_T_*, beyond them: unknown */
+	long space;		/* space table index, or -1 */
+	unsigned prio;
+	char name[MKVM_KDEBUG_NAME + 1];	/* printable, terminated */
+};
+bool gdb_kdebug__os_load(struct gdb_stub *s, struct mkvm_kdebug *d);
+bool gdb_kdebug__thread(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			uint32_t num, struct gdb_kthread *t);
+const char *gdb_kdebug__state_name(unsigned state);
+long gdb_kdebug__current(struct gdb_stub *s, const struct mkvm_kdebug *d);
+bool gdb_kdebug__space_cr3(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			   long space, uint64_t *cr3);
+bool gdb_kdebug__frame_regs(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			    uint32_t num, struct gdb_regs *r);
+bool gdb_kdebug__set_frame_regs(struct gdb_stub *s,
+				const struct mkvm_kdebug *d, uint32_t num,
+				const struct gdb_regs *r);
 /* Sends text to gdb's console as an "O" packet. */
 void gdb_stub__console(struct gdb_stub *s, const char *text);
 
