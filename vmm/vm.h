@@ -51,8 +51,10 @@ struct vm {
 	void (*debug_hook)(struct vm *vm, struct vcpu *vcpu);
 	void *debug_ctx;
 
-	/* Where stdin goes (term.h); set before vm__start(). */
+	/* Where stdin goes (term.h), and the device it is called with; set
+	 * before vm__start(). */
 	const struct term_backend *console;
+	void *console_dev;
 };
 
 /* Opens /dev/kvm, creates the VM with the in-kernel irqchip and PIT and

@@ -115,9 +115,11 @@ TEST(virtio_console_tx_is_bounded)
 #define CQ_AVAIL (FX_RAM + 0x5800)
 #define CQ_USED  (FX_RAM + 0x6000)
 
+static struct virtio_console_pci *blocked;
+
 static void *ask_room(void *arg)
 {
-	*(size_t *)arg = virtio_console__rx_room() + 1;
+	*(size_t *)arg = virtio_console__rx_room(blocked) + 1;
 	return NULL;
 }
 
@@ -157,7 +159,8 @@ TEST(virtio_console_blocked_output_does_not_block_input)
 	fcntl(p[1], F_SETFL, 0);              /* full, and writes now block */
 	REQUIRE(fx_init(&f, 4, FX_FEATURES) == VIRTQ_OK && pci__init() == 0);
 	virtq__disable(&f.vq);
-	REQUIRE(virtio_console__init(NULL, &f.mem, p[1]) == 0);
+	blocked = virtio_console__init(NULL, &f.mem, p[1]);
+	REQUIRE(blocked != NULL);
 	uint64_t bar = console_bar();
 	REQUIRE(bar);
 	/* Driver set-up of the transmit queue (1) only, then one request. */

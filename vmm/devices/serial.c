@@ -172,13 +172,20 @@ static void serial__pio(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 		serial__io((uint16_t)(addr - COM1_PORT + i) & 7, data + i, is_write);
 }
 
-static void serial__input(const uint8_t *buf, size_t n)
+static size_t serial__input_room(void *dev)
 {
+	(void)dev;
+	return serial__rx_room();
+}
+
+static void serial__input(void *dev, const uint8_t *buf, size_t n)
+{
+	(void)dev;
 	serial__receive(buf, n);
 }
 
 static const struct term_backend serial_backend = {
-	.rx_room = serial__rx_room,
+	.rx_room = serial__input_room,
 	.receive = serial__input,
 };
 
@@ -186,7 +193,7 @@ int serial__init(struct vm *vm, int out_fd)
 {
 	uart.vm = vm;
 	uart.out_fd = out_fd;
-	term__set_backend(vm, &serial_backend);
+	term__set_backend(vm, &serial_backend, NULL);
 	return io__register(IO_PIO, COM1_PORT, 8, serial__pio, NULL);
 }
 
