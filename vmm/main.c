@@ -224,7 +224,8 @@ static int setup_declared(struct vm *vm, int out)
 static int setup_devices(struct vm *vm, const struct config *cfg, int out)
 {
 	irq__init(vm, !cfg->no_irqfd);
-	if (serial__init(vm, out) || debugexit__init() || pm__init() || pci__init()) {
+	if (serial__init(vm, out) || debugexit__init(&vm->io) || pm__init(&vm->io) ||
+	    pci__init(&vm->pci, &vm->io)) {
 		fprintf(stderr, "mkvm: cannot set up the devices\n");
 		return MKVM_EXIT_INTERNAL;
 	}

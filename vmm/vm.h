@@ -19,6 +19,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "io.h"
+#include "pci/pci.h"
+
 #define VM_MAX_CPUS 64
 
 struct vcpu;
@@ -50,6 +53,10 @@ struct vm {
 	/* Called on the vCPU thread on KVM_EXIT_DEBUG; may be NULL. */
 	void (*debug_hook)(struct vm *vm, struct vcpu *vcpu);
 	void *debug_ctx;
+
+	/* The buses the devices sit on, set up before vm__start(). */
+	struct io_bus io;
+	struct pci_bus pci;
 
 	/* Where stdin goes (term.h), and the device it is called with; set
 	 * before vm__start(). */

@@ -11,6 +11,7 @@
 #include "io.h"
 #include "irq.h"
 #include "pci/pci.h"
+#include "buses.h"
 #include "unit.h"
 
 static const struct msi_msg msg_a = { 0xfee00000, 0, 0x41 };
@@ -115,18 +116,18 @@ static uint32_t cfg_rd(uint32_t off)
 {
 	uint32_t v = 0;
 
-	pci__cfg_access(dev.slot, 0, off, (uint8_t *)&v, 4, false);
+	pci__cfg_access(&test_pci, dev.slot, 0, off, (uint8_t *)&v, 4, false);
 	return v;
 }
 
 static void cfg_wr(uint32_t off, uint32_t v)
 {
-	pci__cfg_access(dev.slot, 0, off, (uint8_t *)&v, 4, true);
+	pci__cfg_access(&test_pci, dev.slot, 0, off, (uint8_t *)&v, 4, true);
 }
 
 static void table_wr(int vec, int word, uint32_t v)
 {
-	io__access(NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * vec + 4u * word,
+	io__access(&test_io, NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * vec + 4u * word,
 		   (uint8_t *)&v, 4, true);
 }
 
@@ -146,7 +147,7 @@ static uint32_t pba(void)
 {
 	uint32_t v = 0;
 
-	io__access(NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * dev.msix_vectors,
+	io__access(&test_io, NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * dev.msix_vectors,
 		   (uint8_t *)&v, 4, false);
 	return v;
 }
@@ -175,8 +176,8 @@ TEST(vmm_irq_msix_mask_pending_irqfd)
 	uint64_t sig;
 
 	irq__init(NULL, true);
-	REQUIRE(pci__init() == 0);
-	REQUIRE(pci__register(&dev) > 0);
+	REQUIRE(pci__init(&test_pci, &test_io) == 0);
+	REQUIRE(pci__register(&test_pci, &dev) > 0);
 	cap = cfg_rd(0x34) & 0xff;
 	REQUIRE(cap && (cfg_rd(cap) & 0xff) == 0x11);
 	ctrl = cfg_rd(cap);

@@ -91,12 +91,12 @@ static void pm__reset(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 	}
 }
 
-int pm__init(void)
+int pm__init(struct io_bus *io)
 {
-	if (io__register(IO_PIO, PM1A_EVT_PORT, 4, pm__evt, NULL) ||
-	    io__register(IO_PIO, PM1A_CNT_PORT, 2, pm__cnt, NULL) ||
-	    io__register(IO_PIO, RESET_PORT, 1, pm__reset, NULL) ||
-	    io__register(IO_PIO, KBD_CMD_PORT, 1, pm__reset, NULL))
+	if (io__register(io, IO_PIO, PM1A_EVT_PORT, 4, pm__evt, NULL) ||
+	    io__register(io, IO_PIO, PM1A_CNT_PORT, 2, pm__cnt, NULL) ||
+	    io__register(io, IO_PIO, RESET_PORT, 1, pm__reset, NULL) ||
+	    io__register(io, IO_PIO, KBD_CMD_PORT, 1, pm__reset, NULL))
 		return -1;
 	return 0;
 }

@@ -194,7 +194,7 @@ int serial__init(struct vm *vm, int out_fd)
 	uart.vm = vm;
 	uart.out_fd = out_fd;
 	term__set_backend(vm, &serial_backend, NULL);
-	return io__register(IO_PIO, COM1_PORT, 8, serial__pio, NULL);
+	return io__register(&vm->io, IO_PIO, COM1_PORT, 8, serial__pio, NULL);
 }
 
 size_t serial__receive(const uint8_t *buf, size_t len)

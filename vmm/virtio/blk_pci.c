@@ -13,6 +13,7 @@
 #include "errmsg.h"
 #include "virtio/blk.h"
 #include "virtio/pci.h"
+#include "vm.h"
 
 /* One --disk: the request logic, its transport, and the ops naming them. */
 struct blk_pci {
@@ -47,7 +48,7 @@ int virtio_blk__init(struct vm *vm, const char *path, bool readonly,
 		.config_len = sizeof(d->blk.config),
 		.queue_notify = blk_queue_notify,
 	};
-	if (virtio_pci__init(&d->vp, &d->ops, d, vm, NULL)) {
+	if (virtio_pci__init(&d->vp, &d->ops, &vm->pci, d, vm, NULL)) {
 		virtio_blk__close(&d->blk);
 		free(d);
 		return -1;

@@ -49,15 +49,16 @@ struct virtio_console_settings {
 	bool on;
 };
 
-/* The device on the PCI bus, with guest memory from vm (or mem when vm is
- * NULL, for tests); NULL after printing why when it cannot be set up.
+/* The device on bus, with guest memory from vm (or mem when vm is NULL,
+ * for tests); NULL after printing why when it cannot be set up.
  * With a vm it becomes the terminal's console backend (term.h), taking
  * COM1's place for input. virtio_console__receive() and __rx_room() are
  * safe from any thread. */
+struct pci_bus;
 struct vm;
 struct virtio_console_pci;
-struct virtio_console_pci *virtio_console__init(struct vm *vm, const struct virtio_mem *mem,
-						int out_fd);
+struct virtio_console_pci *virtio_console__init(struct pci_bus *bus, struct vm *vm,
+						const struct virtio_mem *mem, int out_fd);
 size_t virtio_console__rx_room(struct virtio_console_pci *d);
 void virtio_console__receive(struct virtio_console_pci *d, const uint8_t *buf, size_t n);
 

@@ -17,6 +17,7 @@
 #include "term.h"
 #include "virtio/console.h"
 #include "virtio/pci.h"
+#include "vm.h"
 
 struct virtio_console_pci {
 	struct virtio_console con;
@@ -82,8 +83,8 @@ static const struct term_backend console_backend = {
 	.receive = console_input,
 };
 
-struct virtio_console_pci *virtio_console__init(struct vm *vm, const struct virtio_mem *mem,
-						int out_fd)
+struct virtio_console_pci *virtio_console__init(struct pci_bus *bus, struct vm *vm,
+						const struct virtio_mem *mem, int out_fd)
 {
 	struct virtio_console_pci *d = calloc(1, sizeof(*d));
 
@@ -110,7 +111,7 @@ struct virtio_console_pci *virtio_console__init(struct vm *vm, const struct virt
 		.poll_fd = console_poll_fd,
 		.poll_ready = console_poll_ready,
 	};
-	if (virtio_pci__init(&d->vp, &d->ops, d, vm, mem)) {
+	if (virtio_pci__init(&d->vp, &d->ops, bus, d, vm, mem)) {
 		close(d->input_fd);
 		free(d);
 		return NULL;
@@ -187,7 +188,7 @@ static const struct domain_elem console_domain = {
 
 static int console_setup(struct vm *vm, int out_fd)
 {
-	return settings.on && !virtio_console__init(vm, NULL, out_fd) ? MKVM_EXIT_INTERNAL : 0;
+	return settings.on && !virtio_console__init(&vm->pci, vm, NULL, out_fd) ? MKVM_EXIT_INTERNAL : 0;
 }
 
 static const struct device_decl console_decl = {

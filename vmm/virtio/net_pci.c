@@ -12,6 +12,7 @@
 #include "errmsg.h"
 #include "virtio/net.h"
 #include "virtio/pci.h"
+#include "vm.h"
 
 struct net_pci {
 	struct virtio_net net;
@@ -73,7 +74,7 @@ int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *l
 		.poll_fd = net_poll_fd,
 		.poll_ready = net_poll_ready,
 	};
-	if (virtio_pci__init(&d->vp, &d->ops, d, vm, NULL)) {
+	if (virtio_pci__init(&d->vp, &d->ops, &vm->pci, d, vm, NULL)) {
 		virtio_net__close(&d->net);
 		free(d);
 		return -1;

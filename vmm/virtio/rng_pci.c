@@ -10,6 +10,7 @@
 #include "errmsg.h"
 #include "virtio/pci.h"
 #include "virtio/rng.h"
+#include "vm.h"
 
 static int rng_queue_notify(struct virtio_pci *vp, int q)
 {
@@ -28,7 +29,7 @@ int virtio_rng__init(struct vm *vm, const struct rate_limit *lim)
 {
 	struct virtio_pci *vp = calloc(1, sizeof(*vp));
 
-	if (!vp || virtio_pci__init(vp, &virtio_rng__ops, NULL, vm, NULL)) {
+	if (!vp || virtio_pci__init(vp, &virtio_rng__ops, &vm->pci, NULL, vm, NULL)) {
 		free(vp);
 		return -1;
 	}
