@@ -59,7 +59,7 @@ char *domain__attr(const xmlNode *n, const char *name)
 }
 
 int domain__attr_in(struct domain_ctx *c, const xmlNode *n, const char *name,
-		   const char *allowed, bool optional)
+		    const char *allowed, bool optional)
 {
 	char *v = domain__attr(n, name);
 	int rc = 0;
@@ -67,7 +67,7 @@ int domain__attr_in(struct domain_ctx *c, const xmlNode *n, const char *name,
 	if (!v) {
 		if (!optional)
 			rc = domain__fail(c, n, "<%s> needs %s='...' (mkvm supports %s)",
-				  n->name, name, allowed);
+					  n->name, name, allowed);
 		return rc;
 	}
 	size_t len = strlen(v);
@@ -83,7 +83,7 @@ int domain__attr_in(struct domain_ctx *c, const xmlNode *n, const char *name,
 	}
 	if (!found)
 		rc = domain__fail(c, n, "<%s %s='%s'> is not supported by mkvm (supported: %s)",
-			  n->name, name, v, allowed);
+				  n->name, name, v, allowed);
 	free(v);
 	return rc;
 }
@@ -113,7 +113,7 @@ static int text_is(struct domain_ctx *c, const xmlNode *n, const char *want, con
 
 	if (!t || strcmp(t, want))
 		rc = domain__fail(c, n, "<%s>%s</%s> is not supported by mkvm (%s)",
-			  n->name, t ? t : "", n->name, why);
+				  n->name, t ? t : "", n->name, why);
 	free(t);
 	return rc;
 }
@@ -138,7 +138,8 @@ int domain__number(struct domain_ctx *c, const xmlNode *n, uint64_t *out)
 	errno = 0;
 	*out = t && t[0] >= '0' && t[0] <= '9' ? strtoull(t, &end, 10) : 0;
 	if (!t || t[0] < '0' || t[0] > '9' || errno || *end)
-		rc = domain__fail(c, n, "<%s> must be a decimal number, not '%s'", n->name, t ? t : "");
+		rc = domain__fail(c, n, "<%s> must be a decimal number, not '%s'", n->name,
+				  t ? t : "");
 	free(t);
 	return rc;
 }
@@ -154,12 +155,13 @@ static int check(struct domain_ctx *c, const struct domain_elem *e, xmlNode *n)
 			ok = !a->ns && is(a->name, e->attrs[i]);
 		if (!ok)
 			return domain__fail(c, n, "attribute '%s' of <%s> is not supported by mkvm",
-				    a->name, n->name);
+					    a->name, n->name);
 	}
 	return e->parse ? e->parse(c, n) : 0;
 }
 
-int domain__children(struct domain_ctx *c, xmlNode *n, const struct domain_elem *elems, size_t nr)
+int domain__children(struct domain_ctx *c, xmlNode *n, const struct domain_elem *elems,
+		     size_t nr)
 {
 	for (xmlNode *k = n->children; k; k = k->next) {
 		size_t i;
@@ -167,14 +169,14 @@ int domain__children(struct domain_ctx *c, xmlNode *n, const struct domain_elem 
 		if (k->type != XML_ELEMENT_NODE)
 			continue;
 		if (k->ns)
-			return domain__fail(c, k, "<%s:%s> (a hypervisor-specific extension) is not "
-				    "supported by mkvm", k->ns->prefix ? (const char *)k->ns->prefix : "",
-				    k->name);
+			return domain__fail(c, k, "<%s:%s> (a hypervisor-specific extension) is "
+					    "not supported by mkvm",
+					    k->ns->prefix ? (const char *)k->ns->prefix : "", k->name);
 		for (i = 0; i < nr && !is(k->name, elems[i].name); i++)
 			;
 		if (i == nr)
 			return domain__fail(c, k, "<%s> in <%s> is not supported by mkvm",
-				    k->name, n->name);
+					    k->name, n->name);
 		if (check(c, &elems[i], k))
 			return -1;
 	}
@@ -328,16 +330,20 @@ static int parse_controller(struct domain_ctx *c, xmlNode *n)
 		rc = domain__attr_in(c, n, "model", "virtio|virtio-non-transitional", true);
 	else
 		rc = domain__fail(c, n, "<controller type='%s'> is not supported by mkvm "
-			  "(supported: usb model='none', pci model='pcie-root', virtio-serial)", type);
+				  "(supported: usb model='none', pci model='pcie-root', "
+				  "virtio-serial)", type);
 	free(type);
 	return rc ? rc : DOMAIN_CHILDREN(c, n, ((const struct domain_elem[]){ DOMAIN_ADDRESS }));
 }
 
 static int parse_serial_target(struct domain_ctx *c, xmlNode *n)
 {
-	if (domain__attr_in(c, n, "type", "isa-serial", true) || domain__attr_in(c, n, "port", "0", true))
+	if (domain__attr_in(c, n, "type", "isa-serial", true) ||
+	    domain__attr_in(c, n, "port", "0", true))
 		return -1;
-	return DOMAIN_CHILDREN(c, n, ((const struct domain_elem[]){ { "model", DOMAIN_ATTRS("name"), NULL } }));
+	return DOMAIN_CHILDREN(c, n, ((const struct domain_elem[]){
+		{ "model", DOMAIN_ATTRS("name"), NULL },
+	}));
 }
 
 static int parse_serial_log(struct domain_ctx *c, xmlNode *n)
@@ -382,8 +388,8 @@ static int parse_serial(struct domain_ctx *c, xmlNode *n)
 	else if (type && !strcmp(type, "file"))
 		rc = DOMAIN_CHILDREN(c, n, file);
 	else
-		rc = domain__fail(c, n, "<serial type='%s'> is not supported by mkvm (supported: pty, file)",
-			  type ? type : "");
+		rc = domain__fail(c, n, "<serial type='%s'> is not supported by mkvm "
+				  "(supported: pty, file)", type ? type : "");
 	free(type);
 	return rc;
 }
@@ -436,7 +442,8 @@ static int parse_domain(struct domain_ctx *c, xmlNode *root)
 	const struct domain_elem domain = { "domain", DOMAIN_ATTRS("type", "id"), NULL };
 
 	if (!is(root->name, "domain") || root->ns)
-		return domain__fail(c, root, "the root element is <%s>, not a libvirt <domain>", root->name);
+		return domain__fail(c, root, "the root element is <%s>, not a libvirt <domain>",
+				    root->name);
 	/* mkvm is a KVM VMM; a type='qemu' (TCG) domain runs the same guest. */
 	if (check(c, &domain, root) || domain__attr_in(c, root, "type", "kvm|qemu", false) ||
 	    DOMAIN_CHILDREN(c, root, top))
@@ -444,11 +451,13 @@ static int parse_domain(struct domain_ctx *c, xmlNode *root)
 	if (!c->d->name)
 		return domain__fail(c, root, "the domain has no <name>");
 	if (!c->d->kernel)
-		return domain__fail(c, root, "the domain has no <os><kernel> (mkvm boots a PVH kernel directly)");
+		return domain__fail(c, root, "the domain has no <os><kernel> (mkvm boots a PVH "
+				    "kernel directly)");
 	if (!c->d->mem)
 		return domain__fail(c, root, "the domain has no <memory>");
 	if (c->current_mem && c->current_mem != c->d->mem)
-		return domain__fail(c, root, "<currentMemory> below <memory> (ballooning) is not supported by mkvm");
+		return domain__fail(c, root, "<currentMemory> below <memory> (ballooning) is not "
+				    "supported by mkvm");
 	return 0;
 }
 
@@ -561,7 +570,8 @@ int domain__apply(const struct domain *d, struct config *cfg, char *err, size_t 
 		return -1;
 	}
 	if (d->cpus > CLI_MAX_CPUS) {
-		snprintf(err, errlen, "domain '%s': more than mkvm's %d vCPUs", d->name, CLI_MAX_CPUS);
+		snprintf(err, errlen, "domain '%s': more than mkvm's %d vCPUs", d->name,
+			 CLI_MAX_CPUS);
 		return -1;
 	}
 	cfg->kernel = d->kernel;

@@ -188,7 +188,9 @@ static const struct domain_elem console_domain = {
 
 static int console_setup(struct vm *vm, int out_fd)
 {
-	return settings.on && !virtio_console__init(&vm->pci, vm, NULL, out_fd) ? MKVM_EXIT_INTERNAL : 0;
+	if (settings.on && !virtio_console__init(&vm->pci, vm, NULL, out_fd))
+		return MKVM_EXIT_INTERNAL;
+	return 0;
 }
 
 static const struct device_decl console_decl = {
