@@ -315,9 +315,13 @@ TEST(domain_file_errors)
 	struct domain d;
 	char err[300];
 
+	struct config c;
+	char *argv[] = { "mkvm", "--rng", "k.elf", NULL };
+
+	REQUIRE(cli__parse(&c, 3, argv, err, sizeof(err)) == 0 && RNG->on);
 	CHECK(domain__parse_file(&d, "/nonexistent/dom.xml", err, sizeof(err)) == -1);
 	CHECK(strstr(err, "cannot open '/nonexistent/dom.xml'") != NULL);
-	CHECK(d.kernel == NULL);
+	CHECK(d.kernel == NULL && !RNG->on);
 }
 
 TEST(domain_apply_to_config)

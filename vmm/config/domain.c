@@ -533,6 +533,7 @@ int domain__parse_file(struct domain *d, const char *path, char *err, size_t err
 	int rc;
 
 	memset(d, 0, sizeof(*d));
+	device__reset_all();
 	if (!f) {
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return -1;
