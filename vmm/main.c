@@ -223,9 +223,9 @@ static int setup_declared(struct vm *vm, int out)
 
 static int setup_devices(struct vm *vm, const struct config *cfg, int out)
 {
-	irq__init(vm, !cfg->no_irqfd);
+	irq__init(&vm->irq, vm, !cfg->no_irqfd);
 	if (serial__init(vm, out) || debugexit__init(&vm->io) || pm__init(&vm->io) ||
-	    pci__init(&vm->pci, &vm->io)) {
+	    pci__init(&vm->pci, &vm->io, &vm->irq)) {
 		fprintf(stderr, "mkvm: cannot set up the devices\n");
 		return MKVM_EXIT_INTERNAL;
 	}
@@ -276,7 +276,7 @@ static int boot(const struct config *cfg)
 	rc = term__run(&vm);
 	if (cfg->stats) {
 		vm__print_stats(&vm, stderr);
-		irq__print_stats(stderr);
+		irq__print_stats(&vm.irq, stderr);
 	}
 	return rc;
 }

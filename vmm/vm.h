@@ -54,9 +54,11 @@ struct vm {
 	void (*debug_hook)(struct vm *vm, struct vcpu *vcpu);
 	void *debug_ctx;
 
-	/* The buses the devices sit on, set up before vm__start(). */
+	/* The buses the devices sit on and the interrupt routing, set up
+	 * before vm__start(). */
 	struct io_bus io;
 	struct pci_bus pci;
+	struct irq_router irq;
 
 	/* Where stdin goes (term.h), and the device it is called with; set
 	 * before vm__start(). */

@@ -48,6 +48,7 @@ static struct virtio_mem mem;
 static struct virtio_pci vp;
 static struct io_bus io;
 static struct pci_bus pci;
+static struct irq_router irq = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static uint64_t bar0, msix_bar;
 static unsigned long live_inputs, broken_inputs; /* how deep inputs got */
 
@@ -66,7 +67,7 @@ static void setup(void)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT(ram != MAP_FAILED);
 	virtio_mem__add(&mem, RAM_GPA, RAM_SIZE, ram);
-	ASSERT(pci__init(&pci, &io) == 0);
+	ASSERT(pci__init(&pci, &io, &irq) == 0);
 	ASSERT(virtio_pci__init(&vp, &virtio_rng__ops, &pci, NULL, NULL, &mem) == 0);
 	bar0 = pci__bar_address(&vp.pci, VIRTIO_PCI_BAR);
 	msix_bar = pci__bar_address(&vp.pci, VIRTIO_PCI_MSIX_BAR);

@@ -3,3 +3,4 @@
 
 struct io_bus test_io;
 struct pci_bus test_pci;
+struct irq_router test_irq = { .lock = PTHREAD_MUTEX_INITIALIZER };

@@ -1,5 +1,6 @@
-/* The I/O and PCI buses the unit tests put their devices on: one of each
- * for the whole run, as a VM has (struct vm's io and pci). */
+/* The I/O and PCI buses the unit tests put their devices on, and the
+ * interrupt routing: one of each for the whole run, as a VM has (struct
+ * vm's io, pci and irq). */
 #ifndef MKVM_TEST_BUSES_H
 #define MKVM_TEST_BUSES_H
 
@@ -8,5 +9,6 @@
 
 extern struct io_bus test_io;
 extern struct pci_bus test_pci;
+extern struct irq_router test_irq;
 
 #endif

@@ -158,7 +158,7 @@ TEST(virtio_console_blocked_output_does_not_block_input)
 	while (write(p[1], junk, sizeof(junk)) > 0)
 		;
 	fcntl(p[1], F_SETFL, 0);              /* full, and writes now block */
-	REQUIRE(fx_init(&f, 4, FX_FEATURES) == VIRTQ_OK && pci__init(&test_pci, &test_io) == 0);
+	REQUIRE(fx_init(&f, 4, FX_FEATURES) == VIRTQ_OK && pci__init(&test_pci, &test_io, &test_irq) == 0);
 	virtq__disable(&f.vq);
 	blocked = virtio_console__init(&test_pci, NULL, &f.mem, p[1]);
 	REQUIRE(blocked != NULL);

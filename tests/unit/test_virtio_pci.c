@@ -68,7 +68,7 @@ static bool wait_status(struct drv *d, uint8_t bit)
 static int start_dev(struct drv *d, const struct virtio_pci_ops *ops)
 {
 	memset(d, 0, sizeof(*d));
-	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init(&test_pci, &test_io))
+	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init(&test_pci, &test_io, &test_irq))
 		return -1;
 	virtq__disable(&d->f.vq); /* the device owns the ring from here */
 	if (virtio_pci__init(&d->vp, ops, &test_pci, NULL, NULL, &d->f.mem))

@@ -3,7 +3,8 @@
  * vector in use; a vector's interrupt is a write to its eventfd while it is
  * unmasked, a PBA bit while it or the function is masked, delivered on
  * unmask; a reprogrammed vector is re-routed when unmasked. No VM here:
- * irq__init(NULL, true) keeps table and eventfds without the ioctls. */
+ * irq__init(&test_irq, NULL, true) keeps table and eventfds without the
+ * ioctls. */
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -166,7 +167,7 @@ static const struct kvm_irq_routing_entry *vec_route(int vec)
 {
 	static struct irq_routes t;
 
-	irq__routes(&t);
+	irq__routes(&test_irq, &t);
 	return route(&t, (uint32_t)dev.msix_irq[vec].gsi, KVM_IRQ_ROUTING_MSI);
 }
 
@@ -175,13 +176,13 @@ TEST(vmm_irq_msix_mask_pending_irqfd)
 	uint32_t cap, ctrl;
 	uint64_t sig;
 
-	irq__init(NULL, true);
-	REQUIRE(pci__init(&test_pci, &test_io) == 0);
+	irq__init(&test_irq, NULL, true);
+	REQUIRE(pci__init(&test_pci, &test_io, &test_irq) == 0);
 	REQUIRE(pci__register(&test_pci, &dev) > 0);
 	cap = cfg_rd(0x34) & 0xff;
 	REQUIRE(cap && (cfg_rd(cap) & 0xff) == 0x11);
 	ctrl = cfg_rd(cap);
-	sig = irq__signal_msi_count();
+	sig = irq__signal_msi_count(&test_irq);
 
 	/* MSI-X off: pending only, and no GSI spent on it. */
 	pci__msix_notify(&dev, 0);
@@ -194,11 +195,11 @@ TEST(vmm_irq_msix_mask_pending_irqfd)
 	REQUIRE(dev.msix_irq[0].gsi >= IRQ_LEGACY_GSIS && dev.msix_irq[0].fd >= 0);
 	CHECK(is_msi(vec_route(0), &msg_a));
 	CHECK(fired(0) == 1 && pba() == 0);
-	uint64_t before = irq__irqfd_count();
+	uint64_t before = irq__irqfd_count(&test_irq);
 	pci__msix_notify(&dev, 0);
 	pci__msix_notify(&dev, 0);
 	CHECK(fired(0) == 2);
-	CHECK(irq__irqfd_count() - before == 2);
+	CHECK(irq__irqfd_count(&test_irq) - before == 2);
 	CHECK(dev.msix_irq[1].gsi == -1);            /* vector 1 never unmasked */
 
 	/* Vector masked: PBA bit, no write; reprogramming a masked vector
@@ -219,13 +220,13 @@ TEST(vmm_irq_msix_mask_pending_irqfd)
 	CHECK(fired(0) == 0 && pba() == 1);
 	cfg_wr(cap, ctrl | 0x80000000u);
 	CHECK(fired(0) == 1 && pba() == 0);
-	CHECK(irq__signal_msi_count() == sig);
+	CHECK(irq__signal_msi_count(&test_irq) == sig);
 
 	/* Without irqfd every interrupt is a KVM_SIGNAL_MSI. */
-	irq__init(NULL, false);
-	before = irq__irqfd_count();
+	irq__init(&test_irq, NULL, false);
+	before = irq__irqfd_count(&test_irq);
 	pci__msix_notify(&dev, 0);
 	CHECK(fired(0) == 0);
-	CHECK(irq__signal_msi_count() == sig + 1 && irq__irqfd_count() == before);
+	CHECK(irq__signal_msi_count(&test_irq) == sig + 1 && irq__irqfd_count(&test_irq) == before);
 	cfg_wr(cap, ctrl);
 }

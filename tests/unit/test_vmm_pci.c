@@ -56,7 +56,7 @@ static void setup(void)
 {
 	if (slot >= 0)
 		return;
-	if (pci__init(&test_pci, &test_io) == 0)
+	if (pci__init(&test_pci, &test_io, &test_irq) == 0)
 		slot = pci__register(&test_pci, &dev);
 }
 

@@ -332,11 +332,12 @@ static void pci__cfc(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 	pci__cfg_access(bus, (int)(a >> 11) & 31, (int)(a >> 8) & 7, off, data, len, is_write);
 }
 
-int pci__init(struct pci_bus *bus, struct io_bus *io)
+int pci__init(struct pci_bus *bus, struct io_bus *io, struct irq_router *irq)
 {
 	if (bus->ready)
 		return 0;
 	pthread_mutex_init(&bus->lock, NULL);
+	bus->irq = irq;
 	bus->mmio_next = PCI_MMIO_START;
 	bus->pio_next = PCI_PIO_START;
 	if (io__register(io, IO_MMIO, PCI_ECAM_START, PCI_ECAM_SIZE, pci__ecam, bus) ||
@@ -400,7 +401,7 @@ static int add_msix(struct pci_device *d)
 	d->bus->wmask[d->slot][off + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
 	for (int v = 0; v < d->msix_vectors; v++) {
 		d->msix[v].ctrl = MSIX_VEC_MASKED;
-		irq__msi_init(&d->msix_irq[v]);
+		irq__msi_init(&d->msix_irq[v], d->bus->irq);
 	}
 	return 0;
 }

@@ -87,6 +87,7 @@ struct pci_device {
  * the core; zeroed until pci__init(). */
 struct pci_bus {
 	pthread_mutex_t lock;
+	struct irq_router *irq;                        /* the devices' MSI-X go there */
 	struct pci_device *dev[PCI_MAX_DEVICES];
 	uint8_t wmask[PCI_MAX_DEVICES][PCI_CFG_SIZE];  /* guest-writable bits */
 	uint8_t msix_cap[PCI_MAX_DEVICES];             /* offset, 0: none */
@@ -97,10 +98,10 @@ struct pci_bus {
 	struct pci_device host_bridge;
 };
 
-/* Sets up bus with its host bridge and claims ECAM, 0xCF8-0xCFF and the
- * BAR windows on io. Call after irq__init() and before any
- * pci__register(); again, it does nothing. */
-int pci__init(struct pci_bus *bus, struct io_bus *io);
+/* Sets up bus with its host bridge, its devices' MSI-X sent through irq,
+ * and claims ECAM, 0xCF8-0xCFF and the BAR windows on io. Call after
+ * irq__init() and before any pci__register(); again, it does nothing. */
+int pci__init(struct pci_bus *bus, struct io_bus *io, struct irq_router *irq);
 
 /* Gives dev the next free slot on bus, builds its header and assigns its
  * BARs. Returns the slot or -1 (bus full, bad BAR size, window
