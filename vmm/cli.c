@@ -152,6 +152,7 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 	bool only_operands = false;
 
 	memset(cfg, 0, sizeof(*cfg));
+	device__reset_all();
 	cfg->mem = CLI_DEFAULT_MEM;
 	cfg->cpus = 1;
 
@@ -195,7 +196,7 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 			return errmsg(err, errlen, "--%s takes no argument", oname);
 		}
 		if (o ? cli__apply(cfg, o, arg, err, errlen) :
-			dev->parse(cfg, arg, err, errlen))
+			dev->parse(arg, err, errlen))
 			return -1;
 		cfg->nr_device_opts += dev != NULL;
 	}

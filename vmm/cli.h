@@ -1,5 +1,6 @@
-/* The command line, parsed into a struct config (no side effects, so the
- * parser is unit-tested in tests/unit/test_vmm_cli.c). */
+/* The command line, parsed into a struct config and, for the devices'
+ * options, into each device's own settings (device.h). Nothing else is
+ * touched, so the parser is unit-tested in tests/unit/test_vmm_cli.c. */
 #ifndef MKVM_CLI_H
 #define MKVM_CLI_H
 
@@ -14,20 +15,6 @@
 #define CLI_MAX_MEM       (512ull << 30)
 #define CLI_MAX_CPUS      64
 
-#define CLI_MAX_DISKS     8
-#define CLI_MAX_NETS      4
-
-struct cli_disk {
-	const char *path;
-	bool readonly;
-	struct rate_limit limit;     /* ,rate=SIZE ,ops=N */
-};
-
-struct cli_net {
-	const char *spec;            /* tap=NAME or user-loopback */
-	struct rate_limit limit;
-};
-
 struct config {
 	const char *kernel;
 	const char *initrd;
@@ -39,13 +26,6 @@ struct config {
 	const char *gdb;         /* --gdb address, or NULL */
 	bool gdb_wait;
 	bool gdb_os_off;          /* --gdb-os off */
-	struct cli_disk disks[CLI_MAX_DISKS]; /* --disk, in order */
-	int nr_disks;
-	struct cli_net nets[CLI_MAX_NETS];    /* --net, in order */
-	int nr_nets;
-	bool console;            /* --console: a virtio-console on stdio */
-	bool rng;                /* --rng: a virtio-rng */
-	struct rate_limit rng_limit;          /* --rng=rate=SIZE,ops=N */
 	int nr_device_opts;      /* device options given (device.h) */
 	bool no_irqfd;           /* --no-irqfd: MSIs by KVM_SIGNAL_MSI */
 	bool no_seccomp;         /* --no-seccomp: no system call filters */
@@ -58,7 +38,8 @@ struct config {
 	bool version;
 };
 
-/* Fills cfg from argv. On error returns -1 with a one-line reason in err. */
+/* Fills cfg, and the settings of the devices (reset first), from argv. On
+ * error returns -1 with a one-line reason in err. */
 int cli__parse(struct config *cfg, int argc, char *const argv[],
 	       char *err, size_t errlen);
 

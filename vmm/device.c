@@ -1,4 +1,6 @@
 /* The registry of self-declared devices (device.h). */
+#include <string.h>
+
 #include "device.h"
 
 /* The linker defines these around the section when any object puts
@@ -21,4 +23,24 @@ int device__list(const struct device_decl *out[DEVICE_MAX])
 		out[i] = *p;
 	}
 	return n;
+}
+
+const struct device_decl *device__find(const char *name)
+{
+	const struct device_decl *devs[DEVICE_MAX];
+	int n = device__list(devs);
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(devs[i]->option, name))
+			return devs[i];
+	return NULL;
+}
+
+void device__reset_all(void)
+{
+	const struct device_decl *devs[DEVICE_MAX];
+	int n = device__list(devs);
+
+	for (int i = 0; i < n; i++)
+		devs[i]->reset();
 }

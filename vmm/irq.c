@@ -11,19 +11,6 @@
 #include "irq.h"
 #include "vm.h"
 
-static struct {
-	pthread_mutex_t lock;         /* the table, and writes of sources' bindings */
-	struct vm *vm;                /* NULL: no ioctls (unit tests) */
-	atomic_bool irqfd;            /* false: KVM_SIGNAL_MSI for everything
-	                               * (written under lock, read without) */
-	char why_not[96];             /* why irqfd is off */
-	struct irq_routes t;
-	atomic_ullong nr_irqfd, nr_signal;
-} irq = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.why_not = "irq__init() was not called",
-};
-
 /* ---- the table ---- */
 
 static void add_irqchip(struct irq_routes *t, uint32_t gsi, uint32_t chip, uint32_t pin)
@@ -85,59 +72,59 @@ int irq_routes__lookup(const struct irq_routes *t, uint32_t gsi,
 	return n;
 }
 
-/* ---- talking to KVM (irq.lock held) ---- */
+/* ---- talking to KVM (r->lock held) ---- */
 
 /* irqfd is off from now on, for reason; sources go to KVM_SIGNAL_MSI. */
-static void irqfd_off(const char *what, int err)
+static void irqfd_off(struct irq_router *r, const char *what, int err)
 {
-	irq.irqfd = false;
-	snprintf(irq.why_not, sizeof(irq.why_not), "%s: %s", what, strerror(err));
+	r->irqfd = false;
+	snprintf(r->why_not, sizeof(r->why_not), "%s: %s", what, strerror(err));
 }
 
-static int commit(void)
+static int commit(struct irq_router *r)
 {
 	size_t n = sizeof(struct kvm_irq_routing) +
-		   irq.t.nr * sizeof(struct kvm_irq_routing_entry);
-	struct kvm_irq_routing *r;
+		   r->t.nr * sizeof(struct kvm_irq_routing_entry);
+	struct kvm_irq_routing *tab;
 	int rc;
 
-	if (!irq.vm)
+	if (!r->vm)
 		return 0;
-	r = calloc(1, n);
-	if (!r) {
-		irqfd_off("routing table", ENOMEM);
+	tab = calloc(1, n);
+	if (!tab) {
+		irqfd_off(r, "routing table", ENOMEM);
 		return -1;
 	}
-	r->nr = irq.t.nr;
-	memcpy(r->entries, irq.t.e, irq.t.nr * sizeof(r->entries[0]));
-	rc = ioctl(irq.vm->vm_fd, KVM_SET_GSI_ROUTING, r);
-	free(r);
+	tab->nr = r->t.nr;
+	memcpy(tab->entries, r->t.e, r->t.nr * sizeof(tab->entries[0]));
+	rc = ioctl(r->vm->vm_fd, KVM_SET_GSI_ROUTING, tab);
+	free(tab);
 	if (rc < 0)
-		irqfd_off("KVM_SET_GSI_ROUTING", errno);
+		irqfd_off(r, "KVM_SET_GSI_ROUTING", errno);
 	return rc < 0 ? -1 : 0;
 }
 
 /* First route for s: a GSI, the table, an eventfd and KVM_IRQFD. */
-static int msi_bind(struct irq_msi *s, const struct msi_msg *m)
+static int msi_bind(struct irq_router *r, struct irq_msi *s, const struct msi_msg *m)
 {
 	struct kvm_irqfd f = { 0 };
-	int gsi = irq_routes__add_msi(&irq.t, m), fd;
+	int gsi = irq_routes__add_msi(&r->t, m), fd;
 
 	if (gsi < 0) {
-		irqfd_off("GSI routing table", ENOSPC);
+		irqfd_off(r, "GSI routing table", ENOSPC);
 		return -1;
 	}
-	if (commit())
+	if (commit(r))
 		return -1;
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0) {
-		irqfd_off("eventfd", errno);
+		irqfd_off(r, "eventfd", errno);
 		return -1;
 	}
 	f.fd = (uint32_t)fd;
 	f.gsi = (uint32_t)gsi;
-	if (irq.vm && ioctl(irq.vm->vm_fd, KVM_IRQFD, &f) < 0) {
-		irqfd_off("KVM_IRQFD", errno);
+	if (r->vm && ioctl(r->vm->vm_fd, KVM_IRQFD, &f) < 0) {
+		irqfd_off(r, "KVM_IRQFD", errno);
 		close(fd);
 		return -1;
 	}
@@ -149,90 +136,96 @@ static int msi_bind(struct irq_msi *s, const struct msi_msg *m)
 
 /* ---- the interface ---- */
 
-void irq__init(struct vm *vm, bool use_irqfd)
+void irq__init(struct irq_router *r, struct vm *vm, bool use_irqfd)
 {
-	pthread_mutex_lock(&irq.lock);
-	irq.vm = vm;
-	irq_routes__init(&irq.t);
-	irq.irqfd = use_irqfd;
-	irq.why_not[0] = '\0';
+	if (!r->ready) {
+		pthread_mutex_init(&r->lock, NULL);
+		r->ready = true;
+	}
+	pthread_mutex_lock(&r->lock);
+	r->vm = vm;
+	irq_routes__init(&r->t);
+	r->irqfd = use_irqfd;
+	r->why_not[0] = '\0';
 	if (!use_irqfd)
-		snprintf(irq.why_not, sizeof(irq.why_not), "--no-irqfd");
+		snprintf(r->why_not, sizeof(r->why_not), "--no-irqfd");
 	else if (vm && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) <= 0)
-		irqfd_off("KVM_CAP_IRQFD", EOPNOTSUPP);
+		irqfd_off(r, "KVM_CAP_IRQFD", EOPNOTSUPP);
 	else if (vm && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) <= 0)
-		irqfd_off("KVM_CAP_IRQ_ROUTING", EOPNOTSUPP);
-	pthread_mutex_unlock(&irq.lock);
+		irqfd_off(r, "KVM_CAP_IRQ_ROUTING", EOPNOTSUPP);
+	pthread_mutex_unlock(&r->lock);
 }
 
-void irq__msi_init(struct irq_msi *s)
+void irq__msi_init(struct irq_msi *s, struct irq_router *r)
 {
-	*s = (struct irq_msi){ .gsi = -1, .fd = -1 };
+	*s = (struct irq_msi){ .router = r, .gsi = -1, .fd = -1 };
 }
 
 int irq__msi_route(struct irq_msi *s, const struct msi_msg *m)
 {
+	struct irq_router *r = s->router;
 	int rc = 0;
 
-	pthread_mutex_lock(&irq.lock);
-	if (!irq.irqfd) {
+	pthread_mutex_lock(&r->lock);
+	if (!r->irqfd) {
 		rc = -1;
 	} else if (s->gsi < 0) {
-		rc = msi_bind(s, m);
+		rc = msi_bind(r, s, m);
 	} else if (memcmp(&s->msg, m, sizeof(*m))) {
-		rc = irq_routes__set_msi(&irq.t, (uint32_t)s->gsi, m) ? -1 : commit();
+		rc = irq_routes__set_msi(&r->t, (uint32_t)s->gsi, m) ? -1 : commit(r);
 		if (rc == 0)
 			s->msg = *m;
 	}
-	pthread_mutex_unlock(&irq.lock);
+	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 
 void irq__msi_send(struct irq_msi *s, const struct msi_msg *m)
 {
+	struct irq_router *r = s->router;
 	uint64_t one = 1;
 
 	/* s was routed when its message was programmed or unmasked
 	 * (irq__msi_route), so the hot path takes no lock and no ioctl */
-	if (irq.irqfd && s->fd >= 0 && !memcmp(&s->msg, m, sizeof(*m)) &&
+	if (r->irqfd && s->fd >= 0 && !memcmp(&s->msg, m, sizeof(*m)) &&
 	    write(s->fd, &one, sizeof(one)) == sizeof(one)) {
-		atomic_fetch_add(&irq.nr_irqfd, 1);
+		atomic_fetch_add(&r->nr_irqfd, 1);
 		return;
 	}
-	if (irq.vm) {
+	if (r->vm) {
 		struct kvm_msi msi = { .address_lo = m->addr_lo, .address_hi = m->addr_hi,
 				       .data = m->data };
 
-		ioctl(irq.vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+		ioctl(r->vm->vm_fd, KVM_SIGNAL_MSI, &msi);
 	}
-	atomic_fetch_add(&irq.nr_signal, 1);
+	atomic_fetch_add(&r->nr_signal, 1);
 }
 
-uint64_t irq__irqfd_count(void)
+uint64_t irq__irqfd_count(struct irq_router *r)
 {
-	return atomic_load(&irq.nr_irqfd);
+	return atomic_load(&r->nr_irqfd);
 }
 
-uint64_t irq__signal_msi_count(void)
+uint64_t irq__signal_msi_count(struct irq_router *r)
 {
-	return atomic_load(&irq.nr_signal);
+	return atomic_load(&r->nr_signal);
 }
 
-void irq__print_stats(FILE *out)
+void irq__print_stats(struct irq_router *r, FILE *out)
 {
-	pthread_mutex_lock(&irq.lock);
+	pthread_mutex_lock(&r->lock);
 	fprintf(out, "mkvm: stats: MSI interrupts: irqfd %llu, KVM_SIGNAL_MSI %llu",
-		(unsigned long long)irq__irqfd_count(),
-		(unsigned long long)irq__signal_msi_count());
-	if (!irq.irqfd)
-		fprintf(out, " (irqfd off: %s)", irq.why_not);
+		(unsigned long long)irq__irqfd_count(r),
+		(unsigned long long)irq__signal_msi_count(r));
+	if (!r->irqfd)
+		fprintf(out, " (irqfd off: %s)", r->why_not);
 	fprintf(out, "\n");
-	pthread_mutex_unlock(&irq.lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
-void irq__routes(struct irq_routes *out)
+void irq__routes(struct irq_router *r, struct irq_routes *out)
 {
-	pthread_mutex_lock(&irq.lock);
-	*out = irq.t;
-	pthread_mutex_unlock(&irq.lock);
+	pthread_mutex_lock(&r->lock);
+	*out = r->t;
+	pthread_mutex_unlock(&r->lock);
 }

@@ -14,13 +14,16 @@
  * set, the source is sent with KVM_SIGNAL_MSI instead; the counters tell
  * which path ran (mkvm --stats).
  *
- * Without a VM (irq__init(NULL, true), the unit tests) everything but the
+ * The state is a struct irq_router, one per VM (struct vm's irq). Without
+ * a VM (irq__init(r, NULL, true), the unit tests) everything but the
  * ioctls happens: GSIs are allocated, the table is kept, eventfds are
  * written, so a test can read them. */
 #ifndef MKVM_IRQ_H
 #define MKVM_IRQ_H
 
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,19 +57,35 @@ int irq_routes__set_msi(struct irq_routes *t, uint32_t gsi, const struct msi_msg
 int irq_routes__lookup(const struct irq_routes *t, uint32_t gsi,
 		       const struct kvm_irq_routing_entry **out, int max);
 
+/* The VM's routing and how its MSIs travel. Zeroed (with an initialised
+ * lock) until irq__init(), it sends everything by KVM_SIGNAL_MSI. */
+struct irq_router {
+	pthread_mutex_t lock;         /* the table, and writes of sources' bindings */
+	bool ready;                   /* lock initialised */
+	struct vm *vm;                /* NULL: no ioctls (unit tests) */
+	atomic_bool irqfd;            /* false: KVM_SIGNAL_MSI for everything
+	                               * (written under lock, read without) */
+	char why_not[96];             /* why irqfd is off */
+	struct irq_routes t;
+	atomic_ullong nr_irqfd, nr_signal;
+};
+
 /* One MSI source. gsi and fd are -1 until the source is first routed. */
 struct irq_msi {
+	struct irq_router *router;
 	int gsi;
 	int fd;                       /* eventfd bound to gsi by KVM_IRQFD */
 	struct msi_msg msg;           /* what gsi is routed to */
 };
 
-/* Checks KVM_CAP_IRQFD and KVM_CAP_IRQ_ROUTING (vm may be NULL, see
- * above); use_irqfd false forces KVM_SIGNAL_MSI. Call before any device
- * sends an interrupt. Never fails: without irqfd, KVM_SIGNAL_MSI. */
-void irq__init(struct vm *vm, bool use_irqfd);
+/* Sets r up for vm: KVM's default routes, and checks KVM_CAP_IRQFD and
+ * KVM_CAP_IRQ_ROUTING (vm may be NULL, see above); use_irqfd false forces
+ * KVM_SIGNAL_MSI. Call before any device sends an interrupt. Never fails:
+ * without irqfd, KVM_SIGNAL_MSI. */
+void irq__init(struct irq_router *r, struct vm *vm, bool use_irqfd);
 
-void irq__msi_init(struct irq_msi *s);
+/* A source of r's, not routed yet. */
+void irq__msi_init(struct irq_msi *s, struct irq_router *r);
 
 /* Makes s's GSI route to m (allocating GSI and eventfd the first time,
  * committing the table when it changed). Returns 0, or -1 when s must be
@@ -79,13 +98,13 @@ int irq__msi_route(struct irq_msi *s, const struct msi_msg *m);
 void irq__msi_send(struct irq_msi *s, const struct msi_msg *m);
 
 /* Counters since start. */
-uint64_t irq__irqfd_count(void);
-uint64_t irq__signal_msi_count(void);
+uint64_t irq__irqfd_count(struct irq_router *r);
+uint64_t irq__signal_msi_count(struct irq_router *r);
 
 /* One line on out: interrupts sent by each path, and why not irqfd. */
-void irq__print_stats(FILE *out);
+void irq__print_stats(struct irq_router *r, FILE *out);
 
 /* For tests: a copy of the current table. */
-void irq__routes(struct irq_routes *out);
+void irq__routes(struct irq_router *r, struct irq_routes *out);
 
 #endif

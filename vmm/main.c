@@ -134,13 +134,28 @@ static int validate_images(const struct config *cfg, struct guest_files *g)
 	return 0;
 }
 
+/* What each declared device (device.h) checks before KVM is opened. */
+static int validate_devices(void)
+{
+	const struct device_decl *devs[DEVICE_MAX];
+	int n = device__list(devs), rc;
+
+	for (int i = 0; i < n; i++) {
+		rc = devs[i]->validate ? devs[i]->validate() : 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* Everything that can be checked without KVM is checked before /dev/kvm
  * is opened, in this order, so that bad arguments and images get their
  * own error on any host: the command line, the kernel and boot module,
- * the disk images (opened as the device will open them), the serial log. */
+ * what the devices check (disk images open as the device will open them),
+ * the serial log. */
 static int validate(const struct config *cfg, struct guest_files *g)
 {
-	int rc, fd;
+	int rc;
 
 	if (cfg->cmdline && strlen(cfg->cmdline) >= BOOT_CMDLINE_MAX) {
 		fprintf(stderr, "mkvm: --cmdline is longer than %llu bytes\n",
@@ -150,16 +165,9 @@ static int validate(const struct config *cfg, struct guest_files *g)
 	rc = validate_images(cfg, g);
 	if (rc)
 		return rc;
-	for (int i = 0; i < cfg->nr_disks; i++) {
-		fd = open(cfg->disks[i].path, (cfg->disks[i].readonly ? O_RDONLY : O_RDWR) |
-			  O_CLOEXEC);
-		if (fd < 0) {
-			fprintf(stderr, "mkvm: --disk %s: %s\n", cfg->disks[i].path,
-				strerror(errno));
-			return MKVM_EXIT_IMAGE;
-		}
-		close(fd);
-	}
+	rc = validate_devices();
+	if (rc)
+		return rc;
 	g->out = STDOUT_FILENO;
 	if (cfg->serial) {
 		g->out = open(cfg->serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -198,15 +206,15 @@ static uint64_t load_guest(struct vm *vm, const struct config *cfg,
 	return pvh__write(vm->ram, &b);
 }
 
-/* The declared devices (device.h), in their order; each sets up what cfg
- * asks of it and prints its own error. */
-static int setup_declared(struct vm *vm, const struct config *cfg, int out)
+/* The declared devices (device.h), in their order; each sets up what its
+ * settings ask for and prints its own error. */
+static int setup_declared(struct vm *vm, int out)
 {
 	const struct device_decl *devs[DEVICE_MAX];
 	int n = device__list(devs), rc;
 
 	for (int i = 0; i < n; i++) {
-		rc = devs[i]->init(vm, cfg, out);
+		rc = devs[i]->init(vm, out);
 		if (rc)
 			return rc;
 	}
@@ -215,12 +223,13 @@ static int setup_declared(struct vm *vm, const struct config *cfg, int out)
 
 static int setup_devices(struct vm *vm, const struct config *cfg, int out)
 {
-	irq__init(vm, !cfg->no_irqfd);
-	if (serial__init(vm, out) || debugexit__init() || pm__init() || pci__init()) {
+	irq__init(&vm->irq, vm, !cfg->no_irqfd);
+	if (serial__init(vm, out) || debugexit__init(&vm->io) || pm__init(&vm->io) ||
+	    pci__init(&vm->pci, &vm->io, &vm->irq)) {
 		fprintf(stderr, "mkvm: cannot set up the devices\n");
 		return MKVM_EXIT_INTERNAL;
 	}
-	return setup_declared(vm, cfg, out);
+	return setup_declared(vm, out);
 }
 
 static int boot(const struct config *cfg)
@@ -274,7 +283,7 @@ static int boot(const struct config *cfg)
 	rc = term__run(&vm);
 	if (cfg->stats) {
 		vm__print_stats(&vm, stderr);
-		irq__print_stats(stderr);
+		irq__print_stats(&vm.irq, stderr);
 	}
 	return rc;
 }

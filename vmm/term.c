@@ -68,14 +68,15 @@ void term__init(void)
 		signal(sigs[i], term__signal);
 }
 
-void term__set_backend(struct vm *vm, const struct term_backend *b)
+void term__set_backend(struct vm *vm, const struct term_backend *b, void *dev)
 {
 	vm->console = b;
+	vm->console_dev = dev;
 }
 
 static size_t input_room(const struct vm *vm)
 {
-	return vm->console ? vm->console->rx_room() : 0;
+	return vm->console ? vm->console->rx_room(vm->console_dev) : 0;
 }
 
 /* Reads what the UART has room for; returns false at end of input. */
@@ -101,7 +102,7 @@ static bool term__read_stdin(struct vm *vm, struct term_escape *esc)
 		}
 		n_out += (size_t)r;
 	}
-	vm->console->receive(out, n_out);
+	vm->console->receive(vm->console_dev, out, n_out);
 	return true;
 }
 

@@ -14,14 +14,15 @@ struct vm;
 #define TERM_ESCAPE 0x01         /* Ctrl-A */
 
 /* Where terminal input goes: the guest's console device. COM1 registers
- * itself at set-up; a virtio console set up after it takes its place. */
+ * itself at set-up; a virtio console set up after it takes its place.
+ * Both are called with the device given to term__set_backend(). */
 struct term_backend {
-	size_t (*rx_room)(void);                       /* bytes taken now */
-	void (*receive)(const uint8_t *buf, size_t n); /* at most rx_room() */
+	size_t (*rx_room)(void *dev);                             /* bytes taken now */
+	void (*receive)(void *dev, const uint8_t *buf, size_t n); /* at most rx_room() */
 };
 
-/* Makes b the VM's console input; the last one set wins. */
-void term__set_backend(struct vm *vm, const struct term_backend *b);
+/* Makes b, called with dev, the VM's console input; the last one set wins. */
+void term__set_backend(struct vm *vm, const struct term_backend *b, void *dev);
 
 struct term_escape {
 	bool pending;            /* saw Ctrl-A */

@@ -171,7 +171,7 @@ static void vcpu__handle_io(struct vcpu *vcpu)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		io__access(vcpu, IO_PIO, run->io.port, data, run->io.size,
+		io__access(&vcpu->vm->io, vcpu, IO_PIO, run->io.port, data, run->io.size,
 			   run->io.direction == KVM_EXIT_IO_OUT);
 }
 
@@ -209,7 +209,7 @@ static bool vcpu__handle_exit(struct vcpu *vcpu)
 		vcpu__handle_io(vcpu);
 		return true;
 	case KVM_EXIT_MMIO:
-		io__access(vcpu, IO_MMIO, run->mmio.phys_addr, run->mmio.data,
+		io__access(&vcpu->vm->io, vcpu, IO_MMIO, run->mmio.phys_addr, run->mmio.data,
 			   run->mmio.len, run->mmio.is_write);
 		return true;
 	case KVM_EXIT_INTR:

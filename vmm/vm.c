@@ -212,5 +212,5 @@ void vm__print_stats(struct vm *vm, FILE *out)
 	for (int i = 0; i < vm->nr_cpus; i++)
 		if (vm->vcpus[i])
 			fprintf(out, " vcpu%d=%u", i, vm->vcpus[i]->nr_exits);
-	fprintf(out, "; unclaimed I/O %llu\n", (unsigned long long)io__unclaimed_count());
+	fprintf(out, "; unclaimed I/O %llu\n", (unsigned long long)io__unclaimed_count(&vm->io));
 }

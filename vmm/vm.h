@@ -19,6 +19,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "io.h"
+#include "pci/pci.h"
+
 #define VM_MAX_CPUS 64
 
 struct vcpu;
@@ -51,8 +54,16 @@ struct vm {
 	void (*debug_hook)(struct vm *vm, struct vcpu *vcpu);
 	void *debug_ctx;
 
-	/* Where stdin goes (term.h); set before vm__start(). */
+	/* The buses the devices sit on and the interrupt routing, set up
+	 * before vm__start(). */
+	struct io_bus io;
+	struct pci_bus pci;
+	struct irq_router irq;
+
+	/* Where stdin goes (term.h), and the device it is called with; set
+	 * before vm__start(). */
 	const struct term_backend *console;
+	void *console_dev;
 };
 
 /* Opens /dev/kvm, creates the VM with the in-kernel irqchip and PIT and

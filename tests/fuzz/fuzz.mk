@@ -29,10 +29,12 @@ FUZZ_virtqueue_RUNS := 20000
 FUZZ_virtqueue_ARGS := -timeout=10
 
 FUZZ_virtio_pci_SRCS := $(SRC)/tests/fuzz/virtio_pci.c \
-	$(addprefix $(SRC)/vmm/,cli_keys.c errmsg.c io.c irq.c log.c ratelimit.c seccomp.c \
-	  pci/pci.c) \
+	$(addprefix $(SRC)/vmm/,cli_keys.c device.c errmsg.c io.c irq.c log.c ratelimit.c \
+	  seccomp.c config/domain.c pci/pci.c) \
 	$(BUILD)/vmm/syscall_names.c \
 	$(addprefix $(SRC)/vmm/virtio/,pci.c virtqueue.c mem.c rng.c rng_pci.c)
+# rng_pci.c's declaration reads the libvirt <rng> element (config/domain.c).
+FUZZ_virtio_pci_FLAGS := $(shell pkg-config --cflags --libs libxml-2.0)
 FUZZ_virtio_pci_RUNS := 2000
 FUZZ_virtio_pci_ARGS := -timeout=10
 
@@ -47,12 +49,12 @@ define fuzz_target
 $(BUILD)/fuzz/$(1)-driver: $$(FUZZ_$(1)_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $$(@D)
 	$(CC) $(FUZZ_CFLAGS) -DFUZZ_DRIVER -fsanitize=address,undefined \
-	  -fno-sanitize-recover=all -o $$@ $$(FUZZ_$(1)_SRCS) -lpthread
+	  -fno-sanitize-recover=all -o $$@ $$(FUZZ_$(1)_SRCS) $$(FUZZ_$(1)_FLAGS) -lpthread
 
 $(BUILD)/fuzz/$(1)-libfuzzer: $$(FUZZ_$(1)_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $$(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -o $$@ $$(FUZZ_$(1)_SRCS) -lpthread
+	  -fno-sanitize-recover=all -o $$@ $$(FUZZ_$(1)_SRCS) $$(FUZZ_$(1)_FLAGS) -lpthread
 
 check-fuzz-$(1): $(BUILD)/fuzz/$(1)-driver $(if $(CLANG),$(BUILD)/fuzz/$(1)-libfuzzer)
 	@$(BUILD)/fuzz/$(1)-driver $(FUZZ_$(1)_RUNS)

@@ -46,6 +46,9 @@
 static uint8_t *ram;
 static struct virtio_mem mem;
 static struct virtio_pci vp;
+static struct io_bus io;
+static struct pci_bus pci;
+static struct irq_router irq = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static uint64_t bar0, msix_bar;
 static unsigned long live_inputs, broken_inputs; /* how deep inputs got */
 
@@ -64,15 +67,15 @@ static void setup(void)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT(ram != MAP_FAILED);
 	virtio_mem__add(&mem, RAM_GPA, RAM_SIZE, ram);
-	ASSERT(pci__init() == 0);
-	ASSERT(virtio_pci__init(&vp, &virtio_rng__ops, NULL, NULL, &mem) == 0);
+	ASSERT(pci__init(&pci, &io, &irq) == 0);
+	ASSERT(virtio_pci__init(&vp, &virtio_rng__ops, &pci, NULL, NULL, &mem) == 0);
 	bar0 = pci__bar_address(&vp.pci, VIRTIO_PCI_BAR);
 	msix_bar = pci__bar_address(&vp.pci, VIRTIO_PCI_MSIX_BAR);
 }
 
 static uint64_t bar_rw(uint64_t base, uint64_t off, uint32_t len, bool w, uint64_t v)
 {
-	io__access(NULL, IO_MMIO, base + off, (uint8_t *)&v, len, w);
+	io__access(&io, NULL, IO_MMIO, base + off, (uint8_t *)&v, len, w);
 	return v;
 }
 
@@ -106,7 +109,7 @@ static void run_op(const struct op *o)
 		/* Keep BAR 0 where the program can find it, mostly. */
 		if (w && (o->off & 0xfc) == 0x10 && !(o->pad & 1))
 			v = (uint32_t)bar0;
-		pci__cfg_access(vp.pci.slot, 0, o->off & 0xff, (uint8_t *)&v, len, w);
+		pci__cfg_access(&pci, vp.pci.slot, 0, o->off & 0xff, (uint8_t *)&v, len, w);
 		break;
 	}
 	case OP_BAR:
@@ -171,8 +174,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_mutex_unlock(&vp.lock);
 	/* Back to a known place: BAR 0 and decoding as assigned, then reset. */
 	uint32_t b = (uint32_t)bar0, cmd = 0x6;
-	pci__cfg_access(vp.pci.slot, 0, 0x10, (uint8_t *)&b, 4, true);
-	pci__cfg_access(vp.pci.slot, 0, 0x04, (uint8_t *)&cmd, 2, true);
+	pci__cfg_access(&pci, vp.pci.slot, 0, 0x10, (uint8_t *)&b, 4, true);
+	pci__cfg_access(&pci, vp.pci.slot, 0, 0x04, (uint8_t *)&cmd, 2, true);
 	bar_rw(bar0, CC(device_status), 1, true, 0);
 	ASSERT(bar_rw(bar0, CC(device_status), 1, false, 0) == 0);
 	ASSERT(!vp.q[0].enabled && !vp.q[0].ioeventfd);

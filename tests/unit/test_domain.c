@@ -5,7 +5,19 @@
 
 #include "cli.h"
 #include "config/domain.h"
+#include "device.h"
 #include "unit.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/net.h"
+#include "virtio/rng.h"
+
+/* Each device's settings, reached through its declaration: the domain's
+ * device elements go there. */
+#define DISKS   ((const struct virtio_blk_settings *)device__find("disk")->settings)
+#define NETS    ((const struct virtio_net_settings *)device__find("net")->settings)
+#define CONSOLE ((const struct virtio_console_settings *)device__find("console")->settings)
+#define RNG     ((const struct virtio_rng_settings *)device__find("rng")->settings)
 
 /* The shape images/mkdomain.sh writes (images/domain.xml.in), with a TAP
  * interface where the template has libvirt's user-mode network. */
@@ -91,13 +103,13 @@ TEST(domain_release_template)
 	CHECK(!strcmp(d.cmdline, "test & more"));
 	CHECK(!strcmp(d.serial_log, "/img/serial.log"));
 	CHECK(d.mem == 256ull << 20 && d.cpus == 1);
-	REQUIRE(d.nr_disks == 1);
-	CHECK(!strcmp(d.disks[0].path, "/img/disk.img") && !d.disks[0].readonly);
-	REQUIRE(d.nr_nets == 1);
-	CHECK(!strcmp(d.nets[0], "tap=mkvmtap0"));
-	CHECK(d.console && d.rng);
+	REQUIRE(DISKS->nr == 1);
+	CHECK(!strcmp(DISKS->disks[0].path, "/img/disk.img") && !DISKS->disks[0].readonly);
+	REQUIRE(NETS->nr == 1);
+	CHECK(!strcmp(NETS->ifaces[0].spec, "tap=mkvmtap0"));
+	CHECK(CONSOLE->on && RNG->on);
 	domain__free(&d);
-	CHECK(d.kernel == NULL && d.nr_disks == 0 && d.nr_nets == 0);
+	CHECK(d.kernel == NULL && DISKS->nr == 0 && NETS->nr == 0);
 }
 
 TEST(domain_minimal_defaults)
@@ -108,7 +120,7 @@ TEST(domain_minimal_defaults)
 	REQUIRE(parse_with(&d, "", err, sizeof(err)) == 0);
 	CHECK(d.mem == 64ull << 20);       /* no unit: KiB */
 	CHECK(d.cpus == 1 && !d.initrd && !d.cmdline && !d.serial_log);
-	CHECK(d.nr_disks == 0 && d.nr_nets == 0 && !d.console && !d.rng);
+	CHECK(DISKS->nr == 0 && NETS->nr == 0 && !CONSOLE->on && !RNG->on);
 	domain__free(&d);
 }
 
@@ -148,11 +160,11 @@ TEST(domain_devices_variants)
 			   "<controller type='pci' model='pcie-root'/>"
 			   "</devices>", err, sizeof(err)) == 0);
 	CHECK(d.cpus == 4);
-	REQUIRE(d.nr_disks == 2);
-	CHECK(!strcmp(d.disks[0].path, "a.img") && d.disks[0].readonly);
-	CHECK(!strcmp(d.disks[1].path, "b.img") && !d.disks[1].readonly);
+	REQUIRE(DISKS->nr == 2);
+	CHECK(!strcmp(DISKS->disks[0].path, "a.img") && DISKS->disks[0].readonly);
+	CHECK(!strcmp(DISKS->disks[1].path, "b.img") && !DISKS->disks[1].readonly);
 	CHECK(!strcmp(d.serial_log, "com1.log"));
-	CHECK(!d.console);                 /* target type='serial' is COM1 itself */
+	CHECK(!CONSOLE->on);                 /* target type='serial' is COM1 itself */
 	domain__free(&d);
 }
 
@@ -167,8 +179,8 @@ TEST(domain_interface_managed_tap)
 			   "<target dev='mkvm0' managed='yes'/>"
 			   "<model type='virtio-non-transitional'/></interface></devices>",
 			   err, sizeof(err)) == 0);
-	REQUIRE(d.nr_nets == 1);
-	CHECK(!strcmp(d.nets[0], "tap=mkvm0"));
+	REQUIRE(NETS->nr == 1);
+	CHECK(!strcmp(NETS->ifaces[0].spec, "tap=mkvm0"));
 	domain__free(&d);
 	CHECK(refused("<devices><interface type='ethernet'><target dev='t' managed='maybe'/>"
 		      "</interface></devices>", "<target managed='maybe'> is not supported"));
@@ -303,9 +315,13 @@ TEST(domain_file_errors)
 	struct domain d;
 	char err[300];
 
+	struct config c;
+	char *argv[] = { "mkvm", "--rng", "k.elf", NULL };
+
+	REQUIRE(cli__parse(&c, 3, argv, err, sizeof(err)) == 0 && RNG->on);
 	CHECK(domain__parse_file(&d, "/nonexistent/dom.xml", err, sizeof(err)) == -1);
 	CHECK(strstr(err, "cannot open '/nonexistent/dom.xml'") != NULL);
-	CHECK(d.kernel == NULL);
+	CHECK(d.kernel == NULL && !RNG->on);
 }
 
 TEST(domain_apply_to_config)
@@ -323,20 +339,39 @@ TEST(domain_apply_to_config)
 	domain__free(&d);
 }
 
+/* mkvm's order: the command line (--domain), then the domain, whose
+ * devices are in the devices' settings when it is applied. */
 TEST(domain_apply_devices)
 {
 	struct domain d;
-	struct config c = { 0 };
+	struct config c;
 	char err[300];
+	char *argv[] = { "mkvm", "--domain", "x.xml", NULL };
 
+	REQUIRE(cli__parse(&c, 3, argv, err, sizeof(err)) == 0);
 	REQUIRE(parse(&d, release, err, sizeof(err)) == 0);
 	REQUIRE(domain__apply(&d, &c, err, sizeof(err)) == 0);
-	REQUIRE(c.nr_disks == 1 && c.nr_nets == 1);
-	CHECK(!strcmp(c.disks[0].path, "/img/disk.img") && !c.disks[0].readonly);
-	CHECK(!strcmp(c.nets[0].spec, "tap=mkvmtap0"));
-	CHECK(c.console && c.rng);
+	REQUIRE(DISKS->nr == 1 && NETS->nr == 1);
+	CHECK(!strcmp(DISKS->disks[0].path, "/img/disk.img") && !DISKS->disks[0].readonly);
+	CHECK(!strcmp(NETS->ifaces[0].spec, "tap=mkvmtap0"));
+	CHECK(CONSOLE->on && RNG->on);
 	CHECK(!strcmp(c.initrd, "/img/boot.cpio") && !strcmp(c.cmdline, "test & more"));
 	domain__free(&d);
+	CHECK(DISKS->nr == 0 && NETS->nr == 0 && !CONSOLE->on && !RNG->on);
+}
+
+/* A domain refused after some of its devices were read leaves none. */
+TEST(domain_refused_leaves_no_devices)
+{
+	struct domain d;
+	char err[300];
+
+	CHECK(parse_with(&d, "<devices><disk type='file'><source file='/d.img'/>"
+			 "<target dev='vda' bus='virtio'/></disk><rng model='virtio'/>"
+			 "<console type='pty'><target type='virtio'/></console>"
+			 "<graphics type='vnc'/></devices>", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "<graphics> in <devices> is not supported") != NULL);
+	CHECK(DISKS->nr == 0 && !DISKS->disks[0].path && !RNG->on && !CONSOLE->on);
 }
 
 TEST(domain_apply_refuses_what_mkvm_cannot_do)
@@ -387,13 +422,8 @@ TEST(domain_rate_limits)
 			   "<rng model='virtio'><backend model='random'>/dev/urandom</backend>"
 			   "<rate bytes='1024' period='2000'/></rng></devices>",
 			   err, sizeof(err)) == 0);
-	CHECK(d.disks[0].limit.bytes_per_s == 1048576 && d.disks[0].limit.ops_per_s == 200);
-	CHECK(d.rng_limit.bytes_per_s == 512);
-	struct config c;
-	char *argv[] = { "mkvm", "--domain", "x.xml", NULL };
-	REQUIRE(cli__parse(&c, 3, argv, err, sizeof(err)) == 0);
-	REQUIRE(domain__apply(&d, &c, err, sizeof(err)) == 0);
-	CHECK(c.disks[0].limit.ops_per_s == 200 && c.rng_limit.bytes_per_s == 512);
+	CHECK(DISKS->disks[0].limit.bytes_per_s == 1048576 && DISKS->disks[0].limit.ops_per_s == 200);
+	CHECK(RNG->limit.bytes_per_s == 512);
 	domain__free(&d);
 	CHECK(parse_with(&d, "<devices><rng model='virtio'><rate bytes='0'/></rng></devices>",
 			 err, sizeof(err)) == -1);

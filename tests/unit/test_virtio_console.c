@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "io.h"
 #include "pci/pci.h"
+#include "buses.h"
 #include "unit.h"
 #include "virtio/console.h"
 #include "virtio/pci.h"
@@ -115,9 +116,11 @@ TEST(virtio_console_tx_is_bounded)
 #define CQ_AVAIL (FX_RAM + 0x5800)
 #define CQ_USED  (FX_RAM + 0x6000)
 
+static struct virtio_console_pci *blocked;
+
 static void *ask_room(void *arg)
 {
-	*(size_t *)arg = virtio_console__rx_room() + 1;
+	*(size_t *)arg = virtio_console__rx_room(blocked) + 1;
 	return NULL;
 }
 
@@ -130,8 +133,8 @@ static uint64_t console_bar(void)
 	for (int s = 0; s < PCI_MAX_DEVICES; s++) {
 		uint32_t id = 0, bar = 0;
 
-		pci__cfg_access(s, 0, 0, (uint8_t *)&id, 4, false);
-		pci__cfg_access(s, 0, 0x10, (uint8_t *)&bar, 4, false);
+		pci__cfg_access(&test_pci, s, 0, 0, (uint8_t *)&id, 4, false);
+		pci__cfg_access(&test_pci, s, 0, 0x10, (uint8_t *)&bar, 4, false);
 		if (id == want)
 			return bar & ~15u;
 	}
@@ -140,7 +143,7 @@ static uint64_t console_bar(void)
 
 static void cwr(uint64_t bar, uint64_t off, uint32_t len, uint64_t v)
 {
-	io__access(NULL, IO_MMIO, bar + off, (uint8_t *)&v, len, true);
+	io__access(&test_io, NULL, IO_MMIO, bar + off, (uint8_t *)&v, len, true);
 }
 
 TEST(virtio_console_blocked_output_does_not_block_input)
@@ -155,9 +158,10 @@ TEST(virtio_console_blocked_output_does_not_block_input)
 	while (write(p[1], junk, sizeof(junk)) > 0)
 		;
 	fcntl(p[1], F_SETFL, 0);              /* full, and writes now block */
-	REQUIRE(fx_init(&f, 4, FX_FEATURES) == VIRTQ_OK && pci__init() == 0);
+	REQUIRE(fx_init(&f, 4, FX_FEATURES) == VIRTQ_OK && pci__init(&test_pci, &test_io, &test_irq) == 0);
 	virtq__disable(&f.vq);
-	REQUIRE(virtio_console__init(NULL, &f.mem, p[1]) == 0);
+	blocked = virtio_console__init(&test_pci, NULL, &f.mem, p[1]);
+	REQUIRE(blocked != NULL);
 	uint64_t bar = console_bar();
 	REQUIRE(bar);
 	/* Driver set-up of the transmit queue (1) only, then one request. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "io.h"
+#include "buses.h"
 #include "unit.h"
 #include "virtio/pci.h"
 #include "virtio/rng.h"
@@ -29,20 +30,20 @@ static uint64_t rd(struct drv *d, uint64_t off, uint32_t len)
 {
 	uint64_t v = 0;
 
-	io__access(NULL, IO_MMIO, d->bar + off, (uint8_t *)&v, len, false);
+	io__access(&test_io, NULL, IO_MMIO, d->bar + off, (uint8_t *)&v, len, false);
 	return v;
 }
 
 static void wr(struct drv *d, uint64_t off, uint32_t len, uint64_t v)
 {
-	io__access(NULL, IO_MMIO, d->bar + off, (uint8_t *)&v, len, true);
+	io__access(&test_io, NULL, IO_MMIO, d->bar + off, (uint8_t *)&v, len, true);
 }
 
 static uint32_t cfg_rd(struct drv *d, uint32_t off, uint32_t len)
 {
 	uint32_t v = 0;
 
-	pci__cfg_access(d->vp.pci.slot, 0, off, (uint8_t *)&v, len, false);
+	pci__cfg_access(&test_pci, d->vp.pci.slot, 0, off, (uint8_t *)&v, len, false);
 	return v;
 }
 
@@ -67,10 +68,10 @@ static bool wait_status(struct drv *d, uint8_t bit)
 static int start_dev(struct drv *d, const struct virtio_pci_ops *ops)
 {
 	memset(d, 0, sizeof(*d));
-	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init())
+	if (fx_init(&d->f, 8, FX_FEATURES) != VIRTQ_OK || pci__init(&test_pci, &test_io, &test_irq))
 		return -1;
 	virtq__disable(&d->f.vq); /* the device owns the ring from here */
-	if (virtio_pci__init(&d->vp, ops, NULL, NULL, &d->f.mem))
+	if (virtio_pci__init(&d->vp, ops, &test_pci, NULL, NULL, &d->f.mem))
 		return -1;
 	d->bar = pci__bar_address(&d->vp.pci, VIRTIO_PCI_BAR);
 	return d->bar ? 0 : -1;
@@ -187,7 +188,7 @@ TEST(virtio_pci_request_through_notify)
 			msix = p;
 	REQUIRE(msix);
 	uint16_t ctl = 0x8000;
-	pci__cfg_access(d.vp.pci.slot, 0, msix + 2, (uint8_t *)&ctl, 2, true);
+	pci__cfg_access(&test_pci, d.vp.pci.slot, 0, msix + 2, (uint8_t *)&ctl, 2, true);
 
 	fx_set(fx_desc(&d.f, 0), FX_BUF, 32, VIRTQ_DESC_F_WRITE, 0);
 	fx_offer(&d.f, 0);
@@ -255,7 +256,7 @@ TEST(virtio_pci_bad_queue_address_needs_reset)
 
 static void cfg_wr(struct drv *d, uint32_t off, uint32_t len, uint32_t v)
 {
-	pci__cfg_access(d->vp.pci.slot, 0, off, (uint8_t *)&v, len, true);
+	pci__cfg_access(&test_pci, d->vp.pci.slot, 0, off, (uint8_t *)&v, len, true);
 }
 
 /* One access through the VIRTIO_PCI_CAP_PCI_CFG window at cap p. */

@@ -7,6 +7,7 @@
 #include "acpi/aml.h"
 #include "layout.h"
 #include "pci/pci.h"
+#include "buses.h"
 #include "unit.h"
 
 static uint8_t buf[ACPI_SIZE];
@@ -433,7 +434,7 @@ TEST(vmm_acpi_bars_inside_crs_windows)
 	struct crs c = parse_crs(name_buffer(device(dsdt_body(), "PCI0"), "_CRS"));
 
 	REQUIRE(c.nio == 1 && c.nmem == 1);
-	REQUIRE(pci__init() == 0 && pci__register(&dev) >= 0);
+	REQUIRE(pci__init(&test_pci, &test_io, &test_irq) == 0 && pci__register(&test_pci, &dev) >= 0);
 	for (int b = 0; b < 3; b++) {
 		uint32_t a = pci__bar_address(&dev, b), end = a + (uint32_t)dev.bar[b].size - 1;
 

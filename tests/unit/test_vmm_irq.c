@@ -3,7 +3,8 @@
  * vector in use; a vector's interrupt is a write to its eventfd while it is
  * unmasked, a PBA bit while it or the function is masked, delivered on
  * unmask; a reprogrammed vector is re-routed when unmasked. No VM here:
- * irq__init(NULL, true) keeps table and eventfds without the ioctls. */
+ * irq__init(&test_irq, NULL, true) keeps table and eventfds without the
+ * ioctls. */
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "io.h"
 #include "irq.h"
 #include "pci/pci.h"
+#include "buses.h"
 #include "unit.h"
 
 static const struct msi_msg msg_a = { 0xfee00000, 0, 0x41 };
@@ -115,18 +117,18 @@ static uint32_t cfg_rd(uint32_t off)
 {
 	uint32_t v = 0;
 
-	pci__cfg_access(dev.slot, 0, off, (uint8_t *)&v, 4, false);
+	pci__cfg_access(&test_pci, dev.slot, 0, off, (uint8_t *)&v, 4, false);
 	return v;
 }
 
 static void cfg_wr(uint32_t off, uint32_t v)
 {
-	pci__cfg_access(dev.slot, 0, off, (uint8_t *)&v, 4, true);
+	pci__cfg_access(&test_pci, dev.slot, 0, off, (uint8_t *)&v, 4, true);
 }
 
 static void table_wr(int vec, int word, uint32_t v)
 {
-	io__access(NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * vec + 4u * word,
+	io__access(&test_io, NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * vec + 4u * word,
 		   (uint8_t *)&v, 4, true);
 }
 
@@ -146,7 +148,7 @@ static uint32_t pba(void)
 {
 	uint32_t v = 0;
 
-	io__access(NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * dev.msix_vectors,
+	io__access(&test_io, NULL, IO_MMIO, pci__bar_address(&dev, 0) + 16u * dev.msix_vectors,
 		   (uint8_t *)&v, 4, false);
 	return v;
 }
@@ -165,7 +167,7 @@ static const struct kvm_irq_routing_entry *vec_route(int vec)
 {
 	static struct irq_routes t;
 
-	irq__routes(&t);
+	irq__routes(&test_irq, &t);
 	return route(&t, (uint32_t)dev.msix_irq[vec].gsi, KVM_IRQ_ROUTING_MSI);
 }
 
@@ -174,13 +176,13 @@ TEST(vmm_irq_msix_mask_pending_irqfd)
 	uint32_t cap, ctrl;
 	uint64_t sig;
 
-	irq__init(NULL, true);
-	REQUIRE(pci__init() == 0);
-	REQUIRE(pci__register(&dev) > 0);
+	irq__init(&test_irq, NULL, true);
+	REQUIRE(pci__init(&test_pci, &test_io, &test_irq) == 0);
+	REQUIRE(pci__register(&test_pci, &dev) > 0);
 	cap = cfg_rd(0x34) & 0xff;
 	REQUIRE(cap && (cfg_rd(cap) & 0xff) == 0x11);
 	ctrl = cfg_rd(cap);
-	sig = irq__signal_msi_count();
+	sig = irq__signal_msi_count(&test_irq);
 
 	/* MSI-X off: pending only, and no GSI spent on it. */
 	pci__msix_notify(&dev, 0);
@@ -193,11 +195,11 @@ TEST(vmm_irq_msix_mask_pending_irqfd)
 	REQUIRE(dev.msix_irq[0].gsi >= IRQ_LEGACY_GSIS && dev.msix_irq[0].fd >= 0);
 	CHECK(is_msi(vec_route(0), &msg_a));
 	CHECK(fired(0) == 1 && pba() == 0);
-	uint64_t before = irq__irqfd_count();
+	uint64_t before = irq__irqfd_count(&test_irq);
 	pci__msix_notify(&dev, 0);
 	pci__msix_notify(&dev, 0);
 	CHECK(fired(0) == 2);
-	CHECK(irq__irqfd_count() - before == 2);
+	CHECK(irq__irqfd_count(&test_irq) - before == 2);
 	CHECK(dev.msix_irq[1].gsi == -1);            /* vector 1 never unmasked */
 
 	/* Vector masked: PBA bit, no write; reprogramming a masked vector
@@ -218,13 +220,13 @@ TEST(vmm_irq_msix_mask_pending_irqfd)
 	CHECK(fired(0) == 0 && pba() == 1);
 	cfg_wr(cap, ctrl | 0x80000000u);
 	CHECK(fired(0) == 1 && pba() == 0);
-	CHECK(irq__signal_msi_count() == sig);
+	CHECK(irq__signal_msi_count(&test_irq) == sig);
 
 	/* Without irqfd every interrupt is a KVM_SIGNAL_MSI. */
-	irq__init(NULL, false);
-	before = irq__irqfd_count();
+	irq__init(&test_irq, NULL, false);
+	before = irq__irqfd_count(&test_irq);
 	pci__msix_notify(&dev, 0);
 	CHECK(fired(0) == 0);
-	CHECK(irq__signal_msi_count() == sig + 1 && irq__irqfd_count() == before);
+	CHECK(irq__signal_msi_count(&test_irq) == sig + 1 && irq__irqfd_count(&test_irq) == before);
 	cfg_wr(cap, ctrl);
 }

@@ -5,19 +5,20 @@
 #include "io.h"
 #include "layout.h"
 #include "pci/pci.h"
+#include "buses.h"
 #include "unit.h"
 
 static uint32_t cfg_read(int slot, uint32_t off, uint32_t len)
 {
 	uint32_t v = 0;
 
-	pci__cfg_access(slot, 0, off, (uint8_t *)&v, len, false);
+	pci__cfg_access(&test_pci, slot, 0, off, (uint8_t *)&v, len, false);
 	return v;
 }
 
 static void cfg_write(int slot, uint32_t off, uint32_t v)
 {
-	pci__cfg_access(slot, 0, off, (uint8_t *)&v, 4, true);
+	pci__cfg_access(&test_pci, slot, 0, off, (uint8_t *)&v, 4, true);
 }
 
 static uint8_t last_bar_write[4];
@@ -55,8 +56,8 @@ static void setup(void)
 {
 	if (slot >= 0)
 		return;
-	if (pci__init() == 0)
-		slot = pci__register(&dev);
+	if (pci__init(&test_pci, &test_io, &test_irq) == 0)
+		slot = pci__register(&test_pci, &dev);
 }
 
 TEST(vmm_pci_host_bridge_and_absent_devices)
@@ -68,7 +69,7 @@ TEST(vmm_pci_host_bridge_and_absent_devices)
 	CHECK(cfg_read(31, 0, 4) == 0xffffffff);         /* empty slot */
 	CHECK(cfg_read(0, 0, 4) != 0xffffffff);
 	uint32_t v = 0;
-	pci__cfg_access(slot, 1, 0, (uint8_t *)&v, 4, false);  /* function 1 */
+	pci__cfg_access(&test_pci, slot, 1, 0, (uint8_t *)&v, 4, false);  /* function 1 */
 	CHECK(v == 0xffffffff);
 }
 
@@ -79,21 +80,21 @@ TEST(vmm_pci_ecam_and_cf8)
 	setup();
 	REQUIRE(slot > 0);
 	/* ECAM: bus 0, device slot, function 0, register 0. */
-	io__access(NULL, IO_MMIO, PCI_ECAM_START + ((uint64_t)slot << 15), (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_MMIO, PCI_ECAM_START + ((uint64_t)slot << 15), (uint8_t *)&v, 4, false);
 	CHECK(v == (0x1044u << 16 | 0x1af4));
-	io__access(NULL, IO_MMIO, PCI_ECAM_START + (30u << 15), (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_MMIO, PCI_ECAM_START + (30u << 15), (uint8_t *)&v, 4, false);
 	CHECK(v == 0xffffffff);
 	/* Legacy mechanism #1. */
 	addr = 0x80000000u | (uint32_t)slot << 11;
-	io__access(NULL, IO_PIO, 0xcf8, (uint8_t *)&addr, 4, true);
-	io__access(NULL, IO_PIO, 0xcfc, (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_PIO, 0xcf8, (uint8_t *)&addr, 4, true);
+	io__access(&test_io, NULL, IO_PIO, 0xcfc, (uint8_t *)&v, 4, false);
 	CHECK(v == (0x1044u << 16 | 0x1af4));
 	uint16_t hi = 0;
-	io__access(NULL, IO_PIO, 0xcfe, (uint8_t *)&hi, 2, false);
+	io__access(&test_io, NULL, IO_PIO, 0xcfe, (uint8_t *)&hi, 2, false);
 	CHECK(hi == 0x1044);
 	addr &= ~0x80000000u;                             /* disabled */
-	io__access(NULL, IO_PIO, 0xcf8, (uint8_t *)&addr, 4, true);
-	io__access(NULL, IO_PIO, 0xcfc, (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_PIO, 0xcf8, (uint8_t *)&addr, 4, true);
+	io__access(&test_io, NULL, IO_PIO, 0xcfc, (uint8_t *)&v, 4, false);
 	CHECK(v == 0xffffffff);
 }
 
@@ -117,12 +118,12 @@ TEST(vmm_pci_bar_sizing_and_decoding)
 	CHECK(cfg_read(slot, 0x10, 4) == bar0);
 	/* An access inside BAR0 reaches the device at the right offset. */
 	v = 0;
-	io__access(NULL, IO_MMIO, bar0 + 0x24, (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_MMIO, bar0 + 0x24, (uint8_t *)&v, 4, false);
 	CHECK(v == 0x5a5a5a5a && last_bar_off == 0x24);
 	/* Memory decoding off: the BAR no longer answers. */
 	uint32_t cmd = cfg_read(slot, 0x04, 2);
 	cfg_write(slot, 0x04, cmd & ~2u);
-	io__access(NULL, IO_MMIO, bar0 + 0x24, (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_MMIO, bar0 + 0x24, (uint8_t *)&v, 4, false);
 	CHECK(v == 0xffffffff);
 	cfg_write(slot, 0x04, cmd);
 	/* The device hears about moves and decoding changes, not rewrites. */
@@ -140,7 +141,7 @@ TEST(vmm_pci_bar_sizing_and_decoding)
 	CHECK(bar_changes[0] == 4);
 	/* An 8-byte ECAM read straddling offset 256 stays inside config space. */
 	uint64_t q = ~0ull;
-	io__access(NULL, IO_MMIO, PCI_ECAM_START + ((uint64_t)slot << 15) + 252,
+	io__access(&test_io, NULL, IO_MMIO, PCI_ECAM_START + ((uint64_t)slot << 15) + 252,
 		   (uint8_t *)&q, 8, false);
 	CHECK(q >> 32 == 0);
 	/* Read-only header fields stay put. */
@@ -163,19 +164,19 @@ TEST(vmm_pci_msix_capability_and_table)
 	uint32_t table = pci__bar_address(&dev, 1);
 	REQUIRE(table);
 	/* Vectors start masked; a notify while masked sets the PBA bit. */
-	io__access(NULL, IO_MMIO, table + 16 * 1 + 12, (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_MMIO, table + 16 * 1 + 12, (uint8_t *)&v, 4, false);
 	CHECK(v & 1);
 	pci__msix_notify(&dev, 1);
 	uint32_t pba_off = cfg_read(slot, cap + 8, 4) & ~7u;
-	io__access(NULL, IO_MMIO, table + pba_off, (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_MMIO, table + pba_off, (uint8_t *)&v, 4, false);
 	CHECK(v == 2);
 	/* Program and unmask with MSI-X enabled: the pending bit clears. */
 	v = 0xfee00000;
-	io__access(NULL, IO_MMIO, table + 16, (uint8_t *)&v, 4, true);
+	io__access(&test_io, NULL, IO_MMIO, table + 16, (uint8_t *)&v, 4, true);
 	cfg_write(slot, cap, cfg_read(slot, cap, 4) | 0x80000000u);
 	v = 0;
-	io__access(NULL, IO_MMIO, table + 16 + 12, (uint8_t *)&v, 4, true);
-	io__access(NULL, IO_MMIO, table + pba_off, (uint8_t *)&v, 4, false);
+	io__access(&test_io, NULL, IO_MMIO, table + 16 + 12, (uint8_t *)&v, 4, true);
+	io__access(&test_io, NULL, IO_MMIO, table + pba_off, (uint8_t *)&v, 4, false);
 	CHECK(v == 0);
 	pci__msix_notify(&dev, 7);                       /* out of range: ignored */
 	CHECK(dev.msix_pending == 0);

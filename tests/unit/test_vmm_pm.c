@@ -7,6 +7,7 @@
 #include "devices/devices.h"
 #include "io.h"
 #include "layout.h"
+#include "buses.h"
 #include "unit.h"
 
 #define PM1_STS  PM1A_EVT_PORT
@@ -18,7 +19,7 @@ static void pm_ready(void)
 	static int done;
 
 	if (!done)
-		REQUIRE(pm__init() == 0);
+		REQUIRE(pm__init(&test_io) == 0);
 	done = 1;
 }
 
@@ -26,13 +27,13 @@ static uint32_t in(uint16_t port, uint32_t len)
 {
 	uint32_t v = 0xdeadbeef;
 
-	CHECK(io__access(NULL, IO_PIO, port, (uint8_t *)&v, len, false));
+	CHECK(io__access(&test_io, NULL, IO_PIO, port, (uint8_t *)&v, len, false));
 	return len == 4 ? v : v & ((1u << (8 * len)) - 1);
 }
 
 static void out(uint16_t port, uint32_t v, uint32_t len)
 {
-	CHECK(io__access(NULL, IO_PIO, port, (uint8_t *)&v, len, true));
+	CHECK(io__access(&test_io, NULL, IO_PIO, port, (uint8_t *)&v, len, true));
 }
 
 TEST(vmm_pm1_enable_reads_back)

@@ -23,7 +23,7 @@ static void debugexit__pio(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 	vm__stop(vcpu->vm, (int)(((v << 1) | 1) & 0xff));
 }
 
-int debugexit__init(void)
+int debugexit__init(struct io_bus *io)
 {
-	return io__register(IO_PIO, MKVM_DEBUG_EXIT_PORT, 4, debugexit__pio, NULL);
+	return io__register(io, IO_PIO, MKVM_DEBUG_EXIT_PORT, 4, debugexit__pio, NULL);
 }

@@ -11,6 +11,7 @@
  * write-1-to-clear bits never have anything to clear. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mkvm/testexit.h>
@@ -31,30 +32,32 @@
 #define PM1_EN_DEFINED   0x4721
 #define PM1_EN_OFFSET    2
 
-static struct {
+/* The registers that hold state: the PM1a event block. */
+struct pm {
 	pthread_mutex_t lock;
 	uint8_t evt[4];              /* PM1_STS, PM1_EN, little-endian */
-} pm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+};
 
 static void pm__evt(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 		    uint32_t len, bool is_write, void *opaque)
 {
+	struct pm *pm = opaque;
 	uint32_t off = (uint32_t)(addr - PM1A_EVT_PORT);
 	const uint8_t en_mask[2] = { PM1_EN_DEFINED & 0xff, PM1_EN_DEFINED >> 8 };
 
-	(void)vcpu; (void)opaque;
+	(void)vcpu;
 	if (!is_write)
 		memset(data, 0, len);
-	pthread_mutex_lock(&pm.lock);
-	for (uint32_t i = 0; i < len && off + i < sizeof(pm.evt); i++) {
+	pthread_mutex_lock(&pm->lock);
+	for (uint32_t i = 0; i < len && off + i < sizeof(pm->evt); i++) {
 		uint32_t o = off + i;
 
 		if (!is_write)
-			data[i] = pm.evt[o];
+			data[i] = pm->evt[o];
 		else if (o >= PM1_EN_OFFSET)
-			pm.evt[o] = data[i] & en_mask[o - PM1_EN_OFFSET];
+			pm->evt[o] = data[i] & en_mask[o - PM1_EN_OFFSET];
 	}
-	pthread_mutex_unlock(&pm.lock);
+	pthread_mutex_unlock(&pm->lock);
 }
 
 static void pm__cnt(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
@@ -91,12 +94,17 @@ static void pm__reset(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 	}
 }
 
-int pm__init(void)
+int pm__init(struct io_bus *io)
 {
-	if (io__register(IO_PIO, PM1A_EVT_PORT, 4, pm__evt, NULL) ||
-	    io__register(IO_PIO, PM1A_CNT_PORT, 2, pm__cnt, NULL) ||
-	    io__register(IO_PIO, RESET_PORT, 1, pm__reset, NULL) ||
-	    io__register(IO_PIO, KBD_CMD_PORT, 1, pm__reset, NULL))
+	struct pm *pm = calloc(1, sizeof(*pm));
+
+	if (!pm)
+		return -1;
+	pthread_mutex_init(&pm->lock, NULL);
+	if (io__register(io, IO_PIO, PM1A_EVT_PORT, 4, pm__evt, pm) ||
+	    io__register(io, IO_PIO, PM1A_CNT_PORT, 2, pm__cnt, NULL) ||
+	    io__register(io, IO_PIO, RESET_PORT, 1, pm__reset, NULL) ||
+	    io__register(io, IO_PIO, KBD_CMD_PORT, 1, pm__reset, NULL))
 		return -1;
 	return 0;
 }

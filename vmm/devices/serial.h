@@ -7,17 +7,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct serial;
 struct vm;
 
+/* COM1 of vm: a UART on vm's I/O bus, and the terminal's console backend
+ * (term.h) until a virtio console takes its place. */
 int serial__init(struct vm *vm, int out_fd);
 
+/* A UART on its own (for unit tests: vm NULL drives no interrupt line,
+ * out_fd -1 drops output), or NULL when out of memory. */
+struct serial *serial__new(struct vm *vm, int out_fd);
+
 /* Queues up to len input bytes; returns how many fitted. Any thread. */
-size_t serial__receive(const uint8_t *buf, size_t len);
+size_t serial__receive(struct serial *uart, const uint8_t *buf, size_t len);
 
 /* Free space in the receive FIFO. */
-size_t serial__rx_room(void);
+size_t serial__rx_room(struct serial *uart);
 
-/* The register model on its own, for unit tests: port offset 0..7. */
-void serial__io(uint16_t offset, uint8_t *data, int is_write);
+/* One register access: port offset 0..7. */
+void serial__io(struct serial *uart, uint16_t offset, uint8_t *data, int is_write);
 
 #endif

@@ -29,22 +29,6 @@
 #define MSIX_MASKALL    0x4000
 #define MSIX_VEC_MASKED 0x1
 
-static struct {
-	pthread_mutex_t lock;
-	struct pci_device *dev[PCI_MAX_DEVICES];
-	uint8_t wmask[PCI_MAX_DEVICES][PCI_CFG_SIZE];  /* guest-writable bits */
-	uint8_t msix_cap[PCI_MAX_DEVICES];             /* offset, 0: none */
-	uint32_t cf8;
-	uint64_t mmio_next, pio_next;
-	int nr;
-	bool ready;
-} pci = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static struct pci_device host_bridge = {
-	.vendor_id = 0x1b36, .device_id = 0x0008,     /* generic PCIe host bridge */
-	.class_code = 0x060000,
-};
-
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -66,12 +50,12 @@ bool pci__bar_enabled(const struct pci_device *dev, int bar)
 }
 
 /* Whether vector vec may send now: MSI-X on, function and vector unmasked.
- * Must hold pci.lock. */
+ * Must hold the bus lock. */
 static bool msix_unmasked(const struct pci_device *dev, int vec)
 {
 	uint16_t ctrl;
 
-	memcpy(&ctrl, &dev->cfg[pci.msix_cap[dev->slot] + 2], 2);
+	memcpy(&ctrl, &dev->cfg[dev->bus->msix_cap[dev->slot] + 2], 2);
 	return (ctrl & MSIX_ENABLE) && !(ctrl & MSIX_MASKALL) &&
 	       !(dev->msix[vec].ctrl & MSIX_VEC_MASKED);
 }
@@ -85,7 +69,7 @@ static struct msi_msg msix_msg(const struct pci_device *dev, int vec)
 }
 
 /* Sends vector vec if it is unmasked, else records it in the PBA. Must
- * hold pci.lock. */
+ * hold the bus lock. */
 static void msix_deliver(struct pci_device *dev, int vec)
 {
 	struct msi_msg m = msix_msg(dev, vec);
@@ -102,16 +86,16 @@ void pci__msix_notify(struct pci_device *dev, int vec)
 {
 	if (vec < 0 || vec >= dev->msix_vectors)
 		return;
-	pthread_mutex_lock(&pci.lock);
+	pthread_mutex_lock(&dev->bus->lock);
 	msix_deliver(dev, vec);
-	pthread_mutex_unlock(&pci.lock);
+	pthread_mutex_unlock(&dev->bus->lock);
 }
 
 /* After the guest wrote the table or the MSI-X control: routes every
  * vector that may send to its (possibly new) message, so the worker's
  * irqfd write reaches it, and delivers what became deliverable. A masked
  * vector keeps its old route until unmasked: drivers reprogram masked
- * entries one word at a time. Holds pci.lock. */
+ * entries one word at a time. Holds the bus lock. */
 static void msix_update(struct pci_device *dev)
 {
 	for (int v = 0; v < dev->msix_vectors; v++) {
@@ -164,11 +148,12 @@ static void msix_access(struct pci_device *dev, uint64_t off, uint8_t *data,
 		memset(data, 0, len);
 }
 
-/* Finds the device and BAR decoding addr; must hold pci.lock. */
-static struct pci_device *bar_lookup(bool io, uint64_t addr, int *bar, uint64_t *off)
+/* Finds the device and BAR decoding addr; must hold the bus lock. */
+static struct pci_device *bar_lookup(struct pci_bus *bus, bool io, uint64_t addr, int *bar,
+				     uint64_t *off)
 {
-	for (int s = 0; s < pci.nr; s++) {
-		struct pci_device *d = pci.dev[s];
+	for (int s = 0; s < bus->nr; s++) {
+		struct pci_device *d = bus->dev[s];
 		uint16_t cmd;
 
 		memcpy(&cmd, &d->cfg[CFG_COMMAND], 2);
@@ -188,57 +173,69 @@ static struct pci_device *bar_lookup(bool io, uint64_t addr, int *bar, uint64_t 
 	return NULL;
 }
 
-static void pci__bar_io(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
-			uint32_t len, bool is_write, void *opaque)
+static void bar_access(struct pci_bus *bus, bool io, uint64_t addr, uint8_t *data,
+		       uint32_t len, bool is_write)
 {
-	bool io = opaque != NULL;
 	struct pci_device *d;
 	uint64_t off;
 	int bar;
 
-	(void)vcpu;
-	pthread_mutex_lock(&pci.lock);
-	d = bar_lookup(io, addr, &bar, &off);
+	pthread_mutex_lock(&bus->lock);
+	d = bar_lookup(bus, io, addr, &bar, &off);
 	if (d && d->msix_vectors && bar == d->msix_bar) {
 		msix_access(d, off, data, len, is_write);
-		pthread_mutex_unlock(&pci.lock);
+		pthread_mutex_unlock(&bus->lock);
 		return;
 	}
-	pthread_mutex_unlock(&pci.lock);
+	pthread_mutex_unlock(&bus->lock);
 	if (d && d->bar_access)
 		d->bar_access(d, bar, off, data, len, is_write);
 	else if (!is_write)
 		memset(data, 0xff, len);
 }
 
+static void pci__bar_mmio(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+			  uint32_t len, bool is_write, void *bus)
+{
+	(void)vcpu;
+	bar_access(bus, false, addr, data, len, is_write);
+}
+
+static void pci__bar_pio(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
+			 uint32_t len, bool is_write, void *bus)
+{
+	(void)vcpu;
+	bar_access(bus, true, addr, data, len, is_write);
+}
+
 /* A config write went through wmask; re-apply the BAR and MSI-X rules. */
 static void cfg_written(struct pci_device *d, uint32_t offset, uint32_t len)
 {
-	uint8_t cap = pci.msix_cap[d->slot];
+	uint8_t cap = d->bus->msix_cap[d->slot];
 
 	if (cap && offset <= cap + 3u && offset + len > cap + 2u)
 		msix_update(d);
 }
 
 /* What a BAR decodes now: its address, or 0 when the guest cannot reach
- * it. Must hold pci.lock. */
+ * it. Must hold the bus lock. */
 static uint32_t bar_decoded(const struct pci_device *d, int b)
 {
 	return pci__bar_enabled(d, b) ? pci__bar_address(d, b) : 0;
 }
 
-void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
-		     uint32_t len, bool is_write)
+void pci__cfg_access(struct pci_bus *bus, int slot, int fn, uint32_t offset,
+		     uint8_t *data, uint32_t len, bool is_write)
 {
 	struct pci_device *d;
 	uint32_t before[6] = { 0 };
 	int changed = 0;
 
-	pthread_mutex_lock(&pci.lock);
-	d = slot < PCI_MAX_DEVICES && fn == 0 ? pci.dev[slot] : NULL;
+	pthread_mutex_lock(&bus->lock);
+	d = slot < PCI_MAX_DEVICES && fn == 0 ? bus->dev[slot] : NULL;
 	if (d && d->cfg_hook && offset >= d->cfg_hook_off &&
 	    offset + len <= (uint32_t)d->cfg_hook_off + d->cfg_hook_len) {
-		pthread_mutex_unlock(&pci.lock);
+		pthread_mutex_unlock(&bus->lock);
 		d->cfg_hook(d, offset, data, len, is_write);
 		return;
 	}
@@ -258,7 +255,7 @@ void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 		for (int b = 0; b < 6; b++)
 			before[b] = bar_decoded(d, b);
 		for (uint32_t i = 0; i < len && offset + i < PCI_CFG_SIZE; i++) {
-			uint8_t m = pci.wmask[slot][offset + i];
+			uint8_t m = bus->wmask[slot][offset + i];
 
 			d->cfg[offset + i] = (uint8_t)((d->cfg[offset + i] & ~m) | (data[i] & m));
 		}
@@ -267,7 +264,7 @@ void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 			if (bar_decoded(d, b) != before[b])
 				changed |= 1 << b;
 	}
-	pthread_mutex_unlock(&pci.lock);
+	pthread_mutex_unlock(&bus->lock);
 	for (int b = 0; b < 6; b++)
 		if ((changed >> b & 1) && d->bar_changed)
 			d->bar_changed(d, b);
@@ -275,52 +272,55 @@ void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
 
 void pci__cfg_set_writable(struct pci_device *d, uint32_t off, uint32_t len)
 {
-	pthread_mutex_lock(&pci.lock);
+	pthread_mutex_lock(&d->bus->lock);
 	for (uint32_t i = off; i < off + len && i < PCI_CFG_SIZE; i++)
-		pci.wmask[d->slot][i] = 0xff;
-	pthread_mutex_unlock(&pci.lock);
+		d->bus->wmask[d->slot][i] = 0xff;
+	pthread_mutex_unlock(&d->bus->lock);
 }
 
 uint32_t pci__cfg_read(struct pci_device *d, uint32_t off, uint32_t len)
 {
 	uint32_t v = 0;
 
-	pthread_mutex_lock(&pci.lock);
+	pthread_mutex_lock(&d->bus->lock);
 	if (len <= 4 && off + len <= PCI_CFG_SIZE)
 		memcpy(&v, &d->cfg[off], len);
-	pthread_mutex_unlock(&pci.lock);
+	pthread_mutex_unlock(&d->bus->lock);
 	return v;
 }
 
 static void pci__ecam(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
-		      uint32_t len, bool is_write, void *opaque)
+		      uint32_t len, bool is_write, void *bus)
 {
 	uint64_t off = addr - PCI_ECAM_START;
 
-	(void)vcpu; (void)opaque;
-	pci__cfg_access((int)(off >> 15) & 31, (int)(off >> 12) & 7,
+	(void)vcpu;
+	pci__cfg_access(bus, (int)(off >> 15) & 31, (int)(off >> 12) & 7,
 			(uint32_t)off & 0xfff, data, len, is_write);
 }
 
 static void pci__cf8(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 		     uint32_t len, bool is_write, void *opaque)
 {
-	(void)vcpu; (void)addr; (void)opaque;
+	struct pci_bus *bus = opaque;
+
+	(void)vcpu; (void)addr;
 	if (len != 4) {                  /* only dword accesses hit CONFIG_ADDRESS */
 		if (!is_write)
 			memset(data, 0xff, len);
 		return;
 	}
 	if (is_write)
-		memcpy(&pci.cf8, data, 4);
+		memcpy(&bus->cf8, data, 4);
 	else
-		memcpy(data, &pci.cf8, 4);
+		memcpy(data, &bus->cf8, 4);
 }
 
 static void pci__cfc(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 		     uint32_t len, bool is_write, void *opaque)
 {
-	uint32_t a = pci.cf8;
+	struct pci_bus *bus = opaque;
+	uint32_t a = bus->cf8;
 	uint32_t off = (a & 0xfc) + (uint32_t)(addr - 0xcfc);
 
 	(void)vcpu; (void)opaque;
@@ -329,23 +329,29 @@ static void pci__cfc(struct vcpu *vcpu, uint64_t addr, uint8_t *data,
 			memset(data, 0xff, len);
 		return;
 	}
-	pci__cfg_access((int)(a >> 11) & 31, (int)(a >> 8) & 7, off, data, len, is_write);
+	pci__cfg_access(bus, (int)(a >> 11) & 31, (int)(a >> 8) & 7, off, data, len, is_write);
 }
 
-int pci__init(void)
+int pci__init(struct pci_bus *bus, struct io_bus *io, struct irq_router *irq)
 {
-	if (pci.ready)
+	if (bus->ready)
 		return 0;
-	pci.mmio_next = PCI_MMIO_START;
-	pci.pio_next = PCI_PIO_START;
-	if (io__register(IO_MMIO, PCI_ECAM_START, PCI_ECAM_SIZE, pci__ecam, NULL) ||
-	    io__register(IO_PIO, 0xcf8, 1, pci__cf8, NULL) ||
-	    io__register(IO_PIO, 0xcfc, 4, pci__cfc, NULL) ||
-	    io__register(IO_MMIO, PCI_MMIO_START, PCI_MMIO_SIZE, pci__bar_io, NULL) ||
-	    io__register(IO_PIO, PCI_PIO_START, PCI_PIO_SIZE, pci__bar_io, &pci))
+	pthread_mutex_init(&bus->lock, NULL);
+	bus->irq = irq;
+	bus->mmio_next = PCI_MMIO_START;
+	bus->pio_next = PCI_PIO_START;
+	if (io__register(io, IO_MMIO, PCI_ECAM_START, PCI_ECAM_SIZE, pci__ecam, bus) ||
+	    io__register(io, IO_PIO, 0xcf8, 1, pci__cf8, bus) ||
+	    io__register(io, IO_PIO, 0xcfc, 4, pci__cfc, bus) ||
+	    io__register(io, IO_MMIO, PCI_MMIO_START, PCI_MMIO_SIZE, pci__bar_mmio, bus) ||
+	    io__register(io, IO_PIO, PCI_PIO_START, PCI_PIO_SIZE, pci__bar_pio, bus))
 		return -1;
-	pci.ready = true;
-	return pci__register(&host_bridge) == 0 ? 0 : -1;
+	bus->ready = true;
+	bus->host_bridge = (struct pci_device){
+		.vendor_id = 0x1b36, .device_id = 0x0008, /* generic PCIe host bridge */
+		.class_code = 0x060000,
+	};
+	return pci__register(bus, &bus->host_bridge) == 0 ? 0 : -1;
 }
 
 static uint64_t round_pow2(uint64_t v)
@@ -360,7 +366,8 @@ static uint64_t round_pow2(uint64_t v)
 /* Assigns BAR b a naturally aligned address in its window. */
 static int assign_bar(struct pci_device *d, int b)
 {
-	uint64_t size = d->bar[b].size, *next = d->bar[b].io ? &pci.pio_next : &pci.mmio_next;
+	struct pci_bus *bus = d->bus;
+	uint64_t size = d->bar[b].size, *next = d->bar[b].io ? &bus->pio_next : &bus->mmio_next;
 	uint64_t end = d->bar[b].io ? PCI_PIO_START + PCI_PIO_SIZE : PCI_MMIO_START + PCI_MMIO_SIZE;
 	uint64_t base = (*next + size - 1) & ~(size - 1);
 	uint32_t mask = (uint32_t)~(size - 1);
@@ -369,7 +376,7 @@ static int assign_bar(struct pci_device *d, int b)
 		return -1;
 	*next = base + size;
 	put32(&d->cfg[CFG_BAR0 + 4 * b], (uint32_t)base | (d->bar[b].io ? 1 : 0));
-	put32(&pci.wmask[d->slot][CFG_BAR0 + 4 * b], mask & (d->bar[b].io ? ~3u : ~15u));
+	put32(&bus->wmask[d->slot][CFG_BAR0 + 4 * b], mask & (d->bar[b].io ? ~3u : ~15u));
 	return 0;
 }
 
@@ -390,52 +397,53 @@ static int add_msix(struct pci_device *d)
 	off = pci__add_capability(d, cap, sizeof(cap));
 	if (off < 0)
 		return -1;
-	pci.msix_cap[d->slot] = (uint8_t)off;
-	pci.wmask[d->slot][off + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
+	d->bus->msix_cap[d->slot] = (uint8_t)off;
+	d->bus->wmask[d->slot][off + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
 	for (int v = 0; v < d->msix_vectors; v++) {
 		d->msix[v].ctrl = MSIX_VEC_MASKED;
-		irq__msi_init(&d->msix_irq[v]);
+		irq__msi_init(&d->msix_irq[v], d->bus->irq);
 	}
 	return 0;
 }
 
-int pci__register(struct pci_device *d)
+int pci__register(struct pci_bus *bus, struct pci_device *d)
 {
 	int slot;
 
-	pthread_mutex_lock(&pci.lock);
-	slot = pci.nr;
+	pthread_mutex_lock(&bus->lock);
+	slot = bus->nr;
 	if (slot == PCI_MAX_DEVICES) {
-		pthread_mutex_unlock(&pci.lock);
+		pthread_mutex_unlock(&bus->lock);
 		return -1;
 	}
+	d->bus = bus;
 	d->slot = slot;
 	memset(d->cfg, 0, sizeof(d->cfg));
-	memset(pci.wmask[slot], 0, PCI_CFG_SIZE);
+	memset(bus->wmask[slot], 0, PCI_CFG_SIZE);
 	put16(&d->cfg[CFG_VENDOR], d->vendor_id);
 	put16(&d->cfg[CFG_VENDOR + 2], d->device_id);
 	put32(&d->cfg[CFG_REVISION], d->class_code << 8 | d->revision);
 	put16(&d->cfg[CFG_SUBSYS], d->subsys_vendor_id);
 	put16(&d->cfg[CFG_SUBSYS + 2], d->subsys_id);
-	put16(&pci.wmask[slot][CFG_COMMAND], CMD_IO | CMD_MEM | CMD_MASTER | CMD_INTX_OFF);
-	pci.wmask[slot][CFG_INT_LINE] = 0xff;
+	put16(&bus->wmask[slot][CFG_COMMAND], CMD_IO | CMD_MEM | CMD_MASTER | CMD_INTX_OFF);
+	bus->wmask[slot][CFG_INT_LINE] = 0xff;
 	d->cfg_used = 0x40;
-	pthread_mutex_unlock(&pci.lock);
+	pthread_mutex_unlock(&bus->lock);
 
 	if (d->msix_vectors && add_msix(d))
 		return -1;
-	pthread_mutex_lock(&pci.lock);
+	pthread_mutex_lock(&bus->lock);
 	for (int b = 0; b < 6; b++) {
 		if (d->bar[b].size && assign_bar(d, b)) {
-			pthread_mutex_unlock(&pci.lock);
+			pthread_mutex_unlock(&bus->lock);
 			return -1;
 		}
 	}
 	/* Decoding on, as firmware would leave it. */
 	put16(&d->cfg[CFG_COMMAND], CMD_IO | CMD_MEM | CMD_MASTER);
-	pci.dev[slot] = d;
-	pci.nr++;
-	pthread_mutex_unlock(&pci.lock);
+	bus->dev[slot] = d;
+	bus->nr++;
+	pthread_mutex_unlock(&bus->lock);
 	return slot;
 }
 

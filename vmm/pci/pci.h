@@ -1,12 +1,13 @@
-/* PCI: one host bridge, bus 0, reached through ECAM (MCFG) and the legacy
- * 0xCF8/0xCFC ports. Devices register themselves kvmtool style:
+/* PCI: one host bridge, bus 0 (struct vm's pci), reached through ECAM
+ * (MCFG) and the legacy 0xCF8/0xCFC ports. Devices register themselves
+ * kvmtool style:
  *
  *	static struct pci_device rng = {
  *		.vendor_id = 0x1af4, .device_id = 0x1044, .class_code = 0xff0000,
  *		.bar = { [0] = { .size = 0x1000 } },
  *		.bar_access = rng__bar_access, .msix_vectors = 2, .msix_bar = 1,
  *	};
- *	pci__register(&rng);              // slot, header, BAR addresses
+ *	pci__register(&vm->pci, &rng);    // slot, header, BAR addresses
  *	pci__add_capability(&rng, ...);   // e.g. virtio vendor capabilities
  *
  * There is no firmware: mkvm assigns every BAR an address in the PCI window
@@ -19,6 +20,7 @@
 #ifndef MKVM_PCI_H
 #define MKVM_PCI_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +31,8 @@
 #define PCI_MAX_MSIX     64
 #define PCI_CFG_SIZE     256
 
+struct io_bus;
+struct pci_bus;
 struct pci_device;
 struct vcpu;
 
@@ -68,6 +72,7 @@ struct pci_device {
 	void *opaque;                /* the device's own state */
 
 	/* Owned by the PCI core. */
+	struct pci_bus *bus;
 	int slot;
 	uint8_t cfg[PCI_CFG_SIZE];
 	uint8_t cfg_used;            /* end of the capability list so far */
@@ -78,14 +83,30 @@ struct pci_device {
 	struct irq_msi msix_irq[PCI_MAX_MSIX];  /* each vector's GSI and irqfd */
 };
 
-/* Sets up the host bridge and claims ECAM, 0xCF8-0xCFF and the BAR windows
- * on the I/O bus. Call once, after irq__init() and before any
- * pci__register(). */
-int pci__init(void);
+/* The bus: its devices by slot and what the core keeps for each. Owned by
+ * the core; zeroed until pci__init(). */
+struct pci_bus {
+	pthread_mutex_t lock;
+	struct irq_router *irq;                        /* the devices' MSI-X go there */
+	struct pci_device *dev[PCI_MAX_DEVICES];
+	uint8_t wmask[PCI_MAX_DEVICES][PCI_CFG_SIZE];  /* guest-writable bits */
+	uint8_t msix_cap[PCI_MAX_DEVICES];             /* offset, 0: none */
+	uint32_t cf8;
+	uint64_t mmio_next, pio_next;
+	int nr;
+	bool ready;
+	struct pci_device host_bridge;
+};
 
-/* Gives dev the next free slot, builds its header and assigns its BARs.
- * Returns the slot or -1 (bus full, bad BAR size, window exhausted). */
-int pci__register(struct pci_device *dev);
+/* Sets up bus with its host bridge, its devices' MSI-X sent through irq,
+ * and claims ECAM, 0xCF8-0xCFF and the BAR windows on io. Call after
+ * irq__init() and before any pci__register(); again, it does nothing. */
+int pci__init(struct pci_bus *bus, struct io_bus *io, struct irq_router *irq);
+
+/* Gives dev the next free slot on bus, builds its header and assigns its
+ * BARs. Returns the slot or -1 (bus full, bad BAR size, window
+ * exhausted). */
+int pci__register(struct pci_bus *bus, struct pci_device *dev);
 
 /* Appends a capability (cap[0] = id, cap[1] is filled in as the next
  * pointer). Returns its config-space offset or -1 when it does not fit. */
@@ -111,7 +132,7 @@ uint32_t pci__bar_address(const struct pci_device *dev, int bar);
 bool pci__bar_enabled(const struct pci_device *dev, int bar);
 
 /* The config access paths, exposed for unit tests. */
-void pci__cfg_access(int slot, int fn, uint32_t offset, uint8_t *data,
-		     uint32_t len, bool is_write);
+void pci__cfg_access(struct pci_bus *bus, int slot, int fn, uint32_t offset,
+		     uint8_t *data, uint32_t len, bool is_write);
 
 #endif

@@ -33,6 +33,19 @@ uint64_t virtio_blk__features(const struct virtio_blk *b);
 
 struct vm;
 
+#define VIRTIO_BLK_MAX_DISKS 8
+
+/* What --disk and the libvirt <disk> ask for: the disks, in order (the
+ * device's settings, device.h; virtio/blk_pci.c owns them). */
+struct virtio_blk_settings {
+	struct virtio_blk_disk {
+		char *path;
+		bool readonly;
+		struct rate_limit limit;     /* ,rate=SIZE ,ops=N */
+	} disks[VIRTIO_BLK_MAX_DISKS];
+	int nr;
+};
+
 /* Opens the image and adds a virtio-blk device for it to the PCI bus
  * (once per --disk), its requests limited by lim. Prints why and returns
  * -1 on failure. */

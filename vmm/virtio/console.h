@@ -43,14 +43,23 @@ size_t virtio_console__fifo_room(const struct virtio_console *c);
 size_t virtio_console__fifo_put(struct virtio_console *c, const uint8_t *buf,
 				size_t n);
 
-/* The device on the PCI bus: at most one, with guest memory from vm (or
- * mem when vm is NULL, for tests). With a vm it becomes the terminal's
- * console backend (term.h), taking COM1's place for input.
- * virtio_console__receive() and __rx_room() are safe from any thread and
- * do nothing when there is no console. */
+/* What --console and the libvirt <console> ask for (the device's
+ * settings, device.h; virtio/console_pci.c owns them). */
+struct virtio_console_settings {
+	bool on;
+};
+
+/* The device on bus, with guest memory from vm (or mem when vm is NULL,
+ * for tests); NULL after printing why when it cannot be set up.
+ * With a vm it becomes the terminal's console backend (term.h), taking
+ * COM1's place for input. virtio_console__receive() and __rx_room() are
+ * safe from any thread. */
+struct pci_bus;
 struct vm;
-int virtio_console__init(struct vm *vm, const struct virtio_mem *mem, int out_fd);
-size_t virtio_console__rx_room(void);
-void virtio_console__receive(const uint8_t *buf, size_t n);
+struct virtio_console_pci;
+struct virtio_console_pci *virtio_console__init(struct pci_bus *bus, struct vm *vm,
+						const struct virtio_mem *mem, int out_fd);
+size_t virtio_console__rx_room(struct virtio_console_pci *d);
+void virtio_console__receive(struct virtio_console_pci *d, const uint8_t *buf, size_t n);
 
 #endif

@@ -47,6 +47,18 @@ int virtio_net__rx(struct virtio_net *n, struct virtq *vq,
 
 /* Adds a virtio-net device with the given backend to the PCI bus, its
  * traffic (both ways together) limited by lim. */
+#define VIRTIO_NET_MAX_IFACES 4
+
+/* What --net and the libvirt <interface> ask for: the interfaces, in order
+ * (the device's settings, device.h; virtio/net_pci.c owns them). */
+struct virtio_net_settings {
+	struct virtio_net_iface {
+		char *spec;                  /* tap=NAME or user-loopback */
+		struct rate_limit limit;
+	} ifaces[VIRTIO_NET_MAX_IFACES];
+	int nr;
+};
+
 struct vm;
 int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *lim);
 

@@ -1,16 +1,18 @@
-/* virtio-net on the PCI transport, and its declaration (device.h): one
- * device per --net. The worker polls
- * the backend only while the guest has receive buffers available and the
- * rate limiter (if any) has tokens, so a frame with nowhere to go waits in
- * the backend instead of spinning. */
+/* virtio-net on the PCI transport, and its declaration (device.h): its
+ * settings, --net and the libvirt <interface>, one device each. The
+ * worker polls the backend only while the guest has receive buffers
+ * available and the rate limiter (if any) has tokens, so a frame with
+ * nowhere to go waits in the backend instead of spinning. */
 #include <stdlib.h>
 #include <string.h>
 #include <mkvm/testexit.h>
 #include "cli.h"
+#include "config/domain.h"
 #include "device.h"
 #include "errmsg.h"
 #include "virtio/net.h"
 #include "virtio/pci.h"
+#include "vm.h"
 
 struct net_pci {
 	struct virtio_net net;
@@ -72,7 +74,7 @@ int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *l
 		.poll_fd = net_poll_fd,
 		.poll_ready = net_poll_ready,
 	};
-	if (virtio_pci__init(&d->vp, &d->ops, d, vm, NULL)) {
+	if (virtio_pci__init(&d->vp, &d->ops, &vm->pci, d, vm, NULL)) {
 		virtio_net__close(&d->net);
 		free(d);
 		return -1;
@@ -81,35 +83,103 @@ int virtio_net__init(struct vm *vm, const char *spec, const struct rate_limit *l
 	return 0;
 }
 
+static struct virtio_net_settings settings;
+
+static void net_reset(void)
+{
+	for (int i = 0; i < VIRTIO_NET_MAX_IFACES; i++)
+		free(settings.ifaces[i].spec);
+	memset(&settings, 0, sizeof(settings));
+}
+
 /* tap=NAME or user-loopback, then [,rate=SIZE][,ops=N]; the device checks
  * NAME when it opens it. */
-static int parse_net(struct config *cfg, const char *arg, char *err, size_t errlen)
+static int parse_net(const char *arg, char *err, size_t errlen)
 {
-	struct cli_net *n = &cfg->nets[cfg->nr_nets];
+	struct virtio_net_iface *n = &settings.ifaces[settings.nr];
 	int len;
 
-	if (cfg->nr_nets == CLI_MAX_NETS)
-		return errmsg(err, errlen, "--net: at most %d interfaces", CLI_MAX_NETS);
-	*n = (struct cli_net){ 0 };
+	if (settings.nr == VIRTIO_NET_MAX_IFACES)
+		return errmsg(err, errlen, "--net: at most %d interfaces", VIRTIO_NET_MAX_IFACES);
+	*n = (struct virtio_net_iface){ 0 };
 	if (strncmp(arg, "tap=", 4) && strncmp(arg, "user-loopback", 13))
 		return errmsg(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
 	len = cli__strip_keys("net", arg, false, NULL, &n->limit, err, errlen);
 	if (len < 0)
 		return -1;
-	n->spec = arg[len] ? strndup(arg, (size_t)len) : arg;
+	n->spec = strndup(arg, (size_t)len);
 	if (!n->spec)
 		return errmsg(err, errlen, "--net: out of memory");
 	if (strncmp(n->spec, "tap=", 4) && strcmp(n->spec, "user-loopback"))
 		return errmsg(err, errlen, "--net %s: expected tap=NAME or user-loopback", arg);
-	cfg->nr_nets++;
+	settings.nr++;
 	return 0;
 }
 
-static int net_setup(struct vm *vm, const struct config *cfg, int out_fd)
+static int parse_model_virtio(struct domain_ctx *c, struct _xmlNode *n)
+{
+	return domain__attr_in(c, n, "type", "virtio|virtio-non-transitional", false);
+}
+
+static int parse_net_target(struct domain_ctx *c, struct _xmlNode *n)
+{
+	char *dev = domain__attr(n, "dev"), *spec;
+
+	if (!dev || domain__attr_in(c, n, "managed", "yes|no", false)) {
+		free(dev);
+		return dev ? -1 : domain__fail(c, n, "<target> of an interface needs dev='TAP'");
+	}
+	spec = malloc(strlen(dev) + 5);
+	if (spec)
+		sprintf(spec, "tap=%s", dev);
+	free(dev);
+	return domain__set_once(c, n, &settings.ifaces[settings.nr].spec, spec);
+}
+
+/* libvirt's type='ethernet' TAP is mkvm's --net tap=NAME: managed='no' names
+ * a TAP that exists already, managed='yes' one libvirt creates. mkvm's
+ * TUNSETIFF does either (it attaches to NAME, or creates it with
+ * CAP_NET_ADMIN), so both mean the same here. libvirt's type='user' is
+ * QEMU's NAT stack, which mkvm does not have. */
+static int parse_interface(struct domain_ctx *c, struct _xmlNode *n)
+{
+	static const struct domain_elem iface[] = {
+		{ "mac",     DOMAIN_ATTRS("address"), NULL },
+		{ "model",   DOMAIN_ATTRS("type"), parse_model_virtio },
+		{ "target",  DOMAIN_ATTRS("dev", "managed"), parse_net_target },
+		DOMAIN_ADDRESS,
+	};
+	char *type = domain__attr(n, "type");
+	bool ethernet = type && !strcmp(type, "ethernet");
+
+	if (!ethernet) {
+		domain__fail(c, n, "<interface type='%s'> is not supported by mkvm: it has no "
+			     "user-mode (NAT) network; it takes <interface type='ethernet'> with "
+			     "<target dev='TAP' managed='yes|no'/>", type ? type : "");
+		free(type);
+		return -1;
+	}
+	free(type);
+	if (settings.nr == VIRTIO_NET_MAX_IFACES)
+		return domain__fail(c, n, "more than %d interfaces", VIRTIO_NET_MAX_IFACES);
+	if (DOMAIN_CHILDREN(c, n, iface))
+		return -1;
+	if (!settings.ifaces[settings.nr].spec)
+		return domain__fail(c, n, "<interface type='ethernet'> needs <target dev='TAP' "
+				    "managed='yes|no'/>");
+	settings.nr++;
+	return 0;
+}
+
+static const struct domain_elem net_domain = {
+	"interface", DOMAIN_ATTRS("type"), parse_interface,
+};
+
+static int net_setup(struct vm *vm, int out_fd)
 {
 	(void)out_fd;
-	for (int i = 0; i < cfg->nr_nets; i++)
-		if (virtio_net__init(vm, cfg->nets[i].spec, &cfg->nets[i].limit))
+	for (int i = 0; i < settings.nr; i++)
+		if (virtio_net__init(vm, settings.ifaces[i].spec, &settings.ifaces[i].limit))
 			return MKVM_EXIT_USAGE;
 	return 0;
 }
@@ -119,7 +189,10 @@ static const struct device_decl net_decl = {
 	.option = "net",
 	.has_arg = ARG_REQUIRED,
 	.help = "virtio-net on tap=NAME or user-loopback[,LIMITS] (repeatable)",
+	.settings = &settings,
+	.reset = net_reset,
 	.parse = parse_net,
+	.domain = &net_domain,
 	.init = net_setup,
 };
 DEVICE_DECLARE(net_decl);

@@ -629,7 +629,8 @@ static void pci_identity(struct virtio_pci *vp)
 }
 
 int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_ops *ops,
-		     void *dev, struct vm *vm, const struct virtio_mem *mem)
+		     struct pci_bus *bus, void *dev, struct vm *vm,
+		     const struct virtio_mem *mem)
 {
 	int err;
 
@@ -653,7 +654,7 @@ int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_ops *ops,
 	}
 	reset(vp);
 	pci_identity(vp);
-	if (pci__register(&vp->pci) < 0 || add_caps(vp)) {
+	if (pci__register(bus, &vp->pci) < 0 || add_caps(vp)) {
 		fprintf(stderr, "mkvm: %s: no room on the PCI bus\n", ops->name);
 		goto fail;
 	}

@@ -108,11 +108,12 @@ struct virtio_pci {
 	struct virtq_chain chain;  /* scratch for the devices' handlers */
 };
 
-/* Registers a device on the PCI bus, with guest memory from vm (or from
- * mem when vm is NULL, for tests), and starts its worker. Prints why and
- * returns -1 on failure. */
+/* Registers a device on bus, with guest memory from vm (or from mem when
+ * vm is NULL, for tests), and starts its worker. Prints why and returns
+ * -1 on failure. */
 int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_ops *ops,
-		     void *dev, struct vm *vm, const struct virtio_mem *mem);
+		     struct pci_bus *bus, void *dev, struct vm *vm,
+		     const struct virtio_mem *mem);
 
 /* Stops the worker and releases the eventfds. */
 void virtio_pci__exit(struct virtio_pci *vp);

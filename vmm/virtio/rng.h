@@ -3,6 +3,7 @@
 #ifndef MKVM_VIRTIO_RNG_H
 #define MKVM_VIRTIO_RNG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "virtio/pci.h"
 #include "virtio/virtqueue.h"
@@ -12,6 +13,13 @@
 #define VIRTIO_RNG_MAX_REQ (64u << 10)
 
 struct vm;
+
+/* What --rng and the libvirt <rng> ask for (the device's settings,
+ * device.h; virtio/rng_pci.c owns them). */
+struct virtio_rng_settings {
+	bool on;
+	struct rate_limit limit;     /* --rng=rate=SIZE,ops=N, <rate> */
+};
 
 extern const struct virtio_pci_ops virtio_rng__ops;
 
