@@ -44,7 +44,7 @@ static const struct option_def options[] = {
 	{ "no-irqfd",      OPT_NO_IRQFD,      ARG_NONE,     "send virtio interrupts with KVM_SIGNAL_MSI, not irqfd" },
 	{ "gdb",           OPT_GDB,           ARG_REQUIRED, "serve gdb on tcp:[HOST:]PORT (HOST defaults to localhost) or unix:PATH" },
 	{ "gdb-wait",      OPT_GDB_WAIT,      ARG_NONE,     "with --gdb: no guest instruction runs before gdb attaches" },
-	{ "gdb-os",        OPT_GDB_OS,        ARG_REQUIRED, "on (default) or off: the guest kernel's spaces and threads as gdb processes and threads" },
+	{ "gdb-os",        OPT_GDB_OS,        ARG_REQUIRED, "DIR or off: the guest kernel's spaces as gdb processes, their programs' ELFs in DIR (default: image/ beside --initrd, if there)" },
 	{ "domain",        OPT_DOMAIN,        ARG_REQUIRED, "boot the libvirt domain XML FILE (docs/libvirt.md)" },
 	{ "no-seccomp",    OPT_NO_SECCOMP,    ARG_NONE,     "no system call filters (for debugging; see below)" },
 	{ "user",          OPT_USER,          ARG_REQUIRED, "run as this user (name or id) once disks and TAPs are open" },
@@ -103,9 +103,9 @@ static int cli__apply(struct config *cfg, const struct option_def *o,
 		break;
 	case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
 	case OPT_GDB_OS:
-		if (strcmp(arg, "on") && strcmp(arg, "off"))
-			return errmsg(err, errlen, "--gdb-os: '%s' is not on or off", arg);
-		cfg->gdb_os_off = !strcmp(arg, "off");
+		if (!*arg || strlen(arg) >= CLI_MAX_PATH)
+			return errmsg(err, errlen, "--gdb-os: '%s' is not a directory or off", arg);
+		cfg->gdb_os = arg;
 		break;
 	case OPT_DEVICES: break;
 	case OPT_DOMAIN:  cfg->domain = arg;   break;
@@ -202,6 +202,8 @@ int cli__parse(struct config *cfg, int argc, char *const argv[],
 	}
 	if (cfg->gdb_wait && !cfg->gdb)
 		return errmsg(err, errlen, "--gdb-wait needs --gdb");
+	if (cfg->gdb_os && !cfg->gdb)
+		return errmsg(err, errlen, "--gdb-os needs --gdb");
 	if (cfg->domain && (cfg->kernel || cfg->initrd || cfg->cmdline || cfg->serial ||
 			    cfg->mem != CLI_DEFAULT_MEM || cfg->cpus != 1 || cfg->nr_device_opts))
 		return errmsg(err, errlen, "--domain gives the kernel, initrd, cmdline, memory, "

@@ -15,6 +15,8 @@
 #define CLI_MAX_MEM       (512ull << 30)
 #define CLI_MAX_CPUS      64
 
+#define CLI_MAX_PATH 4096
+
 struct config {
 	const char *kernel;
 	const char *initrd;
@@ -25,7 +27,7 @@ struct config {
 	int cpus;
 	const char *gdb;         /* --gdb address, or NULL */
 	bool gdb_wait;
-	bool gdb_os_off;          /* --gdb-os off */
+	const char *gdb_os;      /* --gdb-os DIR or off; NULL: image/ beside the initrd */
 	int nr_device_opts;      /* device options given (device.h) */
 	bool no_irqfd;           /* --no-irqfd: MSIs by KVM_SIGNAL_MSI */
 	bool no_seccomp;         /* --no-seccomp: no system call filters */

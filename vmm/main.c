@@ -111,6 +111,25 @@ static uint64_t lowmem_of(uint64_t ram_size)
 	return ram_size < MEM_HOLE_START ? ram_size : MEM_HOLE_START;
 }
 
+/* The directory of the guest programs' ELFs that gdb is told (--gdb-os):
+ * the one given, none for "off", or else image/ beside the boot module
+ * if there is one. Returns false for none. */
+static bool gdb_programs_dir(const struct config *cfg, char *dir, size_t len)
+{
+	char path[CLI_MAX_PATH], *slash;
+	struct stat st;
+
+	if (cfg->gdb_os)
+		return strcmp(cfg->gdb_os, "off") &&
+		       (size_t)snprintf(dir, len, "%s", cfg->gdb_os) < len;
+	if (!cfg->initrd || !realpath(cfg->initrd, path) || !(slash = strrchr(path, '/')))
+		return false;
+	*slash = '\0';
+	if ((size_t)snprintf(dir, len, "%s/image", path) >= len)
+		return false;
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Kernel and boot module: readable, a PVH ELF, and both fit in guest RAM. */
 static int validate_images(const struct config *cfg, struct guest_files *g)
 {
@@ -268,12 +287,14 @@ static int boot(const struct config *cfg)
 		return MKVM_EXIT_INTERNAL;
 	}
 	if (cfg->gdb) {
-		/* the kernel's description of its threads, if it exports one */
+		/* the kernel's description of its threads, if it exports one,
+		 * and where gdb finds the programs' ELFs */
+		char dir[CLI_MAX_PATH];
 		uint64_t kdesc = 0;
 
-		if (!cfg->gdb_os_off)
+		if (gdb_programs_dir(cfg, dir, sizeof(dir)))
 			elf__symbol(g.kernel.data, g.kernel.size, "mkvm_kdebug_desc", &kdesc);
-		if (gdb__start(&vm, cfg->gdb, cfg->gdb_wait, kdesc))
+		if (gdb__start(&vm, cfg->gdb, cfg->gdb_wait, kdesc, kdesc ? dir : NULL))
 			return MKVM_EXIT_USAGE;
 	}
 	term__init();

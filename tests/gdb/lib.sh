@@ -110,7 +110,7 @@ garbage_input() {
 # gdb_l1_add NAME KERNEL INITRD CMDLINE EXIT EXPECT OPTIONS DIRECTIVES:
 # for_each_case callback: stages one session into $L1_ROOT.
 gdb_l1_add() {
-	local name=$1 kernel=$2 initrd=$3 cmdline=$4 options=$7 kind script i addr relay f
+	local name=$1 kernel=$2 initrd=$3 cmdline=$4 options=${7//@BUILD@/$BUILD} kind script i addr relay f
 	read -r kind script <<< "$(gdb_directive "$8")"
 	[[ -n $kind ]] || { fail "$name" "no @gdb directive"; return; }
 	for f in "$kernel" $initrd; do
@@ -176,6 +176,8 @@ gdb_l1_stage_with() {
 	# relay reads it (a UART nobody has open drops its input).
 	exec 4<> /dev/ttyS1
 	stty -F /dev/ttyS1 raw -echo
+	# a scratch disk for sessions that boot with --disk /tmp/gdb-disk.img
+	dd if=/dev/zero of=/tmp/gdb-disk.img bs=64k count=16 2> /dev/null
 	EOS
 	l1_copy_binary "$(command -v socat)" usr/bin/socat "$L1_ROOT" ||
 		{ l1_die "socat is not installed (tests/deps.sh)"; return; }
@@ -207,7 +209,7 @@ gdb_l1_run() {
 		say "$name: ${L1_WHERE:-in L1}"
 		if [[ $kind != garbage ]]; then
 			settings=("${gdb_settings[@]}")
-			[[ $script == kernel.gdb ]] &&
+			[[ $script == kernel.gdb || $script == os.gdb ]] &&
 				settings+=(-ex "set \$server_dir = \"$BUILD/servers/image\"")
 			# The relay connects at once but passes gdb's bytes on only once
 			# mkvm listens in L1. The long remotetimeout keeps gdb from

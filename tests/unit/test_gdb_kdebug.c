@@ -20,7 +20,7 @@
 #define DESC	0x100000ull
 #define THREADS	0x110000ull
 #define SPACES	0x180000ull
-#define TSTRIDE	64u
+#define TSTRIDE	128u
 #define SSTRIDE	24u
 #define NTHREADS 64u
 #define NSPACES	8u
@@ -416,10 +416,18 @@ static const char *unhex(const char *hex)
 	return buf;
 }
 
+/* The OS view over the fake kernel, its threads named by program: space
+ * 3 runs "server" (threads 32, 33), space 4 "other" (34). */
 static void os_setup(void)
 {
+	struct mkvm_kdebug d = good_desc();
+
 	setup();
-	gdb_stub__set_os(&stub, KVA(DESC));
+	d.tcb_name = 64;
+	set_desc(&d);
+	memcpy(ram + THREADS + 32 * TSTRIDE + 64, "server", 7);
+	memcpy(ram + THREADS + 34 * TSTRIDE + 64, "other", 6);
+	gdb_stub__set_os(&stub, KVA(DESC), "/progs");
 	ask("qSupported:multiprocess+;swbreak+");
 }
 
@@ -430,7 +438,7 @@ TEST(gdb_os_needs_description_and_multiprocess)
 	CHECK(!strstr(ask("qSupported:multiprocess+;swbreak+"), "multiprocess+"));
 	CHECK(!strcmp(ask("qfThreadInfo"), "m1"));
 	setup();
-	gdb_stub__set_os(&stub, KVA(DESC));
+	gdb_stub__set_os(&stub, KVA(DESC), "/progs");
 	/* a gdb without multiprocess gets the vCPUs only */
 	CHECK(!strstr(ask("qSupported:swbreak+"), "multiprocess+"));
 	CHECK(!strcmp(ask("qfThreadInfo"), "m1"));
@@ -444,25 +452,45 @@ TEST(gdb_os_lists_spaces_and_threads)
 	/* vCPU 0, then space 3 (process 5: threads 32, 33), space 4 (34) */
 	CHECK(!strcmp(ask("qfThreadInfo"), "mp1.1,p5.20,p5.21,p6.22"));
 	CHECK(!strcmp(ask("qsThreadInfo"), "l"));
-	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p5.20")), "recv-wait, thread 32.1, running"));
+	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p5.20")), "server: recv-wait, thread 32.1, running"));
 	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p5.21")), "ready, thread 33.7"));
-	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p1.1")), "vCPU 0"));
+	CHECK(!strcmp(unhex(ask("qThreadExtraInfo,p1.1")), "vCPU 0, running server thread 32.1"));
+	/* each process's ELF, for gdb to load */
+	CHECK(strstr(ask("qSupported:multiprocess+"), "qXfer:exec-file:read+"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:5:0,100"), "l/progs/server"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:0,100"), "l/progs/other"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:3,3"), "mogs"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:100,3"), "l"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:1:0,100"), "E00"));	/* the vCPUs */
+	CHECK(!strcmp(ask("qXfer:exec-file:read:7:0,100"), "E00"));	/* nobody there */
+	/* a name that would leave the directory is no program: the space is
+	 * not listed, and has no ELF */
+	memcpy(ram + THREADS + 34 * TSTRIDE + 64, "../../etc/x", 12);
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:0,100"), "E00"));
+	CHECK(!strcmp(ask("qfThreadInfo"), "mp1.1,p5.20,p5.21"));
+	memcpy(ram + THREADS + 34 * TSTRIDE + 64, "other", 6);
 	CHECK(!strcmp(ask("qThreadExtraInfo,p6.20"), "E16"));	/* not its space */
 	CHECK(!strcmp(ask("Tp5.21"), "OK"));
 	CHECK(!strcmp(ask("Tp5.22"), "E01"));
 	CHECK(!strcmp(ask("Tp9.21"), "E01"));		/* no such space */
 	CHECK(!strcmp(ask("Tp1.2"), "E01"));		/* one vCPU */
-	/* a stop reports the thread the vCPU runs */
+	/* a stop is reported on the vCPU, and names the thread it runs on
+	 * gdb's console */
 	struct gdb_stop st = { GDB_STOP_INTERRUPT, 0, 0, 0 };
-	ask("c");
-	gdb_stub__stopped(&stub, &st);
-	CHECK(strstr(out, "$T02thread:p5.20;#"));
-	CHECK(!strcmp(ask("qC"), "QCp5.20"));
-	/* the idle thread (not in the table): the vCPU */
-	put(CURRENT, KVA(0x1f0000), 8);
+	char hex[256];
+	const char *msg = "vCPU 0 was running server thread 32 (process 5)\n";
+	gdb_hex_encode(hex, (const uint8_t *)msg, strlen(msg));
+	hex[2 * strlen(msg)] = '\0';
 	ask("c");
 	gdb_stub__stopped(&stub, &st);
 	CHECK(strstr(out, "$T02thread:p1.1;#"));
+	CHECK(strstr(out, hex));
+	CHECK(!strcmp(ask("qC"), "QCp1.1"));
+	/* the idle thread (not in the table): nothing to name */
+	put(CURRENT, KVA(0x1f0000), 8);
+	ask("c");
+	gdb_stub__stopped(&stub, &st);
+	CHECK(strstr(out, "$T02thread:p1.1;#") && !strstr(out, "$O"));
 }
 
 TEST(gdb_os_thread_registers_and_memory)
@@ -475,10 +503,16 @@ TEST(gdb_os_thread_registers_and_memory)
 	/* a switched-out thread: its saved user registers, its space's CR3 */
 	CHECK(!strcmp(ask("Hgp5.21"), "OK"));
 	ask("g");
+	/* in the layout of gdb's own amd64 architecture (core and SSE) */
+	CHECK(strlen(reply) == gdb_regs__hex_size_amd64());
+	memset(&r, 0, sizeof(r));
 	REQUIRE(gdb_regs__decode(&r, reply, strlen(reply)));
 	CHECK(r.rip == 0x400123 && r.gpr[GDB_REG_RSP] == 0x7fff0000 && r.gpr[0] == 0xaaaa);
-	CHECK(r.fs_base == 0x1000 + 33 && r.gs_base == 0x2000 + 33 && r.cr3 == UPML4);
-	CHECK(r.cr0 == regs.cr0);		/* the vCPU's paging mode */
+	/* the rest one by one: the bases, its space's CR3, the vCPU's CR0 */
+	CHECK(!strcmp(ask("p39"), "2110000000000000"));	/* fs_base 0x1021 */
+	CHECK(!strcmp(ask("p3a"), "2120000000000000"));	/* gs_base 0x2021 */
+	CHECK(!strcmp(ask("p3e"), "0000020000000000"));	/* cr3 0x20000 */
+	CHECK(!strcmp(ask("p3c"), "0100008000000000"));	/* cr0 PG|PE */
 	/* its memory through its space */
 	REQUIRE(gdb_mem__read(&stub, 0x400000, b, 4) == 4);
 	CHECK(!memcmp(b, "\xde\xad\xbe\xef", 4));
@@ -488,18 +522,21 @@ TEST(gdb_os_thread_registers_and_memory)
 	char hex[2048] = { 0 };
 	REQUIRE(gdb_regs__hex_size() < sizeof(hex));
 	gdb_regs__encode(&r, hex);
+	hex[gdb_regs__hex_size_amd64()] = '\0';	/* what gdb sends back */
 	char pkt[2100];
 	snprintf(pkt, sizeof(pkt), "G%s", hex);
 	CHECK(!strcmp(ask(pkt), "OK"));
 	CHECK(*(uint64_t *)(ram + FRAMES + 33 * 0x100 + offsetof(struct mkvm_kdebug_frame, rax)) == 0x5555);
 	r.rip = 0xffffffff80100000ull;
 	gdb_regs__encode(&r, hex);
+	hex[gdb_regs__hex_size_amd64()] = '\0';
 	snprintf(pkt, sizeof(pkt), "G%s", hex);
 	CHECK(!strcmp(ask(pkt), "E0e"));
 	/* the running thread: the vCPU's own registers */
 	CHECK(!strcmp(ask("Hgp5.20"), "OK"));
 	ask("g");
 	REQUIRE(gdb_regs__decode(&r, reply, strlen(reply)));
+	CHECK(strlen(reply) == gdb_regs__hex_size_amd64());
 	CHECK(r.rip == 0xffffffff80101234ull);
 	/* a process as a whole: memory through its space */
 	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
@@ -580,7 +617,7 @@ TEST(gdb_os_pending_breakpoint_until_mapped)
 	ram[0x600000] = 0x55;
 	regs.cr3 = UPML4;
 	gdb_stub__stopped(&stub, &hit);
-	CHECK(strstr(out, "$T05thread:p5.20;swbreak:;#"));
+	CHECK(strstr(out, "$T05thread:p1.1;swbreak:;#"));
 	CHECK(ram[0x600000] == 0xcc);
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
 	/* unmapped again: the byte goes back and the debug register waits */
@@ -589,6 +626,7 @@ TEST(gdb_os_pending_breakpoint_until_mapped)
 	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_INTERRUPT, 0, 0, 0 });
 	CHECK(ram[0x600000] == 0x55);
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) >= 0);
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));		/* as gdb selects it */
 	CHECK(!strcmp(ask("z0,600000,1"), "OK"));
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
 }

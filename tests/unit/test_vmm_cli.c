@@ -75,6 +75,13 @@ TEST(vmm_cli_rejects_bad_input)
 	CHECK(PARSE(&c, err, "--probe=yes") < 0 && strstr(err, "takes no argument"));
 	CHECK(PARSE(&c, err, "k1", "k2") < 0 && strstr(err, "unexpected"));
 	CHECK(PARSE(&c, err, "--mem", "1G") < 0 && strstr(err, "no kernel"));
+	CHECK(PARSE(&c, err, "--gdb-os=", "k") < 0 && strstr(err, "--gdb-os"));
+	CHECK(PARSE(&c, err, "--gdb", "tcp:1234", "--gdb-os", "off", "k") == 0 &&
+	      !strcmp(c.gdb_os, "off"));
+	CHECK(PARSE(&c, err, "--gdb", "tcp:1234", "--gdb-os", "/srv/elf", "k") == 0 &&
+	      !strcmp(c.gdb_os, "/srv/elf"));
+	CHECK(PARSE(&c, err, "--gdb", "tcp:1234", "k") == 0 && !c.gdb_os);
+	CHECK(PARSE(&c, err, "--gdb-os", "off", "k") < 0 && strstr(err, "needs --gdb"));
 }
 
 

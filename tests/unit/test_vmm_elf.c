@@ -185,3 +185,52 @@ TEST(vmm_elf_rejects_segments_outside_ram)
 	CHECK(elf__check_placement(&img, 0x100000, 0x400000, err, sizeof(err)) < 0 &&
 	      strstr(err, "entry"));
 }
+
+/* A symbol table: three sections (null, .symtab, .strtab) at 0x800, the
+ * symbols at 0x900, the names at 0xa00. */
+static void add_symbols(struct img *m)
+{
+	Elf64_Shdr *sh = (Elf64_Shdr *)(m->b + 0x800);
+	Elf64_Sym *sym = (Elf64_Sym *)(m->b + 0x900);
+	static const char names[] = "\0other\0mkvm_kdebug_desc\0mkvm_kdebug";
+
+	m->eh->e_shoff = 0x800;
+	m->eh->e_shentsize = sizeof(Elf64_Shdr);
+	m->eh->e_shnum = 3;
+	sh[1] = (Elf64_Shdr){ .sh_type = SHT_SYMTAB, .sh_offset = 0x900,
+			      .sh_size = 3 * sizeof(Elf64_Sym), .sh_link = 2,
+			      .sh_entsize = sizeof(Elf64_Sym) };
+	sh[2] = (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = 0xa00,
+			      .sh_size = sizeof(names) };
+	memcpy(m->b + 0xa00, names, sizeof(names));
+	sym[1] = (Elf64_Sym){ .st_name = 1, .st_value = 0x1111 };
+	sym[2] = (Elf64_Sym){ .st_name = 7, .st_value = 0xffffffff80123450ull };
+}
+
+TEST(vmm_elf_finds_a_symbol)
+{
+	struct img m;
+	uint64_t v = 0;
+
+	make(&m);
+	CHECK(elf__symbol(m.b, sizeof(m.b), "mkvm_kdebug_desc", &v) < 0);	/* stripped */
+	add_symbols(&m);
+	CHECK(elf__symbol(m.b, sizeof(m.b), "mkvm_kdebug_desc", &v) == 0 &&
+	      v == 0xffffffff80123450ull);
+	CHECK(elf__symbol(m.b, sizeof(m.b), "other", &v) == 0 && v == 0x1111);
+	/* a prefix of a name, or a name that is a prefix, is not the name */
+	CHECK(elf__symbol(m.b, sizeof(m.b), "mkvm_kdebug", &v) < 0);
+	CHECK(elf__symbol(m.b, sizeof(m.b), "mkvm_kdebug_desc2", &v) < 0);
+	/* every offset is checked against the file: truncated tables, a
+	 * string table cut inside the name, section headers past the end */
+	CHECK(elf__symbol(m.b, 0xa00 + 10, "mkvm_kdebug_desc", &v) < 0);
+	CHECK(elf__symbol(m.b, 0x900 + 8, "other", &v) < 0);
+	CHECK(elf__symbol(m.b, 0x800 + 64, "other", &v) < 0);
+	((Elf64_Shdr *)(m.b + 0x800))[1].sh_link = 7;
+	CHECK(elf__symbol(m.b, sizeof(m.b), "other", &v) < 0);
+	((Elf64_Shdr *)(m.b + 0x800))[1].sh_link = 2;
+	((Elf64_Sym *)(m.b + 0x900))[2].st_name = 0xffffffff;
+	CHECK(elf__symbol(m.b, sizeof(m.b), "mkvm_kdebug_desc", &v) < 0);
+	m.eh->e_shoff = ~0ull - 8;
+	CHECK(elf__symbol(m.b, sizeof(m.b), "other", &v) < 0);
+}

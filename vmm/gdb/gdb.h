@@ -34,9 +34,10 @@ int gdb__listen(const struct gdb_addr *a);
  * vCPUs are created and before vm__start(). With wait, no vCPU executes a
  * guest instruction before gdb has attached and resumed it. kdesc, if not
  * 0, is the kernel virtual address of the guest kernel's description of
- * its threads and spaces (shared/mkvm/kdebug.h): the stub then shows them
- * as gdb processes and threads. Prints the reason and returns -1 on
- * failure. */
-int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc);
+ * its threads and spaces (shared/mkvm/kdebug.h), and programs the
+ * directory where gdb finds the programs' ELFs: the stub then shows the
+ * spaces as gdb processes. Prints the reason and returns -1 on failure. */
+int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc,
+	       const char *programs);
 
 #endif

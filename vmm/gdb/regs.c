@@ -110,13 +110,23 @@ static const char *const feature_types[F_NFEATURES] = {
 	"</union>\n",
 };
 
-size_t gdb_regs__hex_size(void)
+static size_t hex_size_of(unsigned count)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < GDB_REG_COUNT; i++)
+	for (unsigned i = 0; i < count; i++)
 		n += 2u * regs[i].size;
 	return n;
+}
+
+size_t gdb_regs__hex_size(void)
+{
+	return hex_size_of(GDB_REG_COUNT);
+}
+
+size_t gdb_regs__hex_size_amd64(void)
+{
+	return hex_size_of(GDB_REG_AMD64);
 }
 
 void gdb_regs__encode(const struct gdb_regs *r, char *out)
@@ -128,10 +138,12 @@ void gdb_regs__encode(const struct gdb_regs *r, char *out)
 bool gdb_regs__decode(struct gdb_regs *r, const char *hex, size_t len)
 {
 	struct gdb_regs tmp = *r;
+	unsigned count = len == hex_size_of(GDB_REG_AMD64) ? GDB_REG_AMD64 :
+			 GDB_REG_COUNT;
 
-	if (len != gdb_regs__hex_size())
+	if (len != hex_size_of(count))
 		return false;
-	for (unsigned i = 0; i < GDB_REG_COUNT; i++) {
+	for (unsigned i = 0; i < count; i++) {
 		size_t n = 2u * regs[i].size;
 
 		if (!gdb_regs__decode_one(&tmp, i, hex, n))

@@ -27,16 +27,22 @@ enum {
 	GDB_REG_RSP = 7,
 	GDB_REG_RIP = 16,
 	GDB_REG_COUNT = 66,
+	/* The first 57 (core and SSE, through mxcsr): what gdb's own amd64
+	 * architecture has, for an inferior without this description. */
+	GDB_REG_AMD64 = 57,
 };
 
-/* Bytes of hex a 'g' reply takes. */
+/* Bytes of hex a 'g' reply takes: all registers, or the first
+ * GDB_REG_AMD64. */
 size_t gdb_regs__hex_size(void);
+size_t gdb_regs__hex_size_amd64(void);
 
 /* 'g': encodes every register (target byte order, little endian) into out,
  * which must hold gdb_regs__hex_size() bytes. */
 void gdb_regs__encode(const struct gdb_regs *r, char *out);
-/* 'G': decodes hex of exactly gdb_regs__hex_size() digits; false (and r
- * unchanged) on wrong length or bad digits. */
+/* 'G': decodes hex of exactly gdb_regs__hex_size() digits, or of the
+ * first GDB_REG_AMD64 registers' (the rest unchanged); false (and r
+ * unchanged) on another length or bad digits. */
 bool gdb_regs__decode(struct gdb_regs *r, const char *hex, size_t len);
 /* 'p': encodes register n into out (at least 32 bytes); returns the number
  * of hex digits, or 0 for a register number we do not have. */

@@ -38,6 +38,7 @@ struct gdb_server {
 	struct gdb_stop stop;
 	bool done;		/* the run is over and gdb was told */
 	uint64_t kdesc;		/* the kernel's description, or 0 */
+	char programs[GDB_PROGRAMS_MAX];	/* where gdb finds the programs */
 	struct gdb_stub stub;
 };
 
@@ -173,8 +174,8 @@ static void srv__serve(struct gdb_server *srv)
 	srv->interrupt_req = false;
 	srv__pause(srv);
 	gdb_stub__init(&srv->stub, &t);
-	if (srv->kdesc)
-		gdb_stub__set_os(&srv->stub, srv->kdesc);
+	if (srv->kdesc && srv->programs[0])
+		gdb_stub__set_os(&srv->stub, srv->kdesc, srv->programs);
 	while (srv->stub.state != GDB_DETACHED) {
 		struct pollfd p[2] = {
 			{ .fd = srv->conn_fd, .events = POLLIN },
@@ -313,7 +314,8 @@ int gdb__listen(const struct gdb_addr *a)
 	return a->is_unix ? listen__unix(a) : listen__tcp(a);
 }
 
-int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc)
+int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc,
+	       const char *programs)
 {
 	struct gdb_server *srv = &server;
 	struct gdb_addr a;
@@ -326,6 +328,8 @@ int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc)
 	}
 	srv->vm = vm;
 	srv->kdesc = kdesc;
+	if (programs)
+		snprintf(srv->programs, sizeof(srv->programs), "%s", programs);
 	srv->conn_fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->done_cond, NULL);

@@ -2,6 +2,7 @@
  * Protocol": "Packets", "Stop Reply Packets", "General Query Packets"). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "gdb/stub.h"
 
@@ -27,10 +28,11 @@ void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t)
 	s->last = (struct gdb_stop){ .kind = GDB_STOP_DEBUG, .exception = 1 };
 }
 
-void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc)
+void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc, const char *programs)
 {
 	s->kdesc_set = s->os = true;
 	s->kdesc = kdesc;
+	snprintf(s->programs, sizeof(s->programs), "%s", programs);
 }
 
 /* ---- replies ---- */
@@ -154,11 +156,30 @@ static void stop__select(struct gdb_stub *s, unsigned cpu)
 	s->g_pid = s->stop_pid = GDB_PID_VCPUS;
 	s->g_tid = s->stop_tid = cpu + 1;
 	s->g_space_cr3 = 0;
-	if (cpu != 0 || os__current(s, &d, &num, &t) ||
-	    !gdb_kdebug__space_cr3(s, &d, t.space, &s->g_space_cr3))
+	s->stop_os_pid = 0;
+	if (cpu != 0 || os__current(s, &d, &num, &t))
 		return;
-	s->g_pid = s->stop_pid = GDB_PID_SPACE0 + (uint64_t)t.space;
-	s->g_tid = s->stop_tid = num;
+	s->stop_os_pid = GDB_PID_SPACE0 + (uint64_t)t.space;
+	s->stop_os_tid = num;
+	snprintf(s->stop_os_name, sizeof(s->stop_os_name), "%s", t.name);
+}
+
+/* Names the kernel thread a stop happened in, on gdb's console. The stop
+ * itself is reported on the vCPU: a process gdb discovers has no
+ * architecture until its program's ELF is loaded, and gdb would fail to
+ * read the registers of a stop there. */
+static void stop__tell(struct gdb_stub *s)
+{
+	char line[160];
+
+	if (!s->stop_os_pid)
+		return;
+	snprintf(line, sizeof(line), "vCPU %u was running %s%sthread %llu "
+		 "(process %llu)\n", s->last.cpu, s->stop_os_name,
+		 s->stop_os_name[0] ? " " : "",
+		 (unsigned long long)s->stop_os_tid,
+		 (unsigned long long)s->stop_os_pid);
+	gdb_stub__console(s, line);
 }
 
 static void stub__resume(struct gdb_stub *s, int step_cpu);
@@ -257,6 +278,7 @@ void gdb_stub__stopped(struct gdb_stub *s, const struct gdb_stop *stop)
 	bps__refresh(s);
 	stop__select(s, s->last.cpu);
 	if (awaited) {
+		stop__tell(s);
 		stop__reply(s);
 		stub__send_packet(s, s->reply, s->reply_len);
 	}
@@ -527,7 +549,11 @@ static void cmd__read_regs(struct gdb_stub *s)
 		return;
 	}
 	gdb_regs__encode(&r, s->reply);
-	s->reply_len = gdb_regs__hex_size();
+	/* gdb reads a kernel thread's process without this stub's target
+	 * description (it fetches one per connection, not per process):
+	 * with its own amd64 registers once the program's ELF is loaded */
+	s->reply_len = s->g_pid >= GDB_PID_SPACE0 ? gdb_regs__hex_size_amd64()
+						  : gdb_regs__hex_size();
 }
 
 static void cmd__write_regs(struct gdb_stub *s, const char *hex, size_t len)
@@ -799,25 +825,105 @@ static void cmd__breakpoint(struct gdb_stub *s, const char *p, bool insert)
 
 /* qfThreadInfo takes a snapshot of every thread id; it and qsThreadInfo
  * send it a packet's worth at a time. */
+/* Can a program's name become a file name in the programs directory? A
+ * guest names its threads, so no path separators, no "..". */
+static bool program__name_ok(const char *name)
+{
+	if (!name[0] || name[0] == '.')
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.'))
+			return false;
+	return true;
+}
+
+/* The program of a space: the name of its first thread with a usable
+ * name. False if none. */
+static bool space__program(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			   long space, char name[MKVM_KDEBUG_NAME + 1])
+{
+	struct gdb_kthread t;
+
+	for (uint32_t n = 0; n < d->nthreads && n < GDB_KTHREADS_MAX; n++) {
+		if (!gdb_kdebug__thread(s, d, n, &t))
+			return false;
+		if (t.state != MKVM_KDEBUG_T_FREE && t.space == space &&
+		    program__name_ok(t.name)) {
+			memcpy(name, t.name, MKVM_KDEBUG_NAME + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Lists the vCPUs, then the threads of every space whose program is known
+ * (gdb could not read the others' registers without its ELF). */
 static void thread_list__build(struct gdb_stub *s)
 {
 	struct mkvm_kdebug d;
 	struct gdb_kthread t;
+	uint8_t *known;
 
 	s->list_len = s->list_next = 0;
 	for (unsigned i = 0; i < s->t.ncpus && i < 64; i++)
 		s->list[s->list_len].pid = GDB_PID_VCPUS,
 		s->list[s->list_len++].tid = i + 1;
-	if (!s->multi || !gdb_kdebug__os_load(s, &d))
+	if (!s->multi || !gdb_kdebug__os_load(s, &d) ||
+	    !(known = calloc(d.nspaces, 1)))
 		return;
 	for (uint32_t n = 0; n < d.nthreads && n < GDB_KTHREADS_MAX; n++) {
 		if (!gdb_kdebug__thread(s, &d, n, &t))
 			break;
-		if (t.state == MKVM_KDEBUG_T_FREE || t.space < 0)
+		if (t.state != MKVM_KDEBUG_T_FREE && t.space >= 0 &&
+		    program__name_ok(t.name))
+			known[t.space] = 1;
+	}
+	for (uint32_t n = 0; n < d.nthreads && n < GDB_KTHREADS_MAX; n++) {
+		if (!gdb_kdebug__thread(s, &d, n, &t))
+			break;
+		if (t.state == MKVM_KDEBUG_T_FREE || t.space < 0 || !known[t.space])
 			continue;
 		s->list[s->list_len].pid = GDB_PID_SPACE0 + (uint32_t)t.space;
 		s->list[s->list_len++].tid = n;
 	}
+	free(known);
+}
+
+/* qXfer:exec-file:read:PID:OFFSET,LENGTH: the ELF gdb loads into the
+ * process of a space, PROGRAMS/NAME. */
+static void cmd__xfer_exec_file(struct gdb_stub *s, const char *p)
+{
+	char name[MKVM_KDEBUG_NAME + 1], path[GDB_PROGRAMS_MAX + MKVM_KDEBUG_NAME + 2];
+	struct mkvm_kdebug d;
+	uint64_t pid = s->g_pid, off, len;
+	size_t plen, used;
+
+	if (*p != ':' && !gdb_parse_hex(&p, &pid)) {
+		reply__set(s, E_INVAL);
+		return;
+	}
+	if (*p++ != ':' || !addr_len__parse(&p, &off, &len) || *p) {
+		reply__set(s, E_INVAL);
+		return;
+	}
+	if (!s->multi || pid < GDB_PID_SPACE0 || !gdb_kdebug__os_load(s, &d) ||
+	    !space__program(s, &d, (long)(pid - GDB_PID_SPACE0), name)) {
+		reply__set(s, "E00");
+		return;
+	}
+	plen = (size_t)snprintf(path, sizeof(path), "%s/%s", s->programs, name);
+	if (off >= plen) {
+		reply__set(s, "l");
+		return;
+	}
+	if (len > sizeof(s->reply) - 2)
+		len = sizeof(s->reply) - 2;
+	if (len > plen - off)
+		len = plen - off;
+	s->reply_len = 1 + gdb_escape(s->reply + 1, (size_t)len,
+				      (const uint8_t *)path + off, (size_t)len, &used);
+	s->reply[0] = off + used < plen ? 'm' : 'l';
 }
 
 static void thread_list__send(struct gdb_stub *s)
@@ -854,7 +960,14 @@ static void cmd__thread_extra(struct gdb_stub *s, const char *p)
 		reply__set(s, E_INVAL);
 		return;
 	}
-	if (pid == GDB_PID_VCPUS)
+	if (pid == GDB_PID_VCPUS && tid == 1 && s->multi &&
+	    gdb_kdebug__os_load(s, &d) && gdb_kdebug__current(s, &d) >= 0 &&
+	    gdb_kdebug__thread(s, &d, (uint32_t)gdb_kdebug__current(s, &d), &t))
+		n = snprintf(text, sizeof(text), "vCPU 0, running %s%sthread %llu.%llu",
+			     t.name, t.name[0] ? " " : "",
+			     (unsigned long long)(t.id >> 16),
+			     (unsigned long long)(t.id & 0xffff));
+	else if (pid == GDB_PID_VCPUS)
 		n = snprintf(text, sizeof(text), "vCPU %u", (unsigned)tid - 1);
 	else if (gdb_kdebug__os_load(s, &d) &&
 		 gdb_kdebug__thread(s, &d, (uint32_t)tid, &t))
@@ -923,9 +1036,11 @@ static void cmd__query(struct gdb_stub *s, const char *p)
 		reply__set(s, "PacketSize=%x;qXfer:features:read+;"
 			   "QStartNoAckMode+;swbreak+;hwbreak+;"
 			   "vContSupported+%s", GDB_PACKET_MAX,
-			   s->multi ? ";multiprocess+" : "");
+			   s->multi ? ";multiprocess+;qXfer:exec-file:read+" : "");
 	} else if (!strncmp(p, "qXfer:features:read:", 20))
 		cmd__xfer_features(s, p + 20);
+	else if (!strncmp(p, "qXfer:exec-file:read:", 21))
+		cmd__xfer_exec_file(s, p + 21);
 	else if (!strcmp(p, "qAttached") || !strncmp(p, "qAttached:", 10))
 		reply__set(s, "1");
 	else if (!strcmp(p, "qC")) {

@@ -24,6 +24,9 @@ struct gdb_debug_cfg {
 	uint64_t dr[4], dr7;	/* USE_HW_BP when dr7 != 0 */
 };
 
+/* The longest programs directory the OS view names. */
+#define GDB_PROGRAMS_MAX 1024
+
 /* The most kernel threads the OS view lists. */
 #define GDB_KTHREADS_MAX 4096
 
@@ -85,6 +88,7 @@ struct gdb_stub {
 	 * g_space_cr3 the page tables memory goes through for it (0: the
 	 * vCPU's). */
 	bool os;
+	char programs[GDB_PROGRAMS_MAX];
 	bool multi;		/* gdb speaks the multiprocess extensions */
 	uint64_t g_pid, g_tid;
 	uint64_t g_space_cr3;
@@ -94,6 +98,8 @@ struct gdb_stub {
 	/* a breakpoint of another space being stepped over */
 	struct { bool active; unsigned cpu; uint64_t gpa; uint8_t orig; } over;
 	uint64_t stop_pid, stop_tid;	/* the thread the last stop reports */
+	uint64_t stop_os_pid, stop_os_tid;	/* the kernel thread it ran (pid 0: none) */
+	char stop_os_name[MKVM_KDEBUG_NAME + 1];
 	struct gdb_stop last;
 	struct gdb_bps bps;
 	size_t last_frame_len;
@@ -108,8 +114,9 @@ struct gdb_stub {
 /* Starts a session with every vCPU stopped, as after an initial stop. */
 void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t);
 /* The kernel exports its description at kernel address kdesc: offer gdb
- * its spaces and threads (the "OS view"). */
-void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc);
+ * its spaces as processes (the "OS view"), each with the ELF of its
+ * program in directory programs (qXfer:exec-file). */
+void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc, const char *programs);
 /* Handles bytes from gdb; may call t->send and the target hooks. */
 void gdb_stub__input(struct gdb_stub *s, const uint8_t *buf, size_t len);
 /* The guest stopped (all vCPUs); sends the stop reply if gdb awaits one. */
