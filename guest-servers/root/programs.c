@@ -12,6 +12,7 @@
 #define MAX_FREE 1024
 #define MAX_RESTARTS 8          /* in a program's life: a program that always fails stops */
 #define MAX_IMAGE_PAGES 512     /* pages of an ELF's file contents (2 MiB) */
+#define PAGE_SLOTS 2048         /* a program's page index: twice MAX_PROG_PAGES slots */
 #define REF_LEAF 2048           /* reference counts in one leaf frame (8 MiB of frames) */
 #define REF_LEAVES 2048         /* frames below 16 GiB can be shared copy-on-write */
 
@@ -49,6 +50,7 @@ struct prog {
 	uint64_t copies;                /* frames copied for its writes (copy-on-write) */
 	unsigned npages;
 	struct page pages[MAX_PROG_PAGES];
+	uint16_t slot[PAGE_SLOTS];      /* pages[] index + 1, open-addressed by va (page_of); 0: free */
 };
 
 struct name { char name[MKVM_NAME_MAX]; uint64_t tid; struct prog *owner; };
@@ -175,13 +177,39 @@ static struct prog *prog_named(const char *name)
 	return NULL;
 }
 
-/* p's record of the page at va, or NULL. */
+/* Where the search for va starts in a page index. */
+static unsigned slot_of(uint64_t va)
+{
+	return (unsigned)(((va >> 12) * 0x9e3779b97f4a7c15ull) >> 53);
+}
+
+/* p's record of the page at va, or NULL. Records are never removed one
+ * by one (all go when the program ends), so the open-addressed index
+ * needs no deletion, and it is at most half full. */
 static struct page *page_of(struct prog *p, uint64_t va)
 {
-	for (unsigned i = 0; i < p->npages; i++)
-		if (p->pages[i].va == va)
-			return &p->pages[i];
+	for (unsigned i = slot_of(va); p->slot[i]; i = (i + 1) % PAGE_SLOTS)
+		if (p->pages[p->slot[i] - 1].va == va)
+			return &p->pages[p->slot[i] - 1];
 	return NULL;
+}
+
+/* Appends a record to p's pages (below its limit) and its index. */
+static struct page *page_record(struct prog *p, uint64_t va, uint64_t pa)
+{
+	unsigned i = slot_of(va);
+	while (p->slot[i])
+		i = (i + 1) % PAGE_SLOTS;
+	p->pages[p->npages] = (struct page){ va, pa };
+	p->slot[i] = (uint16_t)++p->npages;
+	return &p->pages[p->npages - 1];
+}
+
+/* p holds no page any more. */
+static void pages_clear(struct prog *p)
+{
+	p->npages = 0;
+	memset(p->slot, 0, sizeof(p->slot));
 }
 
 /* A new frame of p's own at va, a copy of the frame src (0: zeroed),
@@ -191,8 +219,7 @@ static struct page *page_add(struct prog *p, uint64_t va, uint64_t src)
 	uint64_t pa;
 	if (p->npages >= p->cfg.max_pages || !(pa = frame_get_from(src)))
 		return NULL;
-	p->pages[p->npages] = (struct page){ va, pa };
-	return &p->pages[p->npages++];
+	return page_record(p, va, pa);
 }
 
 /* Has va (in seg) contents from the ELF file (not bss alone)? */
@@ -287,7 +314,7 @@ static void prog_end(struct prog *p, uint64_t why, uint64_t a, uint64_t b)
 		if (pg->va < MKVM_DMA_OFFSET && (!(pg->pa & PAGE_COW) || cow_release(pg)))
 			frame_put(PAGE_PA(pg));
 	}
-	p->npages = 0;
+	pages_clear(p);
 	for (unsigned i = 0; i < MAX_NAMES; i++)
 		if (names[i].owner == p)
 			names[i] = (struct name){ 0 };
@@ -454,7 +481,7 @@ static void do_dma(struct prog *p, uint64_t *mr)
 		reply_error(mr, p->cfg.dma ? MKVM_ROOT_ENOMEM : MKVM_ROOT_EPERM);
 		return;
 	}
-	p->pages[p->npages++] = (struct page){ MKVM_DMA_VA(pa), pa };
+	page_record(p, MKVM_DMA_VA(pa), pa);
 	mr[0] = L4_TAG(MKVM_ROOT_OK, 1, 2);
 	mr[1] = pa;
 	mr[2] = MKVM_DMA_VA(pa) | L4_ITEM_MAP;
@@ -608,7 +635,8 @@ static void do_copy(struct prog *p, uint64_t *mr)
 	c->copy_of = p;
 	c->tid = c->tid ? L4_TID(L4_TID_NUM(c->tid), L4_TID_VER(c->tid) + 1) : tid_alloc();
 	c->instance = 1;
-	c->copies = c->npages = 0;
+	c->copies = 0;
+	pages_clear(c);
 	struct mkvm_prog_info *info = (void *)c->info_pa;
 	memcpy(info, (const void *)p->info_pa, sizeof(*info));
 	info->irq_line = info->msi_addr = info->msi_data = info->flags = info->ecam = 0;
@@ -624,7 +652,7 @@ static void do_copy(struct prog *p, uint64_t *mr)
 			*refs = 1;
 		}
 		++*refs;
-		c->pages[c->npages++] = *pg;
+		page_record(c, pg->va, pg->pa);
 	}
 	if (space_start(c, ip, sp, arg)) {
 		reply_error(mr, MKVM_ROOT_ENOMEM);
