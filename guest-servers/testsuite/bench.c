@@ -106,18 +106,19 @@ static void bench_faults(void)
 	for (int a = 0; a < 2 * FAULT_ROUNDS; a++)
 		for (int i = 0; i < FAULT_PAGES; i++)
 			*(volatile uint8_t *)cow_area[a][i] = 1;
-	uint64_t copy = space_copy(copy_waits, MKVM_PROG_STACK_TOP - 8, 0);
-	if (!copy) {
+	struct frame_info f;
+	uint64_t t0 = rdtsc(), copy = space_copy(copy_waits, MKVM_PROG_STACK_TOP - 8, 0), t = rdtsc() - t0;
+	if (!copy || program_frame(copy, MKVM_PROG_BASE, &f) || !f.frames) {
 		printf("bench: no space copy (the root task refused)\n");
 		return;
 	}
+	printf("bench: space-copy-per-page %lu cycles/op (the copy of our %lu pages, started)\n", t / f.frames, f.frames);
 	for (int r = 0; r < FAULT_ROUNDS; r++)
 		best(&copied, write_pages(cow_area[r]));
 	printf("bench: page-fault-cow-copy %lu cycles/op (a page shared with a space copy: fault, copied frame, map)\n",
 	       copied);
 	uint64_t mr[4] = { L4_TAG(0, 0, 0) };
 	l4_ipc_regs(copy, L4_NILTHREAD, L4_TIMEOUTS(L4_NEVER, 0), mr, NULL);
-	struct frame_info f;
 	for (int i = 0; i < 1000 && !program_frame(copy, MKVM_PROG_BASE, &f); i++)
 		l4_receive(l4_myself(), 1000, NULL);
 	for (int r = 0; r < FAULT_ROUNDS; r++)

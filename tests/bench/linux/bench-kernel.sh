@@ -114,6 +114,7 @@ row "page fault, copy-on-write copy" page-fault-cow-copy \
 	"first write after fork (COW copy)" linux-fault-cow
 row "  COW, the other space gone" page-fault-cow-last "" ""
 row "  frame the pager holds (remap)" page-fault-remap "" ""
+row "space copy, per page held" space-copy-per-page "" ""
 # The kernel says which switch it measured; QEMU TCG offers no PCID.
 if grep -aq '^bench: address-space-switch .*(no pcid' "$L/mkvm-tsc.log"; then
 	row "address-space switch, no PCID" address-space-switch "" ""
