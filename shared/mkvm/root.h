@@ -59,7 +59,7 @@
  *                       copied: DMA pages, devices, the MSI line, names
  *                       (the copy may register none) and the right to copy
  *                       again. Only for programs given `fork`;
- *                       MKVM_ROOT_ENOMEM when MAX_COPIES copies live.
+ *                       MKVM_ROOT_ENOMEM when 8 copies live already.
  * Only for a program given `supervise` (the test suite):
  *   MKVM_ROOT_CRASH     MR1..MR3 = a program's name, MR4 = MKVM_CRASH_*:
  *                       the root task asks the thread serving that name to
