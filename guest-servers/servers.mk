@@ -14,7 +14,7 @@ SIGMA0_BASE := 0x400000
 ROOT_BASE   := 0x800000
 PROG_BASE   := 0x400000
 
-PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 testsuite hostile
+PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 testsuite hostile cowtest
 
 sigma0_LIBS := lib/ulib.c lib/crt0.S
 root_LIBS   := lib/ulib.c lib/crt0.S lib/prog.c

@@ -18,9 +18,12 @@ static int call(uint64_t srv, uint64_t tag, uint64_t w1, uint64_t w2, uint64_t w
 	return l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, rcv), NULL);
 }
 
-/* A call carrying a map item of one read-write page. */
+/* A call carrying a map item of one read-write page. The page is written
+ * first: a data page still shared copy-on-write is read-only here, and the
+ * server would get it read-only too (shared/mkvm/root.h). */
 static int setbuf(uint64_t srv, uint64_t label, uint64_t page)
 {
+	*(volatile uint8_t *)page = *(volatile uint8_t *)page;
 	return call(srv, L4_TAG(label, 0, 2), page | L4_ITEM_MAP, L4_FPAGE(page, 12, L4_R | L4_W), 0);
 }
 

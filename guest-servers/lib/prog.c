@@ -81,6 +81,16 @@ int root_map(uint64_t fpage)
 	return root_call(mr);
 }
 
+uint64_t space_copy(void (*fn)(uint64_t), uint64_t sp, uint64_t arg)
+{
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(MKVM_ROOT_COPY, 3, 0);
+	mr[1] = (uint64_t)fn;
+	mr[2] = sp;
+	mr[3] = arg;
+	return root_call(mr) ? 0 : mr[1];
+}
+
 void prog_crash_if_asked(uint64_t from)
 {
 	uint64_t *mr = l4_utcb()->mr;

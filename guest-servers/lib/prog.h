@@ -28,6 +28,11 @@ void *dma_alloc(uint64_t *pa);
  * program: 0 or an MKVM_ROOT_E*. */
 int root_map(uint64_t fpage);
 _Noreturn void prog_exit(int status);
+/* Copies this program's space (MKVM_ROOT_COPY, for a program given
+ * `fork`): the copy's first thread starts at fn(arg) on the stack sp of
+ * its own copy of the memory. Its thread id, or 0 if the root task
+ * refused. */
+uint64_t space_copy(void (*fn)(uint64_t), uint64_t sp, uint64_t arg);
 /* A request naming a program (MR1..MR3) with up to 31 more bytes in
  * MR4..MR7 (MKVM_ROOT_RUN, _CRASH, _ENDS): 0 with the reply in mr[], or
  * an MKVM_ROOT_E*. */

@@ -62,6 +62,10 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 		c->devmem = true;
 	else if (word_is(w, n, "irq=msi"))
 		c->irq_msi = true;
+	else if (word_is(w, n, "fork"))
+		c->fork = true;
+	else if (word_is(w, k, "elf") && vn && vn < sizeof(c->elf))
+		copy_word(c->elf, sizeof(c->elf), v, vn);
 	else if (word_is(w, k, "pci") && vn == 9 && v[4] == ':' && parse_hex(v, 4, &a) && parse_hex(v + 5, 4, &b))
 		c->pci_id = (uint32_t)(a | b << 16);
 	else if (word_is(w, k, "io") && vn > 2) {

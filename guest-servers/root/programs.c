@@ -11,14 +11,35 @@
 #define MAX_NAMES 32
 #define MAX_FREE 1024
 #define MAX_RESTARTS 8          /* in a program's life: a program that always fails stops */
+#define MAX_IMAGE_PAGES 512     /* pages of an ELF's file contents (2 MiB) */
+#define PAGE_SLOTS 2048         /* a program's page index: twice MAX_PROG_PAGES slots */
+#define REF_LEAF 2048           /* reference counts in one leaf frame (8 MiB of frames) */
+#define REF_LEAVES 2048         /* frames below 16 GiB can be shared copy-on-write */
 
+/* A frame a program holds: its own (read-write where the segment is), or,
+ * with PAGE_COW in pa, one it shares with copies of its space: mapped
+ * without write right; a write copies it, or takes it over when no other
+ * space holds it any more (cow_refs). */
 struct page { uint64_t va, pa; };
+#define PAGE_COW 1ull
+#define PAGE_PA(pg) ((pg)->pa & ~0xfffull)
+
+/* An ELF of the boot module as the loader sees it: the frames made from
+ * its file contents (text, read-only data, the initial data pages), on
+ * first use and for the life of the system, shared read-only by every
+ * instance of every program that runs it. */
+struct image {
+	const uint8_t *elf;
+	uint64_t elf_len, entry, heap_base;
+	uint64_t frames[MAX_IMAGE_PAGES];       /* by (va - MKVM_PROG_BASE) / 4096; 0: not made yet */
+	unsigned nframes;
+};
 
 struct prog {
 	struct prog_cfg cfg;
 	enum prog_state state;
-	const uint8_t *elf;
-	uint64_t elf_len, entry, heap_base;
+	struct image *img;
+	struct prog *copy_of;           /* for a space copy (MKVM_ROOT_COPY): its parent, else NULL */
 	uint64_t tid;                   /* its first thread (and its space), or 0 */
 	uint64_t instance, restarts;
 	uint64_t ends;                  /* how often it ended, and the last time how: */
@@ -26,15 +47,20 @@ struct prog {
 	uint64_t why;                   /* MKVM_END_* */
 	uint64_t why_addr;
 	uint64_t info_pa;               /* its info page (root's frame) */
+	uint64_t copies;                /* frames copied for its writes (copy-on-write) */
 	unsigned npages;
 	struct page pages[MAX_PROG_PAGES];
+	uint16_t slot[PAGE_SLOTS];      /* pages[] index + 1, open-addressed by va (page_of); 0: free */
 };
 
 struct name { char name[MKVM_NAME_MAX]; uint64_t tid; struct prog *owner; };
 
 uint64_t programs_server;
-static struct prog progs[MAX_PROGS];
-static unsigned nprogs;
+static struct prog progs[MAX_PROGS + MAX_COPIES];  /* boot.cfg's, then space copies */
+static unsigned nprogs;                 /* boot.cfg's programs */
+static struct image images[MAX_PROGS];
+static unsigned nimages;
+static uint16_t *cow_leaf[REF_LEAVES];
 static struct name names[MAX_NAMES];
 static uint64_t free_frames[MAX_FREE];
 static unsigned nfree;
@@ -44,13 +70,20 @@ static uint64_t ram_top;                /* device memory starts above the highes
 /* ---- frames: from sigma0, returned here when a program ends ---- */
 
 /* A frame, zeroed (a recycled one held another program's data; sigma0's
- * may hold anything). */
-static uint64_t frame_get(void)
+ * may hold anything), or filled with a copy of the frame src. */
+static uint64_t frame_get_from(uint64_t src)
 {
 	uint64_t pa = nfree ? free_frames[--nfree] : sigma0_alloc();
-	if (pa)
+	if (pa && src)
+		memcpy((void *)pa, (const void *)src, 4096);
+	else if (pa)
 		memset((void *)pa, 0, 4096);
 	return pa;
+}
+
+static uint64_t frame_get(void)
+{
+	return frame_get_from(0);
 }
 
 static void frame_put(uint64_t pa)
@@ -60,12 +93,35 @@ static void frame_put(uint64_t pa)
 		free_frames[nfree++] = pa;
 }
 
+/* How many spaces hold frame pa copy-on-write (struct page, PAGE_COW);
+ * with alloc the count's leaf is made if missing. NULL: pa cannot be
+ * shared (above the table, or no frame for the leaf). */
+static uint16_t *cow_refs(uint64_t pa, bool alloc)
+{
+	uint64_t leaf = pa / 4096 / REF_LEAF;
+	if (leaf >= REF_LEAVES)
+		return NULL;
+	if (!cow_leaf[leaf] && (!alloc || !(cow_leaf[leaf] = (uint16_t *)frame_get())))
+		return NULL;
+	return &cow_leaf[leaf][pa / 4096 % REF_LEAF];
+}
+
+/* pg stops sharing its frame: true if no other space holds it any more
+ * (the frame is then pg's alone). */
+static bool cow_release(struct page *pg)
+{
+	uint16_t *refs = cow_refs(PAGE_PA(pg), false);
+	pg->pa &= ~PAGE_COW;
+	return --*refs == 0;
+}
+
 /* ---- the loader ---- */
 
 /* Checks the program's ELF: an x86-64 executable whose loadable segments
  * lie in [MKVM_PROG_BASE, 2 GiB), each starting on its own page, none both
- * writable and executable. Sets heap_base past the last one. */
-static bool elf_check(struct prog *p)
+ * writable and executable, their file contents within MAX_IMAGE_PAGES.
+ * Sets heap_base past the last one. */
+static bool elf_check(struct image *p)
 {
 	const struct elf64_ehdr *eh = (const void *)p->elf;
 	if (p->elf_len < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->type != 2 ||
@@ -81,7 +137,8 @@ static bool elf_check(struct prog *p)
 		if (va < end || va & 0xfff || va >= (2ull << 30) || ph[i].memsz > (2ull << 30) - va ||
 		    ph[i].filesz > ph[i].memsz || ph[i].offset > p->elf_len ||
 		    ph[i].filesz > p->elf_len - ph[i].offset ||
-		    ((ph[i].flags & PF_W) && (ph[i].flags & PF_X)))
+		    ((ph[i].flags & PF_W) && (ph[i].flags & PF_X)) ||
+		    va - MKVM_PROG_BASE + ph[i].filesz > MAX_IMAGE_PAGES * 4096ull)
 			return false;
 		end = (va + ph[i].memsz + 0xfff) & ~0xfffull;
 	}
@@ -91,10 +148,10 @@ static bool elf_check(struct prog *p)
 }
 
 /* The loadable segment holding va, or NULL. */
-static const struct elf64_phdr *segment_of(const struct prog *p, uint64_t va)
+static const struct elf64_phdr *segment_of(const struct image *img, uint64_t va)
 {
-	const struct elf64_ehdr *eh = (const void *)p->elf;
-	const struct elf64_phdr *ph = (const void *)(p->elf + eh->phoff);
+	const struct elf64_ehdr *eh = (const void *)img->elf;
+	const struct elf64_phdr *ph = (const void *)(img->elf + eh->phoff);
 	for (unsigned i = 0; i < eh->phnum; i++)
 		if (ph[i].type == PT_LOAD && va >= ph[i].vaddr && va - ph[i].vaddr < ph[i].memsz)
 			return &ph[i];
@@ -106,7 +163,7 @@ static const struct elf64_phdr *segment_of(const struct prog *p, uint64_t va)
 /* The running program whose space has this id (its first thread's). */
 static struct prog *prog_of(uint64_t space)
 {
-	for (unsigned i = 0; i < nprogs; i++)
+	for (unsigned i = 0; i < MAX_PROGS + MAX_COPIES; i++)
 		if (progs[i].tid == space && progs[i].state != P_ENDED && progs[i].state != P_FREE)
 			return &progs[i];
 	return NULL;
@@ -120,21 +177,113 @@ static struct prog *prog_named(const char *name)
 	return NULL;
 }
 
-/* The frame behind va in p, allocating it (and counting it) if new. */
-static uint64_t prog_frame(struct prog *p, uint64_t va, bool *fresh)
+/* Where the search for va starts in a page index. */
+static unsigned slot_of(uint64_t va)
 {
-	*fresh = false;
-	for (unsigned i = 0; i < p->npages; i++)
-		if (p->pages[i].va == va)
-			return p->pages[i].pa;
-	if (p->npages >= p->cfg.max_pages)
-		return 0;
-	uint64_t pa = frame_get();
-	if (pa) {
-		p->pages[p->npages++] = (struct page){ va, pa };
-		*fresh = true;
+	return (unsigned)(((va >> 12) * 0x9e3779b97f4a7c15ull) >> 53);
+}
+
+/* p's record of the page at va, or NULL. Records are never removed one
+ * by one (all go when the program ends), so the open-addressed index
+ * needs no deletion, and it is at most half full. */
+static struct page *page_of(struct prog *p, uint64_t va)
+{
+	for (unsigned i = slot_of(va); p->slot[i]; i = (i + 1) % PAGE_SLOTS)
+		if (p->pages[p->slot[i] - 1].va == va)
+			return &p->pages[p->slot[i] - 1];
+	return NULL;
+}
+
+/* Appends a record to p's pages (below its limit) and its index. */
+static struct page *page_record(struct prog *p, uint64_t va, uint64_t pa)
+{
+	unsigned i = slot_of(va);
+	while (p->slot[i])
+		i = (i + 1) % PAGE_SLOTS;
+	p->pages[p->npages] = (struct page){ va, pa };
+	p->slot[i] = (uint16_t)++p->npages;
+	return &p->pages[p->npages - 1];
+}
+
+/* p holds no page any more. */
+static void pages_clear(struct prog *p)
+{
+	p->npages = 0;
+	memset(p->slot, 0, sizeof(p->slot));
+}
+
+/* A new frame of p's own at va, a copy of the frame src (0: zeroed),
+ * counted against its limit; NULL at the limit or without memory. */
+static struct page *page_add(struct prog *p, uint64_t va, uint64_t src)
+{
+	uint64_t pa;
+	if (p->npages >= p->cfg.max_pages || !(pa = frame_get_from(src)))
+		return NULL;
+	return page_record(p, va, pa);
+}
+
+/* Has va (in seg) contents from the ELF file (not bss alone)? */
+static bool has_contents(const struct elf64_phdr *seg, uint64_t va)
+{
+	return seg && va - seg->vaddr < seg->filesz;
+}
+
+/* The image's frame with the file contents of va (has_contents), made on
+ * first use; 0 without memory. */
+static uint64_t image_frame(struct image *img, const struct elf64_phdr *seg, uint64_t va)
+{
+	uint64_t *f = &img->frames[(va - MKVM_PROG_BASE) / 4096], off = va - seg->vaddr;
+	if (!*f && (*f = frame_get())) {
+		uint64_t n = seg->filesz - off < 4096 ? seg->filesz - off : 4096;
+		memcpy((void *)*f, img->elf + seg->offset + off, n);
+		img->nframes++;
 	}
-	return pa;
+	return *f;
+}
+
+/* The frame to map at va of p (seg: its segment, or NULL for heap and
+ * stack) for an access (L4_R, L4_W or L4_X); *rights loses L4_W while the
+ * frame is shared. Text, read-only data and unwritten data pages are the
+ * image's frames, read-only; the first write to a data page copies the
+ * image's frame, the first write to a frame shared with a space copy
+ * copies it unless no other space holds it any more. 0 at p's page limit
+ * or without memory. */
+static uint64_t page_frame(struct prog *p, const struct elf64_phdr *seg, uint64_t va, uint64_t access,
+			   unsigned *rights)
+{
+	struct page *pg = page_of(p, va);
+	uint64_t src;
+	if (!pg && has_contents(seg, va)) {
+		if (!(src = image_frame(p->img, seg, va)))
+			return 0;
+		if (!(access & L4_W)) {
+			*rights &= ~L4_W;
+			return src;
+		}
+		if (!(pg = page_add(p, va, src)))
+			return 0;
+		p->copies++;
+		return pg->pa;
+	}
+	if (!pg)
+		return (pg = page_add(p, va, 0)) ? pg->pa : 0;
+	if (!(pg->pa & PAGE_COW))
+		return pg->pa;
+	if (!(access & L4_W)) {
+		*rights &= ~L4_W;
+		return PAGE_PA(pg);
+	}
+	if (*cow_refs(PAGE_PA(pg), false) > 1) {
+		uint64_t copy = frame_get_from(PAGE_PA(pg));
+		if (!copy)
+			return 0;
+		cow_release(pg);
+		pg->pa = copy;
+		p->copies++;
+	} else {
+		cow_release(pg);        /* the last holder: the frame is its own now */
+	}
+	return pg->pa;
 }
 
 static void prog_start(struct prog *p);
@@ -146,22 +295,26 @@ static const char *const end_text[] = {
 	[MKVM_END_EXEC_NX] = "executed non-executable",
 	[MKVM_END_LIMIT] = "exceeded its page limit at",
 	[MKVM_END_EXCEPTION] = "raised exception",
-	[MKVM_END_CRASHED] = "could not start",
+	[MKVM_END_CRASHED] = "could not start: error",
 	[MKVM_END_KMEM] = "reached its kernel memory limit at",
 	[MKVM_END_NOMEM] = "found no free memory at",
 };
 
 /* p ended (why: MKVM_END_*; a: the fault address or vector, b: the ip):
  * every thread of its space and of the spaces it made goes, everything it
- * held comes back, and a failed program with `restart` starts again. */
+ * held comes back (a frame shared copy-on-write once its last holder is
+ * gone), and a failed program with `restart` starts again. */
 static void prog_end(struct prog *p, uint64_t why, uint64_t a, uint64_t b)
 {
 	uint64_t tid = p->tid;
 	l4_thread_control_flags(tid, L4_NILTHREAD, L4_NILTHREAD, 0, 0, L4_TC_WHOLE_SPACE);
-	for (unsigned i = 0; i < p->npages; i++)
-		if (p->pages[i].va < MKVM_DMA_OFFSET)   /* a device may still write DMA pages: never reused */
-			frame_put(p->pages[i].pa);
-	p->npages = 0;
+	for (unsigned i = 0; i < p->npages; i++) {
+		struct page *pg = &p->pages[i];
+		/* a device may still write DMA pages: never reused */
+		if (pg->va < MKVM_DMA_OFFSET && (!(pg->pa & PAGE_COW) || cow_release(pg)))
+			frame_put(PAGE_PA(pg));
+	}
+	pages_clear(p);
 	for (unsigned i = 0; i < MAX_NAMES; i++)
 		if (names[i].owner == p)
 			names[i] = (struct name){ 0 };
@@ -173,32 +326,21 @@ static void prog_end(struct prog *p, uint64_t why, uint64_t a, uint64_t b)
 		return;
 	p->status = 0;
 	printf("root: %s (thread %lx) %s %lx, ip %lx\n", p->cfg.name, tid, end_text[why], a, b);
-	if (p->cfg.restart && p->restarts < MAX_RESTARTS) {
+	if (p->cfg.restart && why != MKVM_END_CRASHED && p->restarts < MAX_RESTARTS) {
 		p->restarts++;
 		p->tid = L4_TID(L4_TID_NUM(tid), L4_TID_VER(tid) + 1);
 		prog_start(p);
 	}
 }
 
-/* Creates p's space and first thread and starts it at its ELF entry. */
-static void prog_start(struct prog *p)
+/* Creates p's space and first thread (pager and exception handler: the
+ * program server) and starts it at ip with sp and rdi; an error, after
+ * which p has ended as MKVM_END_CRASHED. */
+static int space_start(struct prog *p, uint64_t ip, uint64_t sp, uint64_t rdi)
 {
-	if (!p->info_pa && !(p->info_pa = frame_get())) {
-		printf("root: no memory to start %s\n", p->cfg.name);
-		return;
-	}
-	struct mkvm_prog_info *info = (void *)p->info_pa;
-	memset(info, 0, sizeof(*info));
-	info->root = programs_server;
-	info->heap_base = p->heap_base;
-	info->heap_end = p->heap_base + MKVM_PROG_HEAP_MAX;
-	info->instance = ++p->instance;
-	info->ecam = p->cfg.ecam ? bi->ecam_paddr : 0;
-	memcpy(info->name, p->cfg.name, sizeof(info->name));
-	memcpy(info->args, p->cfg.args, sizeof(info->args));
-	memcpy(info->cmdline, bi->cmdline, sizeof(info->cmdline));
 	int err = l4_thread_control_kmem(p->tid, p->tid, programs_server, MKVM_PROG_UTCB, programs_server,
 					 p->cfg.privileged ? L4_TC_PRIVILEGED : 0, p->cfg.kmem);
+	struct mkvm_prog_info *info = (void *)p->info_pa;
 	if (!err && p->cfg.irq_msi) {
 		uint64_t line, data, addr;
 		err = l4_irq_attach_msi(p->tid, &line, &data, &addr);
@@ -211,35 +353,60 @@ static void prog_start(struct prog *p)
 		l4_debug_name(p->tid, p->cfg.name);
 	uint64_t *mr = l4_utcb()->mr;
 	mr[0] = L4_TAG(0, 3, 0);
-	mr[1] = p->entry;
-	mr[2] = MKVM_PROG_STACK_TOP;
-	mr[3] = MKVM_PROG_INFO;
-	if (err || l4_send(p->tid, 0)) {
-		printf("root: cannot start %s (error %d)\n", p->cfg.name, err);
-		l4_thread_control(p->tid, L4_NILTHREAD, L4_NILTHREAD, 0);
-		p->state = P_ENDED;
-		p->why = MKVM_END_CRASHED;
-		p->ends++;
+	mr[1] = ip;
+	mr[2] = sp;
+	mr[3] = rdi;
+	if (!err && !(err = l4_send(p->tid, 0))) {
+		p->state = P_STARTING;
+		return 0;
+	}
+	prog_end(p, MKVM_END_CRASHED, (uint64_t)err, ip);
+	return err;
+}
+
+/* Fills p's info page and starts it at its ELF entry. */
+static void prog_start(struct prog *p)
+{
+	if (!p->info_pa && !(p->info_pa = frame_get())) {
+		printf("root: no memory to start %s\n", p->cfg.name);
 		return;
 	}
-	p->state = P_STARTING;
+	struct mkvm_prog_info *info = (void *)p->info_pa;
+	memset(info, 0, sizeof(*info));
+	info->root = programs_server;
+	info->heap_base = p->img->heap_base;
+	info->heap_end = p->img->heap_base + MKVM_PROG_HEAP_MAX;
+	info->instance = ++p->instance;
+	info->ecam = p->cfg.ecam ? bi->ecam_paddr : 0;
+	memcpy(info->name, p->cfg.name, sizeof(info->name));
+	memcpy(info->args, p->cfg.args, sizeof(info->args));
+	memcpy(info->cmdline, bi->cmdline, sizeof(info->cmdline));
+	p->copies = 0;
+	space_start(p, p->img->entry, MKVM_PROG_STACK_TOP, MKVM_PROG_INFO);
+}
+
+/* The rights p's pager gives the page at va (seg: its segment, or NULL),
+ * or 0 if va is none of p's memory. */
+static unsigned page_rights(const struct prog *p, const struct elf64_phdr *seg, uint64_t va)
+{
+	if (va == MKVM_PROG_INFO)
+		return L4_R;
+	if (seg)
+		return L4_R | (seg->flags & PF_W ? L4_W : 0) | (seg->flags & PF_X ? L4_X : 0);
+	if ((va >= MKVM_PROG_STACK_TOP - MKVM_PROG_STACK_MAX && va < MKVM_PROG_STACK_TOP) ||
+	    (va >= p->img->heap_base && va < p->img->heap_base + MKVM_PROG_HEAP_MAX))
+		return L4_R | L4_W;
+	return 0;
 }
 
 /* A page fault of p at addr (low bits: the access) from ip: the reply's
  * map item in mr[], or false if the program must end. */
 static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 {
-	uint64_t va = addr & ~0xfffull, access = addr & L4_RWX, pa;
-	unsigned rights = L4_R | L4_W;
-	const struct elf64_phdr *seg = NULL;
-	bool fresh;
-	if (va == MKVM_PROG_INFO) {
-		pa = p->info_pa;
-		rights = L4_R;
-	} else if ((seg = segment_of(p, va))) {
-		rights = L4_R | (seg->flags & PF_W ? L4_W : 0) | (seg->flags & PF_X ? L4_X : 0);
-	} else if (!(va >= MKVM_PROG_STACK_TOP - MKVM_PROG_STACK_MAX && va < MKVM_PROG_STACK_TOP) &&
-		   !(va >= p->heap_base && va < p->heap_base + MKVM_PROG_HEAP_MAX)) {
+	uint64_t va = addr & ~0xfffull, access = addr & L4_RWX, pa = p->info_pa;
+	const struct elf64_phdr *seg = segment_of(p->img, va);
+	unsigned rights = page_rights(p, seg, va);
+	if (!rights) {
 		prog_end(p, MKVM_END_FAULT, addr, ip);
 		return false;
 	}
@@ -247,18 +414,9 @@ static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 		prog_end(p, access & L4_W ? MKVM_END_WRITE_RO : MKVM_END_EXEC_NX, addr, ip);
 		return false;
 	}
-	if (va != MKVM_PROG_INFO) {
-		if (!(pa = prog_frame(p, va, &fresh))) {
-			prog_end(p, p->npages >= p->cfg.max_pages ? MKVM_END_LIMIT : MKVM_END_NOMEM, addr, ip);
-			return false;
-		}
-		if (fresh && seg) {
-			uint64_t off = va - seg->vaddr;
-			if (off < seg->filesz) {
-				uint64_t n = seg->filesz - off < 4096 ? seg->filesz - off : 4096;
-				memcpy((void *)pa, p->elf + seg->offset + off, n);
-			}
-		}
+	if (va != MKVM_PROG_INFO && !(pa = page_frame(p, seg, va, access, &rights))) {
+		prog_end(p, p->npages >= p->cfg.max_pages ? MKVM_END_LIMIT : MKVM_END_NOMEM, addr, ip);
+		return false;
 	}
 	mr[0] = L4_TAG(0, 0, 2);
 	mr[1] = va | L4_ITEM_MAP;
@@ -284,7 +442,7 @@ static void do_register(struct prog *p, uint64_t *mr, uint64_t from)
 {
 	char name[MKVM_NAME_MAX];
 	get_name(mr, name);
-	if (!p || strcmp(name, p->cfg.name)) {
+	if (!p || p->copy_of || strcmp(name, p->cfg.name)) {
 		reply_error(mr, MKVM_ROOT_EPERM);
 		return;
 	}
@@ -323,7 +481,7 @@ static void do_dma(struct prog *p, uint64_t *mr)
 		reply_error(mr, p->cfg.dma ? MKVM_ROOT_ENOMEM : MKVM_ROOT_EPERM);
 		return;
 	}
-	p->pages[p->npages++] = (struct page){ MKVM_DMA_VA(pa), pa };
+	page_record(p, MKVM_DMA_VA(pa), pa);
 	mr[0] = L4_TAG(MKVM_ROOT_OK, 1, 2);
 	mr[1] = pa;
 	mr[2] = MKVM_DMA_VA(pa) | L4_ITEM_MAP;
@@ -446,6 +604,94 @@ static void do_run(uint64_t *mr)
 	mr[1] = MKVM_ROOT_ENOMEM;
 }
 
+/* A space copy of p (MKVM_ROOT_COPY, the fork pattern): a new space that
+ * holds every page p holds, each frame now shared copy-on-write by both
+ * (the write right taken from p's mapping and from what p mapped on from
+ * it), with p's image; its first thread starts at mr[1] with sp mr[2] and
+ * rdi mr[3]. DMA pages, devices and names are not copied. */
+static void do_copy(struct prog *p, uint64_t *mr)
+{
+	uint64_t ip = mr[1], sp = mr[2], arg = mr[3];
+	struct prog *c = NULL;
+	for (unsigned i = MAX_PROGS; i < MAX_PROGS + MAX_COPIES && !c; i++)
+		if (progs[i].state == P_FREE || progs[i].state == P_ENDED)
+			c = &progs[i];
+	if (!p->cfg.fork || p->copy_of || !c) {
+		reply_error(mr, p->cfg.fork && !p->copy_of ? MKVM_ROOT_ENOMEM : MKVM_ROOT_EPERM);
+		return;
+	}
+	for (unsigned i = 0; i < p->npages; i++)
+		if (p->pages[i].va < MKVM_DMA_OFFSET && !cow_refs(PAGE_PA(&p->pages[i]), true)) {
+			reply_error(mr, MKVM_ROOT_ENOMEM);
+			return;
+		}
+	if (!c->info_pa && !(c->info_pa = frame_get())) {
+		reply_error(mr, MKVM_ROOT_ENOMEM);
+		return;
+	}
+	c->cfg = (struct prog_cfg){ .max_pages = p->cfg.max_pages, .kmem = p->cfg.kmem ? p->cfg.kmem : DEFAULT_KMEM };
+	memcpy(c->cfg.name, p->cfg.name, sizeof(c->cfg.name));
+	c->img = p->img;
+	c->copy_of = p;
+	c->tid = c->tid ? L4_TID(L4_TID_NUM(c->tid), L4_TID_VER(c->tid) + 1) : tid_alloc();
+	c->instance = 1;
+	c->copies = 0;
+	pages_clear(c);
+	struct mkvm_prog_info *info = (void *)c->info_pa;
+	memcpy(info, (const void *)p->info_pa, sizeof(*info));
+	info->irq_line = info->msi_addr = info->msi_data = info->flags = info->ecam = 0;
+	info->instance = 1;
+	for (unsigned i = 0; i < p->npages; i++) {
+		struct page *pg = &p->pages[i];
+		if (pg->va >= MKVM_DMA_OFFSET)
+			continue;
+		uint16_t *refs = cow_refs(PAGE_PA(pg), false);
+		if (!(pg->pa & PAGE_COW)) {
+			l4_unmap(L4_FPAGE(pg->pa, 12, L4_W), 0);
+			pg->pa |= PAGE_COW;
+			*refs = 1;
+		}
+		++*refs;
+		page_record(c, pg->va, pg->pa);
+	}
+	if (space_start(c, ip, sp, arg)) {
+		reply_error(mr, MKVM_ROOT_ENOMEM);
+		return;
+	}
+	c->state = P_RUNNING;
+	mr[0] = L4_TAG(MKVM_ROOT_OK, 1, 0);
+	mr[1] = c->tid;
+}
+
+/* What the pager holds at the page mr[2] of the program of space mr[1]
+ * (MKVM_ROOT_FRAME, shared/mkvm/root.h). */
+static void do_frame(uint64_t *mr)
+{
+	struct prog *q = prog_of(mr[1]);
+	if (!q) {
+		reply_error(mr, MKVM_ROOT_ENOENT);
+		return;
+	}
+	uint64_t va = mr[2] & ~0xfffull, pa = 0, kind = MKVM_FRAME_NONE, refs = 0;
+	const struct elf64_phdr *seg = segment_of(q->img, va);
+	struct page *pg = page_of(q, va);
+	if (pg) {
+		pa = PAGE_PA(pg);
+		kind = pg->pa & PAGE_COW ? MKVM_FRAME_COW : MKVM_FRAME_PRIVATE;
+		refs = pg->pa & PAGE_COW ? *cow_refs(pa, false) : 1;
+	} else if (has_contents(seg, va) && (pa = q->img->frames[(va - MKVM_PROG_BASE) / 4096])) {
+		kind = MKVM_FRAME_IMAGE;
+	}
+	mr[0] = L4_TAG(MKVM_ROOT_OK, 7, 0);
+	mr[1] = pa;
+	mr[2] = kind;
+	mr[3] = refs;
+	mr[4] = q->npages;
+	mr[5] = q->copies;
+	mr[6] = q->img->nframes;
+	mr[7] = page_rights(q, seg, va);
+}
+
 /* Handles one message from thread `from` of space `space`; true if mr[]
  * holds a reply for from. */
 static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
@@ -466,15 +712,18 @@ static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 			do_lookup(mr);
 		return true;
 	}
-	if (label == MKVM_ROOT_CRASH || label == MKVM_ROOT_RUN || label == MKVM_ROOT_ENDS) {
+	if (label == MKVM_ROOT_CRASH || label == MKVM_ROOT_RUN || label == MKVM_ROOT_ENDS ||
+	    label == MKVM_ROOT_FRAME) {
 		if (space != L4_ROOT_TID && !(p && p->cfg.supervise))
 			reply_error(mr, MKVM_ROOT_EPERM);
-		else if (L4_TAG_U(mr[0]) < (label == MKVM_ROOT_ENDS ? 3u : 4u))
+		else if (L4_TAG_U(mr[0]) < (label == MKVM_ROOT_FRAME ? 2u : label == MKVM_ROOT_ENDS ? 3u : 4u))
 			reply_error(mr, MKVM_ROOT_EINVAL);
 		else if (label == MKVM_ROOT_CRASH)
 			do_crash(mr);
 		else if (label == MKVM_ROOT_RUN)
 			do_run(mr);
+		else if (label == MKVM_ROOT_FRAME)
+			do_frame(mr);
 		else
 			do_ends(mr);
 		return true;
@@ -496,6 +745,8 @@ static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 		do_map(p, mr);
 	else if (label == MKVM_ROOT_PCI_CHECK)
 		do_pci_check(p, mr);
+	else if (label == MKVM_ROOT_COPY && L4_TAG_U(mr[0]) >= 3)
+		do_copy(p, mr);
 	else
 		reply_error(mr, MKVM_ROOT_EINVAL);
 	return true;
@@ -534,13 +785,26 @@ static void config_add(const struct prog_cfg *c, unsigned lineno)
 		return;
 	}
 	struct prog *p = &progs[nprogs];
-	p->cfg = *c;
-	p->elf = cpio_find(mod, bi->module_size, c->name, &p->elf_len);
-	if (!p->elf || !elf_check(p)) {
-		printf("root: boot.cfg line %u: %s is %s\n", lineno, c->name,
-		       p->elf ? "not a valid program ELF" : "not in the boot module");
+	const char *file = c->elf[0] ? c->elf : c->name;
+	uint64_t len;
+	const uint8_t *elf = cpio_find(mod, bi->module_size, file, &len);
+	struct image *img = images;
+	while (img < images + nimages && img->elf != elf)
+		img++;
+	if (elf && img == images + nimages) {
+		*img = (struct image){ .elf = elf, .elf_len = len };
+		if (elf_check(img))
+			nimages++;
+		else
+			img = NULL;
+	}
+	if (!elf || !img) {
+		printf("root: boot.cfg line %u: %s is %s\n", lineno, file,
+		       elf ? "not a valid program ELF" : "not in the boot module");
 		return;
 	}
+	p->cfg = *c;
+	p->img = img;
 	p->tid = tid_alloc();
 	if (config_autostart(c, bi->cmdline))
 		p->state = P_STARTING;          /* the server starts it first thing */
@@ -574,7 +838,7 @@ int programs_start(const struct l4_bootinfo *info)
 
 const char *program_name(uint64_t tid)
 {
-	for (unsigned i = 0; i < nprogs; i++)
+	for (unsigned i = 0; i < MAX_PROGS + MAX_COPIES; i++)
 		if (progs[i].tid == tid && progs[i].state != P_ENDED)
 			return progs[i].cfg.name;
 	return NULL;

@@ -8,6 +8,7 @@
 #include "../lib/l4.h"
 
 #define MAX_PROGS 16
+#define MAX_COPIES 8            /* spaces copied from programs (MKVM_ROOT_COPY) alive at once */
 #define MAX_PROG_PAGES 1024     /* the largest page limit */
 #define DEFAULT_PAGES 256       /* a program's page limit unless pages= says */
 #define DEFAULT_KMEM 128        /* its kernel pages (page tables, threads) unless kmem= says */
@@ -16,11 +17,12 @@
 enum prog_state { P_FREE, P_STARTING, P_RUNNING, P_ENDED };
 
 struct prog_cfg {
-	char name[MKVM_NAME_MAX];       /* its ELF in the boot module, and its name */
+	char name[MKVM_NAME_MAX];       /* its name (and its ELF in the boot module unless elf is set) */
+	char elf[MKVM_NAME_MAX];        /* elf=: the ELF it runs, if not its name */
 	char args[256];                 /* words the root task does not interpret */
 	char when[64];                  /* start with one of these kernel command-line words */
 	bool restart, manual, dma, pci_admin, ecam, devmem;
-	bool irq_msi, privileged, supervise, wait, pci_any;
+	bool irq_msi, privileged, supervise, wait, pci_any, fork;
 	uint32_t pci_id;                /* vendor | device << 16 it may claim, or 0 */
 	unsigned nio;
 	struct { uint16_t port, count; } io[MAX_IO];    /* I/O ports it may map */

@@ -61,6 +61,78 @@ static void directions(uint64_t srv, uint64_t *call, uint64_t *reply)
 	}
 }
 
+/* The first thread of a space copy: waits for one message, then ends
+ * the copy. */
+static void copy_waits(uint64_t unused)
+{
+	uint64_t mr[4] = { 0 };
+	(void)unused;
+	l4_ipc_regs(L4_NILTHREAD, L4_ANYTHREAD, L4_TIMEOUTS(0, L4_NEVER), mr, NULL);
+	prog_exit(0);
+}
+
+#define FAULT_PAGES 32
+#define FAULT_ROUNDS 3
+static uint8_t cow_area[2 * FAULT_ROUNDS][FAULT_PAGES][4096] __attribute__((aligned(4096)));
+
+/* Cycles per write to each page of area (one page fault each). */
+static uint64_t write_pages(uint8_t (*area)[4096])
+{
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < FAULT_PAGES; i++)
+		*(volatile uint8_t *)area[i] = 2;
+	return (rdtsc() - t0) / FAULT_PAGES;
+}
+
+static void best(uint64_t *b, uint64_t t)
+{
+	if (t < *b)
+		*b = t;
+}
+
+/* Page faults served by the root task's pager, each kind best of
+ * FAULT_ROUNDS rounds of FAULT_PAGES pages (docs/cow.md): a fresh heap
+ * page (zeroed frame); a page of ours shared with a copy of our space
+ * (copied frame); the same once the copy has ended (the frame taken
+ * over, no copy); a page whose frame the pager already holds (our own
+ * mapping removed: no frame work at all). */
+static void bench_faults(void)
+{
+	uint64_t fresh = ~0ull, copied = ~0ull, last = ~0ull, remap = ~0ull;
+	uint64_t heap = prog_info->heap_base + (1 << 20);
+	for (int r = 0; r < FAULT_ROUNDS; r++, heap += FAULT_PAGES * 4096)
+		best(&fresh, write_pages((uint8_t (*)[4096])heap));
+	printf("bench: page-fault-root-pager %lu cycles/op (a fresh heap page: fault, zeroed frame, map)\n", fresh);
+	for (int a = 0; a < 2 * FAULT_ROUNDS; a++)
+		for (int i = 0; i < FAULT_PAGES; i++)
+			*(volatile uint8_t *)cow_area[a][i] = 1;
+	struct frame_info f;
+	uint64_t t0 = rdtsc(), copy = space_copy(copy_waits, MKVM_PROG_STACK_TOP - 8, 0), t = rdtsc() - t0;
+	if (!copy || program_frame(copy, MKVM_PROG_BASE, &f) || !f.frames) {
+		printf("bench: no space copy (the root task refused)\n");
+		return;
+	}
+	printf("bench: space-copy-per-page %lu cycles/op (the copy of our %lu pages, started)\n", t / f.frames, f.frames);
+	for (int r = 0; r < FAULT_ROUNDS; r++)
+		best(&copied, write_pages(cow_area[r]));
+	printf("bench: page-fault-cow-copy %lu cycles/op (a page shared with a space copy: fault, copied frame, map)\n",
+	       copied);
+	uint64_t mr[4] = { L4_TAG(0, 0, 0) };
+	l4_ipc_regs(copy, L4_NILTHREAD, L4_TIMEOUTS(L4_NEVER, 0), mr, NULL);
+	for (int i = 0; i < 1000 && !program_frame(copy, MKVM_PROG_BASE, &f); i++)
+		l4_receive(l4_myself(), 1000, NULL);
+	for (int r = 0; r < FAULT_ROUNDS; r++)
+		best(&last, write_pages(cow_area[FAULT_ROUNDS + r]));
+	printf("bench: page-fault-cow-last %lu cycles/op (shared, but the copy has ended: fault, frame taken over, map)\n",
+	       last);
+	for (int r = 0; r < FAULT_ROUNDS; r++) {
+		for (int i = 0; i < FAULT_PAGES; i++)
+			l4_unmap(L4_FPAGE((uint64_t)cow_area[0][i], 12, L4_RWX), L4_UNMAP_SELF);
+		best(&remap, write_pages(cow_area[0]));
+	}
+	printf("bench: page-fault-remap %lu cycles/op (a frame the pager holds: fault, map)\n", remap);
+}
+
 static uint64_t round_trips(uint64_t srv)
 {
 	uint64_t mr[4] = { L4_TAG(1, 3, 0), 1, 2, 3 }, best = ~0ull;
@@ -104,15 +176,7 @@ void bench_run(void)
 	}
 	printf("bench: general-syscall %lu cycles/op (an unknown call number, L4_EINVAL through the general path)\n", best);
 
-	/* fresh heap pages, each a page fault served by the root task's pager
-	 * (an IPC to it, a zeroed frame, a map item back) */
-	static uint64_t next = 1 << 20;
-	uint64_t base = prog_info->heap_base + next, t0 = rdtsc();
-	next += 64 * 4096;
-	for (int i = 0; i < 64; i++)
-		*(volatile uint8_t *)(base + 4096 * (uint64_t)i) = 1;
-	printf("bench: page-fault-root-pager %lu cycles/op (a fresh heap page: fault, zeroed frame, map)\n",
-	       (rdtsc() - t0) / 64);
+	bench_faults();
 
 	uint64_t local = thread_new_local(echo, 0);
 	uint64_t same = round_trips(local);

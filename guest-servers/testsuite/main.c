@@ -14,15 +14,19 @@ static const struct { const char *word; void (*run)(void); } modes[] = {
 	{ "durable", durable_run },
 };
 
-extern char USER_BASE[], image_end[];
+extern char USER_BASE[], data_start[], image_end[];
 
 int main(void)
 {
-	/* every page of the image mapped now: kmem-recover exhausts the
-	 * kernel's pool, and a page fault of ours meanwhile could not be
-	 * served (the root task would find no frame for it) */
-	for (volatile char *p = USER_BASE; p < image_end; p += 4096)
+	/* every page of the image mapped now, data and bss written (a data
+	 * page is the image's shared frame until its first write copies
+	 * it): kmem-recover exhausts the kernel's pool, and a page fault of
+	 * ours meanwhile could not be served (the root task would find no
+	 * frame for it) */
+	for (volatile char *p = USER_BASE; p < data_start; p += 4096)
 		(void)*p;
+	for (volatile char *p = data_start; p < image_end; p += 4096)
+		*p = *p;
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (prog_info->args[0] ? !strcmp(prog_info->args, modes[i].word)
 				       : cmdline_has(prog_info->cmdline, modes[i].word))

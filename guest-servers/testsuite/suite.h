@@ -103,6 +103,10 @@ void t_restart_blk(void);
 void t_restart_net(void);
 void t_restart_console(void);
 void t_restart_rng(void);
+void t_cow_shared_text(void);   /* t_cow.c */
+void t_cow_data_pages(void);
+void t_cow_space_copy(void);
+void t_cow_last_holder(void);
 
 /* t_isolation.c's view of the root task's programs (shared/mkvm/root.h,
  * MKVM_ROOT_RUN, _CRASH, _ENDS): 0, or -1 if the root task refused. */
@@ -112,6 +116,11 @@ int program_crash(const char *name, uint64_t how);
  * in *why, the fault address in *addr, the exit status in *status); -1
  * if there is no such program. */
 int program_ends(const char *name, int *status, uint64_t *why, uint64_t *addr);
+
+/* What the root task's pager holds at va of the program (or space copy)
+ * whose space is space (MKVM_ROOT_FRAME): 0, or -1 if there is none. */
+struct frame_info { uint64_t pa, kind, refs, frames, copies, image_frames, rights; };
+int program_frame(uint64_t space, uint64_t va, struct frame_info *f);
 
 /* The PCI bus server (a program of boot.cfg), or 0. */
 static inline uint64_t pci_bus(void) { return name_lookup("pci-bus", SERVER_TIMEOUT_US); }

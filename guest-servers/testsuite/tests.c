@@ -64,6 +64,10 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "driver-restart-net", t_restart_net },
 	{ "driver-restart-console", t_restart_console },
 	{ "driver-restart-rng", t_restart_rng },
+	{ "cow-shared-text", t_cow_shared_text },
+	{ "cow-data-pages", t_cow_data_pages },
+	{ "cow-space-copy", t_cow_space_copy },
+	{ "cow-last-holder", t_cow_last_holder },
 };
 
 static bool failed, skipped;

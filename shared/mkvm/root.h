@@ -7,10 +7,16 @@
  * with rdi = MKVM_PROG_INFO, a read-only page (struct mkvm_prog_info), and
  * a stack below MKVM_PROG_STACK_TOP whose lowest page is an unmapped guard.
  * The root task is its pager and exception handler: text is mapped
- * read-execute, read-only data read-only, data and bss as private
- * read-write non-executable copies, and [heap_base, heap_end) grows on
- * demand. A fault anywhere else, or any exception, ends the program; the
+ * read-execute and read-only data read-only, both from frames every
+ * instance of the same ELF shares; a data page is that shared frame,
+ * read-only, until the program's first write to it, which gives it a
+ * private read-write non-executable copy (copy-on-write, docs/cow.md);
+ * bss, stack and [heap_base, heap_end) are fresh zeroed pages on first
+ * touch. A fault anywhere else, or any exception, ends the program; the
  * root task then starts it again if its configuration line says so.
+ * A page a program maps on to another space read-write must have been
+ * written first (lib/clients.c does), or the other space gets it
+ * read-only.
  *
  * Requests are calls to info->root (MR0's label below); the reply's label
  * is MKVM_ROOT_OK or MKVM_ROOT_ERROR with MR1 = MKVM_ROOT_E*:
@@ -42,6 +48,18 @@
  *                       given `pci-admin` (the PCI bus server, before a
  *                       claim and before it programs an MSI-X entry).
  *   MKVM_ROOT_EXIT      MR1 = status: the program ends (no reply).
+ *   MKVM_ROOT_COPY      MR1 = ip, MR2 = sp, MR3 = rdi: a copy of the
+ *                       caller's space (the fork pattern): a new space with
+ *                       every page the caller has, both sharing each frame
+ *                       copy-on-write (mapped read-only in both, the
+ *                       caller's write right taken away too from what it
+ *                       mapped on; the first write in either copies that
+ *                       page), and one thread started at ip with sp and
+ *                       rdi. Reply MR1 = that thread (its space's id). Not
+ *                       copied: DMA pages, devices, the MSI line, names
+ *                       (the copy may register none) and the right to copy
+ *                       again. Only for programs given `fork`;
+ *                       MKVM_ROOT_ENOMEM when 8 copies live already.
  * Only for a program given `supervise` (the test suite):
  *   MKVM_ROOT_CRASH     MR1..MR3 = a program's name, MR4 = MKVM_CRASH_*:
  *                       the root task asks the thread serving that name to
@@ -52,6 +70,17 @@
  *   MKVM_ROOT_ENDS      MR1..MR3 = a program's name. Reply MR1 = how often
  *                       it has ended, MR2 = how the last time (MKVM_END_*),
  *                       MR3 = the fault address, MR4 = its exit status.
+ *   MKVM_ROOT_FRAME     MR1 = a program's space (its first thread), MR2 = a
+ *                       virtual address: what its pager holds there. Reply
+ *                       MR1 = the frame (physical address; 0: none yet),
+ *                       MR2 = MKVM_FRAME_*, MR3 = how many spaces share it
+ *                       copy-on-write (1 for its own frame), MR4 = the
+ *                       frames the program holds (its own and copy-on-write;
+ *                       its image's are not counted), MR5 = how many pages
+ *                       were copied for its writes, MR6 = the frames its
+ *                       ELF's image holds (shared by every instance),
+ *                       MR7 = the rights its pager maps that page with
+ *                       (L4_R/W/X; 0: none of its memory).
  *
  * The root task's main thread answers the program called "shell", and no
  * other, with no words: MKVM_SHELL_THREADS: MR1 = n, MR2.. = n (thread,
@@ -77,6 +106,8 @@
 #define MKVM_ROOT_CRASH    0xa07
 #define MKVM_ROOT_RUN      0xa08
 #define MKVM_ROOT_ENDS     0xa0a
+#define MKVM_ROOT_COPY     0xa0b
+#define MKVM_ROOT_FRAME    0xa0c
 #define MKVM_PROG_CRASH    0xa09
 #define MKVM_SHELL_THREADS 0x861
 #define MKVM_SHELL_BENCH   0x862
@@ -86,6 +117,12 @@
 #define MKVM_CRASH_NULL    2
 #define MKVM_ROOT_OK       0
 #define MKVM_ROOT_ERROR    0xa0f
+
+/* MKVM_ROOT_FRAME: what a program's page is. */
+#define MKVM_FRAME_NONE    0    /* nothing there yet */
+#define MKVM_FRAME_PRIVATE 1    /* a frame of its own */
+#define MKVM_FRAME_IMAGE   2    /* its ELF's frame, shared read-only by every instance */
+#define MKVM_FRAME_COW     3    /* shared with a space copy until a write copies it */
 
 /* How a program ended. */
 #define MKVM_END_EXIT      0    /* it asked to (MKVM_ROOT_EXIT) */

@@ -109,6 +109,13 @@ row "IPC call+reply, one address space" ipc-call-reply-same-space \
 	"sched_yield ping-pong, two threads" linux-sched-yield-pingpong
 row "  call direction (callee's stamp)" ipc-call-direction-same-space "" ""
 row "  reply-and-wait direction" ipc-reply-wait-direction-same-space "" ""
+row "page fault, fresh zeroed page" page-fault-root-pager \
+	"first write, fresh anonymous page" linux-fault-anon
+row "page fault, copy-on-write copy" page-fault-cow-copy \
+	"first write after fork (COW copy)" linux-fault-cow
+row "  COW, the other space gone" page-fault-cow-last "" ""
+row "  frame the pager holds (remap)" page-fault-remap "" ""
+row "space copy, per page held" space-copy-per-page "" ""
 # The kernel says which switch it measured; QEMU TCG offers no PCID.
 if grep -aq '^bench: address-space-switch .*(no pcid' "$L/mkvm-tsc.log"; then
 	row "address-space switch, no PCID" address-space-switch "" ""
@@ -123,6 +130,8 @@ echo "The switch rows are derived: (two-space - one-space round trip) / 2. The P
 echo "is measured under Bochs (nested platform); see docs/kernel.md, Tests and benchmarks."
 echo "The direction rows split a separate run of the same round trip at a TSC stamp the"
 echo "callee takes when its receive returns; each includes one RDTSC and an IPC stub."
+echo "Page faults: 64 pages, one write each, resolved by the root task's pager (docs/cow.md);"
+echo "the copy-on-write rows write pages shared with a copy of the space (MKVM_ROOT_COPY)."
 echo
 echo "Reference, NOT measured here: published figures, copied from the sites cited, on real"
 echo "hardware (not comparable with emulator cycles; instruction counts roughly are)."

@@ -11,7 +11,12 @@
  *                     two address spaces
  *   sched-yield       two threads of one process pinned to one CPU hand a turn
  *                     back and forth with sched_yield: a round trip of two
- *                     thread switches within one address space */
+ *                     thread switches within one address space
+ *   fault-anon        the first write to each of 64 pages of a fresh private
+ *                     anonymous mapping: a page fault and a zeroed page
+ *   fault-cow         after fork, the parent's first write to each of 64
+ *                     pages it had written before: a copy-on-write fault
+ *                     (the child, still alive, keeps the original) */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,6 +146,71 @@ static uint64_t bench_yield(void)
 	return best;
 }
 
+#define FAULT_PAGES 64
+
+static uint8_t *map_pages(void)
+{
+	uint8_t *p = mmap(NULL, FAULT_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	return p;
+}
+
+/* Cycles per first write to each page of p. */
+static uint64_t write_pages(uint8_t *p)
+{
+	uint64_t t0 = __rdtsc();
+	for (int i = 0; i < FAULT_PAGES; i++)
+		((volatile uint8_t *)p)[i * 4096] = 2;
+	return (__rdtsc() - t0) / FAULT_PAGES;
+}
+
+static uint64_t bench_fault_anon(void)
+{
+	uint64_t best = UINT64_MAX;
+	for (int r = 0; r < ROUNDS; r++) {
+		uint8_t *p = map_pages();
+		uint64_t t = write_pages(p);
+		if (t < best)
+			best = t;
+		munmap(p, FAULT_PAGES * 4096);
+	}
+	return best;
+}
+
+static uint64_t bench_fault_cow(void)
+{
+	uint64_t best = UINT64_MAX;
+	for (int r = 0; r < ROUNDS; r++) {
+		uint8_t *p = map_pages();
+		int hold[2];
+		char c;
+		for (int i = 0; i < FAULT_PAGES; i++)
+			p[i * 4096] = 1;
+		if (pipe(hold) != 0)
+			die("pipe");
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			/* keeps the pages shared until the parent has written them */
+			close(hold[1]);
+			xread(hold[0], &c);
+			_exit(0);
+		}
+		close(hold[0]);
+		uint64_t t = write_pages(p);
+		if (t < best)
+			best = t;
+		xwrite(hold[1], 0);
+		if (waitpid(pid, NULL, 0) != pid)
+			die("waitpid");
+		close(hold[1]);
+		munmap(p, FAULT_PAGES * 4096);
+	}
+	return best;
+}
+
 int main(void)
 {
 	/* Both processes and both threads share one CPU, like the kernel's
@@ -151,5 +222,9 @@ int main(void)
 	       (unsigned long)bench_pipe());
 	printf("bench: linux-sched-yield-pingpong %lu cycles/op (two threads, one cpu)\n",
 	       (unsigned long)bench_yield());
+	printf("bench: linux-fault-anon %lu cycles/op (first write to a fresh anonymous page)\n",
+	       (unsigned long)bench_fault_anon());
+	printf("bench: linux-fault-cow %lu cycles/op (first write after fork, the child alive)\n",
+	       (unsigned long)bench_fault_cow());
 	return 0;
 }
