@@ -4,6 +4,8 @@
  * Beyond "does not crash" (run under ASan/UBSan) it checks that everything
  * the stub sends is a well-formed frame with a correct checksum, an ack or
  * a nack, and that guest memory outside the fake RAM is never touched.
+ * The fake guest also describes a kernel (the OS view), which the
+ * packets may corrupt through memory writes.
  *
  * Built two ways (tests/fuzz/fuzz.mk): with clang's libFuzzer, and as a
  * deterministic driver (FUZZ_DRIVER) that replays seed packets and random
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mkvm/kdebug.h>
 #include "gdb/stub.h"
 
 #define RAM_SIZE (1u << 20)
@@ -92,6 +95,44 @@ static bool send_checked(void *ctx, const char *buf, size_t len)
 	return true;
 }
 
+/* A kernel description for the OS view, in the identity-mapped first
+ * 2 MiB (kernel and user addresses alike): 8 threads of stride 128 at
+ * 0x20000, 4 spaces of stride 32 at 0x30000 (all with vCPU 0's tables),
+ * frames at 0x40000, the running thread's pointer at 0x38000. Packets
+ * may rewrite any of it (M, X), as a hostile guest could. */
+static void put(uint64_t pa, uint64_t v, unsigned size)
+{
+	memcpy(ram + pa, &v, size);
+}
+
+static void os_setup(void)
+{
+	struct mkvm_kdebug d = {
+		.magic = MKVM_KDEBUG_MAGIC, .version = MKVM_KDEBUG_VERSION,
+		.size = sizeof(struct mkvm_kdebug), .threads = 0x20000,
+		.spaces = 0x30000, .nthreads = 8, .thread_stride = 128,
+		.nspaces = 4, .space_stride = 32, .tcb_id = 0, .tcb_state = 8,
+		.tcb_space = 16, .tcb_prio = 40, .tcb_name = 64, .space_cr3 = 8,
+		.space_pcid = 16, .tcb_frame = 24, .tcb_fs_base = 32,
+		.tcb_gs_base = 48, .reserved = MKVM_KDEBUG_NONE, .current = 0x38000,
+	};
+
+	memcpy(ram + 0x10000, &d, sizeof(d));
+	for (unsigned i = 0; i < 4; i++)
+		put(0x30000 + 32 * i + 8, 0x1000, 8);
+	for (unsigned i = 2; i < 8; i++) {
+		uint64_t t = 0x20000 + 128 * i;
+
+		put(t, (uint64_t)i << 16 | 1, 8);
+		put(t + 8, MKVM_KDEBUG_T_RECV_WAIT, 4);
+		put(t + 16, 0x30000 + 32 * (i % 4), 8);
+		put(t + 24, 0x40000 + 0x100 * i, 8);
+		memcpy(ram + t + 64, i & 1 ? "prog" : "../x", 5);
+	}
+	put(0x38000, 0x20000 + 128 * 3, 8);
+	gdb_stub__set_os(&stub, 0x10000, "/progs");
+}
+
 static void setup(void)
 {
 	static const struct gdb_target t = {
@@ -117,6 +158,7 @@ static void setup(void)
 	e = 0x83;
 	memcpy(ram + 0x3000, &e, 8);
 	gdb_stub__init(&stub, &t);
+	os_setup();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -155,6 +197,15 @@ static const char *const seeds[] = {
 	"qRcmd,68656c70", "qRcmd,7472616e736c6174652030783130",
 	"qRcmd,70687973206f6e", "qRcmd,6372332030783130303030", "D", "k",
 	"", "m", "Z", "vCont;", "M0,ffffffffffffffff:", "mffffffffffffffff,ffff",
+	/* the OS view, and a guest rewriting its description meanwhile */
+	"qSupported:multiprocess+", "Hgp3.3", "Hgp3.0", "Hgp5.-1", "Hgp1.2",
+	"Hcp3.3", "Tp3.3", "Tp4.2", "qThreadExtraInfo,p3.3", "qThreadExtraInfo,p1.1",
+	"qXfer:exec-file:read:3:0,100", "qXfer:exec-file:read:5:2,3",
+	"qXfer:exec-file:read::0,10", "vCont;s:p3.3;c", "vKill;3",
+	"M10008,8:ffffffffffffffff", "M20018,8:0000000000000080",
+	"M38000,8:ffffffffffffffff", "M30008,8:0010000000000000",
+	"M20040,10:2e2e2f2e2e2f2e2e2f2e2e2f2e2e2f00", "Z0,400,1", "z0,400,1",
+	"Z0,7ff000,1", "z0,7ff000,1",
 };
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
