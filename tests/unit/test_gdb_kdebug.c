@@ -532,12 +532,19 @@ TEST(gdb_os_thread_registers_and_memory)
 	hex[gdb_regs__hex_size_amd64()] = '\0';
 	snprintf(pkt, sizeof(pkt), "G%s", hex);
 	CHECK(!strcmp(ask(pkt), "E0e"));
-	/* the running thread: the vCPU's own registers */
+	/* the running thread: in the kernel (vCPU 0 at CPL 0), the user
+	 * registers it saved; in user mode, the vCPU's own */
+	put(FRAMES + 32 * 0x100 + offsetof(struct mkvm_kdebug_frame, rip), 0x400777, 8);
 	CHECK(!strcmp(ask("Hgp5.20"), "OK"));
 	ask("g");
 	REQUIRE(gdb_regs__decode(&r, reply, strlen(reply)));
+	CHECK(r.rip == 0x400777);
+	regs.seg[0] = 0x23;
+	regs.rip = 0x400999;
+	ask("g");
+	REQUIRE(gdb_regs__decode(&r, reply, strlen(reply)));
 	CHECK(strlen(reply) == gdb_regs__hex_size_amd64());
-	CHECK(r.rip == 0xffffffff80101234ull);
+	CHECK(r.rip == 0x400999);
 	/* a process as a whole: memory through its space */
 	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
 	CHECK(!strcmp(ask("m400000,4"), "deadbeef"));

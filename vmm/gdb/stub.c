@@ -483,7 +483,9 @@ static void cmd__vcont(struct gdb_stub *s, const char *p)
 /* ---- registers and memory ---- */
 
 /* The kernel thread the Hg selection names (its own, or for "any thread"
- * the first of its space), and whether vCPU 0 is running it now. */
+ * the first of its space), and whether vCPU 0 is running its user code
+ * now (in the kernel, on its behalf or not, its user state is the one it
+ * saved). */
 static bool sel__kthread(struct gdb_stub *s, struct mkvm_kdebug *d,
 			 uint32_t *num, bool *live)
 {
@@ -502,13 +504,19 @@ static bool sel__kthread(struct gdb_stub *s, struct mkvm_kdebug *d,
 		if (*num == d->nthreads)
 			return false;
 	}
-	*live = gdb_kdebug__current(s, d) == (long)*num;
+	*live = false;
+	if (gdb_kdebug__current(s, d) == (long)*num) {
+		struct gdb_regs r;
+
+		*live = s->t.get_regs(s->t.ctx, 0, &r) && (r.seg[0] & 3) == 3;
+	}
 	return true;
 }
 
-/* Registers of the selected thread: a vCPU's, a running kernel thread's
- * (vCPU 0's), or the user registers a switched-out one has saved, with
- * vCPU 0's control registers and its space's CR3. */
+/* Registers of the selected thread: a vCPU's, a kernel thread's that
+ * vCPU 0 runs in user mode (vCPU 0's), or the user registers one in the
+ * kernel or switched out has saved, with vCPU 0's control registers and
+ * its space's CR3. */
 static bool sel__get_regs(struct gdb_stub *s, struct gdb_regs *r)
 {
 	struct mkvm_kdebug d;
