@@ -486,6 +486,13 @@ TEST(gdb_os_lists_spaces_and_threads)
 	CHECK(strstr(out, "$T02thread:p1.1;#"));
 	CHECK(strstr(out, hex));
 	CHECK(!strcmp(ask("qC"), "QCp1.1"));
+	/* in user mode the stop belongs to the program: its thread */
+	regs.seg[0] = 0x23;
+	ask("c");
+	gdb_stub__stopped(&stub, &st);
+	CHECK(strstr(out, "$T02thread:p5.20;#") && !strstr(out, "$O"));
+	CHECK(!strcmp(ask("qC"), "QCp5.20"));
+	regs.seg[0] = 0;
 	/* the idle thread (not in the table): nothing to name */
 	put(CURRENT, KVA(0x1f0000), 8);
 	ask("c");
@@ -585,10 +592,11 @@ TEST(gdb_os_breakpoint_belongs_to_its_space)
 	gdb_stub__stopped(&stub, &step);
 	CHECK(out_len == 0 && resumes == 2 && last_cfg.step_cpu == -1);
 	CHECK(ram[0x200000] == 0xcc);		/* back */
-	/* space 3's own thread stops there */
+	/* space 3's own thread stops there, in user mode: its thread */
 	regs.cr3 = UPML4;
+	regs.seg[0] = 0x23;
 	gdb_stub__stopped(&stub, &bp);
-	CHECK(strstr(out, "swbreak:"));
+	CHECK(strstr(out, "$T05thread:p5.20;swbreak:;#"));
 	/* the same address in space 4 is another breakpoint; removing one
 	 * keeps the int3 for the other */
 	CHECK(!strcmp(ask("Hgp6.0"), "OK"));
@@ -623,8 +631,9 @@ TEST(gdb_os_pending_breakpoint_until_mapped)
 	put(UPD + 3 * 8, 0x600000 | 0x87, 8);
 	ram[0x600000] = 0x55;
 	regs.cr3 = UPML4;
+	regs.seg[0] = 0x23;
 	gdb_stub__stopped(&stub, &hit);
-	CHECK(strstr(out, "$T05thread:p1.1;swbreak:;#"));
+	CHECK(strstr(out, "$T05thread:p5.20;swbreak:;#"));
 	CHECK(ram[0x600000] == 0xcc);
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
 	/* unmapped again: the byte goes back and the debug register waits */

@@ -145,11 +145,17 @@ static int os__current(struct gdb_stub *s, struct mkvm_kdebug *d,
 }
 
 /* Selects the thread a stop on cpu reports: the kernel thread vCPU 0 runs
- * (the kernel runs on vCPU 0 only), else the vCPU. */
+ * in user mode (the kernel runs on vCPU 0 only), else the vCPU. */
+static bool space__program(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			   long space, char name[MKVM_KDEBUG_NAME + 1]);
+
 static void stop__select(struct gdb_stub *s, unsigned cpu)
 {
+	char name[MKVM_KDEBUG_NAME + 1];
 	struct mkvm_kdebug d;
 	struct gdb_kthread t;
+	struct gdb_regs r;
+	uint64_t cr3;
 	uint32_t num;
 
 	s->g_cpu = s->c_cpu = cpu;
@@ -159,15 +165,25 @@ static void stop__select(struct gdb_stub *s, unsigned cpu)
 	s->stop_os_pid = 0;
 	if (cpu != 0 || os__current(s, &d, &num, &t))
 		return;
+	/* a stop in user mode belongs to the program, reported on its
+	 * thread, so gdb finds the program's breakpoint there; a stop in the
+	 * kernel belongs to the machine (the kernel's breakpoints are in
+	 * process 1), and the console names the thread */
+	if (s->t.get_regs(s->t.ctx, 0, &r) && (r.seg[0] & 3) == 3 &&
+	    space__program(s, &d, t.space, name) &&
+	    gdb_kdebug__space_cr3(s, &d, t.space, &cr3)) {
+		s->g_pid = s->stop_pid = GDB_PID_SPACE0 + (uint64_t)t.space;
+		s->g_tid = s->stop_tid = num;
+		s->g_space_cr3 = cr3;
+		return;
+	}
 	s->stop_os_pid = GDB_PID_SPACE0 + (uint64_t)t.space;
 	s->stop_os_tid = num;
 	snprintf(s->stop_os_name, sizeof(s->stop_os_name), "%s", t.name);
 }
 
-/* Names the kernel thread a stop happened in, on gdb's console. The stop
- * itself is reported on the vCPU: a process gdb discovers has no
- * architecture until its program's ELF is loaded, and gdb would fail to
- * read the registers of a stop there. */
+/* Names the kernel thread a stop in the kernel happened in, on gdb's
+ * console. */
 static void stop__tell(struct gdb_stub *s)
 {
 	char line[160];
