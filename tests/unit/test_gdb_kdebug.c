@@ -607,6 +607,19 @@ TEST(gdb_os_breakpoint_belongs_to_its_space)
 	CHECK(!strcmp(ask("Hgp6.0"), "OK"));
 	CHECK(!strcmp(ask("z0,400000,1"), "OK"));
 	CHECK(ram[0x200000] == 0x90);
+	/* gdb letting go of one program removes its breakpoints only, and
+	 * the session goes on; of the machine, it ends */
+	CHECK(!strcmp(ask("Z0,400000,1"), "OK"));	/* space 4's */
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
+	CHECK(!strcmp(ask("Z0,400000,1"), "OK"));	/* space 3's */
+	resumes = 0;
+	CHECK(!strcmp(ask("D;6"), "OK"));
+	CHECK(stub.state == GDB_STOPPED && resumes == 0 && ram[0x200000] == 0xcc);
+	CHECK(!gdb_bps__sw_find(&stub.bps, 0x400000, OPML4));
+	CHECK(!strcmp(ask("D;5"), "OK"));
+	CHECK(stub.state == GDB_STOPPED && ram[0x200000] == 0x90);
+	CHECK(!strcmp(ask("D;1"), "OK"));
+	CHECK(stub.state == GDB_DETACHED && resumes == 1);
 }
 
 TEST(gdb_os_pending_breakpoint_until_mapped)

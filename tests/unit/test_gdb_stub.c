@@ -264,6 +264,13 @@ TEST(gdb_stub_breakpoints_and_stops)
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x1000, 0) == 0);
 	CHECK(!strcmp(ask("z0,1000,1"), "OK"));
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x1000, 0) == -1);
+	/* translated, but not to RAM (a kernel address before paging is on
+	 * translates to itself): pending too */
+	CHECK(!strcmp(ask("Hg2"), "OK"));		/* vCPU 1: paging off */
+	CHECK(!strcmp(ask("Z0,ffffffff80102cf0,1"), "OK"));
+	CHECK(gdb_bps__pending_find(&stub.bps, 0xffffffff80102cf0ull, 0) == 0);
+	CHECK(!strcmp(ask("z0,ffffffff80102cf0,1"), "OK"));
+	CHECK(!strcmp(ask("Hg1"), "OK"));
 	CHECK(!strcmp(ask("Z2,400100,4"), "OK"));
 	CHECK(!strcmp(ask("Z2,400101,4"), "E16"));	/* misaligned */
 	CHECK(!strcmp(ask("Z9,400100,4"), ""));		/* unknown type */

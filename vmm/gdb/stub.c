@@ -744,20 +744,20 @@ static bool sw_bp__insert(struct gdb_stub *s, uint64_t va)
 	if (gdb_bps__sw_find(&s->bps, va, owner) ||
 	    gdb_bps__pending_find(&s->bps, va, owner) >= 0)
 		return true;
-	if (s->phys)
-		gpa = va;
-	else if (!gdb_mem__translate(s, va, &gpa, NULL))
-		/* not mapped yet: a debug register stands in until it is */
-		return gdb_bps__pending_insert(&s->bps, va, owner) >= 0;
 	b = gdb_bps__sw_alloc(&s->bps);
 	if (!b)
 		return false;
 	*b = (struct gdb_sw_bp){ .used = true, .va = va, .owner = owner };
-	if (!sw_bp__place(s, b, gpa)) {
-		b->used = false;
-		return false;
-	}
-	return true;
+	if (s->phys)
+		gpa = va;
+	else if (!gdb_mem__translate(s, va, &gpa, NULL))
+		gpa = ~0ull;
+	if (gpa != ~0ull && sw_bp__place(s, b, gpa))
+		return true;
+	b->used = false;
+	/* not mapped yet (or not to RAM, as a kernel address is before
+	 * paging): a debug register stands in until it is */
+	return !s->phys && gdb_bps__pending_insert(&s->bps, va, owner) >= 0;
 }
 
 static bool sw_bp__remove(struct gdb_stub *s, uint64_t va)
@@ -1127,6 +1127,36 @@ static void cmd__thread_alive(struct gdb_stub *s, const char *p)
 		      "OK" : "E01");
 }
 
+/* "D;PID" for a kernel space's process: gdb lets go of that program only
+ * (it does so for each process when it quits); its breakpoints go, the
+ * session stays. The machine's process, or "D" alone, ends the session
+ * (gdb_stub__detach), as does gdb closing the connection. */
+static bool cmd__detach_process(struct gdb_stub *s, const char *p)
+{
+	uint64_t pid, cr3;
+
+	if (p[1] != ';')
+		return false;
+	p += 2;
+	if (!gdb_parse_hex(&p, &pid) || *p || pid < GDB_PID_SPACE0 ||
+	    !thread__valid(s, pid, TID_ALL, &cr3))
+		return false;
+	for (int i = 0; i < GDB_SW_BP_MAX; i++) {
+		struct gdb_sw_bp *b = &s->bps.sw[i];
+
+		if (b->used && b->owner == cr3) {
+			sw_bp__unplace(s, b);
+			b->used = false;
+		}
+	}
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		if (s->bps.hw[i].used && s->bps.hw[i].pending_sw &&
+		    s->bps.hw[i].owner == cr3)
+			memset(&s->bps.hw[i], 0, sizeof(s->bps.hw[i]));
+	reply__set(s, "OK");
+	return true;
+}
+
 /* Handles one verified packet; leaves the reply, if any, in s->reply and
  * returns false when no reply is to be sent (resume, kill). */
 static bool stub__dispatch(struct gdb_stub *s, char *p, size_t len)
@@ -1174,6 +1204,8 @@ static bool stub__dispatch(struct gdb_stub *s, char *p, size_t len)
 		cmd__resume(s, p, p[0] == 's' || p[0] == 'S');
 		return s->state != GDB_RUNNING;
 	case 'D':
+		if (cmd__detach_process(s, p))
+			break;
 		reply__set(s, "OK");
 		stub__send_packet(s, s->reply, s->reply_len);
 		gdb_stub__detach(s);
