@@ -9,7 +9,7 @@ mkdir -p "$BUILD/logs"
 start=$(date +%s)
 
 # Cheapest first; the Bochs platforms take minutes each.
-suites=(unit vmm host virtio qemu gdb nested gdb-nested libvirt bochs gdb-bochs)
+suites=(unit vmm host virtio qemu gdb nested gdb-nested libvirt bochs gdb-bochs gdb-bochs-os)
 declare -A line secs
 failed=0
 

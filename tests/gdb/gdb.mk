@@ -22,9 +22,12 @@ check-gdb: $(GDBT_ELF) $(VMM_BIN)
 # The sessions with mkvm inside the L1 VM of the nested platforms (minutes;
 # not part of check-gdb), the microkernel's own (kernel.gdb) among them.
 # See tests/gdb/l1.sh.
-.PHONY: check-gdb-nested check-gdb-bochs
+.PHONY: check-gdb-nested check-gdb-bochs check-gdb-bochs-os
 check-gdb-nested: $(GDBT_ELF) $(VMM_BIN) $(KERNEL_ELF) $(BOOT_CPIO)
 	@$(HARNESS_ENV) $(SRC)/tests/gdb/l1.sh nested
 
 check-gdb-bochs: $(GDBT_ELF) $(VMM_BIN) $(KERNEL_ELF) $(BOOT_CPIO)
 	@$(HARNESS_ENV) $(SRC)/tests/gdb/l1.sh bochs
+
+check-gdb-bochs-os: $(VMM_BIN) $(KERNEL_ELF) $(BOOT_CPIO)
+	@$(HARNESS_ENV) $(SRC)/tests/gdb/l1.sh bochs-os

@@ -9,9 +9,11 @@
 #   bochs   Bochs Haswell -> Linux kvm_intel (EPT): breakpoints too, so
 #           full.gdb (one session: Bochs's UART socket takes one connection
 #           per boot)
+#   bochs-os  the same, a second boot: os-break.gdb, breakpoints in the
+#           microkernel's OS view
 # Logs: build/logs/gdb-<platform>/.
 set -uo pipefail
-L1_PLATFORM=${1:?usage: l1.sh nested|bochs}
+L1_PLATFORM=${1:?usage: l1.sh nested|bochs|bochs-os}
 PLATFORM=gdb-$L1_PLATFORM
 . "$(dirname "$0")/../platforms/lib.sh"
 . "$SRC/tests/platforms/l1/l1.sh"
@@ -20,14 +22,15 @@ PLATFORM=gdb-$L1_PLATFORM
 gdb_settings=() skip_reason=
 case $L1_PLATFORM in
 nested) tools="qemu-system-x86_64 gdb socat"; module=kvm-amd ;;
-bochs)  tools="bochs xorriso gdb socat"; module=kvm-intel
+bochs|bochs-os)
+	tools="bochs xorriso gdb socat"; module=kvm-intel
 	GDB_TIMEOUT=${GDB_TIMEOUT:-1200}
 	# Measured: a Ctrl-C sent while the guest spins never reaches mkvm in
 	# L1 on Bochs (an instrumented mkvm saw no byte after vCont;c), while it
 	# does on nested through the same relay: a Bochs serial-socket matter.
 	gdb_settings=(-ex 'set $no_interrupt = 1')
 	skip_reason="the Ctrl-C byte does not cross the Bochs UART relay (docs/gdb.md)" ;;
-*)      echo "usage: l1.sh nested|bochs" >&2; exit 2 ;;
+*)      echo "usage: l1.sh nested|bochs|bochs-os" >&2; exit 2 ;;
 esac
 for tool in $tools; do
 	if ! command -v "$tool" > /dev/null; then
@@ -48,6 +51,6 @@ gdb_l1_stage || { fail "$PLATFORM" "cannot stage the L1 sessions: $L1_ERROR"; su
 l1_initramfs "$module" || { fail "$PLATFORM" "cannot build the L1 initramfs"; summary; exit; }
 L1_WHERE="in the $L1_PLATFORM L1 (one boot for ${#GDB_SESSIONS[@]} session(s))"
 start=$(date +%s)
-gdb_l1_run "start_$L1_PLATFORM" "$(shuf -i 20000-40000 -n 1)" "$LOGDIR/l1.log"
+gdb_l1_run "start_${L1_PLATFORM%-os}" "$(shuf -i 20000-40000 -n 1)" "$LOGDIR/l1.log"
 say "L1 ran $(( $(date +%s) - start ))s wall clock"
 summary
