@@ -21,11 +21,11 @@ static const char *const state_names[] = {
 	[MKVM_KDEBUG_T_DEAD] = "dead",
 };
 
-/* Reads kernel virtual memory whatever "monitor phys" and the selected
- * thread say: through the page tables vCPU 0 has loaded (the kernel is
- * mapped in every address space). */
-static bool kdebug__read(struct gdb_stub *s, uint64_t va, void *buf,
-			 size_t len)
+/* Reads or writes kernel virtual memory whatever "monitor phys" and the
+ * selected thread say: through the page tables vCPU 0 has loaded (the
+ * kernel is mapped in every address space). */
+static bool kdebug__access(struct gdb_stub *s, uint64_t va, void *buf,
+			   size_t len, bool write)
 {
 	bool phys = s->phys, cr3_override = s->cr3_override;
 	uint64_t space_cr3 = s->g_space_cr3;
@@ -35,7 +35,7 @@ static bool kdebug__read(struct gdb_stub *s, uint64_t va, void *buf,
 	s->phys = s->cr3_override = false;
 	s->g_space_cr3 = 0;
 	s->g_cpu = 0;
-	n = gdb_mem__read(s, va, buf, len);
+	n = write ? gdb_mem__write(s, va, buf, len) : gdb_mem__read(s, va, buf, len);
 	s->phys = phys;
 	s->cr3_override = cr3_override;
 	s->g_space_cr3 = space_cr3;
@@ -43,23 +43,16 @@ static bool kdebug__read(struct gdb_stub *s, uint64_t va, void *buf,
 	return n == len;
 }
 
+static bool kdebug__read(struct gdb_stub *s, uint64_t va, void *buf,
+			 size_t len)
+{
+	return kdebug__access(s, va, buf, len, false);
+}
+
 static bool kdebug__write(struct gdb_stub *s, uint64_t va, const void *buf,
 			  size_t len)
 {
-	bool phys = s->phys, cr3_override = s->cr3_override;
-	uint64_t space_cr3 = s->g_space_cr3;
-	unsigned cpu = s->g_cpu;
-	size_t n;
-
-	s->phys = s->cr3_override = false;
-	s->g_space_cr3 = 0;
-	s->g_cpu = 0;
-	n = gdb_mem__write(s, va, buf, len);
-	s->phys = phys;
-	s->cr3_override = cr3_override;
-	s->g_space_cr3 = space_cr3;
-	s->g_cpu = cpu;
-	return n == len;
+	return kdebug__access(s, va, (void *)buf, len, true);
 }
 
 static bool field_ok(uint16_t off, unsigned size, uint32_t stride)

@@ -914,6 +914,9 @@ static void thread_list__build(struct gdb_stub *s)
 	free(known);
 }
 
+static void xfer__reply(struct gdb_stub *s, const char *data, size_t size,
+			uint64_t off, uint64_t len);
+
 /* qXfer:exec-file:read:PID:OFFSET,LENGTH: the ELF gdb loads into the
  * process of a space, PROGRAMS/NAME. */
 static void cmd__xfer_exec_file(struct gdb_stub *s, const char *p)
@@ -921,7 +924,7 @@ static void cmd__xfer_exec_file(struct gdb_stub *s, const char *p)
 	char name[MKVM_KDEBUG_NAME + 1], path[GDB_PROGRAMS_MAX + MKVM_KDEBUG_NAME + 2];
 	struct mkvm_kdebug d;
 	uint64_t pid = s->g_pid, off, len;
-	size_t plen, used;
+	size_t plen;
 
 	if (*p != ':' && !gdb_parse_hex(&p, &pid)) {
 		reply__set(s, E_INVAL);
@@ -937,17 +940,7 @@ static void cmd__xfer_exec_file(struct gdb_stub *s, const char *p)
 		return;
 	}
 	plen = (size_t)snprintf(path, sizeof(path), "%s/%s", s->programs, name);
-	if (off >= plen) {
-		reply__set(s, "l");
-		return;
-	}
-	if (len > sizeof(s->reply) - 2)
-		len = sizeof(s->reply) - 2;
-	if (len > plen - off)
-		len = plen - off;
-	s->reply_len = 1 + gdb_escape(s->reply + 1, (size_t)len,
-				      (const uint8_t *)path + off, (size_t)len, &used);
-	s->reply[0] = off + used < plen ? 'm' : 'l';
+	xfer__reply(s, path, plen, off, len);
 }
 
 static void thread_list__send(struct gdb_stub *s)
@@ -1008,11 +1001,30 @@ static void cmd__thread_extra(struct gdb_stub *s, const char *p)
 	s->reply_len = 2 * (size_t)n;
 }
 
+/* A qXfer read of [off, off + len) of data: "m" and the bytes while more
+ * follow, "l" and the last ones. */
+static void xfer__reply(struct gdb_stub *s, const char *data, size_t size,
+			uint64_t off, uint64_t len)
+{
+	size_t used;
+
+	if (off >= size) {
+		reply__set(s, "l");
+		return;
+	}
+	if (len > sizeof(s->reply) - 2)
+		len = sizeof(s->reply) - 2;
+	if (len > size - off)
+		len = size - off;
+	s->reply_len = 1 + gdb_escape(s->reply + 1, (size_t)len,
+				      (const uint8_t *)data + off, (size_t)len, &used);
+	s->reply[0] = off + used < size ? 'm' : 'l';
+}
+
 /* qXfer:features:read:ANNEX:OFFSET,LENGTH */
 static void cmd__xfer_features(struct gdb_stub *s, const char *p)
 {
 	const char *xml = gdb_regs__target_xml();
-	size_t xml_len = strlen(xml), used;
 	uint64_t off, len;
 
 	if (strncmp(p, "target.xml:", 11) != 0) {
@@ -1024,18 +1036,7 @@ static void cmd__xfer_features(struct gdb_stub *s, const char *p)
 		reply__set(s, E_INVAL);
 		return;
 	}
-	if (off >= xml_len) {
-		reply__set(s, "l");
-		return;
-	}
-	if (len > sizeof(s->reply) - 2)
-		len = sizeof(s->reply) - 2;
-	if (len > xml_len - off)
-		len = xml_len - off;
-	s->reply_len = 1 + gdb_escape(s->reply + 1, (size_t)len,
-				      (const uint8_t *)xml + off, (size_t)len,
-				      &used);
-	s->reply[0] = off + used < xml_len ? 'm' : 'l';
+	xfer__reply(s, xml, strlen(xml), off, len);
 }
 
 static void cmd__monitor(struct gdb_stub *s, const char *hex)
