@@ -204,13 +204,7 @@ _Noreturn void sched_start(void)
 	if (!next)
 		panic("nothing to run");
 	sched_unready(next);
-	c->current = next;
-	cpu_set_kstack((uint64_t)next->kstack + KSTACK_SIZE);
-	tlb_switch(next->space);
-	cpu_load_iobitmap(next->space);
-	wrmsr(MSR_FS_BASE, c->fs_base = next->fs_base);
-	wrmsr(MSR_KERNEL_GS_BASE, c->gs_base = next->gs_base);
-	fpu_switch(next);
+	switch_user_state(c, c->idle, next);
 	switch_context(&dummy, next->ksp);
 	__builtin_unreachable();
 }

@@ -98,6 +98,8 @@ void cpu_init(void)
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 	cpu0.self = &cpu0;
 	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+	/* the user bases start at 0, as cpu0.fs_base and gs_base say */
+	wrmsr(MSR_FS_BASE, 0);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 

@@ -95,10 +95,6 @@ static inline uint64_t read_user_gsbase(void)
 	__asm__ volatile("swapgs\n\trdgsbase %0\n\tswapgs" : "=r"(v));
 	return v;
 }
-static inline void write_user_gsbase(uint64_t v)
-{
-	__asm__ volatile("swapgs\n\twrgsbase %0\n\tswapgs" :: "r"(v) : "memory");
-}
 /* The user's GS base becomes v; returns what it was. */
 static inline uint64_t exchange_user_gsbase(uint64_t v)
 {
