@@ -127,6 +127,38 @@ static void stop__reply(struct gdb_stub *s)
 	}
 }
 
+/* Can a program's name become a file name in the programs directory? A
+ * guest names its threads, so no path separators, no "..". */
+static bool program__name_ok(const char *name)
+{
+	if (!name[0] || name[0] == '.')
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.'))
+			return false;
+	return true;
+}
+
+/* The first thread of a space (named: the first with a usable program
+ * name, which names the space's program), into *num and *t. False if
+ * none. */
+static bool space__first_thread(struct gdb_stub *s, const struct mkvm_kdebug *d,
+				long space, bool named, uint32_t *num,
+				struct gdb_kthread *t)
+{
+	for (uint32_t n = 0; n < d->nthreads && n < GDB_KTHREADS_MAX; n++) {
+		if (!gdb_kdebug__thread(s, d, n, t))
+			return false;
+		if (t->state != MKVM_KDEBUG_T_FREE && t->space == space &&
+		    (!named || program__name_ok(t->name))) {
+			*num = n;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The kernel thread running on vCPU 0 and its space, if the OS view has
  * them: 0, or -1. */
 static int os__current(struct gdb_stub *s, struct mkvm_kdebug *d,
@@ -146,17 +178,13 @@ static int os__current(struct gdb_stub *s, struct mkvm_kdebug *d,
 
 /* Selects the thread a stop on cpu reports: the kernel thread vCPU 0 runs
  * in user mode (the kernel runs on vCPU 0 only), else the vCPU. */
-static bool space__program(struct gdb_stub *s, const struct mkvm_kdebug *d,
-			   long space, char name[MKVM_KDEBUG_NAME + 1]);
-
 static void stop__select(struct gdb_stub *s, unsigned cpu)
 {
-	char name[MKVM_KDEBUG_NAME + 1];
+	struct gdb_kthread t, named;
 	struct mkvm_kdebug d;
-	struct gdb_kthread t;
 	struct gdb_regs r;
+	uint32_t num, first;
 	uint64_t cr3;
-	uint32_t num;
 
 	s->g_cpu = s->c_cpu = cpu;
 	s->g_pid = s->stop_pid = GDB_PID_VCPUS;
@@ -170,7 +198,7 @@ static void stop__select(struct gdb_stub *s, unsigned cpu)
 	 * kernel belongs to the machine (the kernel's breakpoints are in
 	 * process 1), and the console names the thread */
 	if (s->t.get_regs(s->t.ctx, 0, &r) && (r.seg[0] & 3) == 3 &&
-	    space__program(s, &d, t.space, name) &&
+	    space__first_thread(s, &d, t.space, true, &first, &named) &&
 	    gdb_kdebug__space_cr3(s, &d, t.space, &cr3)) {
 		s->g_pid = s->stop_pid = GDB_PID_SPACE0 + (uint64_t)t.space;
 		s->g_tid = s->stop_tid = num;
@@ -499,33 +527,23 @@ static void cmd__vcont(struct gdb_stub *s, const char *p)
 /* ---- registers and memory ---- */
 
 /* The kernel thread the Hg selection names (its own, or for "any thread"
- * the first of its space), and whether vCPU 0 is running its user code
- * now (in the kernel, on its behalf or not, its user state is the one it
- * saved). */
+ * the first of its space), vCPU 0's registers, and whether vCPU 0 is
+ * running the thread's user code now (in the kernel, on its behalf or
+ * not, its user state is the one it saved). */
 static bool sel__kthread(struct gdb_stub *s, struct mkvm_kdebug *d,
-			 uint32_t *num, bool *live)
+			 uint32_t *num, struct gdb_regs *vcpu0, bool *live)
 {
 	struct gdb_kthread t;
-	long space = (long)(s->g_pid - GDB_PID_SPACE0);
 
-	if (s->g_pid < GDB_PID_SPACE0 || !gdb_kdebug__os_load(s, d))
+	if (s->g_pid < GDB_PID_SPACE0 || !gdb_kdebug__os_load(s, d) ||
+	    !s->t.get_regs(s->t.ctx, 0, vcpu0))
 		return false;
-	if (s->g_tid && s->g_tid != TID_ALL) {
+	if (s->g_tid && s->g_tid != TID_ALL)
 		*num = (uint32_t)s->g_tid;
-	} else {
-		for (*num = 0; *num < d->nthreads; (*num)++)
-			if (gdb_kdebug__thread(s, d, *num, &t) &&
-			    t.state != MKVM_KDEBUG_T_FREE && t.space == space)
-				break;
-		if (*num == d->nthreads)
-			return false;
-	}
-	*live = false;
-	if (gdb_kdebug__current(s, d) == (long)*num) {
-		struct gdb_regs r;
-
-		*live = s->t.get_regs(s->t.ctx, 0, &r) && (r.seg[0] & 3) == 3;
-	}
+	else if (!space__first_thread(s, d, (long)(s->g_pid - GDB_PID_SPACE0),
+				      false, num, &t))
+		return false;
+	*live = gdb_kdebug__current(s, d) == (long)*num && (vcpu0->seg[0] & 3) == 3;
 	return true;
 }
 
@@ -541,7 +559,7 @@ static bool sel__get_regs(struct gdb_stub *s, struct gdb_regs *r)
 
 	if (s->g_pid < GDB_PID_SPACE0)
 		return s->t.get_regs(s->t.ctx, s->g_cpu, r);
-	if (!sel__kthread(s, &d, &num, &live) || !s->t.get_regs(s->t.ctx, 0, r))
+	if (!sel__kthread(s, &d, &num, r, &live))
 		return false;
 	if (live)
 		return true;
@@ -552,12 +570,13 @@ static bool sel__get_regs(struct gdb_stub *s, struct gdb_regs *r)
 static bool sel__set_regs(struct gdb_stub *s, const struct gdb_regs *r)
 {
 	struct mkvm_kdebug d;
+	struct gdb_regs vcpu0;
 	uint32_t num;
 	bool live;
 
 	if (s->g_pid < GDB_PID_SPACE0)
 		return s->t.set_regs(s->t.ctx, s->g_cpu, r);
-	if (!sel__kthread(s, &d, &num, &live))
+	if (!sel__kthread(s, &d, &num, &vcpu0, &live))
 		return false;
 	if (live)
 		return s->t.set_regs(s->t.ctx, 0, r);
@@ -849,38 +868,6 @@ static void cmd__breakpoint(struct gdb_stub *s, const char *p, bool insert)
 
 /* qfThreadInfo takes a snapshot of every thread id; it and qsThreadInfo
  * send it a packet's worth at a time. */
-/* Can a program's name become a file name in the programs directory? A
- * guest names its threads, so no path separators, no "..". */
-static bool program__name_ok(const char *name)
-{
-	if (!name[0] || name[0] == '.')
-		return false;
-	for (const char *c = name; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.'))
-			return false;
-	return true;
-}
-
-/* The program of a space: the name of its first thread with a usable
- * name. False if none. */
-static bool space__program(struct gdb_stub *s, const struct mkvm_kdebug *d,
-			   long space, char name[MKVM_KDEBUG_NAME + 1])
-{
-	struct gdb_kthread t;
-
-	for (uint32_t n = 0; n < d->nthreads && n < GDB_KTHREADS_MAX; n++) {
-		if (!gdb_kdebug__thread(s, d, n, &t))
-			return false;
-		if (t.state != MKVM_KDEBUG_T_FREE && t.space == space &&
-		    program__name_ok(t.name)) {
-			memcpy(name, t.name, MKVM_KDEBUG_NAME + 1);
-			return true;
-		}
-	}
-	return false;
-}
-
 /* Lists the vCPUs, then the threads of every space whose program is known
  * (gdb could not read the others' registers without its ELF). */
 static void thread_list__build(struct gdb_stub *s)
@@ -921,8 +908,10 @@ static void xfer__reply(struct gdb_stub *s, const char *data, size_t size,
  * process of a space, PROGRAMS/NAME. */
 static void cmd__xfer_exec_file(struct gdb_stub *s, const char *p)
 {
-	char name[MKVM_KDEBUG_NAME + 1], path[GDB_PROGRAMS_MAX + MKVM_KDEBUG_NAME + 2];
+	char path[GDB_PROGRAMS_MAX + MKVM_KDEBUG_NAME + 2];
 	struct mkvm_kdebug d;
+	struct gdb_kthread t;
+	uint32_t num;
 	uint64_t pid = s->g_pid, off, len;
 	size_t plen;
 
@@ -935,11 +924,11 @@ static void cmd__xfer_exec_file(struct gdb_stub *s, const char *p)
 		return;
 	}
 	if (!s->multi || pid < GDB_PID_SPACE0 || !gdb_kdebug__os_load(s, &d) ||
-	    !space__program(s, &d, (long)(pid - GDB_PID_SPACE0), name)) {
+	    !space__first_thread(s, &d, (long)(pid - GDB_PID_SPACE0), true, &num, &t)) {
 		reply__set(s, "E00");
 		return;
 	}
-	plen = (size_t)snprintf(path, sizeof(path), "%s/%s", s->programs, name);
+	plen = (size_t)snprintf(path, sizeof(path), "%s/%s", s->programs, t.name);
 	xfer__reply(s, path, plen, off, len);
 }
 
@@ -969,6 +958,7 @@ static void cmd__thread_extra(struct gdb_stub *s, const char *p)
 	struct mkvm_kdebug d;
 	struct gdb_kthread t;
 	uint64_t pid, tid, cr3;
+	uint32_t cur;
 	char text[96];
 	int n;
 
@@ -977,9 +967,7 @@ static void cmd__thread_extra(struct gdb_stub *s, const char *p)
 		reply__set(s, E_INVAL);
 		return;
 	}
-	if (pid == GDB_PID_VCPUS && tid == 1 && s->multi &&
-	    gdb_kdebug__os_load(s, &d) && gdb_kdebug__current(s, &d) >= 0 &&
-	    gdb_kdebug__thread(s, &d, (uint32_t)gdb_kdebug__current(s, &d), &t))
+	if (pid == GDB_PID_VCPUS && tid == 1 && !os__current(s, &d, &cur, &t))
 		n = snprintf(text, sizeof(text), "vCPU 0, running %s%sthread %llu.%llu",
 			     t.name, t.name[0] ? " " : "",
 			     (unsigned long long)(t.id >> 16),
