@@ -1,5 +1,6 @@
 /* The description of the kernel's tables that debuggers read
- * (shared/mkvm/kdebug.h): data only, nothing here runs. */
+ * (shared/mkvm/kdebug.h), and the one function a debugger may break on to
+ * learn of a newly named thread. */
 #include <mkvm/kdebug.h>
 #include "kernel.h"
 
@@ -30,6 +31,14 @@ __attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
 	.reserved = MKVM_KDEBUG_NONE,
 	.current = (uint64_t)&cpu0.current,
 };
+
+/* Called with a thread that has just been given its name, before it first
+ * runs: a debugger breaks here (mkvm's gdb stub, with a debug register) to
+ * show the thread's program from its first instruction. Does nothing. */
+__attribute__((noinline, used)) void mkvm_kdebug_named(const struct tcb *t)
+{
+	__asm__ volatile("" :: "r"(t) : "memory");
+}
 
 #define SAME_FIELD(f) (offsetof(struct trapframe, f) == offsetof(struct mkvm_kdebug_frame, f))
 _Static_assert(sizeof(struct trapframe) == sizeof(struct mkvm_kdebug_frame) && SAME_FIELD(r15) &&

@@ -141,6 +141,8 @@ extern struct bootinfo boot;
 /* console.c */
 void console_init(void);
 void console_putc(char c);
+/* kdebug.c: a debugger's hook, called when a thread is named */
+void mkvm_kdebug_named(const struct tcb *t);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

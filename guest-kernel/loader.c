@@ -107,6 +107,7 @@ static struct tcb *boot_task(uint64_t tid, const char *name, uint64_t pager,
 		panic("cannot create boot task %s", name);
 	t->startup = t->kmsg = false;
 	memcpy(t->name, name, strlen(name) + 1);       /* "sigma0", "root": for debuggers */
+	mkvm_kdebug_named(t);
 	t->frame->rip = entry;
 	t->frame->rdi = L4_BOOTINFO_ADDR;
 	t->state = T_READY;

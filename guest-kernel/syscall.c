@@ -145,6 +145,7 @@ static int sys_debug_name(struct tcb *self, struct trapframe *f)
 	memcpy(t->name, &f->rsi, 8);
 	memcpy(t->name + 8, &f->rdx, 8);
 	t->name[15] = 0;
+	mkvm_kdebug_named(t);
 	return L4_OK;
 }
 

@@ -19,7 +19,14 @@
  * bases, valid while the thread is switched out); and current, the address
  * of the u64 pointer to the thread running on the (one) CPU, which may
  * point outside the thread table (the idle thread). The symbol
- * mkvm_kdebug_desc in the kernel ELF locates the description. */
+ * mkvm_kdebug_desc in the kernel ELF locates the description.
+ *
+ * The kernel also calls mkvm_kdebug_named (a symbol of its ELF, a
+ * function that does nothing) with a thread's TCB address in rdi each
+ * time a thread is given its name (the kernel names the boot tasks; the
+ * root task names each program's first thread), before the thread's first
+ * instruction: a debugger that breaks there learns of each program as it
+ * starts. */
 #ifndef MKVM_KDEBUG_H
 #define MKVM_KDEBUG_H
 
