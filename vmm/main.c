@@ -290,11 +290,12 @@ static int boot(const struct config *cfg)
 		/* the kernel's description of its threads, if it exports one,
 		 * and where gdb finds the programs' ELFs */
 		char dir[CLI_MAX_PATH];
-		uint64_t kdesc = 0;
+		uint64_t kdesc = 0, named = 0;
 
-		if (gdb_programs_dir(cfg, dir, sizeof(dir)))
-			elf__symbol(g.kernel.data, g.kernel.size, "mkvm_kdebug_desc", &kdesc);
-		if (gdb__start(&vm, cfg->gdb, cfg->gdb_wait, kdesc, kdesc ? dir : NULL))
+		if (gdb_programs_dir(cfg, dir, sizeof(dir)) &&
+		    !elf__symbol(g.kernel.data, g.kernel.size, "mkvm_kdebug_desc", &kdesc))
+			elf__symbol(g.kernel.data, g.kernel.size, "mkvm_kdebug_named", &named);
+		if (gdb__start(&vm, cfg->gdb, cfg->gdb_wait, kdesc, named, kdesc ? dir : NULL))
 			return MKVM_EXIT_USAGE;
 	}
 	term__init();

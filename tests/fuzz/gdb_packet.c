@@ -130,7 +130,7 @@ static void os_setup(void)
 		memcpy(ram + t + 64, i & 1 ? "prog" : "../x", 5);
 	}
 	put(0x38000, 0x20000 + 128 * 3, 8);
-	gdb_stub__set_os(&stub, 0x10000, "/progs");
+	gdb_stub__set_os(&stub, 0x10000, "/progs", 0xffffffff80103a20ull);
 }
 
 static void setup(void)

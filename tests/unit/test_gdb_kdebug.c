@@ -427,7 +427,7 @@ static void os_setup(void)
 	set_desc(&d);
 	memcpy(ram + THREADS + 32 * TSTRIDE + 64, "server", 7);
 	memcpy(ram + THREADS + 34 * TSTRIDE + 64, "other", 6);
-	gdb_stub__set_os(&stub, KVA(DESC), "/progs");
+	gdb_stub__set_os(&stub, KVA(DESC), "/progs", 0);
 	ask("qSupported:multiprocess+;swbreak+");
 }
 
@@ -438,7 +438,7 @@ TEST(gdb_os_needs_description_and_multiprocess)
 	CHECK(!strstr(ask("qSupported:multiprocess+;swbreak+"), "multiprocess+"));
 	CHECK(!strcmp(ask("qfThreadInfo"), "m1"));
 	setup();
-	gdb_stub__set_os(&stub, KVA(DESC), "/progs");
+	gdb_stub__set_os(&stub, KVA(DESC), "/progs", 0);
 	/* a gdb without multiprocess gets the vCPUs only */
 	CHECK(!strstr(ask("qSupported:swbreak+"), "multiprocess+"));
 	CHECK(!strcmp(ask("qfThreadInfo"), "m1"));
@@ -658,4 +658,100 @@ TEST(gdb_os_pending_breakpoint_until_mapped)
 	CHECK(!strcmp(ask("Hgp5.0"), "OK"));		/* as gdb selects it */
 	CHECK(!strcmp(ask("z0,600000,1"), "OK"));
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
+}
+
+/* The kernel's "thread named" function: a debug register of the stub's
+ * own while gdb runs the guest; a thread of a program named there is
+ * reported as a library event on that thread (gdb adds the process and
+ * loads its ELF, then resumes); gdb's breakpoints come first for the
+ * slots. */
+TEST(gdb_os_named_hook)
+{
+	const uint64_t hook = 0xffffffff80103a20ull;
+	struct gdb_stop hit = { GDB_STOP_DEBUG, 0, 1, 0 };
+	int slot;
+
+	os_setup();
+	gdb_stub__set_os(&stub, KVA(DESC), "/progs", hook);
+	ask("c");
+	slot = -1;
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		if (last_cfg.dr[i] == hook && (last_cfg.dr7 & (2ull << 2 * i)))
+			slot = i;
+	REQUIRE(slot >= 0);
+	CHECK(((last_cfg.dr7 >> (16 + 4 * slot)) & 0xf) == 0);	/* execute, 1 byte */
+	/* thread 34 of space 4 ("other") was named */
+	hit.dr6 = 1ull << slot;
+	regs.rip = hook;
+	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 34 * TSTRIDE);
+	out_len = 0;
+	resumes = 0;
+	gdb_stub__stopped(&stub, &hit);
+	CHECK(strstr(out, "$T05library:;thread:p6.22;#"));
+	CHECK(resumes == 0 && (regs.eflags & (1u << 16)));	/* RF: past it */
+	CHECK(!strcmp(ask("qC"), "QCp6.22"));
+	CHECK(!strcmp(ask("m400000,4"), "deadbeef"));		/* through its space */
+	/* a thread of no program gdb can show, or no thread: resumed, unseen */
+	ask("c");
+	memcpy(ram + THREADS + 34 * TSTRIDE + 64, "../x", 5);
+	regs.eflags = 0;
+	out_len = 0;
+	resumes = 0;
+	gdb_stub__stopped(&stub, &hit);
+	CHECK(out_len == 0 && resumes == 1 && (regs.eflags & (1u << 16)));
+	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 34 * TSTRIDE + 8);	/* not a TCB's start */
+	gdb_stub__stopped(&stub, &hit);
+	CHECK(out_len == 0 && resumes == 2);
+	/* gdb's own hardware breakpoints may take every slot, the hook's too */
+	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_INTERRUPT, 0, 0, 0 });
+	CHECK(!strcmp(ask("Z1,1000,1"), "OK"));
+	CHECK(!strcmp(ask("Z1,2000,1"), "OK"));
+	CHECK(!strcmp(ask("Z1,3000,1"), "OK"));
+	CHECK(!strcmp(ask("Z1,4000,1"), "OK"));
+	CHECK(!strcmp(ask("Z1,5000,1"), "E16"));
+	ask("c");
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		CHECK(last_cfg.dr[i] != hook);
+	/* without multiprocess there is no hook */
+	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_INTERRUPT, 0, 0, 0 });
+	CHECK(!strcmp(ask("z1,4000,1"), "OK"));
+	stub.multi = false;
+	ask("c");
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		CHECK(last_cfg.dr[i] != hook);
+}
+
+/* A program of the boot configuration that runs another's ELF (elf=):
+ * gdb is given that ELF; names that would leave the directory are not. */
+TEST(gdb_os_exec_file_of_alias)
+{
+	static const char cfg[] =
+		"# comment elf=x\n"
+		"other   manual elf=server pages=40\n"
+		"server  restart\n"
+		"../up   elf=server\n"
+		"evil    elf=../../etc/passwd\n"
+		"toolongnameforakernelthread elf=server";
+
+	os_setup();
+	gdb_stub__set_aliases(&stub, cfg, sizeof(cfg) - 1);
+	CHECK(stub.naliases == 1);
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:0,100"), "l/progs/server"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:5:0,100"), "l/progs/server"));
+	gdb_stub__set_aliases(&stub, "other elf=../x\n", 15);
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:0,100"), "l/progs/other"));
+}
+
+/* A program whose ELF is not in the programs directory is not shown: gdb
+ * could not give its process an architecture. */
+TEST(gdb_os_program_without_elf_hidden)
+{
+	os_setup();
+	gdb_stub__set_files(&stub, "server\nboot.cfg\n", 16);
+	CHECK(!strcmp(ask("qfThreadInfo"), "mp1.1,p5.20,p5.21"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:0,100"), "E00"));
+	/* unless it runs another's ELF that is there */
+	gdb_stub__set_aliases(&stub, "other elf=server\n", 17);
+	CHECK(!strcmp(ask("qfThreadInfo"), "mp1.1,p5.20,p5.21,p6.22"));
+	CHECK(!strcmp(ask("qXfer:exec-file:read:6:0,100"), "l/progs/server"));
 }

@@ -32,11 +32,26 @@ static int slot__find(const struct gdb_bps *b, enum gdb_bp_type type,
 		      uint64_t addr, uint64_t len)
 {
 	for (int i = 0; i < GDB_HW_SLOTS; i++)
-		if (b->hw[i].used && !b->hw[i].pending_sw &&
+		if (b->hw[i].used && !b->hw[i].pending_sw && !b->hw[i].hook &&
 		    b->hw[i].type == type && b->hw[i].addr == addr &&
 		    b->hw[i].len == len)
 			return i;
 	return -1;
+}
+
+/* A slot for one of gdb's: a free one, else the stub's own hook's (gdb's
+ * breakpoints come first), else -1. */
+static int slot__free(const struct gdb_bps *b)
+{
+	int hook = -1;
+
+	for (int i = 0; i < GDB_HW_SLOTS; i++) {
+		if (!b->hw[i].used)
+			return i;
+		if (b->hw[i].hook)
+			hook = i;
+	}
+	return hook;
 }
 
 int gdb_bps__pending_find(const struct gdb_bps *b, uint64_t addr,
@@ -55,15 +70,31 @@ int gdb_bps__pending_insert(struct gdb_bps *b, uint64_t addr, uint64_t owner)
 
 	if (i >= 0)
 		return i;
-	for (i = 0; i < GDB_HW_SLOTS; i++) {
-		if (!b->hw[i].used) {
-			b->hw[i] = (struct gdb_hw_bp){ .used = true,
-				.type = GDB_BP_HW, .len = 1, .addr = addr,
-				.pending_sw = true, .owner = owner };
-			return i;
+	i = slot__free(b);
+	if (i >= 0)
+		b->hw[i] = (struct gdb_hw_bp){ .used = true,
+			.type = GDB_BP_HW, .len = 1, .addr = addr,
+			.pending_sw = true, .owner = owner };
+	return i;
+}
+
+int gdb_bps__hook_arm(struct gdb_bps *b, uint64_t addr)
+{
+	int free = -1;
+
+	for (int i = GDB_HW_SLOTS - 1; i >= 0; i--) {
+		if (b->hw[i].used && b->hw[i].hook) {
+			if (b->hw[i].addr == addr)
+				return i;
+			memset(&b->hw[i], 0, sizeof(b->hw[i]));
 		}
+		if (!b->hw[i].used)
+			free = i;
 	}
-	return -1;
+	if (free >= 0)
+		b->hw[free] = (struct gdb_hw_bp){ .used = true,
+			.type = GDB_BP_HW, .len = 1, .addr = addr, .hook = true };
+	return free;
 }
 
 int gdb_bps__hw_insert(struct gdb_bps *b, enum gdb_bp_type type,
@@ -80,15 +111,13 @@ int gdb_bps__hw_insert(struct gdb_bps *b, enum gdb_bp_type type,
 		return -1;	/* a DR range must be naturally aligned */
 	if (slot__find(b, type, addr, len) >= 0)
 		return 0;
-	for (int i = 0; i < GDB_HW_SLOTS; i++) {
-		if (!b->hw[i].used) {
-			b->hw[i] = (struct gdb_hw_bp){ .used = true,
-				.type = (uint8_t)type, .len = (uint8_t)len,
-				.addr = addr };
-			return 0;
-		}
-	}
-	return -1;
+	int i = slot__free(b);
+
+	if (i < 0)
+		return -1;
+	b->hw[i] = (struct gdb_hw_bp){ .used = true, .type = (uint8_t)type,
+				       .len = (uint8_t)len, .addr = addr };
+	return 0;
 }
 
 int gdb_bps__hw_remove(struct gdb_bps *b, enum gdb_bp_type type,

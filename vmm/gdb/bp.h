@@ -35,6 +35,8 @@ struct gdb_hw_bp {
 	 * debug register until it can be written */
 	bool pending_sw;
 	uint64_t owner;
+	/* the stub's own: the kernel's "thread named" function, not gdb's */
+	bool hook;
 };
 
 struct gdb_bps {
@@ -61,6 +63,10 @@ int gdb_bps__hw_remove(struct gdb_bps *b, enum gdb_bp_type type,
 int gdb_bps__pending_insert(struct gdb_bps *b, uint64_t addr, uint64_t owner);
 int gdb_bps__pending_find(const struct gdb_bps *b, uint64_t addr,
 			  uint64_t owner);
+
+/* Arms the stub's own instruction breakpoint at addr in a free slot (kept
+ * if armed already): its slot, or -1 when gdb's use all four. */
+int gdb_bps__hook_arm(struct gdb_bps *b, uint64_t addr);
 
 /* The DR0-DR3 and DR7 values that arm every used slot (Intel SDM vol. 3B,
  * 17.2 "Debug Registers"). dr7 is 0 when no slot is used. */

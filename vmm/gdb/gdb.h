@@ -36,8 +36,10 @@ int gdb__listen(const struct gdb_addr *a);
  * 0, is the kernel virtual address of the guest kernel's description of
  * its threads and spaces (shared/mkvm/kdebug.h), and programs the
  * directory where gdb finds the programs' ELFs: the stub then shows the
- * spaces as gdb processes. Prints the reason and returns -1 on failure. */
+ * spaces as gdb processes. named, if not 0, is the kernel's
+ * mkvm_kdebug_named (gdb then learns of each program before it runs).
+ * Prints the reason and returns -1 on failure. */
 int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc,
-	       const char *programs);
+	       uint64_t named, const char *programs);
 
 #endif

@@ -373,19 +373,23 @@ const char *gdb_kdebug__state_name(unsigned state)
 		? state_names[state] : "?";
 }
 
+long gdb_kdebug__thread_at(const struct mkvm_kdebug *d, uint64_t p)
+{
+	uint64_t off = p - d->threads;
+
+	if (p < d->threads || off % d->thread_stride ||
+	    off / d->thread_stride >= d->nthreads)
+		return -1;
+	return (long)(off / d->thread_stride);
+}
+
 long gdb_kdebug__current(struct gdb_stub *s, const struct mkvm_kdebug *d)
 {
 	uint8_t b[8];
-	uint64_t p, off;
 
 	if (!d->current || !kdebug__read(s, d->current, b, sizeof(b)))
 		return -1;
-	p = get_le(b, 8);
-	off = p - d->threads;
-	if (p < d->threads || off % d->thread_stride ||
-	    off / d->thread_stride >= d->nthreads)
-		return -1;			/* the idle thread, or garbage */
-	return (long)(off / d->thread_stride);
+	return gdb_kdebug__thread_at(d, get_le(b, 8));	/* -1: the idle thread */
 }
 
 bool gdb_kdebug__space_cr3(struct gdb_stub *s, const struct mkvm_kdebug *d,

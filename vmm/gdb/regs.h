@@ -24,6 +24,7 @@ struct gdb_regs {
 
 /* gdb register numbers we refer to by name. */
 enum {
+	GDB_REG_RDI = 5,
 	GDB_REG_RSP = 7,
 	GDB_REG_RIP = 16,
 	GDB_REG_COUNT = 66,

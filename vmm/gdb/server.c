@@ -7,6 +7,7 @@
  * hook returns, and wakes the gdb thread through a pipe; the gdb thread
  * then vm__pause()s the rest and reports the stop. Only the gdb thread
  * resumes the VM. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -38,6 +39,11 @@ struct gdb_server {
 	struct gdb_stop stop;
 	bool done;		/* the run is over and gdb was told */
 	uint64_t kdesc;		/* the kernel's description, or 0 */
+	uint64_t named;		/* its mkvm_kdebug_named, or 0 */
+	char bootcfg[16384];	/* PROGRAMS/boot.cfg, for programs' elf= */
+	size_t bootcfg_len;
+	char files[8192];	/* the names of PROGRAMS' files, one a line */
+	size_t files_len;
 	char programs[GDB_PROGRAMS_MAX];	/* where gdb finds the programs */
 	struct gdb_stub stub;
 };
@@ -174,8 +180,12 @@ static void srv__serve(struct gdb_server *srv)
 	srv->interrupt_req = false;
 	srv__pause(srv);
 	gdb_stub__init(&srv->stub, &t);
-	if (srv->kdesc && srv->programs[0])
-		gdb_stub__set_os(&srv->stub, srv->kdesc, srv->programs);
+	if (srv->kdesc && srv->programs[0]) {
+		gdb_stub__set_os(&srv->stub, srv->kdesc, srv->programs,
+				 srv->named);
+		gdb_stub__set_aliases(&srv->stub, srv->bootcfg, srv->bootcfg_len);
+		gdb_stub__set_files(&srv->stub, srv->files, srv->files_len);
+	}
 	while (srv->stub.state != GDB_DETACHED) {
 		struct pollfd p[2] = {
 			{ .fd = srv->conn_fd, .events = POLLIN },
@@ -314,8 +324,28 @@ int gdb__listen(const struct gdb_addr *a)
 	return a->is_unix ? listen__unix(a) : listen__tcp(a);
 }
 
+/* The names of the files in dir, read now: the gdb thread runs confined. */
+static void srv__list_files(struct gdb_server *srv, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || srv->files_len + n + 1 > sizeof(srv->files))
+			continue;
+		memcpy(srv->files + srv->files_len, e->d_name, n);
+		srv->files_len += n;
+		srv->files[srv->files_len++] = '\n';
+	}
+	closedir(d);
+}
+
 int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc,
-	       const char *programs)
+	       uint64_t named, const char *programs)
 {
 	struct gdb_server *srv = &server;
 	struct gdb_addr a;
@@ -328,8 +358,22 @@ int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc,
 	}
 	srv->vm = vm;
 	srv->kdesc = kdesc;
-	if (programs)
+	srv->named = named;
+	if (programs) {
+		char path[GDB_PROGRAMS_MAX + 16];
+		FILE *f;
+
 		snprintf(srv->programs, sizeof(srv->programs), "%s", programs);
+		/* which programs run another's ELF (the guest's boot.cfg
+		 * beside the ELFs; without it every program is its own) */
+		snprintf(path, sizeof(path), "%s/boot.cfg", programs);
+		f = fopen(path, "r");
+		if (f) {
+			srv->bootcfg_len = fread(srv->bootcfg, 1, sizeof(srv->bootcfg), f);
+			fclose(f);
+		}
+		srv__list_files(srv, programs);
+	}
 	srv->conn_fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->done_cond, NULL);

@@ -28,10 +28,12 @@ void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t)
 	s->last = (struct gdb_stop){ .kind = GDB_STOP_DEBUG, .exception = 1 };
 }
 
-void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc, const char *programs)
+void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc, const char *programs,
+		      uint64_t named)
 {
 	s->kdesc_set = s->os = true;
 	s->kdesc = kdesc;
+	s->named_hook = named;
 	snprintf(s->programs, sizeof(s->programs), "%s", programs);
 }
 
@@ -140,6 +142,8 @@ static bool program__name_ok(const char *name)
 	return true;
 }
 
+static bool program__shown(const struct gdb_stub *s, const char *name);
+
 /* The first thread of a space (named: the first with a usable program
  * name, which names the space's program), into *num and *t. False if
  * none. */
@@ -151,7 +155,7 @@ static bool space__first_thread(struct gdb_stub *s, const struct mkvm_kdebug *d,
 		if (!gdb_kdebug__thread(s, d, n, t))
 			return false;
 		if (t->state != MKVM_KDEBUG_T_FREE && t->space == space &&
-		    (!named || program__name_ok(t->name))) {
+		    (!named || program__shown(s, t->name))) {
 			*num = n;
 			return true;
 		}
@@ -239,6 +243,44 @@ static bool bp__applies(uint64_t owner, uint64_t cr3)
 	return !owner || owner == cr3__base(cr3);
 }
 
+static void bps__refresh(struct gdb_stub *s);
+
+/* The kernel has named the thread whose TCB is at tcb (on cpu, in the
+ * kernel, before that thread's first instruction): tells gdb, as a library
+ * event on that thread, so that gdb adds its program's process, loads the
+ * program's ELF, inserts the breakpoints that waited for its symbols and
+ * resumes by itself. False (nothing sent) for a thread of no program gdb
+ * can show. */
+static bool stop__named(struct gdb_stub *s, const struct gdb_stop *st,
+			uint64_t tcb)
+{
+	struct gdb_kthread t, first;
+	struct mkvm_kdebug d;
+	uint32_t first_num;
+	uint64_t cr3;
+	char tid[48];
+	long num;
+
+	if (!gdb_kdebug__os_load(s, &d) ||
+	    (num = gdb_kdebug__thread_at(&d, tcb)) < 0 ||
+	    !gdb_kdebug__thread(s, &d, (uint32_t)num, &t) || t.space < 0 ||
+	    !space__first_thread(s, &d, t.space, true, &first_num, &first) ||
+	    !gdb_kdebug__space_cr3(s, &d, t.space, &cr3))
+		return false;
+	s->last = *st;
+	s->state = GDB_STOPPED;
+	s->g_cpu = s->c_cpu = st->cpu;
+	s->g_pid = s->stop_pid = GDB_PID_SPACE0 + (uint64_t)t.space;
+	s->g_tid = s->stop_tid = (uint64_t)num;
+	s->g_space_cr3 = cr3;
+	s->stop_os_pid = 0;
+	bps__refresh(s);
+	thread__format(s, tid, sizeof(tid), s->stop_pid, s->stop_tid);
+	reply__set(s, "T%02xlibrary:;thread:%s;", SIGTRAP_NR, tid);
+	stub__send_packet(s, s->reply, s->reply_len);
+	return true;
+}
+
 /* A stop the debugger need not see: an int3 of another space's breakpoint
  * in a frame this space shares (stepped over with the original byte), or
  * a pending breakpoint's debug register hit in another space (stepped
@@ -287,6 +329,13 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 		return true;
 	}
 	slot = gdb_bps__hw_hit(&s->bps, st->dr6);
+	if (slot >= 0 && s->bps.hw[slot].hook) {
+		r.eflags |= 1u << 16;		/* RF: past the hook once */
+		s->t.set_regs(s->t.ctx, st->cpu, &r);
+		if (!stop__named(s, st, r.gpr[GDB_REG_RDI]))
+			stub__resume(s, -1);
+		return true;
+	}
 	if (slot < 0 || !s->bps.hw[slot].pending_sw)
 		return false;
 	if (!bp__applies(s->bps.hw[slot].owner, r.cr3)) {
@@ -297,8 +346,6 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 	}
 	return false;
 }
-
-static void bps__refresh(struct gdb_stub *s);
 
 void gdb_stub__stopped(struct gdb_stub *s, const struct gdb_stop *stop)
 {
@@ -343,6 +390,8 @@ static void stub__resume(struct gdb_stub *s, int step_cpu)
 {
 	struct gdb_debug_cfg cfg = { .step_cpu = step_cpu };
 
+	if (s->os && s->multi && s->named_hook)
+		gdb_bps__hook_arm(&s->bps, s->named_hook);
 	cfg.sw_bp = gdb_bps__sw_any(&s->bps);
 	gdb_bps__debugregs(&s->bps, cfg.dr, &cfg.dr7);
 	s->state = GDB_RUNNING;
@@ -887,7 +936,7 @@ static void thread_list__build(struct gdb_stub *s)
 		if (!gdb_kdebug__thread(s, &d, n, &t))
 			break;
 		if (t.state != MKVM_KDEBUG_T_FREE && t.space >= 0 &&
-		    program__name_ok(t.name))
+		    program__shown(s, t.name))
 			known[t.space] = 1;
 	}
 	for (uint32_t n = 0; n < d.nthreads && n < GDB_KTHREADS_MAX; n++) {
@@ -903,6 +952,96 @@ static void thread_list__build(struct gdb_stub *s)
 
 static void xfer__reply(struct gdb_stub *s, const char *data, size_t size,
 			uint64_t off, uint64_t len);
+
+/* One word of a boot.cfg line: its length, copied into buf (cap bytes)
+ * when it fits, else buf emptied. */
+static size_t word__copy(const char *p, const char *end, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (p + n < end && p[n] != ' ' && p[n] != '\t')
+		n++;
+	if (n < cap) {
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+	} else {
+		buf[0] = '\0';
+	}
+	return n;
+}
+
+void gdb_stub__set_aliases(struct gdb_stub *s, const char *text, size_t len)
+{
+	const char *end = text + len;
+
+	s->naliases = 0;
+	for (const char *line = text; line < end && s->naliases < GDB_ALIASES_MAX;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		char name[MKVM_KDEBUG_NAME], word[MKVM_KDEBUG_NAME + 4];
+		const char *p = line;
+
+		if (!eol)
+			eol = end;
+		p += word__copy(p, eol, name, sizeof(name));
+		while (p < eol) {
+			if (*p == ' ' || *p == '\t') {
+				p++;
+				continue;
+			}
+			p += word__copy(p, eol, word, sizeof(word));
+			if (strncmp(word, "elf=", 4) || !program__name_ok(name) ||
+			    !program__name_ok(word + 4))
+				continue;
+			memcpy(s->alias[s->naliases].name, name, sizeof(name));
+			memcpy(s->alias[s->naliases].elf, word + 4, MKVM_KDEBUG_NAME);
+			s->naliases++;
+			break;
+		}
+		line = eol + 1;
+	}
+}
+
+/* The ELF file of program name: its elf= in the boot configuration, or
+ * the file of its name. */
+static const char *program__elf(const struct gdb_stub *s, const char *name)
+{
+	for (unsigned i = 0; i < s->naliases; i++)
+		if (!strcmp(s->alias[i].name, name))
+			return s->alias[i].elf;
+	return name;
+}
+
+void gdb_stub__set_files(struct gdb_stub *s, const char *names, size_t len)
+{
+	s->files_set = true;
+	s->files_len = len < sizeof(s->files) ? len : sizeof(s->files);
+	memcpy(s->files, names, s->files_len);
+}
+
+/* Is name a program gdb can be given: a plain file name, whose ELF (its
+ * own or its elf=) is in the programs directory? */
+static bool program__shown(const struct gdb_stub *s, const char *name)
+{
+	const char *elf, *p, *end = s->files + s->files_len;
+	size_t n;
+
+	if (!program__name_ok(name))
+		return false;
+	if (!s->files_set)
+		return true;
+	elf = program__elf(s, name);
+	n = strlen(elf);
+	for (p = s->files; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			break;
+		if ((size_t)(eol - p) == n && !memcmp(p, elf, n))
+			return true;
+		p = eol + 1;
+	}
+	return false;
+}
 
 /* qXfer:exec-file:read:PID:OFFSET,LENGTH: the ELF gdb loads into the
  * process of a space, PROGRAMS/NAME. */
@@ -928,7 +1067,8 @@ static void cmd__xfer_exec_file(struct gdb_stub *s, const char *p)
 		reply__set(s, "E00");
 		return;
 	}
-	plen = (size_t)snprintf(path, sizeof(path), "%s/%s", s->programs, t.name);
+	plen = (size_t)snprintf(path, sizeof(path), "%s/%s", s->programs,
+				program__elf(s, t.name));
 	xfer__reply(s, path, plen, off, len);
 }
 

@@ -29,6 +29,8 @@ struct gdb_debug_cfg {
 
 /* The most kernel threads the OS view lists. */
 #define GDB_KTHREADS_MAX 4096
+/* Programs of the boot configuration that run another's ELF. */
+#define GDB_ALIASES_MAX 64
 
 /* What the guest side provides. Called only while all vCPUs are stopped,
  * except interrupt(). Register and memory calls return false on failure. */
@@ -89,6 +91,16 @@ struct gdb_stub {
 	 * vCPU's). */
 	bool os;
 	char programs[GDB_PROGRAMS_MAX];
+	/* programs that run another program's ELF (boot.cfg's elf=) */
+	struct { char name[MKVM_KDEBUG_NAME], elf[MKVM_KDEBUG_NAME]; } alias[GDB_ALIASES_MAX];
+	unsigned naliases;
+	/* the ELF files in programs, NUL-separated (files_set: known) */
+	bool files_set;
+	char files[8192];
+	size_t files_len;
+	/* the kernel's mkvm_kdebug_named (0: none), where a debug register
+	 * catches each program as it is named, before it runs */
+	uint64_t named_hook;
 	bool multi;		/* gdb speaks the multiprocess extensions */
 	uint64_t g_pid, g_tid;
 	uint64_t g_space_cr3;
@@ -115,8 +127,21 @@ struct gdb_stub {
 void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t);
 /* The kernel exports its description at kernel address kdesc: offer gdb
  * its spaces as processes (the "OS view"), each with the ELF of its
- * program in directory programs (qXfer:exec-file). */
-void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc, const char *programs);
+ * program in directory programs (qXfer:exec-file). named, if not 0, is the
+ * kernel's mkvm_kdebug_named: while gdb runs the guest, each thread the
+ * kernel names there is reported to gdb as a library event, so that gdb
+ * adds the new program's process and loads its symbols (and the
+ * breakpoints pending on them) before the program's first instruction. */
+void gdb_stub__set_os(struct gdb_stub *s, uint64_t kdesc, const char *programs,
+		      uint64_t named);
+/* The boot configuration (text, len bytes, the format of the guest's
+ * boot.cfg): a line "NAME ... elf=FILE" makes process NAME's ELF FILE.
+ * Lines whose name or file is not a plain file name are ignored. */
+void gdb_stub__set_aliases(struct gdb_stub *s, const char *text, size_t len);
+/* The files in the programs directory (names, each ending in '\n'): a
+ * program whose ELF is not among them is not shown (gdb could not give its
+ * process an architecture). Without this every program is shown. */
+void gdb_stub__set_files(struct gdb_stub *s, const char *names, size_t len);
 /* Handles bytes from gdb; may call t->send and the target hooks. */
 void gdb_stub__input(struct gdb_stub *s, const uint8_t *buf, size_t len);
 /* The guest stopped (all vCPUs); sends the stop reply if gdb awaits one. */
@@ -172,6 +197,8 @@ bool gdb_kdebug__thread(struct gdb_stub *s, const struct mkvm_kdebug *d,
 			uint32_t num, struct gdb_kthread *t);
 const char *gdb_kdebug__state_name(unsigned state);
 long gdb_kdebug__current(struct gdb_stub *s, const struct mkvm_kdebug *d);
+/* The number of the thread whose TCB is at kernel address p, or -1. */
+long gdb_kdebug__thread_at(const struct mkvm_kdebug *d, uint64_t p);
 bool gdb_kdebug__space_cr3(struct gdb_stub *s, const struct mkvm_kdebug *d,
 			   long space, uint64_t *cr3);
 bool gdb_kdebug__frame_regs(struct gdb_stub *s, const struct mkvm_kdebug *d,
