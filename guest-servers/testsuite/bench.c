@@ -149,6 +149,25 @@ static uint64_t round_trips(uint64_t srv)
 	return best;
 }
 
+/* Zone calls (docs/zones.md): zonedemo prints its own bench lines, beside
+ * kvserver, the same library as a server of its own. */
+static void bench_zones(void)
+{
+	int status;
+	uint64_t why, addr;
+	if (!(l4_kinfo() & L4_KINFO_PKU)) {
+		printf("bench: zone calls: not measured, no PKU on this CPU\n");
+		return;
+	}
+	int ends = program_ends("zonedemo", &status, &why, &addr);
+	if (ends < 0 || program_run("kvserver", "") || program_run("zonedemo", "bench")) {
+		printf("bench: zone calls: zonedemo or kvserver would not start\n");
+		return;
+	}
+	while (program_ends("zonedemo", &status, &why, &addr) == ends)
+		l4_receive(l4_myself(), 10000, NULL);
+}
+
 void bench_run(void)
 {
 	threads_init();
@@ -204,4 +223,5 @@ void bench_run(void)
 	printf("bench: address-space-switch %lu cycles/op (%s)\n",
 	       cross > same ? (cross - same) / 2 : 0,
 	       (k & L4_KINFO_PCID) ? "pcid, no-flush CR3 loads" : "no pcid, flushing CR3 loads");
+	bench_zones();
 }
