@@ -37,7 +37,8 @@ struct image {
 	unsigned nframes;
 	/* for programs with zones (mkvm/zone.h): */
 	uint8_t code[MAX_IMAGE_PAGES];          /* executable pages: CODE_CLEAN, CODE_REFUSED, 0: not checked */
-	uint64_t gate;                          /* the gate page's frame, 0: not made yet */
+	uint64_t gate[2];                       /* the gate page's frames (call gates, kernel
+						   zone-call stubs), 0: not made yet */
 	unsigned nzones, nentries;
 	uint64_t fn[MKVM_ZONE_MAX_ENTRIES];
 	uint8_t fzone[MKVM_ZONE_MAX_ENTRIES];
@@ -359,9 +360,9 @@ static const struct elf64_phdr *zone_table_segment(const struct image *img, unsi
 
 /* Reads img's zones and their entry tables (each entry must lie in an
  * executable segment of its own zone) and writes its gate page, once. */
-static bool zones_prepare(struct image *img)
+static bool zones_prepare(struct image *img, bool kernel)
 {
-	if (img->gate)
+	if (img->gate[kernel])
 		return true;
 	const struct elf64_ehdr *eh = (const void *)img->elf;
 	const struct elf64_phdr *ph = (const void *)(img->elf + eh->phoff);
@@ -389,12 +390,12 @@ static bool zones_prepare(struct image *img)
 		}
 	}
 	uint64_t gate = frame_get();
-	if (!gate || !zone_gate_page((uint8_t *)gate, img->fn, img->fzone, img->nentries, img->nzones)) {
+	if (!gate || !zone_gate_page((uint8_t *)gate, img->fn, img->fzone, img->nentries, img->nzones, !kernel)) {
 		if (gate)
 			frame_put(gate);
 		return false;
 	}
-	img->gate = gate;
+	img->gate[kernel] = gate;
 	return true;
 }
 
@@ -449,12 +450,12 @@ static int zones_register(struct prog *p)
 		printf("root: %s: no PKU on this CPU: zones unavailable\n", p->cfg.name);
 		return L4_EINVAL;
 	}
-	if (!zones_prepare(img)) {
+	if (!zones_prepare(img, p->cfg.zones_kernel)) {
 		printf("root: %s: malformed zones (entry tables)\n", p->cfg.name);
 		return L4_EINVAL;
 	}
 	int err = 0;
-	for (unsigned e = 1; e <= img->nentries && !err; e++)
+	for (unsigned e = 1; e <= img->nentries && p->cfg.zones_kernel && !err; e++)
 		err = l4_zone_control(p->tid, e, zone_kstub_ip(e), zone_pkru(img->fzone[e - 1], img->nzones),
 				      MKVM_ZONE_STACK_TOP(img->fzone[e - 1]));
 	return err ? err : l4_zone_control(p->tid, 0, 0, zone_pkru(0, img->nzones), 0);
@@ -471,13 +472,14 @@ static bool zone_fault(struct prog *p, uint64_t *mr)
 	const struct elf64_phdr *seg = segment_of(p->img, ip);
 	unsigned z = seg ? MKVM_ZONE_OF_PF(seg->flags) : 0;
 	struct page *state = page_of(p, MKVM_ZONE_DATA_VA);
-	if (z == 0)
+	bool in_gate = state && *(const uint64_t *)PAGE_PA(state);
+	if (z == 0 || (!p->cfg.zones_kernel && !in_gate))
 		return false;
 	printf("root: %s: protection-key fault: zone %u %s %lx (key %u) at ip %lx; its call fails\n",
 	       p->cfg.name, z, mr[2] & 2 ? "wrote" : "read", addr,
 	       page_key(p, segment_of(p->img, addr & ~0xfffull), addr & ~0xfffull), ip);
 	mr[0] = L4_TAG(0, 2, 0);
-	mr[1] = zone_abort_ip(state && *(const uint64_t *)PAGE_PA(state));
+	mr[1] = zone_abort_ip(in_gate);
 	mr[2] = sp;
 	return true;
 }
@@ -568,7 +570,7 @@ static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 		return false;
 	}
 	if (p->cfg.zones && va == MKVM_ZONE_GATE_VA)
-		pa = p->img->gate;
+		pa = p->img->gate[p->cfg.zones_kernel];
 	else if (va != MKVM_PROG_INFO && !(pa = page_frame(p, seg, va, access, &rights))) {
 		prog_end(p, p->npages >= p->cfg.max_pages ? MKVM_END_LIMIT : MKVM_END_NOMEM, addr, ip);
 		return false;

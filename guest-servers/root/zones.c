@@ -49,19 +49,23 @@ static void patch(uint8_t *code, size_t len, const uint32_t *v32, const uint64_t
 	}
 }
 
-bool zone_gate_page(uint8_t *page, const uint64_t *fn, const uint8_t *zone, unsigned n, unsigned nzones)
+bool zone_gate_page(uint8_t *page, const uint64_t *fn, const uint8_t *zone, unsigned n, unsigned nzones,
+		    bool gates)
 {
 	size_t klen = (size_t)(zgate_kstub_end - zgate_kstub), glen = (size_t)(zgate_call_end - zgate_call);
 	if (klen > KSTUB_SIZE || glen > MKVM_ZONE_GATE(2) - MKVM_ZONE_GATE(1) ||
 	    (MKVM_ZONE_MAX_ENTRIES + 1) * KSTUB_SIZE > MKVM_ZONE_GATE(1) - MKVM_ZONE_GATE_VA)
 		return false;                   /* the templates outgrew the layout */
 	memset(page, 0xcc, 4096);       /* int3 wherever no code is */
-	memcpy(page, zgate_kabort, (size_t)(zgate_kabort_end - zgate_kabort));
 	uint32_t g = zone_pkru_gate(nzones), u = zone_pkru(0, nzones);
-	for (unsigned e = 1; e <= n; e++) {
-		uint8_t *k = page + e * KSTUB_SIZE, *c = page + (MKVM_ZONE_GATE(e) - MKVM_ZONE_GATE_VA);
-		memcpy(k, zgate_kstub, klen);
-		patch(k, klen, NULL, &fn[e - 1]);
+	if (!gates)
+		memcpy(page, zgate_kabort, (size_t)(zgate_kabort_end - zgate_kabort));
+	for (unsigned e = 1; e <= n && !gates; e++) {
+		memcpy(page + e * KSTUB_SIZE, zgate_kstub, klen);
+		patch(page + e * KSTUB_SIZE, klen, NULL, &fn[e - 1]);
+	}
+	for (unsigned e = 1; e <= n && gates; e++) {
+		uint8_t *c = page + (MKVM_ZONE_GATE(e) - MKVM_ZONE_GATE_VA);
 		uint32_t t = zone_pkru(zone[e - 1], nzones);
 		const uint32_t v32[] = { g, g, t, t, g, g, u, u };
 		const uint64_t v64[] = { MKVM_ZONE_STACK_TOP(zone[e - 1]), fn[e - 1] };

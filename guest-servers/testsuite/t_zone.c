@@ -80,17 +80,21 @@ void t_zone_syscalls(void)
 	EXPECT(err == L4_EINVAL, "zones for the root task: %d", err);
 }
 
-/* zonedemo: calls through gates and the kernel with plain pointers; the
- * library's faulty calls fault, fail alone, and the program goes on. */
+/* zonedemo (call gates) and zonedemo-kernel (kernel zone calls): calls
+ * with plain pointers; the library's faulty calls fault, fail alone, and
+ * the program goes on. */
 void t_zone_demo(void)
 {
+	static const char *const name[] = { "zonedemo", "zonedemo-kernel" };
 	int status;
 	uint64_t why, addr;
 	if (!have_pku())
 		return;
-	EXPECT(run_to_end("zonedemo", "", &status, &why, &addr), "zonedemo did not end");
-	EXPECT(why == MKVM_END_EXIT && status == 0, "zonedemo ended how %lu (at %lx), status %x", why, addr,
-	       status);
+	for (int i = 0; i < 2; i++) {
+		EXPECT(run_to_end(name[i], "", &status, &why, &addr), "%s did not end", name[i]);
+		EXPECT(why == MKVM_END_EXIT && status == 0, "%s ended how %lu (at %lx), status %x", name[i], why,
+		       addr, status);
+	}
 }
 
 /* zone 0 writing into the library's table faults, and ends the program. */

@@ -1,15 +1,16 @@
 /* The zone demonstration (docs/zones.md): this program and the key-value
  * library (kv/kv.c) in separate zones of one address space. It calls the
- * library with plain pointers, through the call gates and through the
- * kernel; the library's faulty call, which writes into this program's
+ * library with plain pointers, through call gates (boot.cfg zones=gate:
+ * zonedemo) or through the kernel (zones=kernel: zonedemo-kernel, the same
+ * ELF); the library's faulty call, which writes into this program's
  * data, is stopped by a protection-key fault, reported by the root task,
  * and the program goes on. Its argument picks what it does:
  *   (none)  the demonstration; exits 0, or with the bits of the steps
  *           that went wrong
  *   wild    writes into the library's table: a fault in zone 0, which
  *           ends the program
- *   bench   prints the cost of a plain call, a gate zone call, a kernel
- *           zone call and an IPC call+reply to kvserver (kv_nop each) */
+ *   bench   prints the cost of a plain call, a zone call (gate or kernel)
+ *           and, through gates, an IPC call+reply to kvserver (kv_nop each) */
 #include <mkvm/zone.h>
 #include "../lib/prog.h"
 #include "../kv/kv.h"
@@ -21,6 +22,8 @@ typedef uint64_t (*zone_fn)(uint64_t, uint64_t, uint64_t);
 
 static char mine[KV_STR] = "zone 0's own data";
 
+static bool kernel_mode;        /* entries through the kernel, not the gates */
+
 static uint64_t kcall(uint64_t e, uint64_t a, uint64_t b, uint64_t c)
 {
 	int err;
@@ -28,34 +31,42 @@ static uint64_t kcall(uint64_t e, uint64_t a, uint64_t b, uint64_t c)
 	return err ? ~0ull - 1 : r;
 }
 
+/* Entry e of the library with three arguments, the way this instance has. */
+static uint64_t call(uint64_t e, uint64_t a, uint64_t b, uint64_t c)
+{
+	return kernel_mode ? kcall(e, a, b, c) : GATE(e)(a, b, c);
+}
+
 static int demo(void)
 {
 	int bad = 0;
-	if (GATE(E_PUT)(U("alpha"), U("one"), 0) || kcall(E_PUT, U("beta"), U("two"), 0))
+	if (call(E_PUT, U("alpha"), U("one"), 0) || call(E_PUT, U("beta"), U("two"), 0))
 		bad |= 1;
-	const char *a = (const char *)GATE(E_GET)(U("beta"), 0, 0);
-	const char *b = (const char *)kcall(E_GET, U("alpha"), 0, 0);
+	const char *a = (const char *)call(E_GET, U("beta"), 0, 0);
+	const char *b = (const char *)call(E_GET, U("alpha"), 0, 0);
 	if (!a || !b || strcmp(a, "two") || strcmp(b, "one"))
 		bad |= 2;
-	printf("zonedemo: kv says beta=%s alpha=%s (read in the library's zone)\n", a ? a : "?", b ? b : "?");
-	if (GATE(E_GET_INTO)(U("alpha"), U(mine), 0) != MKVM_ZONE_FAULTED)
+	printf("%s: kv says beta=%s alpha=%s (read in the library's zone)\n", prog_info->name, a ? a : "?",
+	       b ? b : "?");
+	if (call(E_GET_INTO, U("alpha"), U(mine), 0) != MKVM_ZONE_FAULTED)
 		bad |= 4;
-	if (kcall(E_GET_INTO, U("beta"), U(mine), 0) != MKVM_ZONE_FAULTED)
+	if (call(E_GET_INTO, U("beta"), U(mine), 0) != MKVM_ZONE_FAULTED)
 		bad |= 8;
 	if (strcmp(mine, "zone 0's own data"))
 		bad |= 16;
-	printf("zonedemo: the library's writes into zone 0 faulted; zone 0's data still says \"%s\"\n", mine);
-	b = (const char *)GATE(E_GET)(U("alpha"), 0, 0);
-	if (!b || strcmp(b, "one") || GATE(E_NOP)(1, 2, 3) != 6 || kcall(E_NOP, 4, 5, 6) != 15)
+	printf("%s: the library's writes into zone 0 faulted; zone 0's data still says \"%s\"\n",
+	       prog_info->name, mine);
+	b = (const char *)call(E_GET, U("alpha"), 0, 0);
+	if (!b || strcmp(b, "one") || call(E_NOP, 1, 2, 3) != 6 || call(E_NOP, 4, 5, 6) != 15)
 		bad |= 32;
-	printf("zonedemo: %s\n", bad ? "FAILED" : "the library still serves after its faults");
+	printf("%s: %s\n", prog_info->name, bad ? "FAILED" : "the library still serves after its faults");
 	return bad;
 }
 
 static void wild(void)
 {
-	GATE(E_PUT)(U("gamma"), U("three"), 0);
-	char *v = (char *)GATE(E_GET)(U("gamma"), 0, 0);
+	call(E_PUT, U("gamma"), U("three"), 0);
+	char *v = (char *)call(E_GET, U("gamma"), 0, 0);
 	printf("zonedemo: writing into the library's table at %lx\n", U(v));
 	*(volatile char *)v = 'X';
 	printf("zonedemo: the write went through\n");
@@ -79,7 +90,7 @@ static uint64_t best(int how, uint64_t srv)
 			else if (how == 1)
 				GATE(E_NOP)(1, 2, 3);
 			else if (how == 2)
-				kcall(E_NOP, 1, 2, 3);
+				kcall(E_NOP, 1, 2, 3);       /* zone_call, then kv_nop's zone_return */
 			else
 			{
 				mr[0] = L4_TAG(KV_NOP, 3, 0), mr[1] = 1, mr[2] = 2, mr[3] = 3;
@@ -94,10 +105,13 @@ static uint64_t best(int how, uint64_t srv)
 
 static void bench(void)
 {
+	if (kernel_mode) {
+		printf("bench: zone-kernel-call %lu cycles/op (kv_nop in zone 1 through the kernel)\n", best(2, 0));
+		return;
+	}
 	uint64_t srv = name_lookup("kvserver", SERVER_TIMEOUT_US);
 	printf("bench: zone-plain-call %lu cycles/op (kv_nop in the same zone)\n", best(0, 0));
 	printf("bench: zone-gate-call %lu cycles/op (kv_nop in zone 1 through its call gate)\n", best(1, 0));
-	printf("bench: zone-kernel-call %lu cycles/op (kv_nop in zone 1 through the kernel)\n", best(2, 0));
 	if (srv)
 		printf("bench: zone-ipc-call-reply %lu cycles/op (kv_nop in kvserver, another space)\n",
 		       best(3, srv));
@@ -108,6 +122,9 @@ static void bench(void)
 int main(void)
 {
 	const char *arg = prog_info->args;
+	int err;
+	l4_zone_call(E_NOP, 0, 0, 0, &err);      /* L4_EINVAL: no kernel entries, gates */
+	kernel_mode = err == L4_OK;
 	if (!strcmp(arg, "wild"))
 		wild();
 	else if (!strcmp(arg, "bench"))

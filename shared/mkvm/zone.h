@@ -10,11 +10,16 @@
  * first read-only segment (struct mkvm_zone_entries); it runs on a stack
  * of its own below MKVM_ZONE_STACK_TOP(z).
  *
- * Entry e (1.. in the order of the zones' tables) is entered
- *  - through the kernel: l4 zone call with entry e (L4_SYS_ZONE_CALL),
- *  - or through its call gate: a plain call of MKVM_ZONE_GATE(e) with up to
- *    six integer arguments, as if it were the function itself (one call in
- *    flight at a time: a call from inside a zone call faults).
+ * Entry e (1.. in the order of the zones' tables) is entered, as boot.cfg
+ * says, either
+ *  - zones=kernel: through the kernel, l4 zone call with entry e
+ *    (L4_SYS_ZONE_CALL; the gate page holds only the entries' stubs),
+ *  - or zones=gate: through its call gate, a plain call of
+ *    MKVM_ZONE_GATE(e) with up to six integer arguments, as if it were the
+ *    function itself (one call in flight at a time: a call from inside a
+ *    zone call faults); no kernel entries are registered then.
+ * Either way the caller's rbx, rbp, r12..r15 and stack come back as they
+ * were, whatever the zone did.
  * The root task refuses to map a zone program executable pages holding a
  * WRPKRU, XRSTOR or XRSTORS encoding at any byte offset (the program ends);
  * only its gate page, which the root task writes, holds WRPKRU.
