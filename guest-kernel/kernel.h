@@ -338,8 +338,6 @@ static inline void pkru_switch(struct tcb *prev, struct tcb *next)
 		wrpkru(next->pkru);
 }
 int zone_control(struct tcb *self, struct trapframe *f);
-int zone_call(struct tcb *self, struct trapframe *f);
-int zone_return(struct tcb *self, struct trapframe *f);
 
 /* sched.c */
 void sched_ready(struct tcb *t);

@@ -205,12 +205,6 @@ void syscall_dispatch(struct trapframe *f)
 	case L4_SYS_ZONE_CONTROL:
 		r = zone_control(self, f);
 		break;
-	case L4_SYS_ZONE_CALL:
-		r = zone_call(self, f);
-		break;
-	case L4_SYS_ZONE_RETURN:
-		r = zone_return(self, f);
-		break;
 	default:
 		r = L4_EINVAL;
 	}

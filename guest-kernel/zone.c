@@ -31,41 +31,24 @@ int zone_control(struct tcb *self, struct trapframe *f)
 	return L4_OK;
 }
 
-/* Enters entry rdi of the caller's space with its PKRU and stack; the
- * caller's ip, sp, PKRU and the registers a function call preserves wait
- * in its TCB for the zone's return (so a zone cannot change them, even
- * when its call ends by a fault). */
-int zone_call(struct tcb *self, struct trapframe *f)
-{
-	struct space *s = self->space;
-	uint64_t n = f->rdi;
-	if (!s->zoned || n == 0 || n >= L4_ZONE_ENTRIES || !s->zone[n].ip || self->zdepth >= L4_ZONE_DEPTH)
-		return L4_EINVAL;
-	self->zret[self->zdepth++] = (struct zone_frame){ f->rip, f->rsp, f->rbx, f->rbp, f->r12, f->r13,
-							  f->r14, f->r15, rdpkru() };
-	wrpkru(s->zone[n].pkru);
-	f->rip = s->zone[n].ip;
-	f->rsp = s->zone[n].sp;
-	f->rdi = f->rsi;
-	f->rsi = f->rdx;
-	f->rdx = f->r8;
-	return L4_OK;
-}
-
-/* Back to the innermost zone call's caller with rdi = the result. */
-int zone_return(struct tcb *self, struct trapframe *f)
-{
-	if (self->zdepth == 0)
-		return L4_EINVAL;
-	struct zone_frame *z = &self->zret[--self->zdepth];
-	wrpkru(z->pkru);
-	f->rip = z->ip;
-	f->rsp = z->sp;
-	f->rbx = z->rbx;
-	f->rbp = z->rbp;
-	f->r12 = z->r12;
-	f->r13 = z->r13;
-	f->r14 = z->r14;
-	f->r15 = z->r15;
-	return L4_OK;
-}
+/* The zone call and its return are leaves in entry.S (zone_call_leaf,
+ * zone_return_leaf): the call checks the caller's space is zoned, the entry
+ * registered and the depth below L4_ZONE_DEPTH, saves the caller's ip, sp,
+ * rbx, rbp, r12..r15 and PKRU in tcb.zret, loads the entry's PKRU and
+ * continues at its ip and sp with rdi, rsi, rdx = rsi, rdx, r8; the return
+ * restores the innermost saved state (rdi: the result). Whatever they
+ * refuse comes to the general path: L4_EINVAL. These are their layouts. */
+#define LEAF_LAYOUT(what, value) _Static_assert(what == value, #what " (entry.S)")
+LEAF_LAYOUT(offsetof(struct cpu, current), 24);
+LEAF_LAYOUT(offsetof(struct tcb, space), 16);
+LEAF_LAYOUT(offsetof(struct tcb, zdepth), 108);
+LEAF_LAYOUT(offsetof(struct tcb, zret), 112);
+LEAF_LAYOUT(offsetof(struct space, zoned), 80);
+LEAF_LAYOUT(offsetof(struct space, zone), 88);
+LEAF_LAYOUT(sizeof(struct zone_entry), 24);
+LEAF_LAYOUT(offsetof(struct zone_entry, pkru), 16);
+LEAF_LAYOUT(sizeof(struct zone_frame), 72);
+LEAF_LAYOUT(offsetof(struct zone_frame, pkru), 64);
+LEAF_LAYOUT(offsetof(struct zone_frame, r15), 56);
+_Static_assert(L4_SYS_ZONE_CALL == 11 && L4_SYS_ZONE_RETURN == 12 && L4_ZONE_ENTRIES == 16 &&
+	       L4_ZONE_DEPTH == 4, "entry.S's zone constants");
