@@ -52,9 +52,11 @@ uint64_t kv_get_into(const char *key, char *out)
 
 uint64_t kv_nop(uint64_t a, uint64_t b, uint64_t c) { return a + b + c; }
 
-/* zonedemo's entries 1..4 (ignored where kv.c is no zone). */
+uint64_t kv_callback(uint64_t (*fn)(uint64_t), uint64_t a) { return fn(a); }
+
+/* zonedemo's entries 1..5 (ignored where kv.c is no zone). */
 __attribute__((section(".zone.entries"), used))
 const struct mkvm_zone_entries kv_entries = {
-	MKVM_ZONE_MAGIC, 4,
-	{ (uint64_t)kv_put, (uint64_t)kv_get, (uint64_t)kv_get_into, (uint64_t)kv_nop },
+	MKVM_ZONE_MAGIC, 5,
+	{ (uint64_t)kv_put, (uint64_t)kv_get, (uint64_t)kv_get_into, (uint64_t)kv_nop, (uint64_t)kv_callback },
 };

@@ -17,6 +17,9 @@ const char *kv_get(const char *key);
 uint64_t kv_get_into(const char *key, char *out);
 /* Does nothing but add (the cost of a call itself). */
 uint64_t kv_nop(uint64_t a, uint64_t b, uint64_t c);
+/* Calls fn(a): a callback, which in zonedemo is a call gate entered from
+ * inside a zone call (refused: one call in flight). */
+uint64_t kv_callback(uint64_t (*fn)(uint64_t), uint64_t a);
 
 /* kvserver's protocol (labels; words in MR1..MR3): KV_NOP returns
  * kv_nop(MR1, MR2, MR3) in MR1; KV_PKRU returns the server thread's PKRU

@@ -111,6 +111,7 @@ void t_zone_syscalls(void);     /* t_zone.c */
 void t_zone_pkru_per_thread(void);
 void t_zone_demo(void);
 void t_zone_app_write(void);
+void t_zone_gate_reentry(void);
 void t_zone_code_check(void);
 
 /* t_isolation.c's view of the root task's programs (shared/mkvm/root.h,

@@ -109,6 +109,20 @@ void t_zone_app_write(void)
 	       addr, status);
 }
 
+/* A zone entering a call gate from inside a gate call (a callback) is
+ * refused: the gate's check of the call in flight traps (ud2, vector 6),
+ * before it would have recorded the zone's return address. */
+void t_zone_gate_reentry(void)
+{
+	int status;
+	uint64_t why, addr;
+	if (!have_pku())
+		return;
+	EXPECT(run_to_end("zonedemo", "reenter", &status, &why, &addr), "zonedemo did not end");
+	EXPECT(why == MKVM_END_EXCEPTION && addr == 6, "zonedemo ended how %lu (vector %lu), status %d", why,
+	       addr, status);
+}
+
 /* Code that writes PKRU is never mapped into a zone program: WRPKRU inside
  * a page, and one split over two pages. */
 void t_zone_code_check(void)

@@ -72,6 +72,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "zone-pkru-per-thread", t_zone_pkru_per_thread },
 	{ "zone-demo", t_zone_demo },
 	{ "zone-app-write", t_zone_app_write },
+	{ "zone-gate-reentry", t_zone_gate_reentry },
 	{ "zone-code-check", t_zone_code_check },
 };
 

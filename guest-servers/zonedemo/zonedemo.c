@@ -9,13 +9,15 @@
  *           that went wrong
  *   wild    writes into the library's table: a fault in zone 0, which
  *           ends the program
+ *   reenter has the library call a call gate from inside its own call
+ *           (a callback): the gate refuses (ud2), which ends the program
  *   bench   prints the cost of a plain call, a zone call (gate or kernel)
  *           and, through gates, an IPC call+reply to kvserver (kv_nop each) */
 #include <mkvm/zone.h>
 #include "../lib/prog.h"
 #include "../kv/kv.h"
 
-enum { E_PUT = 1, E_GET, E_GET_INTO, E_NOP };   /* kv.c's entry table */
+enum { E_PUT = 1, E_GET, E_GET_INTO, E_NOP, E_CALLBACK };   /* kv.c's entry table */
 typedef uint64_t (*zone_fn)(uint64_t, uint64_t, uint64_t);
 #define GATE(e) ((zone_fn)MKVM_ZONE_GATE(e))
 #define U(p) ((uint64_t)(p))
@@ -70,6 +72,13 @@ static void wild(void)
 	printf("zonedemo: writing into the library's table at %lx\n", U(v));
 	*(volatile char *)v = 'X';
 	printf("zonedemo: the write went through\n");
+}
+
+static void reenter(void)
+{
+	printf("zonedemo: the library calls gate %lx from inside a zone call\n", U(MKVM_ZONE_GATE(E_NOP)));
+	uint64_t r = GATE(E_CALLBACK)(MKVM_ZONE_GATE(E_NOP), 1, 0);
+	printf("zonedemo: the callback returned %lx\n", r);
 }
 
 static __attribute__((noinline)) uint64_t plain_nop(uint64_t a, uint64_t b, uint64_t c) { return a + b + c; }
@@ -127,6 +136,8 @@ int main(void)
 	kernel_mode = err == L4_OK;
 	if (!strcmp(arg, "wild"))
 		wild();
+	else if (!strcmp(arg, "reenter") && !kernel_mode)
+		reenter();
 	else if (!strcmp(arg, "bench"))
 		bench();
 	else
