@@ -947,6 +947,10 @@ static void config_add(const struct prog_cfg *c, unsigned lineno)
 		printf("root: boot.cfg line %u: too many programs, or %s twice\n", lineno, c->name);
 		return;
 	}
+	if (c->zones && c->fork) {      /* a copy would be one space without zones */
+		printf("root: boot.cfg line %u: %s: zones and fork do not go together\n", lineno, c->name);
+		return;
+	}
 	struct prog *p = &progs[nprogs];
 	const char *file = c->elf[0] ? c->elf : c->name;
 	uint64_t len;
