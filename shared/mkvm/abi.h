@@ -160,15 +160,15 @@
  * every thread of the space starts with (and takes at once); entries
  * 1..L4_ZONE_ENTRIES-1 have an ip, a stack and the PKRU to enter them
  * with. The space is then zoned: exregs on its threads is refused, and
- * only a space that controls it can map it executable pages (its
- * pager, which checked them). L4_SYS_ZONE_CALL from a thread of the space
- * saves its ip, sp and PKRU (up to L4_ZONE_DEPTH calls deep), loads the
- * entry's PKRU and continues at the entry's ip and sp with rdi, rsi, rdx
- * = the call's rsi, rdx, r8; L4_SYS_ZONE_RETURN(result) restores the
- * innermost saved state and returns L4_OK from the zone call with rdi =
- * result. No address-space or thread switch. Every register but rsp and
- * rbp, rbx, r12..r15 (which the entry preserves) may change, as in a
- * function call. Errors: L4_EINVAL (no such entry, too deep, a return
+ * only a space that controls it can map it executable pages (its pager,
+ * which checked them). L4_SYS_ZONE_CALL from a thread of the space saves
+ * its ip, sp, rbx, rbp, r12..r15 and PKRU (up to L4_ZONE_DEPTH calls
+ * deep), loads the entry's PKRU and continues at the entry's ip and sp
+ * with rdi, rsi, rdx = the call's rsi, rdx, r8; L4_SYS_ZONE_RETURN(result)
+ * restores the innermost saved state (whatever the zone did with those
+ * registers) and returns L4_OK from the zone call with rdi = result. No
+ * address-space or thread switch. Every other register may change, as in
+ * a function call. Errors: L4_EINVAL (no such entry, too deep, a return
  * without a call; without PKU L4_SYS_ZONE_CONTROL says L4_EINVAL). */
 #define L4_ZONE_ENTRIES 16
 #define L4_ZONE_DEPTH   4
