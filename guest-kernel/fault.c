@@ -110,3 +110,15 @@ void fault_exception(struct trapframe *f)
 		thread_kill(t, "exception not handled");
 	}
 }
+
+/* A protection-key fault: the page is mapped, but the thread's PKRU denies
+ * the access. It goes to the exception handler as vector 14 with the
+ * fault address (the error code has L4_PF_ERROR_PK). */
+void fault_protection_key(struct trapframe *f, uint64_t addr)
+{
+	struct tcb *t = current();
+	if (!exception_ipc(t, f, addr)) {
+		kprintf("protection-key fault at %lx (ip %lx) not resolved\n", addr, f->rip);
+		thread_kill(t, "protection-key fault");
+	}
+}

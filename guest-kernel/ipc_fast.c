@@ -26,9 +26,10 @@ static inline struct tcb *tcb_slot(uint64_t tid)
  * the current thread keeps no kernel context (its stack is abandoned; it
  * continues from its user frame, which SYSCALL built), and next runs,
  * straight from its user frame if it has no kernel context either. */
+static uint64_t abandoned;        /* where the switch saves the stack nobody resumes */
+
 static inline _Noreturn void switch_away(struct tcb *self, struct tcb *next)
 {
-	uint64_t abandoned;
 	self->cont = true;
 	switch_user_state(&cpu0, self, next);
 	if (next->cont) {

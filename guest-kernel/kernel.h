@@ -46,6 +46,12 @@ struct space {
 	int nthreads;
 	uint8_t *iobitmap;     /* 8 KiB, bit set = port denied; NULL = no ports */
 	uint64_t destroyed;    /* while being destroyed: mappings below are gone */
+	bool zoned;            /* has zones (zone.c): exregs refused, executable
+				  pages only from a space that controls it */
+	struct zone_entry {    /* registered by a space that controls it */
+		uint64_t ip, sp;   /* 0: none */
+		uint32_t pkru;
+	} zone[L4_ZONE_ENTRIES];
 };
 
 enum thread_state {
@@ -72,6 +78,12 @@ struct tcb {
 	struct l4_utcb *utcb;        /* kernel view of the UTCB page */
 	uint64_t utcb_uaddr;
 	uint64_t fs_base, gs_base;
+	uint32_t pkru;               /* its PKRU while it does not run (with PKU) */
+	uint32_t zdepth;             /* kernel zone calls it is in (zone.c) */
+	struct zone_frame {          /* the caller's, restored by the return */
+		uint64_t ip, sp, rbx, rbp, r12, r13, r14, r15;
+		uint32_t pkru;
+	} zret[L4_ZONE_DEPTH];
 
 	/* IPC */
 	uint64_t recv_from;          /* while T_RECV_WAIT, or pending after send */
@@ -123,6 +135,7 @@ static inline struct tcb *current(void) { return cpu0.current; }
 /* Features chosen at boot. */
 struct features {
 	bool nx, smep, smap, fsgsbase, pcid, invpcid, pge, tsc_deadline;
+	bool pku;          /* protection keys for user pages, CR4.PKE on */
 	bool fxsave_leak;  /* AMD without XSAVEERPTR: FXSAVE omits FIP/FDP/FOP */
 };
 extern struct features feat;
@@ -211,6 +224,7 @@ extern uint64_t kernel_pml4_phys;
 #define PTE_G   (1ull << 8)
 #define PTE_KOWNED (1ull << 9) /* kernel-installed user page (UTCB, boot info) */
 #define PTE_NX  (1ull << 63)
+#define PTE_PKEY_SHIFT 59    /* protection key, bits 62..59 (with CR4.PKE) */
 #define PTE_ADDR 0x000ffffffffff000ull
 
 /* arch/x86_64/pcid.c */
@@ -280,7 +294,7 @@ extern uint64_t isr_table[256];
 /* mapdb.c: one mapping tree per physical frame. */
 void mapdb_init(void);
 int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
-	      unsigned rights, bool grant);
+	      unsigned rights, unsigned key, bool grant);
 bool mapdb_unmap(struct space *s, uint64_t va, unsigned rights, bool self, unsigned *work);
 int mapdb_sigma0_fault(struct space *s, uint64_t va); /* L4_ENOMEM: retry later */
 bool mapdb_space_destroy(struct space *s, unsigned *work);
@@ -313,6 +327,20 @@ void thread_stop(struct tcb *t);
 void thread_resume_at(struct tcb *t, void (*entry)(void));
 struct tcb *thread_idle_create(void);
 
+/* zone.c: each thread's PKRU is its own: saved when it stops running,
+ * loaded (only if it differs) when it runs again, so what one thread
+ * wrote with WRPKRU is never in force for another. */
+static inline void pkru_switch(struct tcb *prev, struct tcb *next)
+{
+	if (!feat.pku)
+		return;
+	uint32_t v = rdpkru();
+	prev->pkru = v;
+	if (unlikely(v != next->pkru))
+		wrpkru(next->pkru);
+}
+int zone_control(struct tcb *self, struct trapframe *f);
+
 /* sched.c */
 void sched_ready(struct tcb *t);
 void sched_unready(struct tcb *t);
@@ -330,16 +358,18 @@ static inline bool sched_outranked(unsigned prio)
 }
 /* The part of a thread switch to a user thread (not the idle thread) that
  * does not touch stacks: next's kernel stack for entries, its
- * page tables (loaded only when the space changes) and I/O bitmap (only
- * when either has ports), the user FS/GS bases (prev's saved, next's
+ * page tables and I/O bitmap (only when the space changes; the bitmap
+ * only when either has ports), the user FS/GS bases (prev's saved, next's
  * loaded: with FSGSBASE without any MSR), the FPU trap (CR0 written only
  * when FPU ownership changes). */
 static inline void switch_user_state(struct cpu *c, struct tcb *prev, struct tcb *next)
 {
 	c->current = next;
 	cpu_set_kstack((uint64_t)(next->frame + 1));
-	tlb_switch(next->space);
-	cpu_load_iobitmap(next->space);
+	if (c->space != next->space) {  /* the TSS I/O bitmap is always the loaded space's */
+		tlb_switch(next->space);
+		cpu_load_iobitmap(next->space);
+	}
 	if (feat.fsgsbase) {
 		prev->fs_base = rdfsbase();
 		wrfsbase(next->fs_base);
@@ -348,6 +378,7 @@ static inline void switch_user_state(struct cpu *c, struct tcb *prev, struct tcb
 		segbase_load_msrs(c, next);
 	}
 	fpu_switch(next);
+	pkru_switch(prev, next);    /* what prev wrote to PKRU stays prev's */
 }
 bool sched_preempt_point(void);
 #define PREEMPT_EVERY 64 /* units of work between preemption points */
@@ -410,6 +441,7 @@ void syscall_dispatch(struct trapframe *f);
 /* fault.c */
 void fault_page(struct trapframe *f, uint64_t addr);
 void fault_exception(struct trapframe *f);
+void fault_protection_key(struct trapframe *f, uint64_t addr);
 
 /* loader.c */
 void loader_start_boot_tasks(void);

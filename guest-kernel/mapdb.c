@@ -15,6 +15,7 @@ struct mapnode {
 	uint64_t va;
 	uint64_t pfn;
 	unsigned rights;
+	unsigned key;                           /* protection key (PKU), 0..15 */
 	struct mapnode *parent, *child;
 	struct mapnode *next, *prev;            /* siblings */
 };
@@ -104,9 +105,9 @@ static struct mapnode *find(struct space *s, uint64_t va)
 	return slot ? *slot : NULL;
 }
 
-static uint64_t pte_bits(uint64_t pfn, unsigned rights)
+static uint64_t pte_bits(uint64_t pfn, unsigned rights, unsigned key)
 {
-	uint64_t f = PTE_P | PTE_U;
+	uint64_t f = PTE_P | PTE_U | (uint64_t)key << PTE_PKEY_SHIFT;
 	if (!mem_is_ram(pfn * PAGE_SIZE))
 		f |= PTE_PCD | PTE_PWT;      /* device memory: uncached */
 	/* W^X: a writable user page is never executable, whatever the rights */
@@ -122,7 +123,7 @@ static void pte_set(struct mapnode *n)
 {
 	uint64_t *pte = pte_walk(n->space, n->va, false);
 	bool was_present = *pte & PTE_P;
-	*pte = (n->pfn << 12) | pte_bits(n->pfn, n->rights);
+	*pte = (n->pfn << 12) | pte_bits(n->pfn, n->rights, n->key);
 	if (was_present)
 		tlb_flush_page(n->space, n->va);
 }
@@ -244,7 +245,7 @@ static int sigma0_materialize(struct space *s, uint64_t va)
 		link_child(n, *root);
 	*root = n;
 	*slot = n;
-	*pte = va | pte_bits(n->pfn, rights);
+	*pte = va | pte_bits(n->pfn, rights, 0);
 	return L4_OK;
 }
 
@@ -274,10 +275,12 @@ static struct mapnode *lookup(struct space *s, uint64_t va, int *err)
 	return find(s, va);
 }
 
-/* Maps (or grants) the page at from_va to to_va with at most rights.
- * Pages absent in the source are skipped, as are targets the kernel owns. */
+/* Maps (or grants) the page at from_va to to_va with at most rights, with
+ * protection key `key` if the source page has none (key 0), else with the
+ * source's. Pages absent in the source are skipped, as are targets the
+ * kernel owns. */
 int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t to_va,
-	      unsigned rights, bool grant)
+	      unsigned rights, unsigned key, bool grant)
 {
 	/* the top user page stays unmapped: a SYSCALL at its very end would
 	 * return to a non-canonical address */
@@ -324,6 +327,7 @@ int mapdb_map(struct space *from, uint64_t from_va, struct space *to, uint64_t t
 	c->space = to;
 	c->va = to_va;
 	c->rights = rights;
+	c->key = n->key ? n->key : key;
 	*slot = c;
 	pte_set(c);
 	return L4_OK;

@@ -148,9 +148,16 @@ int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb
 	if (L4_FPAGE_IS_IO(fpage))
 		return io_fpage(from->space, fpage, to->space, grant, false);
 	uint64_t sbase, abase;
-	unsigned ssize, asize;
+	unsigned ssize, asize, key = L4_ITEM_KEY_OF(item0), rights = L4_FPAGE_RIGHTS(fpage);
 	if (!fpage_valid(fpage, &sbase, &ssize) || !fpage_valid(acceptor, &abase, &asize))
 		return L4_EMSG;
+	if (key && !feat.pku)
+		return L4_EMSG;
+	/* a zoned space's code was checked by its pager (no instruction that
+	 * changes PKRU outside its gates): no other space, nor the space
+	 * itself, may add executable pages */
+	if (to->space->zoned && (from->space == to->space || !space_controls(from->space, to->space)))
+		rights &= ~L4_X;
 	if (ssize > L4_MAP_MAX_LOG2 && asize > L4_MAP_MAX_LOG2)
 		return L4_EMSG;              /* bounded work per item */
 	uint64_t hot = item0 & ~0xfffull, src, dst, len;
@@ -167,8 +174,7 @@ int space_map_fpage(struct tcb *from, uint64_t item0, uint64_t fpage, struct tcb
 		off = next_candidate(from->space, src + off, src + len) - src;
 		if (off >= len)
 			break;
-		int err = mapdb_map(from->space, src + off, to->space, dst + off,
-				    L4_FPAGE_RIGHTS(fpage), grant);
+		int err = mapdb_map(from->space, src + off, to->space, dst + off, rights, key, grant);
 		if (err)
 			return err;
 	}

@@ -75,6 +75,8 @@ static int sys_exregs(struct tcb *self, struct trapframe *f)
 	struct tcb *t = thread_lookup(f->rdi);
 	if (!t || t->space != self->space || t == self || t->state == T_DEAD)
 		return L4_EINVAL;
+	if (t->space->zoned)
+		return L4_EPERM;        /* it could move a thread into another zone's code */
 	uint64_t ip = f->rsi, sp = f->rdx;
 	if ((ip != ~0ull && !USER_IP_OK(ip)) || (sp != ~0ull && !USER_IP_OK(sp)))
 		return L4_EINVAL;
@@ -160,7 +162,7 @@ void syscall_init(void)
 	kinfo_flags_word = (feat.pcid ? L4_KINFO_PCID : 0) | (feat.invpcid ? L4_KINFO_INVPCID : 0) |
 			   (feat.smep ? L4_KINFO_SMEP : 0) | (feat.smap ? L4_KINFO_SMAP : 0) |
 			   (feat.nx ? L4_KINFO_NX : 0) | (feat.fsgsbase ? L4_KINFO_FSGSBASE : 0) |
-			   (feat.tsc_deadline ? L4_KINFO_TSCDEADLINE : 0);
+			   (feat.tsc_deadline ? L4_KINFO_TSCDEADLINE : 0) | (feat.pku ? L4_KINFO_PKU : 0);
 }
 
 /* A system call that stopped at a preemption point (SYSCALL_RESTART) runs
@@ -200,6 +202,9 @@ void syscall_dispatch(struct trapframe *f)
 		break;
 	case L4_SYS_DEBUG_NAME:
 		r = sys_debug_name(self, f);
+		break;
+	case L4_SYS_ZONE_CONTROL:
+		r = zone_control(self, f);
 		break;
 	default:
 		r = L4_EINVAL;

@@ -14,7 +14,8 @@ SIGMA0_BASE := 0x400000
 ROOT_BASE   := 0x800000
 PROG_BASE   := 0x400000
 
-PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 testsuite hostile cowtest
+PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 testsuite hostile cowtest \
+            zonedemo zonebad kvserver
 
 sigma0_LIBS := lib/ulib.c lib/crt0.S
 root_LIBS   := lib/ulib.c lib/crt0.S lib/prog.c
@@ -24,6 +25,10 @@ $(foreach p,$(PROGRAMS),$(eval $(p)_LIBS := $(PROG_LIBS)))
 $(foreach p,$(filter virtio-%,$(PROGRAMS)),$(eval $(p)_LIBS += $(VIRTIO_LIBS)))
 shell_LIBS  += lib/clients.c
 testsuite_LIBS += lib/clients.c
+zonedemo_LIBS += kv/kv.c
+kvserver_LIBS += kv/kv.c
+# a program with zones links with its own script (mkvm/zone.h)
+zonedemo_LDS := zonedemo/zones.ld
 
 define program_rules
 $(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c $(SRC)/guest-servers/$(1)/*.S) \
@@ -35,10 +40,11 @@ $(BUILD)/servers/$(1)/%.c.o: $(SRC)/guest-servers/%.c
 $(BUILD)/servers/$(1)/%.S.o: $(SRC)/guest-servers/%.S
 	@mkdir -p $$(@D)
 	$$(CC) $$(USER_CFLAGS) -c $$< -o $$@
-$(BUILD)/servers/image/$(1): $$($(1)_OBJS) $(SRC)/guest-servers/lib/user.ld
+$(1)_LD_SCRIPT := $(SRC)/guest-servers/$$(or $$($(1)_LDS),lib/user.ld)
+$(BUILD)/servers/image/$(1): $$($(1)_OBJS) $$($(1)_LD_SCRIPT)
 	@mkdir -p $$(@D)
 	$$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --defsym=USER_BASE=$(2) \
-		-T $(SRC)/guest-servers/lib/user.ld -o $$@ $$($(1)_OBJS)
+		-T $$($(1)_LD_SCRIPT) -o $$@ $$($(1)_OBJS)
 endef
 $(eval $(call program_rules,sigma0,$(SIGMA0_BASE)))
 $(eval $(call program_rules,root,$(ROOT_BASE)))

@@ -124,6 +124,32 @@ static inline int l4_irq_control(unsigned line, unsigned op)
 {
 	return (int)l4_syscall(L4_SYS_IRQ_CONTROL, line, op, 0, 0, NULL, NULL);
 }
+/* Registers zone entry n of tid's space (privileged; abi.h). */
+static inline int l4_zone_control(uint64_t tid, uint64_t n, uint64_t ip, uint32_t pkru, uint64_t sp)
+{
+	register uint64_t r8 __asm__("r8") = pkru;
+	register uint64_t r9 __asm__("r9") = sp;
+	uint64_t rax = L4_SYS_ZONE_CONTROL, rdi = tid, rsi = n, rdx = ip;
+	__asm__ volatile("syscall"
+			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8), "+r"(r9)
+			 :
+			 : "rcx", "r11", "r10", "r12", "memory");
+	return (int)rax;
+}
+/* Calls zone entry e of the caller's space with three arguments: its
+ * result, or MKVM_ZONE_FAULTED-like ~0 from the entry; *err the call's
+ * L4_E* result. Clobbers what a function call may. */
+static inline uint64_t l4_zone_call(uint64_t e, uint64_t a, uint64_t b, uint64_t c, int *err)
+{
+	register uint64_t r8 __asm__("r8") = c;
+	uint64_t rax = L4_SYS_ZONE_CALL, rdi = e, rsi = a, rdx = b;
+	__asm__ volatile("syscall"
+			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8)
+			 :
+			 : "rcx", "r9", "r10", "r11", "memory", "cc");
+	*err = (int)rax;
+	return rdi;
+}
 /* Names a thread for debuggers (up to 15 bytes). */
 static inline int l4_debug_name(uint64_t tid, const char *name)
 {

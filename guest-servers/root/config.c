@@ -64,6 +64,10 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 		c->irq_msi = true;
 	else if (word_is(w, n, "fork"))
 		c->fork = true;
+	else if (word_is(w, n, "zones=gate") || word_is(w, n, "zones=kernel")) {
+		c->zones = true;
+		c->zones_kernel = w[6] == 'k';
+	}
 	else if (word_is(w, k, "elf") && vn && vn < sizeof(c->elf))
 		copy_word(c->elf, sizeof(c->elf), v, vn);
 	else if (word_is(w, k, "pci") && vn == 9 && v[4] == ':' && parse_hex(v, 4, &a) && parse_hex(v + 5, 4, &b))

@@ -5,8 +5,10 @@
  * state here needs a lock; shared/mkvm/root.h is its protocol. */
 #include <mkvm/cpio.h>
 #include <mkvm/elf.h>
+#include <mkvm/zone.h>
 #include "programs.h"
 #include "root.h"
+#include "zscan.h"
 
 #define MAX_NAMES 32
 #define MAX_FREE 1024
@@ -33,7 +35,16 @@ struct image {
 	uint64_t elf_len, entry, heap_base;
 	uint64_t frames[MAX_IMAGE_PAGES];       /* by (va - MKVM_PROG_BASE) / 4096; 0: not made yet */
 	unsigned nframes;
+	/* for programs with zones (mkvm/zone.h): */
+	uint8_t code[MAX_IMAGE_PAGES];          /* executable pages: CODE_CLEAN, CODE_REFUSED, 0: not checked */
+	uint64_t gate[2];                       /* the gate page's frames (call gates, kernel
+						   zone-call stubs), 0: not made yet */
+	unsigned nzones, nentries;
+	uint64_t fn[MKVM_ZONE_MAX_ENTRIES];
+	uint8_t fzone[MKVM_ZONE_MAX_ENTRIES];
 };
+#define CODE_CLEAN 1
+#define CODE_REFUSED 2
 
 struct prog {
 	struct prog_cfg cfg;
@@ -298,6 +309,7 @@ static const char *const end_text[] = {
 	[MKVM_END_CRASHED] = "could not start: error",
 	[MKVM_END_KMEM] = "reached its kernel memory limit at",
 	[MKVM_END_NOMEM] = "found no free memory at",
+	[MKVM_END_ZONE_CODE] = "has code that writes PKRU in its page at",
 };
 
 /* p ended (why: MKVM_END_*; a: the fault address or vector, b: the ip):
@@ -333,6 +345,145 @@ static void prog_end(struct prog *p, uint64_t why, uint64_t a, uint64_t b)
 	}
 }
 
+/* ---- zones (mkvm/zone.h) ---- */
+
+/* The zone's first read-only segment, where its entry table is. */
+static const struct elf64_phdr *zone_table_segment(const struct image *img, unsigned z)
+{
+	const struct elf64_ehdr *eh = (const void *)img->elf;
+	const struct elf64_phdr *ph = (const void *)(img->elf + eh->phoff);
+	for (unsigned i = 0; i < eh->phnum; i++)
+		if (ph[i].type == PT_LOAD && MKVM_ZONE_OF_PF(ph[i].flags) == z && !(ph[i].flags & (PF_W | PF_X)))
+			return &ph[i];
+	return NULL;
+}
+
+/* Reads img's zones and their entry tables (each entry must lie in an
+ * executable segment of its own zone) and writes its gate page, once. */
+static bool zones_prepare(struct image *img, bool kernel)
+{
+	if (img->gate[kernel])
+		return true;
+	const struct elf64_ehdr *eh = (const void *)img->elf;
+	const struct elf64_phdr *ph = (const void *)(img->elf + eh->phoff);
+	img->nzones = 1;
+	for (unsigned i = 0; i < eh->phnum; i++)
+		if (ph[i].type == PT_LOAD && MKVM_ZONE_OF_PF(ph[i].flags) >= img->nzones)
+			img->nzones = MKVM_ZONE_OF_PF(ph[i].flags) + 1;
+	if (img->nzones > MKVM_ZONE_MAX)
+		return false;
+	img->nentries = 0;
+	for (unsigned z = 1; z < img->nzones; z++) {
+		const struct elf64_phdr *t = zone_table_segment(img, z);
+		struct mkvm_zone_entries e;
+		if (!t || t->filesz < sizeof(e))
+			return false;
+		memcpy(&e, img->elf + t->offset, sizeof(e));
+		if (e.magic != MKVM_ZONE_MAGIC || e.n > MKVM_ZONE_MAX_ENTRIES - img->nentries)
+			return false;
+		for (unsigned i = 0; i < e.n; i++) {
+			const struct elf64_phdr *c = segment_of(img, e.fn[i]);
+			if (!c || !(c->flags & PF_X) || MKVM_ZONE_OF_PF(c->flags) != z)
+				return false;
+			img->fn[img->nentries] = e.fn[i];
+			img->fzone[img->nentries++] = (uint8_t)z;
+		}
+	}
+	uint64_t gate = frame_get();
+	if (!gate || !zone_gate_page((uint8_t *)gate, img->fn, img->fzone, img->nentries, img->nzones, !kernel)) {
+		if (gate)
+			frame_put(gate);
+		return false;
+	}
+	img->gate[kernel] = gate;
+	return true;
+}
+
+/* The protection key p's pager gives its page at va (seg: its segment). */
+static unsigned page_key(const struct prog *p, const struct elf64_phdr *seg, uint64_t va)
+{
+	if (!p->cfg.zones || va == MKVM_PROG_INFO || va == MKVM_ZONE_GATE_VA)
+		return 0;
+	if (va == MKVM_ZONE_DATA_VA)
+		return MKVM_ZONE_GATE_KEY;
+	for (unsigned z = 1; z < p->img->nzones; z++)
+		if (va < MKVM_ZONE_STACK_TOP(z) && va >= MKVM_ZONE_STACK_TOP(z) - MKVM_ZONE_STACK_MAX)
+			return MKVM_ZONE_KEY(z);
+	return MKVM_ZONE_KEY(seg ? MKVM_ZONE_OF_PF(seg->flags) : 0);
+}
+
+/* Are the gate page, its state and the zones' stacks at va? */
+static unsigned zone_page_rights(const struct prog *p, uint64_t va)
+{
+	if (va == MKVM_ZONE_GATE_VA)
+		return L4_R | L4_X;
+	if (va == MKVM_ZONE_DATA_VA)
+		return L4_R | L4_W;
+	return page_key(p, NULL, va) > MKVM_ZONE_KEY(0) ? L4_R | L4_W : 0;
+}
+
+/* May the executable page at va of img (its file contents in the image's
+ * frame) be mapped to a zone program? Checked once per image
+ * frame, with the bytes that follow it if the next page is executable. */
+static bool code_clean(struct image *img, uint64_t va, uint64_t frame)
+{
+	uint8_t *st = &img->code[(va - MKVM_PROG_BASE) / 4096], next[ZSCAN_WINDOW - 1] = { 0 };
+	if (*st)
+		return *st == CODE_CLEAN;
+	const struct elf64_phdr *ns = segment_of(img, va + 4096);
+	size_t nnext = 0;
+	if (ns && (ns->flags & PF_X)) {
+		uint64_t off = va + 4096 - ns->vaddr;
+		nnext = sizeof(next);
+		for (size_t i = 0; i < nnext && off + i < ns->filesz; i++)
+			next[i] = img->elf[ns->offset + off + i];
+	}
+	*st = zscan((const uint8_t *)frame, 4096, next, nnext) < 0 ? CODE_CLEAN : CODE_REFUSED;
+	return *st == CODE_CLEAN;
+}
+
+/* Registers p's zone entries with the kernel before p starts. */
+static int zones_register(struct prog *p)
+{
+	struct image *img = p->img;
+	if (!(l4_kinfo() & L4_KINFO_PKU)) {
+		printf("root: %s: no PKU on this CPU: zones unavailable\n", p->cfg.name);
+		return L4_EINVAL;
+	}
+	if (!zones_prepare(img, p->cfg.zones_kernel)) {
+		printf("root: %s: malformed zones (entry tables)\n", p->cfg.name);
+		return L4_EINVAL;
+	}
+	int err = 0;
+	for (unsigned e = 1; e <= img->nentries && p->cfg.zones_kernel && !err; e++)
+		err = l4_zone_control(p->tid, e, zone_kstub_ip(e), zone_pkru(img->fzone[e - 1], img->nzones),
+				      MKVM_ZONE_STACK_TOP(img->fzone[e - 1]));
+	return err ? err : l4_zone_control(p->tid, 0, 0, zone_pkru(0, img->nzones), 0);
+}
+
+/* A protection-key fault of p (the exception message in mr): inside a zone
+ * entry, reported, and that zone call ends with MKVM_ZONE_FAULTED (the
+ * reply in mr); false if p must end. */
+static bool zone_fault(struct prog *p, uint64_t *mr)
+{
+	if (!p->cfg.zones || mr[1] != 14 || !(mr[2] & L4_PF_ERROR_PK))
+		return false;
+	uint64_t ip = mr[3], sp = mr[4], addr = mr[6 + L4_EXC_GPRS];
+	const struct elf64_phdr *seg = segment_of(p->img, ip);
+	unsigned z = seg ? MKVM_ZONE_OF_PF(seg->flags) : 0;
+	struct page *state = page_of(p, MKVM_ZONE_DATA_VA);
+	bool in_gate = state && *(const uint64_t *)PAGE_PA(state);
+	if (z == 0 || (!p->cfg.zones_kernel && !in_gate))
+		return false;
+	printf("root: %s: protection-key fault: zone %u %s %lx (key %u) at ip %lx; its call fails\n",
+	       p->cfg.name, z, mr[2] & 2 ? "wrote" : "read", addr,
+	       page_key(p, segment_of(p->img, addr & ~0xfffull), addr & ~0xfffull), ip);
+	mr[0] = L4_TAG(0, 2, 0);
+	mr[1] = zone_abort_ip(in_gate);
+	mr[2] = sp;
+	return true;
+}
+
 /* Creates p's space and first thread (pager and exception handler: the
  * program server) and starts it at ip with sp and rdi; an error, after
  * which p has ended as MKVM_END_CRASHED. */
@@ -349,6 +500,8 @@ static int space_start(struct prog *p, uint64_t ip, uint64_t sp, uint64_t rdi)
 		info->msi_addr = addr;
 		info->flags |= MKVM_PROG_HAS_IRQ;
 	}
+	if (!err && p->cfg.zones)
+		err = zones_register(p);
 	if (!err)
 		l4_debug_name(p->tid, p->cfg.name);
 	uint64_t *mr = l4_utcb()->mr;
@@ -391,6 +544,8 @@ static unsigned page_rights(const struct prog *p, const struct elf64_phdr *seg, 
 {
 	if (va == MKVM_PROG_INFO)
 		return L4_R;
+	if (p->cfg.zones && !seg && zone_page_rights(p, va))
+		return zone_page_rights(p, va);
 	if (seg)
 		return L4_R | (seg->flags & PF_W ? L4_W : 0) | (seg->flags & PF_X ? L4_X : 0);
 	if ((va >= MKVM_PROG_STACK_TOP - MKVM_PROG_STACK_MAX && va < MKVM_PROG_STACK_TOP) ||
@@ -414,12 +569,18 @@ static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 		prog_end(p, access & L4_W ? MKVM_END_WRITE_RO : MKVM_END_EXEC_NX, addr, ip);
 		return false;
 	}
-	if (va != MKVM_PROG_INFO && !(pa = page_frame(p, seg, va, access, &rights))) {
+	if (p->cfg.zones && va == MKVM_ZONE_GATE_VA)
+		pa = p->img->gate[p->cfg.zones_kernel];
+	else if (va != MKVM_PROG_INFO && !(pa = page_frame(p, seg, va, access, &rights))) {
 		prog_end(p, p->npages >= p->cfg.max_pages ? MKVM_END_LIMIT : MKVM_END_NOMEM, addr, ip);
 		return false;
 	}
+	if (p->cfg.zones && seg && (rights & L4_X) && !code_clean(p->img, va, pa)) {
+		prog_end(p, MKVM_END_ZONE_CODE, addr, ip);
+		return false;
+	}
 	mr[0] = L4_TAG(0, 0, 2);
-	mr[1] = va | L4_ITEM_MAP;
+	mr[1] = va | L4_ITEM_MAP | L4_ITEM_KEY(page_key(p, seg, va));
 	mr[2] = L4_FPAGE(pa, 12, rights);
 	return true;
 }
@@ -701,6 +862,8 @@ static bool serve(uint64_t *mr, uint64_t from, uint64_t space)
 	if (label == L4_LABEL_PAGEFAULT)
 		return p && prog_fault(p, mr, mr[1], mr[2]);
 	if (label == L4_LABEL_EXCEPTION) {
+		if (p && zone_fault(p, mr))
+			return true;
 		if (p)
 			prog_end(p, MKVM_END_EXCEPTION, mr[1], mr[3]);
 		return false;
@@ -782,6 +945,10 @@ static void config_add(const struct prog_cfg *c, unsigned lineno)
 	const uint8_t *mod = (const uint8_t *)bi->module_paddr;
 	if (nprogs == MAX_PROGS || prog_named(c->name)) {
 		printf("root: boot.cfg line %u: too many programs, or %s twice\n", lineno, c->name);
+		return;
+	}
+	if (c->zones && c->fork) {      /* a copy would be one space without zones */
+		printf("root: boot.cfg line %u: %s: zones and fork do not go together\n", lineno, c->name);
 		return;
 	}
 	struct prog *p = &progs[nprogs];

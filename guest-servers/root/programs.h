@@ -23,6 +23,8 @@ struct prog_cfg {
 	char when[64];                  /* start with one of these kernel command-line words */
 	bool restart, manual, dma, pci_admin, ecam, devmem;
 	bool irq_msi, privileged, supervise, wait, pci_any, fork;
+	bool zones;                     /* its ELF has zones (mkvm/zone.h, zones.c) */
+	bool zones_kernel;              /* entered by kernel zone calls, else by call gates */
 	uint32_t pci_id;                /* vendor | device << 16 it may claim, or 0 */
 	unsigned nio;
 	struct { uint16_t port, count; } io[MAX_IO];    /* I/O ports it may map */
@@ -56,5 +58,21 @@ int program_crash(const char *name, uint64_t how);
 void programs_wait(void);
 /* Returns once the program name is not running. */
 void programs_wait_for(const char *name);
+
+/* zones.c: the PKRU zone z of a program with nzones zones runs with (it
+ * writes its own key and key 0, reads the other zones' and the gates'),
+ * and the one its gates run with while they change their state. */
+uint32_t zone_pkru(unsigned z, unsigned nzones);
+uint32_t zone_pkru_gate(unsigned nzones);
+/* Writes a zone program's gate page: kernel zone-call stubs for entries
+ * 1..n (fn[e - 1] in zone zone[e - 1]) with their abort, or else (gates)
+ * their call gates; false if the code does not fit mkvm/zone.h's layout. */
+bool zone_gate_page(uint8_t *page, const uint64_t *fn, const uint8_t *zone, unsigned n, unsigned nzones,
+		    bool gates);
+/* Where a thread goes after a protection-key fault in a zone call: the
+ * call gates' exit or the kernel zone call's return. */
+uint64_t zone_abort_ip(bool in_gate);
+/* The ip of entry e's kernel zone-call stub. */
+uint64_t zone_kstub_ip(unsigned e);
 
 #endif

@@ -149,6 +149,34 @@ static uint64_t round_trips(uint64_t srv)
 	return best;
 }
 
+/* Runs name with "bench" and waits for it to end: false if it would not start. */
+static bool bench_program(const char *name)
+{
+	int status;
+	uint64_t why, addr;
+	int ends = program_ends(name, &status, &why, &addr);
+	if (ends < 0 || program_run(name, "bench"))
+		return false;
+	while (program_ends(name, &status, &why, &addr) == ends)
+		l4_receive(l4_myself(), 10000, NULL);
+	return true;
+}
+
+/* Zone calls (docs/zones.md): zonedemo (call gates) and zonedemo-kernel
+ * (kernel zone calls) print their own bench lines, one after the other,
+ * beside kvserver, the same library as a server of its own. */
+static void bench_zones(void)
+{
+	if (!(l4_kinfo() & L4_KINFO_PKU)) {
+		printf("bench: zone calls: not measured, no PKU on this CPU\n");
+		return;
+	}
+	if (!name_lookup("kvserver", 0))
+		program_run("kvserver", "");
+	if (!bench_program("zonedemo") || !bench_program("zonedemo-kernel"))
+		printf("bench: zone calls: zonedemo would not start\n");
+}
+
 void bench_run(void)
 {
 	threads_init();
@@ -204,4 +232,5 @@ void bench_run(void)
 	printf("bench: address-space-switch %lu cycles/op (%s)\n",
 	       cross > same ? (cross - same) / 2 : 0,
 	       (k & L4_KINFO_PCID) ? "pcid, no-flush CR3 loads" : "no pcid, flushing CR3 loads");
+	bench_zones();
 }

@@ -107,6 +107,12 @@ void t_cow_shared_text(void);   /* t_cow.c */
 void t_cow_data_pages(void);
 void t_cow_space_copy(void);
 void t_cow_last_holder(void);
+void t_zone_syscalls(void);     /* t_zone.c */
+void t_zone_pkru_per_thread(void);
+void t_zone_demo(void);
+void t_zone_app_write(void);
+void t_zone_gate_reentry(void);
+void t_zone_code_check(void);
 
 /* t_isolation.c's view of the root task's programs (shared/mkvm/root.h,
  * MKVM_ROOT_RUN, _CRASH, _ENDS): 0, or -1 if the root task refused. */

@@ -68,6 +68,12 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "cow-data-pages", t_cow_data_pages },
 	{ "cow-space-copy", t_cow_space_copy },
 	{ "cow-last-holder", t_cow_last_holder },
+	{ "zone-syscalls", t_zone_syscalls },
+	{ "zone-pkru-per-thread", t_zone_pkru_per_thread },
+	{ "zone-demo", t_zone_demo },
+	{ "zone-app-write", t_zone_app_write },
+	{ "zone-gate-reentry", t_zone_gate_reentry },
+	{ "zone-code-check", t_zone_code_check },
 };
 
 static bool failed, skipped;

@@ -37,7 +37,13 @@
 #define L4_SYS_DEBUG_NAME     9 /* dest, name bytes 0..7 (rsi), 8..15 (rdx): what
 				  debuggers call the thread (privileged, a
 				  thread of a space the caller controls) */
-#define L4_SYS_COUNT          10
+#define L4_SYS_ZONE_CONTROL  10 /* space (a thread of it), entry (0..L4_ZONE_ENTRIES-1),
+				  ip, PKRU (r8), sp (r9): registers a zone entry of
+				  a space the caller controls (privileged; see below) */
+#define L4_SYS_ZONE_CALL     11 /* entry (1..), rsi, rdx, r8: enters that entry of the
+				  caller's space; returns rdi = its result */
+#define L4_SYS_ZONE_RETURN   12 /* result: back from the innermost zone call */
+#define L4_SYS_COUNT          13
 
 /* Results. Errors found in the receive phase of an IPC have L4_E_RECV set. */
 #define L4_OK         0
@@ -126,6 +132,12 @@
  *   word 1: the sender's fpage */
 #define L4_ITEM_MAP   0x8
 #define L4_ITEM_GRANT 0xa
+/* A map or grant item's word 0 may carry a protection key (bits 7..4) for
+ * the pages it maps, where the CPU has PKU (L4_KINFO_PKU; else a nonzero
+ * key is L4_EMSG). A page that already has a key keeps it in every
+ * mapping made from it: only a mapping of a key-0 page chooses one. */
+#define L4_ITEM_KEY(k) (((uint64_t)(k) & 15) << 4)
+#define L4_ITEM_KEY_OF(w) (((w) >> 4) & 15)
 /* One item moves at most 2^L4_MAP_MAX_LOG2 bytes (4 MiB): when both the
  * sender's fpage and the receive window are larger, the item is L4_EMSG. */
 #define L4_MAP_MAX_LOG2 22
@@ -142,6 +154,27 @@
 /* With L4_TC_WHOLE_SPACE, deleting a thread deletes every thread of its
  * space and of the spaces that space controls. */
 #define L4_TC_WHOLE_SPACE 2
+
+/* Zones (docs/zones.md): with PKU, a space that controls another may
+ * register entries of it (L4_SYS_ZONE_CONTROL): entry 0's PKRU is the one
+ * every thread of the space starts with (and takes at once); entries
+ * 1..L4_ZONE_ENTRIES-1 have an ip, a stack and the PKRU to enter them
+ * with. The space is then zoned: exregs on its threads is refused, and
+ * only a space that controls it can map it executable pages (its pager,
+ * which checked them). L4_SYS_ZONE_CALL from a thread of the space saves
+ * its ip, sp, rbx, rbp, r12..r15 and PKRU (up to L4_ZONE_DEPTH calls
+ * deep), loads the entry's PKRU and continues at the entry's ip and sp
+ * with rdi, rsi, rdx = the call's rsi, rdx, r8; L4_SYS_ZONE_RETURN(result)
+ * restores the innermost saved state (whatever the zone did with those
+ * registers) and returns L4_OK from the zone call with rdi = result. No
+ * address-space or thread switch. Every other register may change, as in
+ * a function call. Errors: L4_EINVAL (no such entry, too deep, a return
+ * without a call; without PKU L4_SYS_ZONE_CONTROL says L4_EINVAL). */
+#define L4_ZONE_ENTRIES 16
+#define L4_ZONE_DEPTH   4
+/* The page-fault error code bit a protection-key fault sets (exception
+ * message MR2 of vector 14). */
+#define L4_PF_ERROR_PK  (1u << 5)
 
 /* L4_SYS_UNMAP flags: revoke the fpage's rights from every space that got
  * the pages from the caller, directly or indirectly; with L4_UNMAP_SELF the
@@ -166,6 +199,7 @@
 #define L4_KINFO_NX      16
 #define L4_KINFO_FSGSBASE 32
 #define L4_KINFO_TSCDEADLINE 64
+#define L4_KINFO_PKU     128  /* protection keys: map items may carry a key, zones */
 
 /* User address-space layout. */
 #define L4_USER_TOP   0x00007ffffffff000ull /* first address user code may not map */

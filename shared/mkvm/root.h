@@ -134,6 +134,7 @@
 #define MKVM_END_CRASHED   6    /* it could not be started */
 #define MKVM_END_KMEM      7    /* its kernel memory limit was reached (kmem=) */
 #define MKVM_END_NOMEM     8    /* a page it needed found no free frame */
+#define MKVM_END_ZONE_CODE 9    /* a zone program's code page writes PKRU (mkvm/zone.h) */
 
 #define MKVM_ROOT_EINVAL 1      /* malformed request */
 #define MKVM_ROOT_ENOENT 2      /* no such name */

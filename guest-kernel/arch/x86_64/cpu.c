@@ -24,6 +24,7 @@ void cpu_detect(void)
 	feat.smep = r[1] & (1u << 7);
 	feat.invpcid = r[1] & (1u << 10);
 	feat.smap = r[1] & (1u << 20);
+	feat.pku = r[2] & (1u << 3);
 	cpuid(0x80000001, 0, r);
 	feat.nx = r[3] & (1u << 20);
 	cpuid(0, 0, r);
@@ -35,6 +36,10 @@ void cpu_detect(void)
 	kprintf("cpu: nx=%d smep=%d smap=%d fsgsbase=%d pcid=%d invpcid=%d tsc-deadline=%d\n",
 		feat.nx, feat.smep, feat.smap, feat.fsgsbase, feat.pcid, feat.invpcid,
 		feat.tsc_deadline);
+	if (feat.pku)
+		kprintf("cpu: pku=1: protection keys for user pages (zones)\n");
+	else
+		kprintf("cpu: no PKU: protection keys and zones unavailable\n");
 }
 
 static uint64_t seg(uint64_t flags) { return flags << 40 | 0xfull << 48 | 0xffff; }
@@ -82,7 +87,11 @@ void cpu_init(void)
 		cr4 |= CR4_SMAP;
 	if (feat.fsgsbase)
 		cr4 |= CR4_FSGSBASE;
+	if (feat.pku)
+		cr4 |= CR4_PKE;
 	write_cr4(cr4);
+	if (feat.pku)
+		wrpkru(0);              /* every key open until a zone says otherwise */
 	/* NE: x87 errors are #MF, not the legacy FERR# line */
 	write_cr0((read_cr0() | CR0_MP | CR0_NE | CR0_WP) & ~CR0_EM);
 	uint64_t efer = rdmsr(MSR_EFER) | EFER_SCE;

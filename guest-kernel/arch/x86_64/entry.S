@@ -14,6 +14,19 @@
 #define SEL_UCODE (0x20 | 3)
 #define SEL_UDATA (0x18 | 3)
 #define L4_SYS_KINFO 8               /* mkvm/abi.h */
+#define L4_SYS_ZONE_CALL 11
+#define L4_SYS_ZONE_RETURN 12
+#define L4_ZONE_ENTRIES 16
+#define L4_ZONE_DEPTH 4
+/* Layouts the zone leaves read (asserted in zone.c). */
+#define CPU_CURRENT 24
+#define TCB_SPACE 16
+#define TCB_ZDEPTH 108
+#define TCB_ZRET 112
+#define SPACE_ZONED 80
+#define SPACE_ZONE 88
+#define ZONE_ENTRY_SIZE 24           /* ip, sp, pkru */
+#define ZONE_FRAME_SIZE 72           /* ip, sp, rbx, rbp, r12..r15, pkru */
 
 .macro PUSH_GPRS
 	push %rax
@@ -135,6 +148,11 @@ syscall_entry:
 	jmp 2f
 1:	cmp $L4_SYS_KINFO, %rax
 	je kinfo_leaf
+	cmp $L4_SYS_ZONE_CALL, %rax
+	je zone_call_leaf
+	cmp $L4_SYS_ZONE_RETURN, %rax
+	je zone_return_leaf
+syscall_general:
 	SYSCALL_FRAME
 2:	call syscall_dispatch
 	mov %rsp, %rdi
@@ -174,6 +192,80 @@ kinfo_leaf:
 	imul %rsi, %rdx
 	xor %eax, %eax
 	sysretq
+
+/* Zone call and return (zone.c, abi.h): like kinfo, without a frame, a
+ * stack or SWAPGS (interrupts stay off, and the kernel reaches its data
+ * without GS: one CPU). A call whose checks fail, and a return without a
+ * call, go the general way, which refuses them. Scratch registers are the
+ * ones a zone call may change (rax, r9, r10; rcx and r11 are SYSCALL's). */
+zone_call_leaf:
+	mov cpu0+CPU_CURRENT(%rip), %r9
+	mov TCB_SPACE(%r9), %r10
+	cmpb $0, SPACE_ZONED(%r10)   /* only a zoned space (so the CPU has PKU) */
+	je 9f
+	lea -1(%rdi), %rax           /* entries 1..L4_ZONE_ENTRIES-1 */
+	cmp $L4_ZONE_ENTRIES - 1, %rax
+	jae 9f
+	imul $ZONE_ENTRY_SIZE, %rdi, %rax
+	lea SPACE_ZONE(%r10,%rax), %r10
+	cmpq $0, (%r10)              /* registered */
+	je 9f
+	mov TCB_ZDEPTH(%r9), %eax
+	cmp $L4_ZONE_DEPTH, %eax
+	jae 9f
+	incl TCB_ZDEPTH(%r9)
+	imul $ZONE_FRAME_SIZE, %rax, %rax
+	lea TCB_ZRET(%r9,%rax), %rdi
+	mov %rcx, 0(%rdi)            /* the caller's ip, sp, preserved registers */
+	mov %rsp, 8(%rdi)
+	mov %rbx, 16(%rdi)
+	mov %rbp, 24(%rdi)
+	mov %r12, 32(%rdi)
+	mov %r13, 40(%rdi)
+	mov %r14, 48(%rdi)
+	mov %r15, 56(%rdi)
+	mov %rdx, %r9
+	xor %ecx, %ecx
+	rdpkru
+	mov %eax, 64(%rdi)           /* and its PKRU */
+	mov 16(%r10), %eax
+	xor %edx, %edx
+	wrpkru                       /* the entry's */
+	mov 0(%r10), %rcx            /* ip and sp checked when registered */
+	mov 8(%r10), %rsp
+	mov %rsi, %rdi               /* the arguments, as a C function takes them */
+	mov %r9, %rsi
+	mov %r8, %rdx
+	xor %eax, %eax
+	sysretq
+9:	mov $L4_SYS_ZONE_CALL, %eax
+	jmp syscall_general
+
+zone_return_leaf:
+	mov cpu0+CPU_CURRENT(%rip), %r9
+	mov TCB_ZDEPTH(%r9), %eax
+	test %eax, %eax
+	jz 9f
+	dec %eax
+	mov %eax, TCB_ZDEPTH(%r9)
+	imul $ZONE_FRAME_SIZE, %rax, %rax
+	lea TCB_ZRET(%r9,%rax), %r10
+	xor %ecx, %ecx
+	xor %edx, %edx
+	mov 64(%r10), %eax
+	wrpkru                       /* the caller's PKRU, ip, sp and registers */
+	mov 0(%r10), %rcx
+	mov 8(%r10), %rsp
+	mov 16(%r10), %rbx
+	mov 24(%r10), %rbp
+	mov 32(%r10), %r12
+	mov 40(%r10), %r13
+	mov 48(%r10), %r14
+	mov 56(%r10), %r15
+	xor %eax, %eax               /* rdi: the result */
+	sysretq
+9:	mov $L4_SYS_ZONE_RETURN, %eax
+	jmp syscall_general
 
 iret_path:
 	POP_GPRS

@@ -100,6 +100,8 @@ void trap_dispatch(struct trapframe *f)
 	}
 	if (v == 7) {
 		fpu_trap();
+	} else if (v == 14 && user && (f->error & L4_PF_ERROR_PK)) {
+		fault_protection_key(f, read_cr2());   /* no pager can resolve it */
 	} else if (v == 14 && user) {
 		fault_page(f, read_cr2());
 	} else if (v < 32) {

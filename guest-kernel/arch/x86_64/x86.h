@@ -20,6 +20,7 @@
 #define CR4_PCIDE      (1ull << 17)
 #define CR4_SMEP       (1ull << 20)
 #define CR4_SMAP       (1ull << 21)
+#define CR4_PKE        (1ull << 22)
 
 #define MSR_EFER           0xc0000080
 #define MSR_STAR           0xc0000081
@@ -101,6 +102,19 @@ static inline uint64_t exchange_user_gsbase(uint64_t v)
 	uint64_t old;
 	__asm__ volatile("swapgs\n\trdgsbase %0\n\twrgsbase %1\n\tswapgs" : "=&r"(old) : "r"(v) : "memory");
 	return old;
+}
+/* Protection keys for user pages (CR4.PKE): PKRU holds, for each of the
+ * 16 keys, access-disable (bit 2k) and write-disable (bit 2k+1). Both
+ * instructions #UD without CR4.PKE: callers test feat.pku. */
+static inline uint32_t rdpkru(void)
+{
+	uint32_t v, d;
+	__asm__ volatile("rdpkru" : "=a"(v), "=d"(d) : "c"(0));
+	return v;
+}
+static inline void wrpkru(uint32_t v)
+{
+	__asm__ volatile("wrpkru" :: "a"(v), "c"(0), "d"(0) : "memory");
 }
 static inline void stac(void) { __asm__ volatile("stac" ::: "memory", "cc"); }
 static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }

@@ -125,7 +125,14 @@ else
 	row "address-space switch, PCID" address-space-switch "" ""
 	row "address-space switch, no PCID" "" "" ""
 fi
+row "zone call: plain function call" zone-plain-call "" ""
+row "zone call: call gate (WRPKRU)" zone-gate-call "" ""
+row "zone call: through the kernel" zone-kernel-call "" ""
+row "zone call: IPC to a server instead" zone-ipc-call-reply "" ""
 echo
+echo "Zone rows (docs/zones.md): one call of kv_nop(1, 2, 3) in the key-value library of"
+echo "zonedemo, as a plain call in the caller's zone, through its call gate, through the"
+echo "kernel's zone call, and as an IPC call+reply to kvserver, the library in its own space."
 echo "The switch rows are derived: (two-space - one-space round trip) / 2. The PCID figure"
 echo "is measured under Bochs (nested platform); see docs/kernel.md, Tests and benchmarks."
 echo "The direction rows split a separate run of the same round trip at a TSC stamp the"
