@@ -14,6 +14,7 @@
 # Logs: build/logs/gdb-<platform>/.
 set -uo pipefail
 L1_PLATFORM=${1:?usage: l1.sh nested|bochs|bochs-os}
+timeout_env=${GDB_TIMEOUT:-}	# lib.sh below sets its own default
 PLATFORM=gdb-$L1_PLATFORM
 . "$(dirname "$0")/../platforms/lib.sh"
 . "$SRC/tests/platforms/l1/l1.sh"
@@ -24,7 +25,11 @@ case $L1_PLATFORM in
 nested) tools="qemu-system-x86_64 gdb socat"; module=kvm-amd ;;
 bochs|bochs-os)
 	tools="bochs xorriso gdb socat"; module=kvm-intel
-	GDB_TIMEOUT=${GDB_TIMEOUT:-1200}
+	GDB_TIMEOUT=${timeout_env:-1200}
+	# L1's clock under Bochs runs ahead of the host's while L1 idles (mkvm
+	# waiting for gdb): the kill inside L1, a safety net behind the host's
+	# timeout of gdb, must not come first
+	L1_CLOCK_FACTOR=20
 	# Measured: a Ctrl-C sent while the guest spins never reaches mkvm in
 	# L1 on Bochs (an instrumented mkvm saw no byte after vCont;c), while it
 	# does on nested through the same relay: a Bochs serial-socket matter.

@@ -118,6 +118,13 @@ gdb_l1_add() {
 	done
 	l1_stage_image "${kernel#"$BUILD"/}"
 	[[ -n $initrd ]] && l1_stage_image "${initrd#"$BUILD"/}"
+	# --gdb-os DIR names where gdb (here) finds the programs' ELFs; mkvm
+	# (in L1) lists DIR and reads DIR/boot.cfg for the programs that run
+	# another's ELF: the same files at the same path in L1
+	f=$(sed -nE 's/.*--gdb-os ([^ ]+).*/\1/p' <<< "$options")
+	if [[ -n $f && -d $f && ! -e $L1_ROOT$f ]]; then
+		mkdir -p "$L1_ROOT$f" && cp -p "$f"/* "$L1_ROOT$f/"
+	fi
 	i=${#GDB_SESSIONS[@]}
 	GDB_SESSIONS+=("$name|$kind|$script|$5|$kernel|$6")
 	if [[ $kind == unix ]]; then
@@ -133,7 +140,7 @@ gdb_l1_add() {
 		relay="nc 127.0.0.1 $((1234 + i)) < /dev/ttyS1 > /dev/ttyS1"
 	fi
 	cat >> "$L1_ROOT/etc/mkvm/run" <<-EOS
-	timeout -s KILL $((GDB_TIMEOUT + 60)) /mkvm/mkvm $options \\
+	timeout -s KILL $((GDB_TIMEOUT * ${L1_CLOCK_FACTOR:-1} + 60)) /mkvm/mkvm $options \\
 		${initrd:+--initrd /build/${initrd#"$BUILD"/}} ${cmdline:+--cmdline $(l1_shq "$cmdline")} \\
 		--serial /tmp/guest-$i.log --gdb $addr --gdb-wait \\
 		/build/${kernel#"$BUILD"/} < /dev/null &
