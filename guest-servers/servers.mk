@@ -14,7 +14,7 @@ SIGMA0_BASE := 0x400000
 ROOT_BASE   := 0x800000
 PROG_BASE   := 0x400000
 
-PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 testsuite hostile cowtest
+PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 persist testsuite hostile cowtest
 
 sigma0_LIBS := lib/ulib.c lib/crt0.S
 root_LIBS   := lib/ulib.c lib/crt0.S lib/prog.c
@@ -24,6 +24,7 @@ $(foreach p,$(PROGRAMS),$(eval $(p)_LIBS := $(PROG_LIBS)))
 $(foreach p,$(filter virtio-%,$(PROGRAMS)),$(eval $(p)_LIBS += $(VIRTIO_LIBS)))
 shell_LIBS  += lib/clients.c
 testsuite_LIBS += lib/clients.c
+persist_LIBS += lib/clients.c
 
 define program_rules
 $(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c $(SRC)/guest-servers/$(1)/*.S) \
