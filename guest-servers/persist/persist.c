@@ -68,20 +68,23 @@ static uint32_t block_alloc(void)
 	return 0;
 }
 
-/* One request to the block driver on the io page: 0 or -1. The buffer is
- * mapped again first: the driver has one window, and another client may
- * have put its own page there since. After an IPC error (the driver was
- * restarted) its next instance is looked up and asked once more. */
+/* One request to the block driver on the io page: 0 or -1. The driver has
+ * one buffer, the last client's to map one: after MKVM_BLK_ENOBUF (another
+ * client mapped its page since) the io page is mapped again and the
+ * request repeated; after an IPC error (the driver was restarted) its next
+ * instance is looked up first. */
 static int blk_io(uint64_t label, uint64_t sector, uint64_t count)
 {
 	uint64_t *mr = l4_utcb()->mr;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int err = label == MKVM_BLK_FLUSH ? 0 : blk_setbuf(blk, (uint64_t)io);
-		if (!err && label != MKVM_BLK_FLUSH && L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK)
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int err = blk_request(blk, label, sector, count);
+		if (!err && L4_TAG_LABEL(mr[0]) == MKVM_BLK_OK)
+			return 0;
+		if (!err && (L4_TAG_LABEL(mr[0]) != MKVM_BLK_ERROR || mr[1] != MKVM_BLK_ENOBUF))
 			return -1;
-		if (!err && !(err = blk_request(blk, label, sector, count)))
-			return L4_TAG_LABEL(mr[0]) == MKVM_BLK_OK ? 0 : -1;
-		if (!(blk = name_lookup("virtio-blk", SERVER_TIMEOUT_US)))
+		if (err && !(blk = name_lookup("virtio-blk", SERVER_TIMEOUT_US)))
+			return -1;
+		if (blk_setbuf(blk, (uint64_t)io) || L4_TAG_LABEL(mr[0]) != MKVM_BLK_OK)
 			return -1;
 	}
 	return -1;
@@ -297,7 +300,7 @@ static void do_fault(uint64_t *mr)
  * a line saying so: the window in which the disk tests kill the VMM. */
 static void sync_pause(unsigned written, unsigned total)
 {
-	printf("persist-midsync: %u of %u pages written, superblock not yet\n", written, total);
+	printf("persist-pause: sync %lu: %u of %u pages written, the superblock not yet\n", super.seq + 1, written, total);
 	l4_receive(l4_myself(), 3000000, NULL);
 }
 

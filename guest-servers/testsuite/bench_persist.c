@@ -27,7 +27,7 @@ static uint64_t per(uint64_t cycles, uint64_t n) { return n ? cycles / n : 0; }
 
 static void row(const char *what, uint64_t n, uint64_t cycles, uint64_t direct)
 {
-	printf("persist-bench: %-10s %3lu pages: %8lu cycles a page, direct %8lu (%lu.%02lux)\n", what, n,
+	printf("persist-bench: %s: %lu pages, %lu cycles a page, direct %lu (%lu.%02lux)\n", what, n,
 	       per(cycles, n), direct, direct ? per(cycles, n) / direct : 0,
 	       direct ? per(cycles, n) * 100 / direct % 100 : 0);
 }
