@@ -31,11 +31,12 @@ struct header {
 
 #define header ((struct header *)MKVM_PERSIST_BASE)
 
-/* Node i of generation gen: its place jumps through the pages (37 is
- * prime to 64), and differs between generations. */
+/* Node i of generation gen: the NODES_PER_PAGE nodes of a page follow
+ * each other, and the pages jump through the region (37 is prime to 64)
+ * in an order that differs between generations. */
 static struct node *node_at(uint64_t gen, unsigned i)
 {
-	unsigned page = (unsigned)((i * 37 + gen * 11) % REGION_PAGES), slot = i / REGION_PAGES;
+	unsigned page = (unsigned)((i / NODES_PER_PAGE * 37 + gen * 11) % REGION_PAGES), slot = i % NODES_PER_PAGE;
 	return (struct node *)(MKVM_PERSIST_BASE + page * 4096ull + 256 + slot * 512);
 }
 
@@ -163,7 +164,9 @@ void t_persist_region(void)
 }
 
 /* After a sync only pages written since are written: a walk (reads only)
- * then a sync writes none; writes to three pages then a sync write three. */
+ * then a sync writes none; reads of three pages, then writes to them (each
+ * page in a frame already, so only its read-only mapping can make the
+ * write fault and the page dirty), then a sync writes three. */
 void t_persist_dirty_only(void)
 {
 	struct pstats a, b, c;
@@ -175,8 +178,11 @@ void t_persist_dirty_only(void)
 	EXPECT(!stats(&a) && !sync() && !stats(&b), "sync failed");
 	EXPECT(b.synced == a.synced && b.writebacks == a.writebacks, "a sync after reads wrote %lu pages",
 	       b.synced - a.synced + b.writebacks - a.writebacks);
-	for (unsigned i = 0; i < 3; i++)
-		node_at(built_gen, i)->data = i + 1;
+	uint64_t read = 0;
+	for (unsigned i = 0; i < 3; i++)        /* in frames, clean: mapped read-only */
+		read += node_at(built_gen, i * NODES_PER_PAGE)->data;
+	for (unsigned i = 0; i < 3; i++)        /* so that the first write faults */
+		node_at(built_gen, i * NODES_PER_PAGE)->data = read + i + 1;
 	EXPECT(!sync() && !stats(&c), "sync failed");
 	EXPECT(c.synced - b.synced == 3 && c.writebacks == b.writebacks, "three pages written, the sync wrote %lu (+%lu on eviction)",
 	       c.synced - b.synced, c.writebacks - b.writebacks);
@@ -202,7 +208,8 @@ void t_persist_restart(void)
 	if (walk(&gen, true))
 		return;
 	EXPECT(gen == built_gen, "generation %lx after the crash, synced %lx", gen, built_gen);
-	EXPECT(node_at(built_gen, 2)->data == 3, "data of the last sync lost");
+	EXPECT(node_at(built_gen, 2 * NODES_PER_PAGE)->data == node_at(built_gen, 0)->data + 2,
+	       "data of the last sync lost");
 }
 
 /* A program without a region: its sync and a forged fault request are
