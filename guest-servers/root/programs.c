@@ -389,6 +389,12 @@ static void prog_start(struct prog *p)
 	space_start(p, p->img->entry, MKVM_PROG_STACK_TOP, MKVM_PROG_INFO);
 }
 
+/* Is va in p's persistent region (persist=N)? */
+static bool in_region(const struct prog *p, uint64_t va)
+{
+	return va >= MKVM_PERSIST_BASE && va - MKVM_PERSIST_BASE < p->cfg.persist_pages * 4096ull;
+}
+
 /* The rights p's pager gives the page at va (seg: its segment, or NULL),
  * or 0 if va is none of p's memory. */
 static unsigned page_rights(const struct prog *p, const struct elf64_phdr *seg, uint64_t va)
@@ -397,7 +403,7 @@ static unsigned page_rights(const struct prog *p, const struct elf64_phdr *seg, 
 		return L4_R;
 	if (seg)
 		return L4_R | (seg->flags & PF_W ? L4_W : 0) | (seg->flags & PF_X ? L4_X : 0);
-	if (va >= MKVM_PERSIST_BASE && va - MKVM_PERSIST_BASE < p->cfg.persist_pages * 4096ull)
+	if (in_region(p, va))
 		return L4_R | L4_W;
 	if ((va >= MKVM_PROG_STACK_TOP - MKVM_PROG_STACK_MAX && va < MKVM_PROG_STACK_TOP) ||
 	    (va >= p->img->heap_base && va < p->img->heap_base + MKVM_PROG_HEAP_MAX))
@@ -462,7 +468,7 @@ static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 		prog_end(p, access & L4_W ? MKVM_END_WRITE_RO : MKVM_END_EXEC_NX, addr, ip);
 		return false;
 	}
-	if (va >= MKVM_PERSIST_BASE && va - MKVM_PERSIST_BASE < p->cfg.persist_pages * 4096ull)
+	if (in_region(p, va))
 		return persist_fault(p, mr, addr, ip);
 	if (va != MKVM_PROG_INFO && !(pa = page_frame(p, seg, va, access, &rights))) {
 		prog_end(p, p->npages >= p->cfg.max_pages ? MKVM_END_LIMIT : MKVM_END_NOMEM, addr, ip);
