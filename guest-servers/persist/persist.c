@@ -390,11 +390,11 @@ static int setup(void)
 	uint64_t *mr = l4_utcb()->mr;
 	/* every page of ours written now: a fault of ours while the root
 	 * task waits for us would never be served */
-	memset(pool, 0, sizeof(pool));
+	nframes = budget();
+	memset(pool, 0, nframes * sizeof(pool[0]));     /* the budget's pages only */
 	memset(io, 0, sizeof(io));
 	memset(regions, 0, sizeof(regions));
 	memset(used, 0, sizeof(used));
-	nframes = budget();
 	for (unsigned i = 0; i < MAX_FRAMES; i++)
 		frames[i].region = -1;
 	blk = name_lookup("virtio-blk", SERVER_TIMEOUT_US);
