@@ -14,8 +14,8 @@ SIGMA0_BASE := 0x400000
 ROOT_BASE   := 0x800000
 PROG_BASE   := 0x400000
 
-PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 testsuite hostile cowtest \
-            zonedemo zonebad kvserver
+PROGRAMS := pci-bus virtio-blk virtio-net virtio-console virtio-rng shell com1 persist testsuite hostile \
+            cowtest zonedemo zonebad kvserver
 
 sigma0_LIBS := lib/ulib.c lib/crt0.S
 root_LIBS   := lib/ulib.c lib/crt0.S lib/prog.c
@@ -29,6 +29,7 @@ zonedemo_LIBS += kv/kv.c
 kvserver_LIBS += kv/kv.c
 # a program with zones links with its own script (mkvm/zone.h)
 zonedemo_LDS := zonedemo/zones.ld
+persist_LIBS += lib/clients.c
 
 define program_rules
 $(1)_SRCS := $$(wildcard $(SRC)/guest-servers/$(1)/*.c $(SRC)/guest-servers/$(1)/*.S) \

@@ -6,6 +6,7 @@
  * The attempts that touch memory it was never given end the program
  * instead, and the root task reports why. */
 #include <mkvm/pci.h>
+#include <mkvm/persist.h>
 #include "../lib/prog.h"
 
 static int allowed;
@@ -138,6 +139,30 @@ static uint64_t parse_hex(const char *s)
 	return v;
 }
 
+/* The persistence server's requests without a region of its own: a sync,
+ * and a fault request as if from the root task (naming the test suite,
+ * which has a region). */
+static void persist(void)
+{
+	uint64_t srv = name_lookup("persist", SERVER_TIMEOUT_US);
+	if (!srv) {
+		printf("hostile: persist: no persistence server\n");
+		allowed++;
+		return;
+	}
+	uint64_t sync[4] = { L4_TAG(MKVM_PERSIST_SYNC, 0, 0) };
+	int err = call(srv, sync);
+	report("a sync without a region", !err && L4_TAG_LABEL(sync[0]) == MKVM_PERSIST_ERROR && sync[1] == MKVM_PERSIST_EPERM, sync[1]);
+	uint64_t *mr = l4_utcb()->mr;
+	mr[0] = L4_TAG(MKVM_PERSIST_FAULT, 6, 0);
+	mr[1] = L4_W;
+	mr[2] = 0;
+	mr[3] = 1;
+	memcpy(&mr[4], "testsuite\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 24);
+	err = call(srv, mr);
+	report("a forged fault request", !err && L4_TAG_LABEL(mr[0]) == MKVM_PERSIST_ERROR && L4_TAG_T(mr[0]) == 0, mr[1]);
+}
+
 static uint8_t ret_in_data[16] = { 0xc3 };     /* ret */
 
 int main(void)
@@ -155,6 +180,10 @@ int main(void)
 		kmem();
 	else if (!strcmp(a, "flood"))
 		flood();
+	else if (!strcmp(a, "persist"))
+		persist();
+	else if (!strcmp(a, "persist-touch"))
+		*(volatile uint8_t *)MKVM_PERSIST_BASE = 1;     /* ends: it has no region */
 	else if (!strcmp(a, "wx-text"))
 		*(volatile uint8_t *)(uint64_t)main = 0xcc;     /* ends: text is read-execute */
 	else if (!strcmp(a, "wx-data"))

@@ -84,6 +84,8 @@ static bool parse_option(struct prog_cfg *c, const char *w, size_t n)
 		c->io[c->nio++].count = (uint16_t)b;
 	} else if (word_is(w, k, "pages") && parse_hex(v, vn, &a) && a && a <= MAX_PROG_PAGES)
 		c->max_pages = (uint32_t)a;
+	else if (word_is(w, k, "persist") && parse_hex(v, vn, &a) && a && a <= MKVM_PERSIST_MAX_PAGES)
+		c->persist_pages = (uint32_t)a;
 	else if (word_is(w, k, "kmem") && parse_hex(v, vn, &a) && a <= 0x100000)
 		c->kmem = (uint32_t)a;
 	else if (word_is(w, k, "when") && vn && vn < sizeof(c->when))

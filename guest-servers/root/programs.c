@@ -17,6 +17,10 @@
 #define PAGE_SLOTS 2048         /* a program's page index: twice MAX_PROG_PAGES slots */
 #define REF_LEAF 2048           /* reference counts in one leaf frame (8 MiB of frames) */
 #define REF_LEAVES 2048         /* frames below 16 GiB can be shared copy-on-write */
+/* Where the persistence server's pages of program i's region land in the
+ * root task's space before they are mapped on (a window per program). */
+#define PERSIST_WINDOW 0x200000000000ull
+#define PERSIST_WINDOW_SIZE ((uint64_t)MKVM_PERSIST_MAX_PAGES * 4096)
 
 /* A frame a program holds: its own (read-write where the segment is), or,
  * with PAGE_COW in pa, one it shares with copies of its space: mapped
@@ -538,6 +542,12 @@ static void prog_start(struct prog *p)
 	space_start(p, p->img->entry, MKVM_PROG_STACK_TOP, MKVM_PROG_INFO);
 }
 
+/* Is va in p's persistent region (persist=N)? */
+static bool in_region(const struct prog *p, uint64_t va)
+{
+	return va >= MKVM_PERSIST_BASE && va - MKVM_PERSIST_BASE < p->cfg.persist_pages * 4096ull;
+}
+
 /* The rights p's pager gives the page at va (seg: its segment, or NULL),
  * or 0 if va is none of p's memory. */
 static unsigned page_rights(const struct prog *p, const struct elf64_phdr *seg, uint64_t va)
@@ -548,10 +558,54 @@ static unsigned page_rights(const struct prog *p, const struct elf64_phdr *seg, 
 		return zone_page_rights(p, va);
 	if (seg)
 		return L4_R | (seg->flags & PF_W ? L4_W : 0) | (seg->flags & PF_X ? L4_X : 0);
+	if (in_region(p, va))
+		return L4_R | L4_W;
 	if ((va >= MKVM_PROG_STACK_TOP - MKVM_PROG_STACK_MAX && va < MKVM_PROG_STACK_TOP) ||
 	    (va >= p->img->heap_base && va < p->img->heap_base + MKVM_PROG_HEAP_MAX))
 		return L4_R | L4_W;
 	return 0;
+}
+
+/* The thread serving name, or 0. */
+static uint64_t name_server(const char *name)
+{
+	for (unsigned i = 0; i < MAX_NAMES; i++)
+		if (names[i].tid && !strcmp(names[i].name, name))
+			return names[i].tid;
+	return 0;
+}
+
+/* A fault of p in its persistent region (the region mapper): the
+ * persistence server maps its frame for the page into the root task's
+ * window for p (a closed receive from that server alone, with an acceptor
+ * of exactly that page), and the reply maps it on to p with the rights the
+ * server gave. The server's unmap of its frame (eviction, the write right
+ * after a sync) reaches p's mapping through the window's. False if p must
+ * end (no persistence server, or it refused or did not answer). */
+static bool persist_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
+{
+	uint64_t off = (addr & ~0xfffull) - MKVM_PERSIST_BASE, srv = name_server("persist");
+	uint64_t win = PERSIST_WINDOW + (uint64_t)(p - progs) * PERSIST_WINDOW_SIZE + off;
+	int err = L4_ENOPARTNER;
+	if (srv) {
+		mr[0] = L4_TAG(MKVM_PERSIST_FAULT, 6, 0);
+		mr[1] = off | (addr & L4_RWX);
+		mr[2] = p->tid;
+		mr[3] = p->cfg.persist_pages;
+		memcpy(&mr[4], p->cfg.name, MKVM_NAME_MAX);
+		l4_utcb()->acceptor = L4_FPAGE(win, 12, L4_RWX);
+		err = l4_ipc(srv, srv, L4_TIMEOUTS(SERVER_TIMEOUT_US, SERVER_TIMEOUT_US), NULL);
+		l4_utcb()->acceptor = 0;
+	}
+	if (err || L4_TAG_LABEL(mr[0]) != MKVM_PERSIST_OK || L4_TAG_T(mr[0]) != 2) {
+		prog_end(p, MKVM_END_FAULT, addr, ip);
+		return false;
+	}
+	unsigned rights = L4_FPAGE_RIGHTS(mr[2]) & (L4_R | L4_W);
+	mr[0] = L4_TAG(0, 0, 2);
+	mr[1] = (addr & ~0xfffull) | L4_ITEM_MAP;
+	mr[2] = L4_FPAGE(win, 12, rights);
+	return true;
 }
 
 /* A page fault of p at addr (low bits: the access) from ip: the reply's
@@ -571,6 +625,8 @@ static bool prog_fault(struct prog *p, uint64_t *mr, uint64_t addr, uint64_t ip)
 	}
 	if (p->cfg.zones && va == MKVM_ZONE_GATE_VA)
 		pa = p->img->gate[p->cfg.zones_kernel];
+	else if (in_region(p, va))
+		return persist_fault(p, mr, addr, ip);
 	else if (va != MKVM_PROG_INFO && !(pa = page_frame(p, seg, va, access, &rights))) {
 		prog_end(p, p->npages >= p->cfg.max_pages ? MKVM_END_LIMIT : MKVM_END_NOMEM, addr, ip);
 		return false;
@@ -624,12 +680,11 @@ static void do_lookup(uint64_t *mr)
 {
 	char name[MKVM_NAME_MAX];
 	get_name(mr, name);
-	for (unsigned i = 0; i < MAX_NAMES; i++) {
-		if (names[i].tid && !strcmp(names[i].name, name)) {
-			mr[0] = L4_TAG(MKVM_ROOT_OK, 1, 0);
-			mr[1] = names[i].tid;
-			return;
-		}
+	uint64_t tid = name_server(name);
+	if (tid) {
+		mr[0] = L4_TAG(MKVM_ROOT_OK, 1, 0);
+		mr[1] = tid;
+		return;
 	}
 	struct prog *p = prog_named(name);
 	reply_error(mr, p && p->state == P_STARTING ? MKVM_ROOT_EAGAIN : MKVM_ROOT_ENOENT);

@@ -4,6 +4,7 @@
 #ifndef PROGRAMS_H
 #define PROGRAMS_H
 
+#include <mkvm/persist.h>
 #include <mkvm/root.h>
 #include "../lib/l4.h"
 
@@ -30,6 +31,7 @@ struct prog_cfg {
 	struct { uint16_t port, count; } io[MAX_IO];    /* I/O ports it may map */
 	uint32_t max_pages;
 	uint32_t kmem;                  /* its limit of kernel pages (0: none of its own) */
+	uint32_t persist_pages;         /* persist=: its region at MKVM_PERSIST_BASE, or 0 */
 };
 
 /* config.c: calls add for each well-formed line of the configuration

@@ -3,7 +3,7 @@
  * one of its words and waited for by the root task. "test" runs the
  * in-guest tests (tests.c; the run ends through isa-debug-exit), "bench"
  * the kernel microbenchmarks, "benchblk" the block benchmark, "durable"
- * the durability run. Started with an argument (the shell's bench), it
+ * the durability run, "persist" the persistent-region disk runs. Started with an argument (the shell's bench), it
  * runs that one. */
 #include "suite.h"
 
@@ -12,6 +12,7 @@ static const struct { const char *word; void (*run)(void); } modes[] = {
 	{ "bench", bench_run },
 	{ "benchblk", bench_blk_run },
 	{ "durable", durable_run },
+	{ "persist", persist_run },
 };
 
 extern char USER_BASE[], data_start[], image_end[];

@@ -113,6 +113,12 @@ void t_zone_demo(void);
 void t_zone_app_write(void);
 void t_zone_gate_reentry(void);
 void t_zone_code_check(void);
+void t_persist_region(void);    /* t_persist.c */
+void t_persist_dirty_only(void);
+void t_persist_restart(void);
+void t_persist_isolation(void);
+void persist_run(void);         /* the disk runs: "persist" on the command line */
+void persist_bench(void);       /* bench_persist.c */
 
 /* t_isolation.c's view of the root task's programs (shared/mkvm/root.h,
  * MKVM_ROOT_RUN, _CRASH, _ENDS): 0, or -1 if the root task refused. */
@@ -122,6 +128,9 @@ int program_crash(const char *name, uint64_t how);
  * in *why, the fault address in *addr, the exit status in *status); -1
  * if there is no such program. */
 int program_ends(const char *name, int *status, uint64_t *why, uint64_t *addr);
+/* Starts the hostile program with the attempt arg and waits for its end
+ * (as program_ends says it): 0, or -1 if it did not run or end. */
+int hostile_run(const char *arg, int *status, uint64_t *why, uint64_t *addr);
 
 /* What the root task's pager holds at va of the program (or space copy)
  * whose space is space (MKVM_ROOT_FRAME): 0, or -1 if there is none. */

@@ -37,6 +37,11 @@ static bool hostile(const char *arg, int *status, uint64_t *why, uint64_t *addr)
 	return false;
 }
 
+int hostile_run(const char *arg, int *status, uint64_t *why, uint64_t *addr)
+{
+	return hostile(arg, status, why, addr) ? 0 : -1;
+}
+
 /* A run whose attempts must all be refused, the program exiting 0. */
 static void refused_all(const char *arg)
 {

@@ -14,7 +14,8 @@ struct blk {
 	struct vpci_dev dev;
 	struct vpci_queue q;
 	uint64_t capacity;
-	bool readonly, has_buf;
+	bool readonly;
+	uint64_t buf_owner;                 /* the thread whose page is in the window, or 0 */
 	struct virtio_blk_req_hdr *hdr;     /* 1:1 DMA page: header at 0, status at 64 */
 	volatile uint8_t *status;
 	uint8_t *data;                      /* 1:1 DMA page: the sectors */
@@ -71,7 +72,7 @@ static bool blk_request(struct vpci_server *s, uint64_t *mr, uint64_t from)
 			reply_error(mr, MKVM_BLK_EINVAL);
 			return true;
 		}
-		b->has_buf = true;
+		b->buf_owner = from;
 		mr[0] = L4_TAG(MKVM_BLK_OK, 2, 0);
 		mr[1] = b->capacity;
 		mr[2] = b->readonly ? MKVM_BLK_READONLY : 0;
@@ -102,7 +103,7 @@ static bool blk_request(struct vpci_server *s, uint64_t *mr, uint64_t from)
 			reply_error(mr, MKVM_BLK_EINVAL);
 			return true;
 		}
-		if (!b->has_buf) {
+		if (b->buf_owner != from) {
 			reply_error(mr, MKVM_BLK_ENOBUF);
 			return true;
 		}

@@ -12,7 +12,10 @@
  * read-only, until the program's first write to it, which gives it a
  * private read-write non-executable copy (copy-on-write, docs/cow.md);
  * bss, stack and [heap_base, heap_end) are fresh zeroed pages on first
- * touch. A fault anywhere else, or any exception, ends the program; the
+ * touch; a program given persist=N has a region of N pages at
+ * MKVM_PERSIST_BASE whose faults the root task passes on to the
+ * persistence server, mapping on what it maps (shared/mkvm/persist.h).
+ * A fault anywhere else, or any exception, ends the program; the
  * root task then starts it again if its configuration line says so.
  * A page a program maps on to another space read-write must have been
  * written first (lib/clients.c does), or the other space gets it

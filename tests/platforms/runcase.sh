@@ -153,6 +153,14 @@ wait_until() {
 #                   its console) instead of /dev/null; it runs on at its end
 #   @sigkill        SIGKILL as soon as the guest prints a blkstamp line
 #                   (marker "sigkill: ..."), to test durability
+#   @sigkill:P1,P2  the same on a line that starts with one of these
+#                   prefixes (no spaces or commas in them), in every run
+#   @reboot:WORDS   once the run has ended (or was killed), mkvm runs
+#                   again on the same scratch image with WORDS (commas for
+#                   spaces) as the command line (marker "reboot: ..."); one
+#                   run more for each such directive, in their order. The
+#                   case's status and expectations are those of all the
+#                   runs' output, the status the last run's
 #   @sigterm:S      SIGTERM after S seconds (marker "sigterm: ...")
 #   @seed:N:FILE    FILE is written at sector N of the scratch image first
 #   @sector:N:FILE  afterwards, marker sector-ok N when sector N is FILE
@@ -165,9 +173,53 @@ wait_until() {
 #   @qemu           QEMU -accel kvm (staged at /qemu in L1) runs the guest
 #                   instead of mkvm, with the devices OPTIONS name (qemu_args)
 # After every run with a scratch image, its blkstamp lines are checked on it.
+# run_once CMDLINE CMD...: one run of CMD (mkvm or QEMU) with the guest
+# command line CMDLINE, its signal directive applied (run_case's locals);
+# its output on standard output, its status in rc.
+run_once() {
+	local c=$1 killed=
+	shift
+	if [ -n "$qemu" ]; then
+		[ -n "$c" ] && set -- "$@" -append "$c"
+		set -- "$@" -kernel "$kernel"
+	else
+		[ -n "$c" ] && set -- "$@" --cmdline "$c"
+		set -- "$@" "$kernel"
+	fi
+	run_bg "$t" "$in" "$out" "$@"
+	[ -n "$tap" ] && tap_traffic &
+	case $signal in
+	seccomp)
+		wait_until "$t" "grep -aq '^root: system up' $out"
+		[ $? = 0 ] && seccomp_check $pid
+		kill -KILL $pid 2> /dev/null ;;
+	sigkill)
+		wait_until "$t" "grep -aqE '^($killon)' $out"
+		case $? in
+		0) kill -KILL $pid; killed=killed ;;
+		2) kill -KILL $pid; killed=timeout ;;
+		esac ;;
+	sigterm:*)
+		wait_until "${signal#sigterm:}" false
+		[ $? = 2 ] && kill -TERM $pid && killed=termed
+		wait_until "$t" false
+		[ $? = 2 ] && kill -KILL $pid && killed=timeout ;;
+	*)
+		wait_until "$t" false
+		[ $? = 2 ] && kill -KILL $pid && killed=timeout ;;
+	esac
+	wait $pid
+	rc=$?
+	cat "$out"
+	[ "$killed" = timeout ] && rc=124
+	[ "$killed" = killed ] && mark "sigkill: killed mkvm (SIGKILL) after the guest's line: $(grep -aE -m1 "^($killon)" "$out" | tr -d '\r')"
+	[ "$killed" = termed ] && mark "sigterm: sent SIGTERM to mkvm"
+}
+
 run_case() {
 	local name=$1 t=$2 kernel=$3 initrd=$4 cmdline=$5 opts=$6 dirs=$7 o
 	local rc disk= signal= in=/dev/null out=$CASE_TMP/case.out mib seeds= sectors= tap= qemu= q
+	local killon='blkstamp: ' reboots= all=$CASE_TMP/case.all
 	mark "case-begin $name"
 	set -- "$MKVM"
 	for o in $opts; do
@@ -185,6 +237,8 @@ run_case() {
 		@nosyscall) set -- "$@" --no-host-check ;;
 		@stdin:*) in=${o#@stdin:} ;;
 		@sigkill|@sigterm:*) signal=${o#@} ;;
+		@sigkill:*) signal=sigkill killon=$(echo "${o#@sigkill:}" | tr ',' '|') ;;
+		@reboot:*) reboots="$reboots ${o#@reboot:}" ;;
 		@seed:*) seeds="$seeds ${o#@seed:}" ;;
 		@sector:*) sectors="$sectors ${o#@sector:}" ;;
 		@tap:*) tap=${o#@tap:} ;;
@@ -205,41 +259,18 @@ run_case() {
 		ip link set lo up 2> /dev/null
 		set -- $q
 		[ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
-		[ -n "$cmdline" ] && set -- "$@" -append "$cmdline"
-		set -- "$@" -kernel "$kernel"
 	else
 		[ -n "$initrd" ] && set -- "$@" --initrd "$initrd"
-		[ -n "$cmdline" ] && set -- "$@" --cmdline "$cmdline"
-		set -- "$@" "$kernel"
 	fi
-	run_bg "$t" "$in" "$out" "$@"
-	[ -n "$tap" ] && tap_traffic &
-	case $signal in
-	seccomp)
-		wait_until "$t" "grep -aq '^root: system up' $out"
-		[ $? = 0 ] && seccomp_check $pid
-		kill -KILL $pid 2> /dev/null ;;
-	sigkill)
-		wait_until "$t" "grep -aq '^blkstamp: ' $out"
-		case $? in
-		0) kill -KILL $pid; signal=killed ;;
-		2) kill -KILL $pid; signal=timeout ;;
-		esac ;;
-	sigterm:*)
-		wait_until "${signal#sigterm:}" false
-		[ $? = 2 ] && kill -TERM $pid && signal=termed
-		wait_until "$t" false
-		[ $? = 2 ] && kill -KILL $pid && signal=timeout ;;
-	*)
-		wait_until "$t" false
-		[ $? = 2 ] && kill -KILL $pid && signal=timeout ;;
-	esac
-	wait $pid
-	rc=$?
-	cat "$out"
-	[ "$signal" = timeout ] && rc=124
-	[ "$signal" = killed ] && mark "sigkill: killed mkvm (SIGKILL) after the guest's blkstamp line"
-	[ "$signal" = termed ] && mark "sigterm: sent SIGTERM to mkvm"
+	run_once "$cmdline" "$@"
+	cat "$out" > "$all"
+	for o in $reboots; do
+		o=$(echo "$o" | tr ',' ' ')
+		mark "reboot: the run ended with status $rc; mkvm again on the same disk, command line \"$o\""
+		run_once "$o" "$@"
+		cat "$out" >> "$all"
+	done
+	mv "$all" "$out"
 	if [ -n "$tap" ]; then
 		wait
 		mark "tap-rx $tap $(awk -v t="$tap:" '$1 == t { print $3 }' /proc/net/dev)"
