@@ -11,18 +11,24 @@
 #define PATCH32 0x11111111
 #define PATCH64 0x1111111111111111
 
-	.section .rodata.zgate, "a"
-	.globl zgate_call, zgate_call_end, zgate_abort
-/* Call gate: the caller's arguments in rdi, rsi, rdx, rcx, r8, r9. */
-zgate_call:
-	mov %rdx, %r10
-	mov %rcx, %r11
+/* PKRU := a patched value, then checked: a jump to the WRPKRU with
+ * another value in eax ends at label 9 of the gate. */
+.macro SET_PKRU
 	mov $PATCH32, %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
 	wrpkru
 	cmp $PATCH32, %eax
 	jne 9f
+.endm
+
+	.section .rodata.zgate, "a"
+	.globl zgate_call, zgate_call_end, zgate_abort
+/* Call gate: the caller's arguments in rdi, rsi, rdx, rcx, r8, r9. */
+zgate_call:
+	mov %rdx, %r10
+	mov %rcx, %r11
+	SET_PKRU
 	cmpq $0, DATA
 	jne 9f
 	movq $1, DATA
@@ -36,12 +42,7 @@ zgate_call:
 	mov %r14, DATA+56
 	mov %r15, DATA+64
 	movabs $PATCH64, %rsp
-	mov $PATCH32, %eax
-	xor %ecx, %ecx
-	xor %edx, %edx
-	wrpkru
-	cmp $PATCH32, %eax
-	jne 9f
+	SET_PKRU
 	mov %r10, %rdx
 	mov %r11, %rcx
 	movabs $PATCH64, %rax
@@ -50,21 +51,11 @@ zgate_call:
 	jmp 2f
 zgate_abort:                       /* a fault in the zone: the result says so */
 	mov $-1, %r10
-2:	mov $PATCH32, %eax
-	xor %ecx, %ecx
-	xor %edx, %edx
-	wrpkru
-	cmp $PATCH32, %eax
-	jne 9f
+2:	SET_PKRU
 	cmpq $1, DATA
 	jne 9f
 	movq $0, DATA
-	mov $PATCH32, %eax
-	xor %ecx, %ecx
-	xor %edx, %edx
-	wrpkru
-	cmp $PATCH32, %eax
-	jne 9f
+	SET_PKRU
 	mov DATA+16, %rsp              /* read after PKRU is the caller's again */
 	mov DATA+24, %rbx
 	mov DATA+32, %rbp
