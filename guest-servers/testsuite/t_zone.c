@@ -97,16 +97,22 @@ void t_zone_demo(void)
 	}
 }
 
-/* zone 0 writing into the library's table faults, and ends the program. */
-void t_zone_app_write(void)
+/* zonedemo started with arg must end by exception vector. */
+static void zonedemo_ends_by(const char *arg, uint64_t vector)
 {
 	int status;
 	uint64_t why, addr;
 	if (!have_pku())
 		return;
-	EXPECT(run_to_end("zonedemo", "wild", &status, &why, &addr), "zonedemo did not end");
-	EXPECT(why == MKVM_END_EXCEPTION && addr == 14, "zonedemo ended how %lu (vector %lu), status %d", why,
-	       addr, status);
+	EXPECT(run_to_end("zonedemo", arg, &status, &why, &addr), "zonedemo did not end");
+	EXPECT(why == MKVM_END_EXCEPTION && addr == vector, "zonedemo ended how %lu (vector %lu), status %d",
+	       why, addr, status);
+}
+
+/* zone 0 writing into the library's table faults, and ends the program. */
+void t_zone_app_write(void)
+{
+	zonedemo_ends_by("wild", 14);
 }
 
 /* A zone entering a call gate from inside a gate call (a callback) is
@@ -114,13 +120,7 @@ void t_zone_app_write(void)
  * before it would have recorded the zone's return address. */
 void t_zone_gate_reentry(void)
 {
-	int status;
-	uint64_t why, addr;
-	if (!have_pku())
-		return;
-	EXPECT(run_to_end("zonedemo", "reenter", &status, &why, &addr), "zonedemo did not end");
-	EXPECT(why == MKVM_END_EXCEPTION && addr == 6, "zonedemo ended how %lu (vector %lu), status %d", why,
-	       addr, status);
+	zonedemo_ends_by("reenter", 6);
 }
 
 /* Code that writes PKRU is never mapped into a zone program: WRPKRU inside
