@@ -209,6 +209,10 @@ gdb_l1_run() {
 	local start_fn=$1 port=$2 log=$3 c i=0 n name kind script want kernel expect glog serial
 	local status
 	local -a settings
+	# relay.sh waits for this run's "relay-ready" line in the log, which
+	# the emulator creates only once it runs: a previous run's must not be
+	# there meanwhile, or gdb's first bytes go out before L1 reads them
+	rm -f "$log"
 	"$start_fn" "$log" "$port" || { fail "$PLATFORM" "cannot start the L1 emulator"; return; }
 	for c in "${GDB_SESSIONS[@]}"; do
 		IFS='|' read -r name kind script want kernel expect <<< "$c"
