@@ -8,7 +8,7 @@
 #include <mkvm/root.h>
 #include "../lib/l4.h"
 
-#define MAX_PROGS 16
+#define MAX_PROGS 24
 #define MAX_COPIES 8            /* spaces copied from programs (MKVM_ROOT_COPY) alive at once */
 #define MAX_PROG_PAGES 1024     /* the largest page limit */
 #define DEFAULT_PAGES 256       /* a program's page limit unless pages= says */
