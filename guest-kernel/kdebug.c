@@ -33,12 +33,21 @@ __attribute__((used)) const struct mkvm_kdebug mkvm_kdebug_desc = {
 };
 
 /* Called with a thread that has just been given its name, before it first
- * runs: a debugger breaks here (mkvm's gdb stub, with a debug register) to
- * show the thread's program from its first instruction. Does nothing. */
-__attribute__((noinline, used)) void mkvm_kdebug_named(const struct tcb *t)
-{
-	__asm__ volatile("" :: "r"(t) : "memory");
-}
+ * runs: a debugger breaks here (mkvm's gdb stub) to show the thread's
+ * program from its first instruction. Does nothing: a one-byte nop, which
+ * a debugger may replace with an int3 and step past by moving the
+ * instruction pointer on, and a ret. Where an int3 there reaches this
+ * kernel instead of the debugger, trap_dispatch resumes after it. */
+__asm__(".text\n"
+	".globl mkvm_kdebug_named\n"
+	".type mkvm_kdebug_named, @function\n"
+	"mkvm_kdebug_named:\n"
+	"\tnop\n"
+	"\tret\n"
+	".size mkvm_kdebug_named, . - mkvm_kdebug_named\n");
+
+/* How many such int3s the kernel has resumed after (a debugger reads it). */
+unsigned long kdebug_bp_passed;
 
 #define SAME_FIELD(f) (offsetof(struct trapframe, f) == offsetof(struct mkvm_kdebug_frame, f))
 _Static_assert(sizeof(struct trapframe) == sizeof(struct mkvm_kdebug_frame) && SAME_FIELD(r15) &&

@@ -154,8 +154,10 @@ extern struct bootinfo boot;
 /* console.c */
 void console_init(void);
 void console_putc(char c);
-/* kdebug.c: a debugger's hook, called when a thread is named */
+/* kdebug.c: a debugger's hook, called when a thread is named; its first
+ * byte is a nop a debugger may turn into an int3 */
 void mkvm_kdebug_named(const struct tcb *t);
+extern unsigned long kdebug_bp_passed;
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
