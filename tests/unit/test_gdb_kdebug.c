@@ -660,20 +660,21 @@ TEST(gdb_os_pending_breakpoint_until_mapped)
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
 }
 
-/* The kernel's "thread named" function: a debug register of the stub's
- * own while gdb runs the guest; a thread of a program named there is
- * reported as a library event on that thread (gdb adds the process and
- * loads its ELF, then resumes); gdb's breakpoints come first for the
- * slots. */
+/* The kernel's "thread named" function while its page is not mapped (as
+ * from the PVH entry, paging off): a debug register of the stub's own
+ * while gdb runs the guest; a thread of a program named there is reported
+ * as a library event on that thread (gdb adds the process and loads its
+ * ELF, then resumes); gdb's breakpoints come first for the slots. */
 TEST(gdb_os_named_hook)
 {
-	const uint64_t hook = 0xffffffff80103a20ull;
+	const uint64_t hook = 0xffffffffc0103a20ull;	/* not mapped */
 	struct gdb_stop hit = { GDB_STOP_DEBUG, 0, 1, 0 };
 	int slot;
 
 	os_setup();
 	gdb_stub__set_os(&stub, KVA(DESC), "/progs", hook);
 	ask("c");
+	CHECK(!last_cfg.sw_bp);
 	slot = -1;
 	for (int i = 0; i < GDB_HW_SLOTS; i++)
 		if (last_cfg.dr[i] == hook && (last_cfg.dr7 & (2ull << 2 * i)))
@@ -719,6 +720,90 @@ TEST(gdb_os_named_hook)
 	ask("c");
 	for (int i = 0; i < GDB_HW_SLOTS; i++)
 		CHECK(last_cfg.dr[i] != hook);
+	CHECK(!last_cfg.sw_bp);
+}
+
+/* Once the kernel's text is mapped the hook is an int3 over the
+ * function's first instruction, a one-byte nop, which leaves gdb all four
+ * debug registers: a hit moves RIP past it (no step, nothing restored),
+ * and gdb never sees the int3 in memory. */
+TEST(gdb_os_named_hook_int3)
+{
+	const uint64_t hook = KVA(0x103a20);
+	struct gdb_stop bp = { GDB_STOP_DEBUG, 0, 3, 0 };
+	const struct gdb_stop intr = { GDB_STOP_INTERRUPT, 0, 0, 0 };
+
+	os_setup();
+	gdb_stub__set_os(&stub, KVA(DESC), "/progs", hook);
+	ram[0x103a20] = 0x90;
+	ram[0x103a21] = 0xc3;
+	regs.cr0 &= ~(1ull << 31);		/* paging off: a debug register */
+	ask("c");
+	CHECK(ram[0x103a20] == 0x90 && last_cfg.dr7 && !last_cfg.sw_bp);
+	/* it catches thread 32 once paging is on: past the nop, not with RF
+	 * (the int3 that replaces the debug register would catch it again) */
+	regs.cr0 |= 1ull << 31;
+	regs.rip = hook;
+	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 32 * TSTRIDE);
+	out_len = 0;
+	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_DEBUG, 0, 1,
+			  last_cfg.dr[0] == hook ? 1 : last_cfg.dr[1] == hook ? 2 :
+			  last_cfg.dr[2] == hook ? 4 : 8 });
+	CHECK(strstr(out, "$T05library:;thread:p5.20;#"));
+	CHECK(regs.rip == hook + 1 && !(regs.eflags & (1u << 16)));
+	ask("c");
+	CHECK(ram[0x103a20] == 0xcc && last_cfg.sw_bp && !last_cfg.dr7);
+	/* thread 34 of space 4 ("other") is named: a library event, past
+	 * the nop */
+	regs.rip = hook;
+	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 34 * TSTRIDE);
+	resumes = 0;
+	out_len = 0;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(strstr(out, "$T05library:;thread:p6.22;#"));
+	CHECK(resumes == 0 && regs.rip == hook + 1 && ram[0x103a20] == 0xcc);
+	/* gdb reads and writes the function's bytes, not the int3 */
+	CHECK(!strcmp(ask("mffffffff80103a20,2"), "90c3"));
+	CHECK(!strcmp(ask("Mffffffff80103a20,1:cc"), "OK"));
+	CHECK(!strcmp(ask("mffffffff80103a20,1"), "cc"));
+	CHECK(!strcmp(ask("Mffffffff80103a20,1:90"), "OK"));
+	CHECK(!strcmp(ask("mffffffff80103a20,1"), "90") && ram[0x103a20] == 0xcc);
+	ask("c");
+	CHECK(resumes == 1 && last_cfg.step_cpu == -1 && ram[0x103a20] == 0xcc);
+	/* a thread of no program: past the nop, resumed unseen */
+	regs.rip = hook;
+	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 34 * TSTRIDE + 8);
+	out_len = 0;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(out_len == 0 && resumes == 2 && regs.rip == hook + 1);
+	/* gdb's own breakpoint there is gdb's stop, and once gdb removes it
+	 * the hook's int3 stays */
+	gdb_stub__stopped(&stub, &intr);
+	CHECK(!strcmp(ask("Z0,ffffffff80103a20,1"), "OK"));
+	ask("c");
+	regs.rip = hook;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(strstr(out, "swbreak:") && regs.rip == hook);
+	CHECK(!strcmp(ask("z0,ffffffff80103a20,1"), "OK"));
+	CHECK(ram[0x103a20] == 0xcc);
+	/* detaching takes it out */
+	CHECK(!strcmp(ask("D"), "OK"));
+	CHECK(ram[0x103a20] == 0x90);
+}
+
+/* A hook function that does not start with a nop keeps the debug
+ * register: an int3 there could not be stepped past without a step. */
+TEST(gdb_os_named_hook_needs_nop)
+{
+	const uint64_t hook = KVA(0x103a20);
+
+	os_setup();
+	gdb_stub__set_os(&stub, KVA(DESC), "/progs", hook);
+	ram[0x103a20] = 0xc3;
+	ask("c");
+	CHECK(ram[0x103a20] == 0xc3 && !last_cfg.sw_bp);
+	CHECK(last_cfg.dr7 && (last_cfg.dr[0] == hook || last_cfg.dr[1] == hook ||
+			       last_cfg.dr[2] == hook || last_cfg.dr[3] == hook));
 }
 
 /* A program of the boot configuration that runs another's ELF (elf=):

@@ -6,7 +6,7 @@ struct gdb_sw_bp *gdb_bps__sw_find(struct gdb_bps *b, uint64_t va,
 				   uint64_t owner)
 {
 	for (int i = 0; i < GDB_SW_BP_MAX; i++)
-		if (b->sw[i].used && b->sw[i].va == va &&
+		if (b->sw[i].used && !b->sw[i].hook && b->sw[i].va == va &&
 		    b->sw[i].owner == owner)
 			return &b->sw[i];
 	return NULL;
@@ -95,6 +95,36 @@ int gdb_bps__hook_arm(struct gdb_bps *b, uint64_t addr)
 		b->hw[free] = (struct gdb_hw_bp){ .used = true,
 			.type = GDB_BP_HW, .len = 1, .addr = addr, .hook = true };
 	return free;
+}
+
+void gdb_bps__hook_disarm(struct gdb_bps *b)
+{
+	for (int i = 0; i < GDB_HW_SLOTS; i++)
+		if (b->hw[i].used && b->hw[i].hook)
+			memset(&b->hw[i], 0, sizeof(b->hw[i]));
+}
+
+void gdb_bps__shadow(const struct gdb_bps *b, uint64_t gpa, uint8_t *buf,
+		     size_t len)
+{
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (b->sw[i].used && b->sw[i].gpa >= gpa &&
+		    b->sw[i].gpa - gpa < len)
+			buf[b->sw[i].gpa - gpa] = b->sw[i].orig;
+}
+
+unsigned gdb_bps__shadow_written(struct gdb_bps *b, uint64_t gpa,
+				 const uint8_t *buf, size_t len)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (b->sw[i].used && b->sw[i].gpa >= gpa &&
+		    b->sw[i].gpa - gpa < len) {
+			b->sw[i].orig = buf[b->sw[i].gpa - gpa];
+			n++;
+		}
+	return n;
 }
 
 int gdb_bps__hw_insert(struct gdb_bps *b, enum gdb_bp_type type,

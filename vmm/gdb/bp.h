@@ -6,6 +6,7 @@
 #define MKVM_GDB_BP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define GDB_SW_BP_MAX	64
@@ -24,6 +25,9 @@ struct gdb_sw_bp {
 	uint64_t va, gpa;	/* where gdb asked, where the int3 went */
 	uint64_t owner;
 	uint8_t orig;		/* the byte the int3 replaced */
+	/* the stub's own int3 on the kernel's "thread named" function, not
+	 * gdb's: never found by gdb_bps__sw_find */
+	bool hook;
 };
 
 struct gdb_hw_bp {
@@ -44,7 +48,7 @@ struct gdb_bps {
 	struct gdb_hw_bp hw[GDB_HW_SLOTS];
 };
 
-/* Software breakpoint table. find returns the entry for va or NULL; alloc
+/* Software breakpoint table. find returns gdb's entry for va or NULL; alloc
  * returns a free entry or NULL when full. */
 struct gdb_sw_bp *gdb_bps__sw_find(struct gdb_bps *b, uint64_t va,
 				   uint64_t owner);
@@ -67,6 +71,19 @@ int gdb_bps__pending_find(const struct gdb_bps *b, uint64_t addr,
 /* Arms the stub's own instruction breakpoint at addr in a free slot (kept
  * if armed already): its slot, or -1 when gdb's use all four. */
 int gdb_bps__hook_arm(struct gdb_bps *b, uint64_t addr);
+/* Frees the slot of that breakpoint, if one is armed. */
+void gdb_bps__hook_disarm(struct gdb_bps *b);
+
+/* Guest memory as it would be without the int3s: in buf, len bytes read
+ * from guest physical address gpa, puts back the original byte of every
+ * software breakpoint in that range. */
+void gdb_bps__shadow(const struct gdb_bps *b, uint64_t gpa, uint8_t *buf,
+		     size_t len);
+/* The same range was just written with buf: each breakpoint there keeps
+ * the written byte as its original; returns how many int3s the write
+ * covered (the caller puts them back). */
+unsigned gdb_bps__shadow_written(struct gdb_bps *b, uint64_t gpa,
+				 const uint8_t *buf, size_t len);
 
 /* The DR0-DR3 and DR7 values that arm every used slot (Intel SDM vol. 3B,
  * 17.2 "Debug Registers"). dr7 is 0 when no slot is used. */

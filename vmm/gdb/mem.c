@@ -45,6 +45,22 @@ bool gdb_mem__translate_in(struct gdb_stub *s, uint64_t cr3, uint64_t va,
 	return pgwalk__translate(&mmu, va, mem__read_pte, s, gpa, NULL);
 }
 
+/* gdb sees and writes guest memory as if no breakpoint were inserted (as
+ * gdbserver does): reads show the bytes under the int3s, and a write there
+ * changes what the int3 will give back, the int3 staying. */
+static void mem__keep_int3s(struct gdb_stub *s, uint64_t gpa,
+			    const uint8_t *buf, size_t n)
+{
+	static const uint8_t int3 = 0xcc;
+
+	if (!gdb_bps__shadow_written(&s->bps, gpa, buf, n))
+		return;
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (s->bps.sw[i].used && s->bps.sw[i].gpa >= gpa &&
+		    s->bps.sw[i].gpa - gpa < n)
+			s->t.write_phys(s->t.ctx, s->bps.sw[i].gpa, &int3, 1);
+}
+
 /* Splits [addr, addr+len) at page boundaries and calls fn per piece. */
 static size_t mem__access(struct gdb_stub *s, uint64_t addr, uint8_t *buf,
 			  size_t len, bool write)
@@ -67,6 +83,10 @@ static size_t mem__access(struct gdb_stub *s, uint64_t addr, uint8_t *buf,
 			   : s->t.read_phys(s->t.ctx, gpa, buf + done, n);
 		if (!ok)
 			break;
+		if (write)
+			mem__keep_int3s(s, gpa, buf + done, n);
+		else
+			gdb_bps__shadow(&s->bps, gpa, buf + done, n);
 		done += n;
 	}
 	return done;

@@ -281,6 +281,8 @@ static bool stop__named(struct gdb_stub *s, const struct gdb_stop *st,
 	return true;
 }
 
+static bool hook__nop_at(struct gdb_stub *s, uint64_t *gpa_out);
+
 /* A stop the debugger need not see: an int3 of another space's breakpoint
  * in a frame this space shares (stepped over with the original byte), or
  * a pending breakpoint's debug register hit in another space (stepped
@@ -306,6 +308,8 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 	if (st->kind != GDB_STOP_DEBUG || !s->t.get_regs(s->t.ctx, st->cpu, &r))
 		return false;
 	if (st->exception == 3) {
+		bool hook = false;
+
 		if (!gdb_mem__translate_in(s, r.cr3, r.rip, &gpa))
 			return false;
 		for (int i = 0; i < GDB_SW_BP_MAX; i++) {
@@ -313,6 +317,10 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 
 			if (!b->used || b->gpa != gpa)
 				continue;
+			if (b->hook) {
+				hook = true;
+				continue;
+			}
 			ours = true;
 			mine |= bp__applies(b->owner, r.cr3);
 			if (!s->over.active) {
@@ -320,6 +328,14 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 				s->over.cpu = st->cpu;
 				s->over.orig = b->orig;
 			}
+		}
+		if (hook && !mine) {
+			/* the hook's int3 stands for a nop: done, once past it */
+			r.rip++;
+			s->t.set_regs(s->t.ctx, st->cpu, &r);
+			if (!stop__named(s, st, r.gpr[GDB_REG_RDI]))
+				stub__resume(s, -1);
+			return true;
 		}
 		if (!ours || mine)
 			return false;
@@ -330,7 +346,13 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 	}
 	slot = gdb_bps__hw_hit(&s->bps, st->dr6);
 	if (slot >= 0 && s->bps.hw[slot].hook) {
-		r.eflags |= 1u << 16;		/* RF: past the hook once */
+		/* past the hook once: past its nop (else the int3 that may
+		 * replace the debug register at the resume would report the
+		 * thread again), or with RF */
+		if (hook__nop_at(s, NULL))
+			r.rip++;
+		else
+			r.eflags |= 1u << 16;
 		s->t.set_regs(s->t.ctx, st->cpu, &r);
 		if (!stop__named(s, st, r.gpr[GDB_REG_RDI]))
 			stub__resume(s, -1);
@@ -386,12 +408,57 @@ void gdb_stub__exited(struct gdb_stub *s, int status)
 
 /* ---- resuming ---- */
 
+static bool sw_bp__place(struct gdb_stub *s, struct gdb_sw_bp *b,
+			 uint64_t gpa);
+
+#define NOP 0x90
+
+/* The hook on the kernel's "thread named" function, whose first
+ * instruction is a one-byte nop: an int3 over that nop once the kernel's
+ * text is mapped (stepped past by moving RIP on: nothing to restore, no
+ * single step); a debug register before (from the PVH entry, paging off),
+ * which gdb's own hardware breakpoints may take. */
+static bool hook__nop_at(struct gdb_stub *s, uint64_t *gpa_out)
+{
+	uint64_t gpa;
+	uint8_t first;
+
+	if (!gdb_mem__translate_in(s, 0, s->named_hook, &gpa) ||
+	    !s->t.read_phys(s->t.ctx, gpa, &first, 1))
+		return false;
+	gdb_bps__shadow(&s->bps, gpa, &first, 1);
+	if (gpa_out)
+		*gpa_out = gpa;
+	return first == NOP;
+}
+
+static void hook__arm(struct gdb_stub *s)
+{
+	struct gdb_sw_bp *b;
+	uint64_t gpa;
+
+	if (!s->os || !s->multi || !s->named_hook)
+		return;
+	for (int i = 0; i < GDB_SW_BP_MAX; i++)
+		if (s->bps.sw[i].used && s->bps.sw[i].hook)
+			return;
+	if (hook__nop_at(s, &gpa) && (b = gdb_bps__sw_alloc(&s->bps))) {
+		*b = (struct gdb_sw_bp){ .used = true, .va = s->named_hook,
+					 .hook = true };
+		if (sw_bp__place(s, b, gpa)) {
+			gdb_bps__hook_disarm(&s->bps);
+			return;
+		}
+		b->used = false;
+	}
+	gdb_bps__hook_arm(&s->bps, s->named_hook);
+}
+
 static void stub__resume(struct gdb_stub *s, int step_cpu)
 {
 	struct gdb_debug_cfg cfg = { .step_cpu = step_cpu };
 
-	if (s->os && s->multi && s->named_hook)
-		gdb_bps__hook_arm(&s->bps, s->named_hook);
+	hook__arm(s);
 	cfg.sw_bp = gdb_bps__sw_any(&s->bps);
 	gdb_bps__debugregs(&s->bps, cfg.dr, &cfg.dr7);
 	s->state = GDB_RUNNING;

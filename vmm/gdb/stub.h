@@ -98,8 +98,10 @@ struct gdb_stub {
 	bool files_set;
 	char files[8192];
 	size_t files_len;
-	/* the kernel's mkvm_kdebug_named (0: none), where a debug register
-	 * catches each program as it is named, before it runs */
+	/* the kernel's mkvm_kdebug_named (0: none), where an int3 of the
+	 * stub's own over its nop (a debug register while the kernel's text
+	 * is not mapped yet) catches each program as it is named, before it
+	 * runs */
 	uint64_t named_hook;
 	bool multi;		/* gdb speaks the multiprocess extensions */
 	uint64_t g_pid, g_tid;
