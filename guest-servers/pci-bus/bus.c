@@ -136,8 +136,9 @@ static void func_add(uint64_t cfg, unsigned bus, unsigned dev, unsigned fn)
 
 /* Enumerates bus 0 and every bus behind a bridge. A bridge's secondary
  * bus is always numbered above its own, so one ascending pass finds them
- * all and a misprogrammed bridge cannot make it loop. */
-static void enumerate(void)
+ * all and a misprogrammed bridge cannot make it loop. Kept a function of
+ * its own, so that a debugger can break on the server's start up. */
+__attribute__((noinline)) static void enumerate(void)
 {
 	static uint8_t pending[256 / 8] = { 1 };
 	for (unsigned bus = 0; bus < 256; bus++) {
