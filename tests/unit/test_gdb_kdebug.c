@@ -660,6 +660,17 @@ TEST(gdb_os_pending_breakpoint_until_mapped)
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
 }
 
+/* vCPU 0 stopped (st) at the hook with rdi naming kernel thread n's TCB
+ * plus off (off 0: the TCB itself); gdb's output is cleared first. */
+static void named_stop(uint64_t hook, unsigned n, unsigned off,
+		       const struct gdb_stop *st)
+{
+	regs.rip = hook;
+	regs.gpr[GDB_REG_RDI] = KVA(THREADS + n * TSTRIDE + off);
+	out_len = 0;
+	gdb_stub__stopped(&stub, st);
+}
+
 /* The kernel's "thread named" function while its page is not mapped (as
  * from the PVH entry, paging off): a debug register of the stub's own
  * while gdb runs the guest; a thread of a program named there is reported
@@ -683,11 +694,8 @@ TEST(gdb_os_named_hook)
 	CHECK(((last_cfg.dr7 >> (16 + 4 * slot)) & 0xf) == 0);	/* execute, 1 byte */
 	/* thread 34 of space 4 ("other") was named */
 	hit.dr6 = 1ull << slot;
-	regs.rip = hook;
-	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 34 * TSTRIDE);
-	out_len = 0;
 	resumes = 0;
-	gdb_stub__stopped(&stub, &hit);
+	named_stop(hook, 34, 0, &hit);
 	CHECK(strstr(out, "$T05library:;thread:p6.22;#"));
 	CHECK(resumes == 0 && (regs.eflags & (1u << 16)));	/* RF: past it */
 	CHECK(!strcmp(ask("qC"), "QCp6.22"));
@@ -743,23 +751,17 @@ TEST(gdb_os_named_hook_int3)
 	/* it catches thread 32 once paging is on: past the nop, not with RF
 	 * (the int3 that replaces the debug register would catch it again) */
 	regs.cr0 |= 1ull << 31;
-	regs.rip = hook;
-	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 32 * TSTRIDE);
-	out_len = 0;
-	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_DEBUG, 0, 1,
-			  last_cfg.dr[0] == hook ? 1 : last_cfg.dr[1] == hook ? 2 :
-			  last_cfg.dr[2] == hook ? 4 : 8 });
+	named_stop(hook, 32, 0, &(struct gdb_stop){ GDB_STOP_DEBUG, 0, 1,
+		   last_cfg.dr[0] == hook ? 1 : last_cfg.dr[1] == hook ? 2 :
+		   last_cfg.dr[2] == hook ? 4 : 8 });
 	CHECK(strstr(out, "$T05library:;thread:p5.20;#"));
 	CHECK(regs.rip == hook + 1 && !(regs.eflags & (1u << 16)));
 	ask("c");
 	CHECK(ram[0x103a20] == 0xcc && last_cfg.sw_bp && !last_cfg.dr7);
 	/* thread 34 of space 4 ("other") is named: a library event, past
 	 * the nop */
-	regs.rip = hook;
-	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 34 * TSTRIDE);
 	resumes = 0;
-	out_len = 0;
-	gdb_stub__stopped(&stub, &bp);
+	named_stop(hook, 34, 0, &bp);
 	CHECK(strstr(out, "$T05library:;thread:p6.22;#"));
 	CHECK(resumes == 0 && regs.rip == hook + 1 && ram[0x103a20] == 0xcc);
 	/* gdb reads and writes the function's bytes, not the int3 */
@@ -771,10 +773,7 @@ TEST(gdb_os_named_hook_int3)
 	ask("c");
 	CHECK(resumes == 1 && last_cfg.step_cpu == -1 && ram[0x103a20] == 0xcc);
 	/* a thread of no program: past the nop, resumed unseen */
-	regs.rip = hook;
-	regs.gpr[GDB_REG_RDI] = KVA(THREADS + 34 * TSTRIDE + 8);
-	out_len = 0;
-	gdb_stub__stopped(&stub, &bp);
+	named_stop(hook, 34, 8, &bp);		/* not a TCB's start */
 	CHECK(out_len == 0 && resumes == 2 && regs.rip == hook + 1);
 	/* gdb's own breakpoint there is gdb's stop, and once gdb removes it
 	 * the hook's int3 stays */
