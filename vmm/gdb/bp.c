@@ -113,20 +113,6 @@ void gdb_bps__shadow(const struct gdb_bps *b, uint64_t gpa, uint8_t *buf,
 			buf[b->sw[i].gpa - gpa] = b->sw[i].orig;
 }
 
-unsigned gdb_bps__shadow_written(struct gdb_bps *b, uint64_t gpa,
-				 const uint8_t *buf, size_t len)
-{
-	unsigned n = 0;
-
-	for (int i = 0; i < GDB_SW_BP_MAX; i++)
-		if (b->sw[i].used && b->sw[i].gpa >= gpa &&
-		    b->sw[i].gpa - gpa < len) {
-			b->sw[i].orig = buf[b->sw[i].gpa - gpa];
-			n++;
-		}
-	return n;
-}
-
 int gdb_bps__hw_insert(struct gdb_bps *b, enum gdb_bp_type type,
 		       uint64_t addr, uint64_t len)
 {

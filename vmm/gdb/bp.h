@@ -79,11 +79,6 @@ void gdb_bps__hook_disarm(struct gdb_bps *b);
  * software breakpoint in that range. */
 void gdb_bps__shadow(const struct gdb_bps *b, uint64_t gpa, uint8_t *buf,
 		     size_t len);
-/* The same range was just written with buf: each breakpoint there keeps
- * the written byte as its original; returns how many int3s the write
- * covered (the caller puts them back). */
-unsigned gdb_bps__shadow_written(struct gdb_bps *b, uint64_t gpa,
-				 const uint8_t *buf, size_t len);
 
 /* The DR0-DR3 and DR7 values that arm every used slot (Intel SDM vol. 3B,
  * 17.2 "Debug Registers"). dr7 is 0 when no slot is used. */

@@ -53,12 +53,14 @@ static void mem__keep_int3s(struct gdb_stub *s, uint64_t gpa,
 {
 	static const uint8_t int3 = 0xcc;
 
-	if (!gdb_bps__shadow_written(&s->bps, gpa, buf, n))
-		return;
-	for (int i = 0; i < GDB_SW_BP_MAX; i++)
-		if (s->bps.sw[i].used && s->bps.sw[i].gpa >= gpa &&
-		    s->bps.sw[i].gpa - gpa < n)
-			s->t.write_phys(s->t.ctx, s->bps.sw[i].gpa, &int3, 1);
+	for (int i = 0; i < GDB_SW_BP_MAX; i++) {
+		struct gdb_sw_bp *b = &s->bps.sw[i];
+
+		if (b->used && b->gpa >= gpa && b->gpa - gpa < n) {
+			b->orig = buf[b->gpa - gpa];
+			s->t.write_phys(s->t.ctx, b->gpa, &int3, 1);
+		}
+	}
 }
 
 /* Splits [addr, addr+len) at page boundaries and calls fn per piece. */
