@@ -10,6 +10,10 @@
 #   server's thread there: mkvm tells gdb of each program as it is named,
 #   before it runs, and gdb loads its ELF and inserts the breakpoint;
 # - with stop-on-solib-events, gdb stops as each program appears;
+# - a breakpoint in pair-a's pair_tick stops pair-a only, though pair-b
+#   runs pair_tick at the same address from the same (shared, read-only)
+#   frame: pair-b goes through it unseen; a breakpoint in pair-b's
+#   pair_done stops pair-b only, which by then has ticked PAIR_TICKS times;
 # - a breakpoint on a function of the root task, set in its process, stops
 #   the root task's thread there, with its symbols (prog_end, as pair-a or
 #   pair-b ends);
@@ -42,7 +46,8 @@ def inferior_of(program):
 
 kernel_fn = int(gdb.parse_and_eval("(unsigned long)&ipc_fastpath"))
 state = {"kernel": False, "pci": False, "events": 0, "programs": set(),
-         "root_bp": None, "root": False}
+         "a": None, "b": None, "a_bp": None, "b_bp": None, "ticks": 0,
+         "done": False, "root_bp": None, "root": False}
 bad = []
 
 last = {}
@@ -66,9 +71,24 @@ for step in range(80):
         # with the new program's thread selected
         if last and type(last["event"]) is gdb.StopEvent:
             state["events"] += 1
-            f = gdb.selected_inferior().progspace.filename
+            inf = gdb.selected_inferior()
+            f = inf.progspace.filename
             if f:
                 state["programs"].add(f.split("/")[-1])
+            # the pair run one ELF, pair-a named first (boot.cfg's order);
+            # once both are named, neither has ticked (pair-a waits for
+            # pair-b's call)
+            if f and f.endswith("/cowtest") and state["a_bp"] is None:
+                if state["a"] is None:
+                    state["a"] = inf.num
+                else:
+                    state["b"] = inf.num
+                    gdb.execute("inferior %d" % state["a"])
+                    gdb.execute("break *pair_tick")
+                    state["a_bp"] = gdb.breakpoints()[-1].number
+                    gdb.execute("inferior %d" % state["b"])
+                    gdb.execute("break *pair_done")
+                    state["b_bp"] = gdb.breakpoints()[-1].number
             continue
         bad.append("stop %d: %s %s" % (step, type(last.get("event")).__name__, out.strip()[-200:]))
         break
@@ -85,11 +105,18 @@ for step in range(80):
               "inferior %d, %s" % (inf, fn))
         state["pci"] = True
         gdb.execute("delete 2")
-        # the root task learns of the pair's ends after this
-        gdb.execute("set stop-on-solib-events 0")
-        gdb.execute("inferior %d" % inferior_of("root"))
-        gdb.execute("break prog_end")
-        state["root_bp"] = gdb.breakpoints()[-1].number
+    elif bp == state["a_bp"]:
+        if inf != state["a"] or fn != "pair_tick":
+            bad.append("pair-a's breakpoint stopped inferior %d in %s" % (inf, fn))
+        state["ticks"] += 1
+    elif bp == state["b_bp"]:
+        if inf != state["b"] or fn != "pair_done":
+            bad.append("pair-b's breakpoint stopped inferior %d in %s" % (inf, fn))
+        # pair-b went through pair_tick, past pair-a's int3 in the frame
+        # both map there, as often as pair-a will
+        b_ticks = int(gdb.parse_and_eval("pair_ticks"))
+        check("other-space-steps-over", b_ticks == 3, "pair-b ticked %d times" % b_ticks)
+        state["done"] = True
     elif bp == state["root_bp"]:
         check("break-root-function", inf == inferior_of("root") and fn == "prog_end",
               "inferior %d, %s" % (inf, fn))
@@ -98,17 +125,28 @@ for step in range(80):
     else:
         bad.append("breakpoint %d in inferior %d" % (bp, inf))
         break
+    if state["ticks"] == 3 and state["done"] and state["root_bp"] is None:
+        gdb.execute("delete %d %d" % (state["a_bp"], state["b_bp"]))
+        # the root task learns of the pair's ends after this
+        gdb.execute("set stop-on-solib-events 0")
+        gdb.execute("inferior %d" % inferior_of("root"))
+        gdb.execute("break prog_end")
+        state["root_bp"] = gdb.breakpoints()[-1].number
 
 print("stops: %d library events (%s)" % (state["events"], ", ".join(sorted(state["programs"]))))
 # sigma0 and the root task, then the programs the root task starts, each
 # announced before its first instruction
 check("library-events", {"sigma0", "root", "pci-bus"} <= state["programs"] and not bad,
       "%s; %s" % (sorted(state["programs"]), "; ".join(bad)))
+check("break-one-space-only", not bad and state["ticks"] == 3 and state["done"],
+      "%d ticks; %s" % (state["ticks"], "; ".join(bad)))
 check("all-stops-seen", state["kernel"] and state["pci"] and state["root"], str(state))
 end
 # EXPECT: ^CHECK break-kernel-unmapped ok$
 # EXPECT: ^CHECK break-user-before-start ok$
 # EXPECT: ^CHECK library-events ok$
+# EXPECT: ^CHECK other-space-steps-over ok$
+# EXPECT: ^CHECK break-one-space-only ok$
 # EXPECT: ^CHECK break-root-function ok$
 # EXPECT: ^CHECK all-stops-seen ok$
 delete

@@ -660,6 +660,133 @@ TEST(gdb_os_pending_breakpoint_until_mapped)
 	CHECK(gdb_bps__pending_find(&stub.bps, 0x600000, UPML4) == -1);
 }
 
+/* gdb steps one thread past its breakpoint ("vCont;s:THREAD", no other
+ * thread to run): the step ends in that thread, in user mode, whatever
+ * the kernel does meanwhile. A step into the kernel (a system call) goes
+ * on until the thread traps back in user mode with the trap flag its
+ * saved flags kept; a breakpoint another thread hits meanwhile is not
+ * reported (gdb let only the stepped thread run), but stepped past. */
+TEST(gdb_os_step_stays_in_its_thread)
+{
+	struct gdb_stop bp = { GDB_STOP_DEBUG, 0, 3, 0 };
+	struct gdb_stop step = { GDB_STOP_DEBUG, 0, 1, 1u << 14 };
+
+	os_setup();
+	ram[0x200000] = 0x90;
+	ram[0x100] = 0x55;		/* a kernel function at KVA(0x100) */
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
+	CHECK(!strcmp(ask("Z0,400000,1"), "OK"));
+	CHECK(!strcmp(ask("Hgp1.1"), "OK"));
+	CHECK(!strcmp(ask("Z0,ffffffff80000100,1"), "OK"));
+	ask("c");
+	/* thread 32 (process 5) stops at its breakpoint, in user mode */
+	regs.cr3 = UPML4;
+	regs.seg[0] = 0x23;
+	regs.rip = 0x400000;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(strstr(out, "$T05thread:p5.20;swbreak:;#"));
+	/* gdb steps it past: it runs in user mode, so KVM's single step */
+	CHECK(!strcmp(ask("Hgp5.0"), "OK"));
+	CHECK(!strcmp(ask("z0,400000,1"), "OK"));
+	resumes = 0;
+	ask("vCont;s:p5.20");
+	CHECK(resumes == 1 && last_cfg.step_cpu == 0 && !last_cfg.catch_db);
+	/* the instruction enters the kernel: not the end of the step */
+	regs.seg[0] = 0;
+	regs.cr3 = KPML4;
+	regs.rip = 0xffffffff80000040ull;
+	out_len = 0;
+	gdb_stub__stopped(&stub, &step);
+	CHECK(out_len == 0 && resumes == 2 && last_cfg.step_cpu == -1 &&
+	      last_cfg.catch_db);
+	/* the kernel hits gdb's breakpoint of the machine's: not the thread
+	 * gdb let run, so stepped past unseen */
+	regs.rip = 0xffffffff80000100ull;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(out_len == 0 && resumes == 3 && last_cfg.step_cpu == 0 &&
+	      ram[0x100] == 0x55);
+	regs.rip++;
+	gdb_stub__stopped(&stub, &step);
+	CHECK(out_len == 0 && resumes == 4 && last_cfg.step_cpu == -1 &&
+	      last_cfg.catch_db && ram[0x100] == 0xcc);
+	/* another thread of the program traps in user mode: the guest's
+	 * own, resumed */
+	put(CURRENT, KVA(THREADS + 33 * TSTRIDE), 8);
+	regs.seg[0] = 0x23;
+	regs.cr3 = UPML4;
+	regs.rip = 0x400010;
+	gdb_stub__stopped(&stub, &step);
+	CHECK(out_len == 0 && resumes == 5 && last_cfg.catch_db);
+	/* thread 32 back in user mode traps with the trap flag it kept: the
+	 * step gdb asked for, on its thread, with the flag taken off */
+	put(CURRENT, KVA(THREADS + 32 * TSTRIDE), 8);
+	regs.rip = 0x400002;
+	regs.eflags = 0x302;
+	gdb_stub__stopped(&stub, &step);
+	CHECK(strstr(out, "$T05thread:p5.20;#") && regs.eflags == 0x202);
+	ask("c");
+	CHECK(!last_cfg.catch_db && last_cfg.step_cpu == -1);
+	/* a step in one instruction reported as such; a vCPU's step stays on
+	 * the vCPU though it ends in user mode */
+	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_INTERRUPT, 0, 0, 0 });
+	ask("vCont;s:p5.20");
+	CHECK(last_cfg.step_cpu == 0);
+	regs.rip++;
+	gdb_stub__stopped(&stub, &step);
+	CHECK(strstr(out, "$T05thread:p5.20;#"));
+	ask("vCont;s:p1.1");
+	CHECK(last_cfg.step_cpu == 0 && !last_cfg.catch_db);
+	gdb_stub__stopped(&stub, &step);
+	CHECK(strstr(out, "$T05thread:p1.1;#"));
+	/* with every other thread let run, another thread's breakpoint is
+	 * reported; so it is when gdb resumes one process as a whole (its
+	 * current inferior, with schedule-multiple off): the kernel runs
+	 * every thread */
+	ask("vCont;s:p5.20;c");
+	regs.seg[0] = 0;
+	regs.rip = 0xffffffff80000100ull;
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(strstr(out, "$T05thread:p1.1;swbreak:;#"));
+	ask("vCont;c:p5.-1");
+	gdb_stub__stopped(&stub, &bp);
+	CHECK(strstr(out, "$T05thread:p1.1;swbreak:;#"));
+}
+
+/* A thread that is not running (switched out, or in the kernel): its step
+ * is the trap flag in its saved flags; Ctrl-C meanwhile stops on it, and
+ * detaching takes the flag off again. */
+TEST(gdb_os_step_switched_out_thread)
+{
+	struct gdb_stop step = { GDB_STOP_DEBUG, 0, 1, 1u << 14 };
+	const uint64_t rflags = FRAMES + 33 * 0x100 +
+				offsetof(struct mkvm_kdebug_frame, rflags);
+
+	os_setup();
+	/* one with no saved registers cannot be stepped */
+	put(THREADS + 34 * TSTRIDE + 24, 0, 8);
+	CHECK(!strcmp(ask("vCont;s:p6.22"), "E16") && stub.state == GDB_STOPPED);
+	resumes = 0;
+	ask("vCont;s:p5.21");
+	CHECK(resumes == 1 && last_cfg.step_cpu == -1 && last_cfg.catch_db);
+	CHECK(*(uint64_t *)(ram + rflags) == 0x302);
+	/* it runs, traps after one instruction: its step */
+	put(CURRENT, KVA(THREADS + 33 * TSTRIDE), 8);
+	regs.seg[0] = 0x23;
+	regs.cr3 = UPML4;
+	regs.rip = 0x400124;
+	regs.eflags = 0x302;
+	gdb_stub__stopped(&stub, &step);
+	CHECK(strstr(out, "$T05thread:p5.21;#") && regs.eflags == 0x202);
+	/* again, now that thread 32 runs: Ctrl-C stops on the stepped thread */
+	put(CURRENT, KVA(THREADS + 32 * TSTRIDE), 8);
+	ask("vCont;s:p5.21");
+	CHECK(*(uint64_t *)(ram + rflags) == 0x302);
+	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_INTERRUPT, 0, 0, 0 });
+	CHECK(strstr(out, "$T02thread:p5.21;#"));
+	CHECK(!strcmp(ask("D"), "OK"));
+	CHECK(*(uint64_t *)(ram + rflags) == 0x202);
+}
+
 /* vCPU 0 stopped (st) at the hook with rdi naming kernel thread n's TCB
  * plus off (off 0: the TCB itself); gdb's output is cleared first. */
 static void named_stop(uint64_t hook, unsigned n, unsigned off,

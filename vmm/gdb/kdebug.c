@@ -3,6 +3,7 @@
  * (shared/mkvm/kdebug.h). Everything read is guest data and may be stale or
  * corrupt: each word is checked before use, and a bad one ends the command
  * with a message, never with a read outside what was described. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,4 +460,17 @@ bool gdb_kdebug__set_frame_regs(struct gdb_stub *s,
 		return false;
 	f.rflags = (f.rflags & ~0x0cd5ull) | (r->eflags & 0x0cd5u);
 	return kdebug__write(s, va, &f, sizeof(f));
+}
+
+bool gdb_kdebug__frame_tf(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			  uint32_t num, bool on)
+{
+	struct mkvm_kdebug_frame f;
+	uint64_t va;
+
+	if (!frame_addr(s, d, num, &va) || !kdebug__read(s, va, &f, sizeof(f)))
+		return false;
+	f.rflags = on ? f.rflags | GDB_RFLAGS_TF : f.rflags & ~GDB_RFLAGS_TF;
+	return kdebug__write(s, va + offsetof(struct mkvm_kdebug_frame, rflags),
+			     &f.rflags, sizeof(f.rflags));
 }

@@ -207,7 +207,15 @@ bool gdb_kvm__write(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 	return true;
 }
 
-bool gdb_kvm__set_debug(struct vm *vm, const struct gdb_debug_cfg *cfg)
+bool gdb_kvm__step_blocks_irqs(struct vm *vm)
+{
+	int flags = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+
+	return flags > 0 && (flags & KVM_GUESTDBG_BLOCKIRQ);
+}
+
+bool gdb_kvm__set_debug(struct vm *vm, const struct gdb_debug_cfg *cfg,
+			bool block_irqs)
 {
 	bool ok = true;
 
@@ -217,13 +225,14 @@ bool gdb_kvm__set_debug(struct vm *vm, const struct gdb_debug_cfg *cfg)
 		memset(&d, 0, sizeof(d));
 		if (cfg->sw_bp)
 			d.control |= KVM_GUESTDBG_USE_SW_BP;
-		if (cfg->dr7) {
+		if (cfg->dr7 || cfg->catch_db) {
 			d.control |= KVM_GUESTDBG_USE_HW_BP;
 			memcpy(d.arch.debugreg, cfg->dr, sizeof(cfg->dr));
 			d.arch.debugreg[7] = cfg->dr7;
 		}
 		if (cfg->step_cpu == i)
-			d.control |= KVM_GUESTDBG_SINGLESTEP;
+			d.control |= KVM_GUESTDBG_SINGLESTEP |
+				     (block_irqs ? KVM_GUESTDBG_BLOCKIRQ : 0);
 		if (d.control)
 			d.control |= KVM_GUESTDBG_ENABLE;
 		if (vm->vcpus[i] &&

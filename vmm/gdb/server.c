@@ -40,6 +40,7 @@ struct gdb_server {
 	bool done;		/* the run is over and gdb was told */
 	uint64_t kdesc;		/* the kernel's description, or 0 */
 	uint64_t named;		/* its mkvm_kdebug_named, or 0 */
+	bool step_blocks_irqs;	/* gdb_kvm__step_blocks_irqs */
 	char bootcfg[16384];	/* PROGRAMS/boot.cfg, for programs' elf= */
 	size_t bootcfg_len;
 	char files[8192];	/* the names of PROGRAMS' files, one a line */
@@ -74,7 +75,7 @@ static void srv__resume(void *ctx, const struct gdb_debug_cfg *cfg)
 {
 	struct gdb_server *srv = ctx;
 
-	gdb_kvm__set_debug(srv->vm, cfg);
+	gdb_kvm__set_debug(srv->vm, cfg, srv->step_blocks_irqs);
 	pthread_mutex_lock(&srv->lock);
 	srv->pending = false;
 	pthread_mutex_unlock(&srv->lock);
@@ -359,6 +360,7 @@ int gdb__start(struct vm *vm, const char *spec, bool wait, uint64_t kdesc,
 	srv->vm = vm;
 	srv->kdesc = kdesc;
 	srv->named = named;
+	srv->step_blocks_irqs = gdb_kvm__step_blocks_irqs(vm);
 	if (programs) {
 		char path[GDB_PROGRAMS_MAX + 16];
 		FILE *f;

@@ -9,6 +9,8 @@
 #define SIGINT_NR	2
 #define SIGTRAP_NR	5
 
+#define TID_ALL		UINT64_MAX	/* "-1": every thread */
+
 /* Errors use the errno numbers gdb documents for the 'E' replies it
  * reads, though gdb itself only checks for the 'E'. */
 #define E_FAULT		"E0e"
@@ -23,6 +25,7 @@ void gdb_stub__init(struct gdb_stub *s, const struct gdb_target *t)
 	s->c_all = true;
 	s->g_pid = s->stop_pid = GDB_PID_VCPUS;
 	s->g_tid = s->stop_tid = 1;
+	s->tf_thread = -1;
 	/* Reported as a trap, as a stop at attach is reported by other stubs
 	 * (gdb then shows no "signal received"). */
 	s->last = (struct gdb_stop){ .kind = GDB_STOP_DEBUG, .exception = 1 };
@@ -231,6 +234,133 @@ static void stop__tell(struct gdb_stub *s)
 }
 
 static void stub__resume(struct gdb_stub *s, int step_cpu);
+static bool thread__valid(struct gdb_stub *s, uint64_t pid, uint64_t tid,
+			  uint64_t *cr3);
+
+/* Reports the stop on the first thread gdb let run (a stop in another
+ * that gdb must see: Ctrl-C). */
+static void stop__select_run(struct gdb_stub *s)
+{
+	uint64_t pid = s->run[0].pid, tid = s->run[0].tid, cr3;
+
+	if (!pid || !thread__valid(s, pid, tid, &cr3))
+		return;
+	if (pid == GDB_PID_VCPUS) {	/* the vCPU, in whatever mode */
+		unsigned cpu = (unsigned)tid - 1;
+
+		s->g_cpu = s->c_cpu = cpu;
+		s->g_pid = s->stop_pid = GDB_PID_VCPUS;
+		s->g_tid = s->stop_tid = cpu + 1;
+		s->g_space_cr3 = 0;
+		s->stop_os_pid = 0;
+		return;
+	}
+	s->g_pid = s->stop_pid = pid;
+	s->g_tid = s->stop_tid = tid;
+	s->g_space_cr3 = cr3;
+	s->stop_os_pid = 0;
+}
+
+/* Did gdb's last resume let thread (pid, tid) run? (run[]: single
+ * threads, pid 0 for any process) */
+static bool run__lets(const struct gdb_stub *s, uint64_t pid, uint64_t tid)
+{
+	if (!s->only)
+		return true;
+	for (unsigned i = 0; i < s->nrun; i++)
+		if ((!s->run[i].pid || s->run[i].pid == pid) &&
+		    s->run[i].tid == tid)
+			return true;
+	return false;
+}
+
+/* The kernel thread vCPU 0 runs in user mode now, with vCPU 0's
+ * registers in *r; -1 in the kernel, or if the OS view has none. */
+static long user__current(struct gdb_stub *s, struct gdb_regs *r)
+{
+	struct mkvm_kdebug d;
+	struct gdb_kthread t;
+	uint32_t num;
+
+	if (!s->t.get_regs(s->t.ctx, 0, r) || (r->seg[0] & 3) != 3 ||
+	    os__current(s, &d, &num, &t))
+		return -1;
+	return num;
+}
+
+/* Takes a step's trap flag off the thread that may still hold it: off
+ * vCPU 0 if it runs that thread in user mode, else off its saved flags. */
+static void tf__drop(struct gdb_stub *s)
+{
+	struct mkvm_kdebug d;
+	struct gdb_regs r;
+
+	if (s->tf_thread < 0)
+		return;
+	if (user__current(s, &r) == s->tf_thread) {
+		r.eflags &= ~GDB_RFLAGS_TF;
+		s->t.set_regs(s->t.ctx, 0, &r);
+	} else if (gdb_kdebug__os_load(s, &d)) {
+		gdb_kdebug__frame_tf(s, &d, (uint32_t)s->tf_thread, false);
+	}
+	s->tf_thread = -1;
+}
+
+/* A single-step trap on vCPU 0 while gdb steps a kernel thread, or while
+ * a thread's flags may hold a step's trap flag. False (report it): the
+ * step gdb asked for is done, in that thread, in user mode; else resumes
+ * (the step went into the kernel: a system call, or an interrupt where
+ * KVM cannot hold them off during a step; the thread's saved flags keep
+ * the trap flag, and it traps once back in user mode). */
+static bool step__filter(struct gdb_stub *s)
+{
+	struct gdb_regs r;
+	long cur = user__current(s, &r);
+
+	if (cur >= 0 && (cur == s->tf_thread ||
+			 (s->step.tid && (uint64_t)cur == s->step.tid))) {
+		if (r.eflags & GDB_RFLAGS_TF) {
+			r.eflags &= ~GDB_RFLAGS_TF;
+			s->t.set_regs(s->t.ctx, 0, &r);
+		}
+		s->tf_thread = -1;
+		if (s->step.tid == (uint64_t)cur) {
+			s->step.tid = 0;
+			return false;
+		}
+	} else if (s->step.tid && s->step.kvm) {
+		s->step.kvm = false;
+		s->tf_thread = (long)s->step.tid;
+	}
+	/* else the guest's own trap flag, while the stub takes every #DB */
+	stub__resume(s, -1);
+	return true;
+}
+
+/* A stop of a thread gdb did not let run (it resumed some only): not
+ * reported. At a breakpoint of gdb's that thread is stepped past it (as
+ * for another space's), past a debug register's with RF; a watchpoint's
+ * trap is after the access. True if so (resumed). */
+static bool stop__hidden(struct gdb_stub *s, const struct gdb_stop *st,
+			 struct gdb_regs *r, bool at_int3)
+{
+	int slot;
+
+	slot = gdb_bps__hw_hit(&s->bps, st->dr6);
+	if (!s->only || (!at_int3 && slot < 0))
+		return false;		/* a step's trap: reported */
+	stop__select(s, st->cpu);
+	if (run__lets(s, s->stop_pid, s->stop_tid))
+		return false;
+	if (at_int3)
+		return true;
+	if (s->bps.hw[slot].pending_sw || s->bps.hw[slot].type == GDB_BP_HW) {
+		r->eflags |= 1u << 16;
+		s->t.set_regs(s->t.ctx, st->cpu, r);
+	}
+	stub__resume(s, -1);
+	return true;
+}
 
 static uint64_t cr3__base(uint64_t cr3)
 {
@@ -283,6 +413,19 @@ static bool stop__named(struct gdb_stub *s, const struct gdb_stop *st,
 
 static bool hook__nop_at(struct gdb_stub *s, uint64_t *gpa_out);
 
+/* Past the hook with vCPU st->cpu, which names the thread whose TCB is at
+ * tcb: reports it, or while gdb lets some threads run only, at gdb's next
+ * resume of every thread. */
+static void hook__passed(struct gdb_stub *s, const struct gdb_stop *st,
+			 uint64_t tcb)
+{
+	if (s->only)
+		s->named_late = true;
+	else if (stop__named(s, st, tcb))
+		return;
+	stub__resume(s, -1);
+}
+
 /* A stop the debugger need not see: an int3 of another space's breakpoint
  * in a frame this space shares (stepped over with the original byte), or
  * a pending breakpoint's debug register hit in another space (stepped
@@ -300,11 +443,16 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 		s->over.active = false;
 		s->t.write_phys(s->t.ctx, s->over.gpa, &int3, 1);
 		if (st->kind == GDB_STOP_DEBUG && st->exception == 1 &&
-		    st->cpu == s->over.cpu && gdb_bps__hw_hit(&s->bps, st->dr6) < 0) {
+		    st->cpu == s->over.cpu && gdb_bps__hw_hit(&s->bps, st->dr6) < 0 &&
+		    !(s->step.tid && s->step.kvm)) {
 			stub__resume(s, -1);
 			return true;
 		}
+		/* else that step was also gdb's */
 	}
+	if (st->kind == GDB_STOP_DEBUG && st->exception == 1 && st->cpu == 0 &&
+	    (st->dr6 & GDB_DR6_BS) && (s->step.tid || s->tf_thread >= 0))
+		return step__filter(s);
 	if (st->kind != GDB_STOP_DEBUG || !s->t.get_regs(s->t.ctx, st->cpu, &r))
 		return false;
 	if (st->exception == 3) {
@@ -329,12 +477,13 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 				s->over.orig = b->orig;
 			}
 		}
+		if (mine && stop__hidden(s, st, &r, true))
+			mine = false;
 		if (hook && !mine) {
 			/* the hook's int3 stands for a nop: done, once past it */
 			r.rip++;
 			s->t.set_regs(s->t.ctx, st->cpu, &r);
-			if (!stop__named(s, st, r.gpr[GDB_REG_RDI]))
-				stub__resume(s, -1);
+			hook__passed(s, st, r.gpr[GDB_REG_RDI]);
 			return true;
 		}
 		if (!ours || mine)
@@ -354,19 +503,18 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 		else
 			r.eflags |= 1u << 16;
 		s->t.set_regs(s->t.ctx, st->cpu, &r);
-		if (!stop__named(s, st, r.gpr[GDB_REG_RDI]))
-			stub__resume(s, -1);
+		hook__passed(s, st, r.gpr[GDB_REG_RDI]);
 		return true;
 	}
 	if (slot < 0 || !s->bps.hw[slot].pending_sw)
-		return false;
+		return stop__hidden(s, st, &r, false);
 	if (!bp__applies(s->bps.hw[slot].owner, r.cr3)) {
 		r.eflags |= 1u << 16;		/* RF: past the breakpoint once */
 		s->t.set_regs(s->t.ctx, st->cpu, &r);
 		stub__resume(s, -1);
 		return true;
 	}
-	return false;
+	return stop__hidden(s, st, &r, false);
 }
 
 void gdb_stub__stopped(struct gdb_stub *s, const struct gdb_stop *stop)
@@ -390,6 +538,8 @@ void gdb_stub__stopped(struct gdb_stub *s, const struct gdb_stop *stop)
 	}
 	bps__refresh(s);
 	stop__select(s, s->last.cpu);
+	if (!run__lets(s, s->stop_pid, s->stop_tid))
+		stop__select_run(s);	/* Ctrl-C, or a step gdb did not ask */
 	if (awaited) {
 		stop__tell(s);
 		stop__reply(s);
@@ -461,8 +611,47 @@ static void stub__resume(struct gdb_stub *s, int step_cpu)
 	hook__arm(s);
 	cfg.sw_bp = gdb_bps__sw_any(&s->bps);
 	gdb_bps__debugregs(&s->bps, cfg.dr, &cfg.dr7);
+	cfg.catch_db = s->tf_thread >= 0;
 	s->state = GDB_RUNNING;
 	s->t.resume(s->t.ctx, &cfg);
+}
+
+/* Resumes as gdb asked (s->only, s->run, s->step set): a vCPU's step on
+ * step_cpu; a kernel thread's step by KVM's single step if vCPU 0 runs it
+ * in user mode now, else by the trap flag in its saved flags (it traps
+ * after its next user instruction). First, a program named while gdb let
+ * some threads run only is reported instead. False (nothing done) if that
+ * thread cannot be stepped. */
+static bool resume__as_asked(struct gdb_stub *s, int step_cpu)
+{
+	struct mkvm_kdebug d;
+	struct gdb_regs r;
+	char tid[48];
+
+	if (s->named_late && !s->only) {
+		s->named_late = false;
+		thread__format(s, tid, sizeof(tid), s->stop_pid, s->stop_tid);
+		reply__set(s, "T%02xlibrary:;thread:%s;", SIGTRAP_NR, tid);
+		return true;
+	}
+	if (s->step.tid) {
+		if (s->tf_thread >= 0 && (uint64_t)s->tf_thread != s->step.tid)
+			tf__drop(s);
+		if (user__current(s, &r) == (long)s->step.tid) {
+			s->step.kvm = true;
+			step_cpu = 0;
+		} else if (gdb_kdebug__os_load(s, &d) &&
+			   gdb_kdebug__frame_tf(s, &d, (uint32_t)s->step.tid, true)) {
+			s->step.kvm = false;
+			s->tf_thread = (long)s->step.tid;
+			step_cpu = -1;
+		} else {
+			s->step.tid = 0;
+			return false;
+		}
+	}
+	stub__resume(s, step_cpu);
+	return true;
 }
 
 static void sw_bp__remove_all(struct gdb_stub *s)
@@ -481,6 +670,7 @@ void gdb_stub__detach(struct gdb_stub *s)
 {
 	if (s->state == GDB_DETACHED)
 		return;
+	tf__drop(s);
 	sw_bp__remove_all(s);
 	s->state = GDB_DETACHED;
 	s->t.resume(s->t.ctx, &(struct gdb_debug_cfg){ .step_cpu = -1 });
@@ -522,10 +712,10 @@ static void cmd__resume(struct gdb_stub *s, const char *p, bool step)
 		reply__set(s, E_INVAL);
 		return;
 	}
-	stub__resume(s, step ? (int)cpu : -1);
+	s->only = false;
+	s->step.tid = 0;
+	resume__as_asked(s, step ? (int)cpu : -1);
 }
-
-#define TID_ALL UINT64_MAX
 
 /* Parses a thread id: "-1" (all), "0" (any), "TID" (a vCPU), or with
  * multiprocess "pPID", "pPID.-1", "pPID.0", "pPID.TID". pid 0 is any. */
@@ -584,14 +774,17 @@ static bool thread__valid(struct gdb_stub *s, uint64_t pid, uint64_t tid,
 	       t.space == (long)(pid - GDB_PID_SPACE0);
 }
 
-/* Parses a thread-id field for vCont and Hc: the vCPU it runs on (-1: all
- * or any). Kernel threads run on vCPU 0. */
-static bool thread__parse(struct gdb_stub *s, const char **p, int *cpu)
+/* Parses a thread-id field for vCont: the thread (pid 0: any process) and
+ * the vCPU it runs on (-1: all or any). Kernel threads run on vCPU 0. */
+static bool thread__parse(struct gdb_stub *s, const char **p, uint64_t *pid_out,
+			  uint64_t *tid_out, int *cpu)
 {
 	uint64_t pid, tid, cr3;
 
 	if (!thread__parse_id(p, &pid, &tid) || !thread__valid(s, pid, tid, &cr3))
 		return false;
+	*pid_out = pid;
+	*tid_out = tid;
 	if (pid == GDB_PID_VCPUS && tid != TID_ALL && tid)
 		*cpu = (int)tid - 1;
 	else if (pid >= GDB_PID_SPACE0)
@@ -602,42 +795,62 @@ static bool thread__parse(struct gdb_stub *s, const char **p, int *cpu)
 }
 
 /* vCont;ACTION[:TID](;ACTION[:TID])*. Every vCPU runs; the first step
- * action's vCPU single-steps (gdb's default, scheduler-locking off). */
+ * action's vCPU, or kernel thread, single-steps. If every action names
+ * one thread (gdb stepping one thread past a breakpoint, or
+ * scheduler-locking on), only those run as far as gdb can tell: the
+ * others' stops are not reported (stop__hidden). An action for a whole
+ * process ("pPID.-1": gdb resumes its current inferior's threads, with
+ * schedule-multiple off) lets every thread run: the kernel runs them
+ * all, and gdb takes the stops of the others. */
 static void cmd__vcont(struct gdb_stub *s, const char *p)
 {
 	int step_cpu = -1;
+	bool stepping = false;
 
 	if (*p != ';') {
 		reply__set(s, E_INVAL);
 		return;
 	}
+	s->only = true;
+	s->nrun = 0;
+	s->step.tid = 0;
 	while (*p == ';') {
 		char action = *++p;
-		uint64_t sig;
+		uint64_t sig, pid = 0, tid = TID_ALL;
 		int cpu = -1;
 
 		if (action != 'c' && action != 'C' && action != 's' &&
-		    action != 'S') {
-			reply__set(s, E_INVAL);
-			return;
-		}
+		    action != 'S')
+			goto bad;
 		p++;
-		if ((action == 'C' || action == 'S') && !gdb_parse_hex(&p, &sig)) {
-			reply__set(s, E_INVAL);
-			return;
+		if ((action == 'C' || action == 'S') && !gdb_parse_hex(&p, &sig))
+			goto bad;
+		if (*p == ':' && (p++, !thread__parse(s, &p, &pid, &tid, &cpu)))
+			goto bad;
+		if (!tid || tid == TID_ALL ||
+		    s->nrun == sizeof(s->run) / sizeof(s->run[0])) {
+			s->only = false;
+		} else {
+			s->run[s->nrun].pid = pid;
+			s->run[s->nrun++].tid = tid;
 		}
-		if (*p == ':' && (p++, !thread__parse(s, &p, &cpu))) {
-			reply__set(s, E_INVAL);
-			return;
+		if ((action == 's' || action == 'S') && !stepping) {
+			stepping = true;
+			if (pid >= GDB_PID_SPACE0 && tid && tid != TID_ALL)
+				s->step.pid = pid, s->step.tid = tid;
+			else
+				step_cpu = cpu >= 0 ? cpu : (int)s->last.cpu;
 		}
-		if ((action == 's' || action == 'S') && step_cpu < 0)
-			step_cpu = cpu >= 0 ? cpu : (int)s->last.cpu;
 	}
-	if (*p) {
+	if (*p)
+		goto bad;
+	if (!resume__as_asked(s, step_cpu))
 		reply__set(s, E_INVAL);
-		return;
-	}
-	stub__resume(s, step_cpu);
+	return;
+bad:
+	s->only = false;
+	s->step.tid = 0;
+	reply__set(s, E_INVAL);
 }
 
 /* ---- registers and memory ---- */

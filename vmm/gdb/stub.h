@@ -22,6 +22,7 @@ struct gdb_debug_cfg {
 	int step_cpu;		/* vCPU to single-step, or -1; all vCPUs run */
 	bool sw_bp;		/* route int3 to the stub (USE_SW_BP) */
 	uint64_t dr[4], dr7;	/* USE_HW_BP when dr7 != 0 */
+	bool catch_db;		/* every #DB to the stub (USE_HW_BP) */
 };
 
 /* The longest programs directory the OS view names. */
@@ -111,6 +112,21 @@ struct gdb_stub {
 	struct { uint32_t pid, tid; } list[GDB_KTHREADS_MAX + 64];
 	/* a breakpoint of another space being stepped over */
 	struct { bool active; unsigned cpu; uint64_t gpa; uint8_t orig; } over;
+	/* What gdb's last resume let run: with only, just the threads of
+	 * run[] (pid 0: of any process), else every thread. A stop of a
+	 * thread gdb did not let run is not reported (stepped past; Ctrl-C
+	 * is reported on run[0]); a program named meanwhile is reported at
+	 * the next resume of every thread (named_late). */
+	bool only, named_late;
+	unsigned nrun;
+	struct { uint64_t pid, tid; } run[8];
+	/* gdb's single step of a kernel thread (tid; 0: none), by KVM's
+	 * single step while that thread runs in user mode (kvm), else by the
+	 * trap flag in its saved flags */
+	struct { uint64_t pid, tid; bool kvm; } step;
+	/* the kernel thread (-1: none) whose flags may hold the trap flag of
+	 * a step: every #DB comes to the stub until it has trapped */
+	long tf_thread;
 	uint64_t stop_pid, stop_tid;	/* the thread the last stop reports */
 	uint64_t stop_os_pid, stop_os_tid;	/* the kernel thread it ran (pid 0: none) */
 	char stop_os_name[MKVM_KDEBUG_NAME + 1];
@@ -121,6 +137,9 @@ struct gdb_stub {
 	char reply[GDB_PACKET_MAX + 1];
 	size_t reply_len;
 };
+
+#define GDB_RFLAGS_TF	(1u << 8)	/* the trap flag: a single step */
+#define GDB_DR6_BS	(1u << 14)	/* #DB of a single step */
 
 #define GDB_PID_VCPUS	1	/* the process of the vCPUs */
 #define GDB_PID_SPACE0	2	/* the process of the kernel's space 0 */
@@ -208,6 +227,10 @@ bool gdb_kdebug__frame_regs(struct gdb_stub *s, const struct mkvm_kdebug *d,
 bool gdb_kdebug__set_frame_regs(struct gdb_stub *s,
 				const struct mkvm_kdebug *d, uint32_t num,
 				const struct gdb_regs *r);
+/* Sets or clears the trap flag in a switched-out thread's saved flags: it
+ * traps after its next user instruction. */
+bool gdb_kdebug__frame_tf(struct gdb_stub *s, const struct mkvm_kdebug *d,
+			  uint32_t num, bool on);
 /* Sends text to gdb's console as an "O" packet. */
 void gdb_stub__console(struct gdb_stub *s, const char *text);
 
