@@ -166,6 +166,10 @@ gdb_l1_add() {
 	kill \$relay 2> /dev/null
 	cat /tmp/guest-$i.log
 	echo "@@gdb end $i"
+	# The script's end hangs its terminal up, which drops what the
+	# console has not sent yet (at an emulated UART's pace, most of the
+	# guest's output): stty's TCSADRAIN waits for the queue to empty.
+	stty -F /dev/console 115200 2> /dev/null
 	EOS
 }
 

@@ -82,8 +82,7 @@ try:
 except gdb.error as e:
     check("os-session", False, str(e))
 end
-# "kill" ends the VM, so every process; gdb, which thinks only the current
-# one ended, asks about the others when it quits: let that not wait long.
-set remotetimeout 2
+# "kill" ends the VM, so every process: mkvm exits and the connection
+# closes, which ends the others for gdb
 kill
 echo CHECK kill ok\n
