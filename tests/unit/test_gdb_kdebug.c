@@ -902,6 +902,22 @@ TEST(gdb_os_named_hook_int3)
 	/* a thread of no program: past the nop, resumed unseen */
 	named_stop(hook, 34, 8, &bp);		/* not a TCB's start */
 	CHECK(out_len == 0 && resumes == 2 && regs.rip == hook + 1);
+	/* named while gdb steps one thread alone: announced at gdb's next
+	 * resume of every thread, which reports it at once */
+	gdb_stub__stopped(&stub, &intr);
+	regs.seg[0] = 0x23;
+	ask("vCont;s:p5.20");
+	regs.seg[0] = 0;
+	named_stop(hook, 34, 0, &bp);
+	CHECK(out_len == 0 && resumes == 4 && regs.rip == hook + 1);
+	regs.seg[0] = 0x23;
+	gdb_stub__stopped(&stub, &(struct gdb_stop){ GDB_STOP_DEBUG, 0, 1, 1u << 14 });
+	CHECK(strstr(out, "$T05thread:p5.20;#"));
+	CHECK(!strcmp(ask("vCont;c"), "T05library:;thread:p5.20;") && resumes == 4);
+	CHECK(stub.state == GDB_STOPPED);
+	ask("c");
+	CHECK(resumes == 5);
+	regs.seg[0] = 0;
 	/* gdb's own breakpoint there is gdb's stop, and once gdb removes it
 	 * the hook's int3 stays */
 	gdb_stub__stopped(&stub, &intr);

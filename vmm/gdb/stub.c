@@ -261,11 +261,19 @@ static void stop__select_run(struct gdb_stub *s)
 	s->stop_os_pid = 0;
 }
 
+/* Did gdb's last resume let some threads run only? Asked in the OS view
+ * only, where every kernel thread runs on vCPU 0: without it, gdb's
+ * threads are vCPUs, resumed and stepped each on its own. */
+static bool run__restricted(const struct gdb_stub *s)
+{
+	return s->only && s->os && s->multi;
+}
+
 /* Did gdb's last resume let thread (pid, tid) run? (run[]: single
  * threads, pid 0 for any process) */
 static bool run__lets(const struct gdb_stub *s, uint64_t pid, uint64_t tid)
 {
-	if (!s->only)
+	if (!run__restricted(s))
 		return true;
 	for (unsigned i = 0; i < s->nrun; i++)
 		if ((!s->run[i].pid || s->run[i].pid == pid) &&
@@ -347,7 +355,7 @@ static bool stop__hidden(struct gdb_stub *s, const struct gdb_stop *st,
 	int slot;
 
 	slot = gdb_bps__hw_hit(&s->bps, st->dr6);
-	if (!s->only || (!at_int3 && slot < 0))
+	if (!run__restricted(s) || (!at_int3 && slot < 0))
 		return false;		/* a step's trap: reported */
 	stop__select(s, st->cpu);
 	if (run__lets(s, s->stop_pid, s->stop_tid))
@@ -419,7 +427,7 @@ static bool hook__nop_at(struct gdb_stub *s, uint64_t *gpa_out);
 static void hook__passed(struct gdb_stub *s, const struct gdb_stop *st,
 			 uint64_t tcb)
 {
-	if (s->only)
+	if (run__restricted(s))
 		s->named_late = true;
 	else if (stop__named(s, st, tcb))
 		return;
@@ -628,7 +636,7 @@ static bool resume__as_asked(struct gdb_stub *s, int step_cpu)
 	struct gdb_regs r;
 	char tid[48];
 
-	if (s->named_late && !s->only) {
+	if (s->named_late && !run__restricted(s)) {
 		s->named_late = false;
 		thread__format(s, tid, sizeof(tid), s->stop_pid, s->stop_tid);
 		reply__set(s, "T%02xlibrary:;thread:%s;", SIGTRAP_NR, tid);
