@@ -845,7 +845,7 @@ static void cmd__vcont(struct gdb_stub *s, const char *p)
 		if ((action == 's' || action == 'S') && !stepping) {
 			stepping = true;
 			if (pid >= GDB_PID_SPACE0 && tid && tid != TID_ALL)
-				s->step.pid = pid, s->step.tid = tid;
+				s->step.tid = tid;
 			else
 				step_cpu = cpu >= 0 ? cpu : (int)s->last.cpu;
 		}

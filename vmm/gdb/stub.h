@@ -123,7 +123,7 @@ struct gdb_stub {
 	/* gdb's single step of a kernel thread (tid; 0: none), by KVM's
 	 * single step while that thread runs in user mode (kvm), else by the
 	 * trap flag in its saved flags */
-	struct { uint64_t pid, tid; bool kvm; } step;
+	struct { uint64_t tid; bool kvm; } step;
 	/* the kernel thread (-1: none) whose flags may hold the trap flag of
 	 * a step: every #DB comes to the stub until it has trapped */
 	long tf_thread;
