@@ -183,6 +183,16 @@ static int os__current(struct gdb_stub *s, struct mkvm_kdebug *d,
 	return 0;
 }
 
+/* Selects vCPU cpu's thread for the stop (and for gdb's g, m, c). */
+static void stop__select_vcpu(struct gdb_stub *s, unsigned cpu)
+{
+	s->g_cpu = s->c_cpu = cpu;
+	s->g_pid = s->stop_pid = GDB_PID_VCPUS;
+	s->g_tid = s->stop_tid = cpu + 1;
+	s->g_space_cr3 = 0;
+	s->stop_os_pid = 0;
+}
+
 /* Selects the thread a stop on cpu reports: the kernel thread vCPU 0 runs
  * in user mode (the kernel runs on vCPU 0 only), else the vCPU. */
 static void stop__select(struct gdb_stub *s, unsigned cpu)
@@ -193,11 +203,7 @@ static void stop__select(struct gdb_stub *s, unsigned cpu)
 	uint32_t num, first;
 	uint64_t cr3;
 
-	s->g_cpu = s->c_cpu = cpu;
-	s->g_pid = s->stop_pid = GDB_PID_VCPUS;
-	s->g_tid = s->stop_tid = cpu + 1;
-	s->g_space_cr3 = 0;
-	s->stop_os_pid = 0;
+	stop__select_vcpu(s, cpu);
 	if (cpu != 0 || os__current(s, &d, &num, &t))
 		return;
 	/* a stop in user mode belongs to the program, reported on its
@@ -246,13 +252,7 @@ static void stop__select_run(struct gdb_stub *s)
 	if (!pid || !thread__valid(s, pid, tid, &cr3))
 		return;
 	if (pid == GDB_PID_VCPUS) {	/* the vCPU, in whatever mode */
-		unsigned cpu = (unsigned)tid - 1;
-
-		s->g_cpu = s->c_cpu = cpu;
-		s->g_pid = s->stop_pid = GDB_PID_VCPUS;
-		s->g_tid = s->stop_tid = cpu + 1;
-		s->g_space_cr3 = 0;
-		s->stop_os_pid = 0;
+		stop__select_vcpu(s, (unsigned)tid - 1);
 		return;
 	}
 	s->g_pid = s->stop_pid = pid;
@@ -363,7 +363,7 @@ static bool stop__hidden(struct gdb_stub *s, const struct gdb_stop *st,
 	if (at_int3)
 		return true;
 	if (s->bps.hw[slot].pending_sw || s->bps.hw[slot].type == GDB_BP_HW) {
-		r->eflags |= 1u << 16;
+		r->eflags |= GDB_RFLAGS_RF;
 		s->t.set_regs(s->t.ctx, st->cpu, r);
 	}
 	stub__resume(s, -1);
@@ -509,7 +509,7 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 		if (hook__nop_at(s, NULL))
 			r.rip++;
 		else
-			r.eflags |= 1u << 16;
+			r.eflags |= GDB_RFLAGS_RF;
 		s->t.set_regs(s->t.ctx, st->cpu, &r);
 		hook__passed(s, st, r.gpr[GDB_REG_RDI]);
 		return true;
@@ -517,7 +517,7 @@ static bool stop__filter(struct gdb_stub *s, const struct gdb_stop *st)
 	if (slot < 0 || !s->bps.hw[slot].pending_sw)
 		return stop__hidden(s, st, &r, false);
 	if (!bp__applies(s->bps.hw[slot].owner, r.cr3)) {
-		r.eflags |= 1u << 16;		/* RF: past the breakpoint once */
+		r.eflags |= GDB_RFLAGS_RF;	/* past the breakpoint once */
 		s->t.set_regs(s->t.ctx, st->cpu, &r);
 		stub__resume(s, -1);
 		return true;

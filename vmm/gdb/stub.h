@@ -139,6 +139,7 @@ struct gdb_stub {
 };
 
 #define GDB_RFLAGS_TF	(1u << 8)	/* the trap flag: a single step */
+#define GDB_RFLAGS_RF	(1u << 16)	/* resume: past an instruction breakpoint once */
 #define GDB_DR6_BS	(1u << 14)	/* #DB of a single step */
 
 #define GDB_PID_VCPUS	1	/* the process of the vCPUs */
